@@ -1,0 +1,35 @@
+"""Test bootstrap: make the collection importable as ``ansible_collections.iotfleet.firmware``.
+
+The repository root *is* the collection; Ansible and the unit tests need it below an
+``ansible_collections/<namespace>/<name>`` directory, so a symlink is made in a temp dir.
+"""
+import hashlib
+import os
+import sys
+import tempfile
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+EMULATOR_DIR = os.path.join(REPO_ROOT, "tests", "emulator")
+
+
+def collections_root():
+    digest = hashlib.sha256(REPO_ROOT.encode("utf-8")).hexdigest()[:12]
+    root = os.path.join(tempfile.gettempdir(), "iotfleet-collections-%s" % digest)
+    namespace_dir = os.path.join(root, "ansible_collections", "iotfleet")
+    link = os.path.join(namespace_dir, "firmware")
+    os.makedirs(namespace_dir, exist_ok=True)
+    if os.path.islink(link) and os.readlink(link) != REPO_ROOT:
+        os.unlink(link)
+    if not os.path.lexists(link):
+        try:
+            os.symlink(REPO_ROOT, link)
+        except FileExistsError:  # another worker won the race
+            pass
+    return root
+
+
+COLLECTIONS_ROOT = collections_root()
+for path in (COLLECTIONS_ROOT, EMULATOR_DIR):
+    if path not in sys.path:
+        sys.path.insert(0, path)
+os.environ["ANSIBLE_COLLECTIONS_PATH"] = COLLECTIONS_ROOT

@@ -1,0 +1,168 @@
+"""Integration test harness: a real emulator on 127.0.0.1 and the real ``ansible-playbook``.
+
+Fixtures
+--------
+``emulator``      an :class:`EmulatorHandle` over plain HTTP with the demo fleet (fresh per test)
+``emulator_tls``  the same over HTTPS with mutual TLS (client certificate required)
+``run_playbook``  runs ``ansible-playbook`` with this collection on ``ANSIBLE_COLLECTIONS_PATH``
+"""
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass, field
+
+import pytest
+import requests
+
+from iotemu.server import EmulatorServer  # tests/emulator is put on sys.path by tests/conftest.py
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PLAYBOOKS = os.path.join(HERE, "playbooks")
+BIN_DIR = os.path.dirname(sys.executable)
+RECAP_RE = re.compile(r"^(?P<host>\S+)\s+:\s+(?P<counts>(?:\w+=\d+\s*)+)$", re.MULTILINE)
+
+HUAWEI_APP_ID = "demo-app"
+HUAWEI_SECRET = "demo-secret"
+TENCENT_SECRET_ID = "AKIDdemo0000000000000000000000000000"
+TENCENT_SECRET_KEY = "demo-secret-key-000000000000000000"
+TENCENT_REGION = "ap-guangzhou"
+
+# A fast clock so tasks finish within seconds: 300 simulated seconds per device upgrade take 1 s.
+DEFAULT_BEHAVIOUR = {"time_scale": 300}
+
+
+class EmulatorHandle:
+    """A running emulator plus helpers to drive its control API."""
+
+    def __init__(self, server):
+        self.server = server
+        self.url = server.url
+        self.ca_path = getattr(server, "ca_path", None)
+        self.client_cert = getattr(server, "client_cert", None)
+        self.client_key = getattr(server, "client_key", None)
+
+    def _kwargs(self):
+        kwargs = {"timeout": 10}
+        if self.url.startswith("https"):
+            kwargs["verify"] = self.ca_path
+            if self.client_cert:
+                kwargs["cert"] = (self.client_cert, self.client_key)
+        return kwargs
+
+    def control(self, method, path, json=None):
+        response = requests.request(method, self.url + "/_emulator/" + path.lstrip("/"), json=json, **self._kwargs())
+        response.raise_for_status()
+        return response.json() if response.content else None
+
+    def requests(self, platform=None):
+        log = self.control("GET", "requests")["requests"]
+        return [entry for entry in log if platform is None or entry.get("platform") == platform]
+
+    def calls(self, platform=None, method=None, path=None, action=None):
+        """Request-log entries filtered by platform, method, path prefix and/or Tencent action."""
+        return [
+            entry for entry in self.requests(platform)
+            if (method is None or entry.get("method") == method)
+            and (path is None or (entry.get("path") or "").startswith(path))
+            and (action is None or entry.get("action") == action)
+        ]
+
+    def inject(self, **rule):
+        return self.control("POST", "faults", {"faults": [rule]})
+
+    def behaviour(self, **changes):
+        return self.control("POST", "behaviour", changes)
+
+    def state(self):
+        return self.control("GET", "state")
+
+    def huawei_env(self):
+        env = {"HUAWEI_IOT_ENDPOINT": self.url, "HUAWEI_IOT_APP_ID": HUAWEI_APP_ID, "HUAWEI_IOT_SECRET": HUAWEI_SECRET}
+        return env
+
+    def tencent_env(self):
+        return {"TENCENTCLOUD_SECRET_ID": TENCENT_SECRET_ID, "TENCENTCLOUD_SECRET_KEY": TENCENT_SECRET_KEY,
+                "TENCENTCLOUD_REGION": TENCENT_REGION, "IOTFLEET_TENCENT_ENDPOINT": self.url}
+
+
+@pytest.fixture
+def emulator(tmp_path):
+    server = EmulatorServer(fleet="demo", behaviour=dict(DEFAULT_BEHAVIOUR), tls=None, tls_dir=str(tmp_path)).start()
+    try:
+        yield EmulatorHandle(server)
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def emulator_tls(tmp_path):
+    server = EmulatorServer(fleet="demo", behaviour=dict(DEFAULT_BEHAVIOUR), tls="mutual", tls_dir=str(tmp_path)).start()
+    try:
+        yield EmulatorHandle(server)
+    finally:
+        server.stop()
+
+
+@dataclass
+class PlaybookResult:
+    rc: int
+    stdout: str
+    stderr: str
+    recap: dict = field(default_factory=dict)
+
+    def host(self, name="localhost"):
+        return self.recap.get(name, {})
+
+
+def parse_recap(stdout):
+    recap = {}
+    tail = stdout.split("PLAY RECAP", 1)[-1] if "PLAY RECAP" in stdout else ""
+    for match in RECAP_RE.finditer(tail):
+        recap[match.group("host")] = {k: int(v) for k, v in (item.split("=") for item in match.group("counts").split())}
+    return recap
+
+
+@pytest.fixture
+def run_playbook(tmp_path):
+    def _run(playbook, extra_vars=None, check=False, diff=False, verbosity=0, env=None, expect_rc=0, inventory=None,
+             timeout=600, extra_args=None):
+        path = playbook if os.path.isabs(playbook) else os.path.join(PLAYBOOKS, playbook)
+        cmd = [os.path.join(BIN_DIR, "ansible-playbook"), path]
+        for inv in ([inventory] if isinstance(inventory, str) else inventory or []):
+            cmd += ["-i", inv]
+        for key, value in (extra_vars or {}).items():
+            cmd += ["-e", "%s=%s" % (key, value) if isinstance(value, str) else "%s" % _json_var(key, value)]
+        if check:
+            cmd.append("--check")
+        if diff:
+            cmd.append("--diff")
+        if verbosity:
+            cmd.append("-" + "v" * verbosity)
+        cmd += list(extra_args or [])
+        full_env = dict(os.environ)
+        full_env.update({
+            "ANSIBLE_NOCOLOR": "1",
+            "ANSIBLE_FORCE_COLOR": "0",
+            "ANSIBLE_RETRY_FILES_ENABLED": "0",
+            "ANSIBLE_LOCALHOST_WARNING": "0",
+            "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0",
+            "ANSIBLE_LOCAL_TEMP": str(tmp_path / "ansible-tmp"),
+            "ANSIBLE_STDOUT_CALLBACK": "default",
+            "PATH": BIN_DIR + os.pathsep + os.environ.get("PATH", ""),
+        })
+        full_env.update(env or {})
+        proc = subprocess.run(cmd, env=full_env, capture_output=True, text=True, timeout=timeout, cwd=str(tmp_path))
+        result = PlaybookResult(proc.returncode, proc.stdout, proc.stderr, parse_recap(proc.stdout))
+        if expect_rc is not None and proc.returncode != expect_rc:
+            raise AssertionError("ansible-playbook rc=%s (expected %s)\n--- stdout\n%s\n--- stderr\n%s"
+                                 % (proc.returncode, expect_rc, proc.stdout[-8000:], proc.stderr[-4000:]))
+        return result
+
+    return _run
+
+
+def _json_var(key, value):
+    import json
+
+    return json.dumps({key: value})
