@@ -152,7 +152,7 @@ def run_playbook(tmp_path):
             "PATH": BIN_DIR + os.pathsep + os.environ.get("PATH", ""),
         })
         full_env.update(env or {})
-        proc = subprocess.run(cmd, env=full_env, capture_output=True, text=True, timeout=timeout, cwd=str(tmp_path))
+        proc = subprocess.run(cmd, env=full_env, capture_output=True, text=True, timeout=timeout, cwd=str(tmp_path), check=False)
         result = PlaybookResult(proc.returncode, proc.stdout, proc.stderr, parse_recap(proc.stdout))
         if expect_rc is not None and proc.returncode != expect_rc:
             raise AssertionError("ansible-playbook rc=%s (expected %s)\n--- stdout\n%s\n--- stderr\n%s"
