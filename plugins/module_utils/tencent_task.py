@@ -1,0 +1,576 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, iotfleet.firmware maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Tencent Cloud IoT Explorer firmware tasks: pure logic, no I/O.
+
+Validation of the module options, upgrade-mode detection, the ``BatchUpdateFirmware`` request,
+the idempotency marker kept in ``TaskUserDefine``, "is this the same task" matching and the
+per-device summary. Everything here is deterministic and unit-tested directly; the client in
+``tencent_iot.py`` does the talking.
+
+Two code spaces share the number 6 and must not be mixed up:
+
+* task level: ``UpdateOtaTaskStatus(Status=6)`` *cancels* a task, and ``DescribeFirmwareTask`` /
+  ``DescribeFirmwareTasks`` then report ``Status: 6`` for it (the only task status with a
+  documented meaning; every other task-level value is undocumented and only recorded);
+* device level: a ``DescribeFirmwareTaskDevices`` row with ``Status: 6`` means the upgrade
+  *completed successfully*.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import hashlib
+import json
+import re
+
+# --------------------------------------------------------------------------- constants
+
+MODE_ORIGINAL_VERSION = "originalVersion"
+MODE_FILENAME = "filename"
+MODE_DEVICENAMES = "devicenames"
+MODES = (MODE_ORIGINAL_VERSION, MODE_FILENAME, MODE_DEVICENAMES)
+
+# Which option selects which mode (exactly one must be given).
+MODE_OPTIONS = {
+    MODE_ORIGINAL_VERSION: "firmware_ori_version",
+    MODE_FILENAME: "file_name",
+    MODE_DEVICENAMES: "device_names",
+}
+
+# Task level: the Status value UpdateOtaTaskStatus is sent to cancel a task, and the value a
+# cancelled task then reports (reference §3.10). NOT the device-level 6 (= upgrade complete).
+TASK_STATUS_CANCELLED = 6
+
+# Device level (DescribeFirmwareTaskDevices rows, reference §3.14).
+DEVICE_STATUS_NAMES = {
+    0: "offline",
+    1: "pending",
+    2: "delivered",
+    3: "downloading",
+    4: "burning",
+    5: "failed",
+    6: "succeeded",
+    7: "processing",
+    8: "awaiting_confirmation",
+    10: "timed_out",
+    20: "downloaded",
+}
+DEVICE_SUCCEEDED = 6
+DEVICE_FAILED = (5, 10)
+DEVICE_FINAL = (5, 6, 10)
+# A failed row with this ErrMsg means the device already runs the target version: counted as succeeded.
+NO_NEED_UPDATE = "firmware no need update"
+ALREADY_CURRENT = "already_current"
+
+MARKER_KEY = "iotfleet"
+MARKER_LENGTH = 20
+MARKER_SPEC_VERSION = 1
+
+# Option -> BatchUpdateFirmware request field (ProductID with upper-case ID, as the reference says).
+REQUEST_FIELDS = (
+    ("product_id", "ProductID"),
+    ("firmware_version", "FirmwareVersion"),
+    ("firmware_ori_version", "FirmwareOriVersion"),
+    ("upgrade_method", "UpgradeMethod"),
+    ("file_name", "FileName"),
+    ("file_md5", "FileMd5"),
+    ("file_size", "FileSize"),
+    ("device_names", "DeviceNames"),
+    ("timeout_interval", "TimeoutInterval"),
+    ("type", "Type"),
+    ("delay_time", "DelayTime"),
+    ("override_mode", "OverrideMode"),
+    ("max_retry_num", "MaxRetryNum"),
+    ("retry_interval", "RetryInterval"),
+    ("fw_type", "FwType"),
+    ("task_user_define", "TaskUserDefine"),
+    ("rate_limit", "RateLimit"),
+    ("start_time", "StartTime"),
+    ("end_time", "EndTime"),
+)
+
+# Options that shape the task and that DescribeFirmwareTask echoes back (option -> echoed field).
+SHAPING_FIELDS = (
+    ("upgrade_method", "UpgradeMethod"),
+    ("timeout_interval", "TimeoutInterval"),
+    ("type", "Type"),
+    ("delay_time", "DelayTime"),
+    ("override_mode", "OverrideMode"),
+    ("max_retry_num", "MaxRetryNum"),
+    ("retry_interval", "RetryInterval"),
+    ("rate_limit", "RateLimit"),
+    ("start_time", "StartTime"),
+    ("end_time", "EndTime"),
+)
+# Documented server defaults: an omitted value and this value are the same task.
+SHAPING_DEFAULTS = {"upgrade_method": 0, "type": 1}
+
+INT_CHOICES = {"upgrade_method": (0, 1), "type": (1, 7), "override_mode": (0, 1)}
+INT_RANGES = {
+    # option: (minimum, maximum or None)
+    "timeout_interval": (120, 900),
+    "delay_time": (0, None),
+    "max_retry_num": (0, None),
+    "retry_interval": (1, None),
+    "rate_limit": (1, None),
+    "file_size": (1, None),
+    "start_time": (0, None),
+    "end_time": (0, None),
+    "task_id": (1, None),
+}
+MD5_RE = re.compile(r"^[0-9a-fA-F]{32}$")
+
+
+class TaskValidationError(Exception):
+    """The options are inconsistent; ``errors`` lists every problem found."""
+
+    def __init__(self, errors):
+        super(TaskValidationError, self).__init__("; ".join(errors))
+        self.errors = list(errors)
+
+
+# --------------------------------------------------------------------------- helpers
+
+def _empty(value):
+    return value is None or value == "" or value == [] or value == {}
+
+
+def _as_int(value):
+    """``int`` for numbers and numeric strings (the API's nullable fields), else ``None``."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def canonical_json(value):
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def parse_json_object(text):
+    """The dict a string encodes, or ``None`` when it is not a JSON object."""
+    if not isinstance(text, str):
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def detect_mode(params):
+    """The upgrade mode the options select, ``None`` when none, ``"ambiguous"`` for several."""
+    given = [mode for mode in MODES if not _empty(params.get(MODE_OPTIONS[mode]))]
+    if not given:
+        return None
+    if len(given) > 1:
+        return "ambiguous"
+    return given[0]
+
+
+def _dedupe(names):
+    seen = set()
+    result = []
+    for name in names:
+        if name not in seen:
+            seen.add(name)
+            result.append(name)
+    return result
+
+
+# --------------------------------------------------------------------------- validation
+
+def validate(params):
+    """Check the module options before any request; return the normalized desired state.
+
+    Raises :class:`TaskValidationError` listing every problem. The returned dict carries the
+    options (device names de-duplicated), ``mode``, ``marker`` (``None`` when the user gave a
+    ``task_user_define`` string that is not a JSON object), ``task_user_define_sent`` (the exact
+    ``TaskUserDefine`` string that is sent) and ``user_define_kind`` (``none``/``json``/``text``).
+    """
+    errors = []
+    desired = dict((key, params.get(key)) for key, _field in REQUEST_FIELDS)
+    state = params.get("state") or "present"
+    desired["state"] = state
+    desired["task_id"] = params.get("task_id")
+
+    for key in ("product_id", "firmware_version"):
+        value = params.get(key)
+        if not isinstance(value, str) or not value.strip():
+            errors.append("%s is required" % key)
+        elif value != value.strip():
+            errors.append("%s must not have leading or trailing spaces" % key)
+
+    for key, choices in INT_CHOICES.items():
+        value = params.get(key)
+        if value is not None and value not in choices:
+            errors.append("%s must be one of %s, got %r" % (key, ", ".join(str(c) for c in choices), value))
+    for key, (low, high) in sorted(INT_RANGES.items()):
+        value = params.get(key)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int):
+            errors.append("%s must be an integer, got %r" % (key, value))
+        elif value < low or (high is not None and value > high):
+            bounds = ("between %d and %d" % (low, high)) if high is not None else ("at least %d" % low)
+            errors.append("%s must be %s, got %d" % (key, bounds, value))
+
+    start_time, end_time = params.get("start_time"), params.get("end_time")
+    if isinstance(start_time, int) and isinstance(end_time, int) and start_time and end_time and end_time <= start_time:
+        errors.append("end_time (%d) must be later than start_time (%d)" % (end_time, start_time))
+
+    mode = detect_mode(params)
+    needs_mode = desired["task_id"] is None
+    if mode == "ambiguous":
+        given = [MODE_OPTIONS[m] for m in MODES if not _empty(params.get(MODE_OPTIONS[m]))]
+        errors.append("give exactly one upgrade mode, got %s: firmware_ori_version (by original version), "
+                      "file_name (by device-list file) or device_names (by device names)" % " and ".join(given))
+        mode = None
+    elif mode is None and needs_mode:
+        errors.append("an upgrade mode is required (or task_id): firmware_ori_version (by original version), "
+                      "file_name (by device-list file) or device_names (by device names)")
+    desired["mode"] = mode
+
+    if mode != MODE_FILENAME:
+        for key in ("file_md5", "file_size"):
+            if params.get(key) is not None:
+                errors.append("%s is only used with file_name (upgrade by device-list file)" % key)
+    if mode == MODE_FILENAME:
+        if _empty(params.get("file_md5")):
+            errors.append("file_md5 is required with file_name (the MD5 of the device-list file)")
+        elif not MD5_RE.match(str(params.get("file_md5"))):
+            errors.append("file_md5 must be 32 hexadecimal characters")
+        if params.get("file_size") is None:
+            errors.append("file_size is required with file_name (the size of the device-list file in bytes)")
+        desired["file_md5"] = (params.get("file_md5") or "").lower() or None
+    if mode == MODE_ORIGINAL_VERSION and params.get("firmware_ori_version") == params.get("firmware_version"):
+        errors.append("firmware_ori_version must differ from firmware_version (%s)" % params.get("firmware_version"))
+    device_names = params.get("device_names")
+    if device_names is not None:
+        if not isinstance(device_names, (list, tuple)):
+            errors.append("device_names must be a list")
+        else:
+            bad = [name for name in device_names if not isinstance(name, str) or not name.strip()]
+            if bad:
+                errors.append("device_names must be non-empty strings, got %r" % (bad[:5],))
+            desired["device_names"] = _dedupe(device_names) or None
+
+    fw_type = params.get("fw_type")
+    if fw_type is not None and (not isinstance(fw_type, str) or not fw_type.strip()):
+        errors.append("fw_type must be a non-empty string when given")
+
+    user_define = params.get("task_user_define")
+    user_dict = None
+    kind = "none"
+    if isinstance(user_define, dict):
+        user_dict, kind = dict(user_define), "json"
+    elif isinstance(user_define, str) and user_define != "":
+        user_dict = parse_json_object(user_define)
+        kind = "json" if user_dict is not None else "text"
+    elif user_define not in (None, ""):
+        errors.append("task_user_define must be a string or a dict, got %s" % type(user_define).__name__)
+    if user_dict is not None and MARKER_KEY in user_dict:
+        errors.append("task_user_define must not contain the key %r: the module keeps its idempotency marker there"
+                      % MARKER_KEY)
+
+    if errors:
+        raise TaskValidationError(errors)
+
+    desired["user_define_kind"] = kind
+    desired["user_define"] = user_dict if kind != "text" else user_define
+    if kind == "text":
+        desired["marker"] = None
+        desired["task_user_define_sent"] = user_define
+    elif mode is None:
+        desired["marker"] = None
+        desired["task_user_define_sent"] = None
+    else:
+        marker = compute_marker(desired)
+        desired["marker"] = marker
+        payload = dict(user_dict or {})
+        payload[MARKER_KEY] = marker
+        desired["task_user_define_sent"] = canonical_json(payload)
+    return desired
+
+
+# --------------------------------------------------------------------------- marker and request
+
+def marker_spec(desired):
+    """What identifies a task: product, version, module, mode, its selector and the shaping fields."""
+    mode = desired.get("mode")
+    if mode == MODE_DEVICENAMES:
+        selector = sorted(set(desired.get("device_names") or []))
+    elif mode == MODE_FILENAME:
+        selector = {"file_name": desired.get("file_name"), "file_md5": (desired.get("file_md5") or "").lower(),
+                    "file_size": desired.get("file_size")}
+    else:
+        selector = desired.get("firmware_ori_version")
+    shape = {}
+    for key, _field in SHAPING_FIELDS:
+        value = desired.get(key)
+        if value is None:
+            value = SHAPING_DEFAULTS.get(key)
+        if value is not None:
+            shape[key] = value
+    user = desired.get("user_define") if desired.get("user_define_kind") == "json" else None
+    return {
+        "v": MARKER_SPEC_VERSION,
+        "product_id": desired.get("product_id"),
+        "firmware_version": desired.get("firmware_version"),
+        "fw_type": desired.get("fw_type") or "",
+        "mode": mode,
+        "selector": selector,
+        "shape": shape,
+        "user": user or {},
+    }
+
+
+def compute_marker(desired):
+    digest = hashlib.sha256(canonical_json(marker_spec(desired)).encode("utf-8")).hexdigest()
+    return digest[:MARKER_LENGTH]
+
+
+def build_create_request(desired):
+    """The ``BatchUpdateFirmware`` parameters (``None`` values left out, as the SDK does)."""
+    request = {}
+    for key, field in REQUEST_FIELDS:
+        if key == "task_user_define":
+            value = desired.get("task_user_define_sent")
+        else:
+            value = desired.get(key)
+        if key in ("firmware_ori_version",) and desired.get("mode") != MODE_ORIGINAL_VERSION:
+            value = None
+        if key in ("file_name", "file_md5", "file_size") and desired.get("mode") != MODE_FILENAME:
+            value = None
+        if key == "device_names" and desired.get("mode") != MODE_DEVICENAMES:
+            value = None
+        if value is not None:
+            request[field] = list(value) if isinstance(value, (list, tuple)) else value
+    return request
+
+
+def task_marker(task):
+    """The marker stored in a task's ``TaskUserDefine``, or ``None``."""
+    data = parse_json_object((task or {}).get("TaskUserDefine"))
+    if data is None:
+        return None
+    marker = data.get(MARKER_KEY)
+    return marker if isinstance(marker, str) else None
+
+
+# --------------------------------------------------------------------------- matching
+
+def task_id_of(task):
+    return _as_int((task or {}).get("TaskId"))
+
+
+def is_cancelled(task):
+    """Cancelled tasks (task-level Status 6) are the only ones a new run may replace."""
+    return _as_int((task or {}).get("Status")) == TASK_STATUS_CANCELLED
+
+
+def sort_newest_first(task_infos):
+    return sorted(task_infos or [], key=lambda info: (_as_int(info.get("CreateTime")) or 0, task_id_of(info) or 0),
+                  reverse=True)
+
+
+def candidate_infos(desired, task_infos):
+    """``DescribeFirmwareTasks`` entries worth describing: not cancelled, same module, newest first."""
+    fw_type = desired.get("fw_type")
+    result = []
+    for info in sort_newest_first(task_infos):
+        if task_id_of(info) is None or is_cancelled(info):
+            continue
+        if fw_type and info.get("FwType") and info.get("FwType") != fw_type:
+            continue
+        result.append(info)
+    return result
+
+
+def needs_device_rows(desired):
+    """Without a marker, a device-names task can only be recognised by its device rows."""
+    return desired.get("marker") is None and desired.get("mode") == MODE_DEVICENAMES
+
+
+def marker_matches(desired, task):
+    return desired.get("marker") is not None and task_marker(task) == desired.get("marker")
+
+
+def echoed_fields_match(desired, task):
+    """Matching without a marker: everything ``DescribeFirmwareTask`` echoes must agree.
+
+    Product, module (``FwType``), ``UpgradeMode``, ``OriginalVersion`` in original-version mode,
+    ``TaskUserDefine`` verbatim, and each shaping option the user set (an omitted
+    ``upgrade_method``/``type`` equals the documented default 0/1).
+    """
+    if task.get("ProductId") not in (None, "") and task.get("ProductId") != desired.get("product_id"):
+        return False
+    if (task.get("FwType") or "") != (desired.get("fw_type") or "") and desired.get("fw_type"):
+        return False
+    if task.get("UpgradeMode") != desired.get("mode"):
+        return False
+    if desired.get("mode") == MODE_ORIGINAL_VERSION and task.get("OriginalVersion") != desired.get("firmware_ori_version"):
+        return False
+    if (task.get("TaskUserDefine") or "") != (desired.get("task_user_define_sent") or ""):
+        return False
+    for key, field in SHAPING_FIELDS:
+        wanted = desired.get(key)
+        default = SHAPING_DEFAULTS.get(key)
+        if wanted is None and default is None:
+            continue
+        if wanted is None:
+            wanted = default
+        actual = _as_int(task.get(field))
+        if actual is None:
+            actual = default
+        if actual != wanted:
+            return False
+    return True
+
+
+def device_set_matches(desired, device_names):
+    return device_names is not None and set(device_names) == set(desired.get("device_names") or [])
+
+
+def match_task(desired, task, device_names=None):
+    """Is ``task`` (a ``DescribeFirmwareTask`` answer) the task ``desired`` describes?
+
+    With a marker: the marker in ``TaskUserDefine`` decides. Without one: the echoed fields,
+    and in device-names mode the set of device names of the task's rows (``device_names``).
+    Cancelled tasks never match.
+    """
+    if is_cancelled(task):
+        return False
+    if desired.get("marker") is not None:
+        return marker_matches(desired, task)
+    if not echoed_fields_match(desired, task):
+        return False
+    if desired.get("mode") == MODE_DEVICENAMES:
+        return device_set_matches(desired, device_names)
+    return True
+
+
+# --------------------------------------------------------------------------- device rows and summary
+
+def rows_for_tasks(rows, task_ids):
+    """Rows of the given tasks only (DescribeFirmwareTaskDevices covers every task of a version).
+
+    One row per (task, device): when a device appears twice the row with the latest
+    ``LastProcessTime`` wins.
+    """
+    wanted = set(_as_int(task_id) for task_id in task_ids)
+    latest = {}
+    order = []
+    for row in rows or []:
+        task_id = _as_int(row.get("TaskId"))
+        if task_id not in wanted:
+            continue
+        key = (task_id, row.get("DeviceName"))
+        if key not in latest:
+            order.append(key)
+            latest[key] = row
+        elif (_as_int(row.get("LastProcessTime")) or 0) >= (_as_int(latest[key].get("LastProcessTime")) or 0):
+            latest[key] = row
+    return [latest[key] for key in order]
+
+
+def group_device_names(rows):
+    """``{task_id: set(device names)}`` of the rows."""
+    groups = {}
+    for row in rows or []:
+        task_id = _as_int(row.get("TaskId"))
+        if task_id is not None and row.get("DeviceName"):
+            groups.setdefault(task_id, set()).add(row.get("DeviceName"))
+    return groups
+
+
+def is_already_current(row):
+    message = (row.get("ErrMsg") or "").strip().rstrip(".").strip().lower()
+    return _as_int(row.get("Status")) == 5 and message == NO_NEED_UPDATE
+
+
+def classify_row(row):
+    """``(outcome, count name)``; outcome is ``succeeded``, ``failed`` or ``in_progress``."""
+    status = _as_int(row.get("Status"))
+    if is_already_current(row):
+        return "succeeded", ALREADY_CURRENT
+    name = DEVICE_STATUS_NAMES.get(status, "status_%s" % status)
+    if status == DEVICE_SUCCEEDED:
+        return "succeeded", name
+    if status in DEVICE_FAILED:
+        return "failed", name
+    return "in_progress", name
+
+
+def empty_counts():
+    counts = dict((name, 0) for name in DEVICE_STATUS_NAMES.values())
+    counts[ALREADY_CURRENT] = 0
+    return counts
+
+
+def summarize(rows):
+    """``(summary, counts)`` for the per-device rows (already filtered to the tasks of interest).
+
+    ``summary`` is the platform-neutral dict of the collection contract; ``counts`` has one
+    entry per device status name (``already_current`` = failed with "firmware no need update.").
+    """
+    counts = empty_counts()
+    totals = {"succeeded": 0, "failed": 0, "in_progress": 0}
+    for row in rows or []:
+        outcome, name = classify_row(row)
+        totals[outcome] += 1
+        counts[name] = counts.get(name, 0) + 1
+    total = sum(totals.values())
+    finished = totals["succeeded"] + totals["failed"]
+    summary = {
+        "total": total,
+        "succeeded": totals["succeeded"],
+        "failed": totals["failed"],
+        "in_progress": totals["in_progress"],
+        "finished": finished,
+        "success_percent": round(100.0 * totals["succeeded"] / total, 2) if total else 0,
+        "failure_percent": round(100.0 * totals["failed"] / total, 2) if total else 0,
+    }
+    return summary, counts
+
+
+def all_final(rows):
+    """Done waiting: the task has device rows and none of them is still moving."""
+    summary, _counts = summarize(rows)
+    return summary["total"] > 0 and summary["in_progress"] == 0
+
+
+def needs_cancel(rows):
+    """A task is worth cancelling while any device row is not final, or before it has rows at all."""
+    if not rows:
+        return True
+    return any(classify_row(row)[0] == "in_progress" for row in rows)
+
+
+# --------------------------------------------------------------------------- views for diff and results
+
+def clean_response(response):
+    """An API answer without the per-request noise."""
+    return dict((key, value) for key, value in (response or {}).items() if key not in ("RequestId",))
+
+
+def desired_view(desired):
+    """The task as the module would create it, for ``diff`` (no secrets involved)."""
+    view = {"state": "present", "request": build_create_request(desired), "upgrade_mode": desired.get("mode")}
+    if desired.get("marker"):
+        view["marker"] = desired["marker"]
+    return view
+
+
+def task_view(task, state="present"):
+    view = {"state": state, "task_id": task_id_of(task), "status": _as_int(task.get("Status")),
+            "upgrade_mode": task.get("UpgradeMode")}
+    marker = task_marker(task)
+    if marker:
+        view["marker"] = marker
+    return view
