@@ -75,15 +75,16 @@ class HttpSession:
         self.timeout = timeout
         self._session = requests.Session()
         self._session.headers["User-Agent"] = USER_AGENT
-        if not validate_certs:
-            self._session.verify = False
-        elif ca_path:
-            self._session.verify = ca_path
+        # Passed with every request: requests lets REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE override a
+        # session-level ``verify`` (psf/requests#3829), which would silently ignore ca_path.
+        self.verify = False if not validate_certs else (ca_path or True)
+        self._session.verify = self.verify
         if client_cert:
             self._session.cert = (client_cert, client_key) if client_key else client_cert
 
     def request(self, method, url, **kwargs):
         kwargs.setdefault("timeout", self.timeout)
+        kwargs.setdefault("verify", self.verify)
         try:
             return self._session.request(method, url, **kwargs)
         except requests_exceptions.SSLError as exc:

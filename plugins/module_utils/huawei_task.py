@@ -459,6 +459,19 @@ def package_verdict(file_id, task, package=None, subtasks=None):
     return "unknown", None
 
 
+def package_mismatches(targets, package):
+    """Errors when targets name a device type, model or manufacturer other than the package's (123016)."""
+    errors = []
+    for key, api_key in (("device_type", "deviceType"), ("model", "model"), ("manufacturer_name", "manufacturerName")):
+        want = _text((targets or {}).get(key))
+        have = _text((package or {}).get(api_key))
+        if want and have and want != have:
+            errors.append("targets.%s is %r but package %s is for %s %r: the deviceType, manufacturerName and model "
+                          "of the targets must match the package given by file_id (error 123016 targetversion not "
+                          "match with device)" % (key, want, _text(package.get("fileId")) or "file_id", api_key, have))
+    return errors
+
+
 def policy_differences(desired_policy, actual_policy):
     """Policy keys whose values differ (start/end only compared for ``custom``)."""
     keys = ["execute_type", "retry_type", "retry_times"]

@@ -1,0 +1,166 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, iotfleet.firmware maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Compute a staged rollout plan on the controller from the inventory (or an explicit device list)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import time
+
+from ansible.errors import AnsibleError
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.iotfleet.firmware.plugins.module_utils import rollout
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils import rollout_files
+
+HOST_VARS = ("iot_platform", "iot_device_id", "iot_product_id", "iot_firmware_version")
+
+ARGUMENT_SPEC = dict(
+    rollout_id=dict(type="str", required=True),
+    hosts=dict(type="str"),
+    devices=dict(type="list", elements="dict"),
+    stages=dict(type="list", elements="dict", required=True),
+    huawei_file_id=dict(type="str"),
+    huawei_target_version=dict(type="str"),
+    tencent_firmware_version=dict(type="str"),
+    tencent_fw_type=dict(type="str"),
+    success_percent=dict(type="float"),
+    error_percent=dict(type="float"),
+    min_finished=dict(type="int"),
+    wave_timeout=dict(type="int"),
+    pause_seconds=dict(type="int"),
+    approval=dict(type="bool"),
+    poll_seconds=dict(type="int", default=30),
+    huawei_chunk_size=dict(type="int", default=rollout.HUAWEI_MAX_CHUNK),
+    tencent_chunk_size=dict(type="int", default=rollout.TENCENT_DEFAULT_CHUNK),
+    state_dir=dict(type="str"),
+    resume_aborted=dict(type="bool", default=False),
+)
+
+
+def _vars_of(hostvars, host):
+    """The four device host variables of one host, templated only when they hold a template."""
+    raw = hostvars.raw_get(host)
+    values = {}
+    templated = None
+    for key in HOST_VARS:
+        value = raw.get(key) if hasattr(raw, "get") else None
+        if isinstance(value, str) and ("{{" in value or "{%" in value):
+            if templated is None:
+                templated = hostvars[host]
+            value = templated[key]
+        values[key] = value
+    return values
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _requires_connection = False
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(ActionModule, self).run(tmp, task_vars)
+        del tmp
+        task_vars = task_vars or {}
+        _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        started = time.time()
+        try:
+            if args["huawei_chunk_size"] < 1 or args["huawei_chunk_size"] > rollout.HUAWEI_MAX_CHUNK:
+                raise rollout.RolloutError("staged_rollout_huawei_chunk_size must be 1..%d" % rollout.HUAWEI_MAX_CHUNK)
+            if args["tencent_chunk_size"] < 1:
+                raise rollout.RolloutError("staged_rollout_tencent_chunk_size must be at least 1")
+            if args["poll_seconds"] < 1:
+                raise rollout.RolloutError("staged_rollout_poll_seconds must be at least 1")
+            rollout_id = rollout.validate_rollout_id(args["rollout_id"])
+            if args["devices"]:
+                raws = args["devices"]
+                source = "staged_rollout_devices (%d entries)" % len(raws)
+                label = "staged_rollout_devices entry"
+            else:
+                if not args["hosts"]:
+                    raise rollout.RolloutError("set staged_rollout_hosts (an inventory group or pattern) or "
+                                               "staged_rollout_devices (an explicit device list)")
+                raws = self._devices_from_inventory(args["hosts"], task_vars)
+                source = "inventory pattern %r (%d hosts)" % (args["hosts"], len(raws))
+                label = "host"
+            devices, errors, duplicates = rollout.normalize_devices(raws, label)
+            if errors:
+                shown = errors[:20]
+                more = " ... and %d more" % (len(errors) - len(shown)) if len(errors) > len(shown) else ""
+                raise rollout.RolloutError("invalid devices from %s: %s%s" % (source, "; ".join(shown), more))
+            if not devices:
+                raise rollout.RolloutError("no device selected by %s" % source)
+            extracted = time.time()
+            state_path = rollout_files.state_path(args["state_dir"], rollout_id) if args["state_dir"] else None
+            state = rollout_files.read_json(state_path) if state_path else None
+            targets = dict((key, args[key]) for key in ("huawei_file_id", "huawei_target_version",
+                                                        "tencent_firmware_version", "tencent_fw_type"))
+            gate_defaults = {
+                "success_percent": args["success_percent"],
+                "error_percent": args["error_percent"],
+                "min_finished": args["min_finished"],
+                "timeout": args["wave_timeout"],
+                "pause_seconds": args["pause_seconds"],
+                "approval": args["approval"],
+            }
+            plan = rollout.plan_rollout(
+                rollout_id, devices, args["stages"], targets, gate_defaults=gate_defaults,
+                chunk_sizes={"huawei": args["huawei_chunk_size"], "tencent": args["tencent_chunk_size"]},
+                state=state, resume_aborted=args["resume_aborted"], poll_seconds=args["poll_seconds"])
+        except (rollout.RolloutError, rollout_files.RolloutFileError) as exc:
+            result.update(failed=True, msg=str(exc))
+            return result
+        plan["source"] = source
+        plan["duplicates"] = duplicates
+        lines = rollout.plan_lines(plan)
+        if duplicates:
+            lines.insert(1, "NOTE: %d devices were listed more than once and are counted once (%s%s)."
+                         % (len(duplicates), ", ".join(duplicates[:5]), ", ..." if len(duplicates) > 5 else ""))
+        finished = time.time()
+        result.update(
+            changed=False,
+            plan=plan,
+            waves=rollout.plan_brief(plan),
+            lines=lines,
+            state_path=state_path,
+            state_status=(state or {}).get("status"),
+            timing={"inventory_seconds": round(extracted - started, 3), "plan_seconds": round(finished - extracted, 3)},
+            msg="%d devices to upgrade in %d waves" % (plan["totals"]["to_upgrade"], len(plan["waves"])),
+        )
+        return result
+
+    def _devices_from_inventory(self, pattern, task_vars):
+        hostvars = task_vars.get("hostvars")
+        if hostvars is None:
+            raise rollout.RolloutError("no hostvars available to read the inventory")
+        names = self._select_hosts(pattern, hostvars, task_vars)
+        devices = []
+        for name in names:
+            values = _vars_of(hostvars, name)
+            devices.append(rollout.device_from_hostvars(name, values))
+        return devices
+
+    @staticmethod
+    def _select_hosts(pattern, hostvars, task_vars):
+        """Resolve an inventory pattern (groups, hosts, wildcards, ``:&``, ``:!``) ignoring ``--limit``.
+
+        Uses the run's inventory when reachable; otherwise rebuilds one from ``groups`` like the
+        ``ansible.builtin.inventory_hostnames`` lookup does.
+        """
+        inventory = getattr(hostvars, "_inventory", None)
+        try:
+            if inventory is not None and hasattr(inventory, "get_hosts"):
+                hosts = inventory.get_hosts(pattern=pattern, ignore_limits=True, ignore_restrictions=True)
+                return [host.name for host in hosts]
+            from ansible.inventory.manager import InventoryManager
+
+            manager = InventoryManager(None, parse=False)
+            for group, members in (task_vars.get("groups") or {}).items():
+                manager.add_group(group)
+                for host in members:
+                    manager.add_host(host, group=group)
+            return [host.name for host in manager.get_hosts(pattern=pattern)]
+        except AnsibleError as exc:
+            raise rollout.RolloutError("cannot resolve staged_rollout_hosts %r: %s" % (pattern, exc))

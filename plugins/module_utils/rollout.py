@@ -1,0 +1,1065 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, iotfleet.firmware maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Staged rollout engine, pure logic: wave planning, gate evaluation, resume state, reports.
+
+Nothing in here does I/O or knows about Ansible; the action plugins ``rollout_plan``,
+``rollout_gate`` and ``rollout_state`` feed it data and persist what it returns.
+
+Vocabulary
+----------
+device   ``{"uid", "platform", "id", "product_id", "version", "host"}``; ``uid`` is the identity used
+         for hashing and de-duplication: the Huawei device ID, or ``<product_id>/<device name>`` for
+         Tencent (device names are only unique within a product).
+stage    what the operator asks for: ``{"name", "count" | "percent", gate overrides...}``.
+wave     a stage resolved against the fleet: its devices, split into platform chunks (one platform
+         task each), plus its gate.
+gate     ``{"success_percent", "error_percent", "min_finished", "timeout", "pause_seconds", "approval"}``.
+state    the JSON document persisted after every step (see :func:`apply_event`).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+import hashlib
+import json
+import math
+import re
+
+PLATFORMS = ("huawei", "tencent")
+STATE_FORMAT = 1
+
+# Huawei legacy northbound: targets.devices holds at most 256 device IDs per task.
+HUAWEI_MAX_CHUNK = 256
+# Tencent BatchUpdateFirmware documents no maximum for DeviceNames; 500 names keep one request
+# well below any plausible body limit and a failed task small. Configurable.
+TENCENT_DEFAULT_CHUNK = 500
+
+GATE_DEFAULTS = {
+    "success_percent": 95.0,
+    "error_percent": 10.0,
+    "min_finished": 5,
+    "timeout": 3600,
+    "pause_seconds": 0,
+    "approval": False,
+}
+GATE_KEYS = tuple(sorted(GATE_DEFAULTS))
+STAGE_KEYS = ("name", "count", "percent") + GATE_KEYS
+
+SUMMARY_KEYS = ("total", "succeeded", "failed", "in_progress", "finished", "success_percent", "failure_percent")
+
+WAVE_PENDING = "pending"
+WAVE_STARTED = "started"
+WAVE_PASSED = "passed"
+WAVE_ABORTED = "aborted"
+
+ROLLOUT_RUNNING = "running"
+ROLLOUT_COMPLETED = "completed"
+ROLLOUT_ABORTED = "aborted"
+ROLLOUT_FAILED = "failed"
+ROLLOUT_AWAITING_APPROVAL = "awaiting_approval"
+
+HUAWEI_MODULE = "iotfleet.firmware.huawei_iot_firmware_task"
+TENCENT_MODULE = "iotfleet.firmware.tencent_iot_batch_firmware"
+HUAWEI_INFO_MODULE = "iotfleet.firmware.huawei_iot_firmware_task_info"
+TENCENT_INFO_MODULE = "iotfleet.firmware.tencent_iot_batch_firmware_info"
+
+
+ROLLOUT_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+
+# Huawei throttles an application at 100 calls per minute by default; polls stay below 80.
+HUAWEI_READS_PER_MINUTE = 80
+
+
+class RolloutError(Exception):
+    """Invalid input or a state that does not allow the requested run; the message is for the operator."""
+
+
+def validate_rollout_id(rollout_id):
+    """The rollout id names the state and report files and tags Tencent tasks: keep it file-name safe."""
+    rollout_id = _text(rollout_id)
+    if not rollout_id:
+        raise RolloutError("staged_rollout_id is required")
+    if not ROLLOUT_ID_RE.match(rollout_id):
+        raise RolloutError("staged_rollout_id %r must start with a letter or digit and contain only letters, digits, "
+                           "'.', '_' and '-' (at most 128 characters)" % rollout_id)
+    return rollout_id
+
+
+def poll_interval(poll_seconds, huawei_tasks):
+    """Seconds between two polls of a wave: the configured value, raised so that reading every Huawei
+    task of the wave once per poll stays under :data:`HUAWEI_READS_PER_MINUTE`."""
+    floor = int(math.ceil(huawei_tasks * 60.0 / HUAWEI_READS_PER_MINUTE)) if huawei_tasks else 0
+    return max(int(poll_seconds), floor, 1)
+
+
+# --------------------------------------------------------------------------- devices
+
+def device_uid(platform, device_id, product_id=None):
+    if platform == "tencent":
+        return "%s/%s" % (product_id, device_id)
+    return device_id
+
+
+def rank_key(rollout_id, uid):
+    """The stable position of a device in a rollout: sha256 of ``<rollout_id>:<uid>``."""
+    return hashlib.sha256(("%s:%s" % (rollout_id, uid)).encode("utf-8")).hexdigest()
+
+
+def _text(value):
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return None
+    value = str(value).strip()
+    return value or None
+
+
+def normalize_device(raw, where="device"):
+    """Validate one device description and return ``(device, error)``.
+
+    Accepted keys: ``platform``, ``id`` (or ``device_id`` / ``name``), ``product_id``, ``version``
+    (current firmware version, optional), ``host`` (inventory host name, informational).
+    """
+    if not isinstance(raw, dict):
+        return None, "%s: expected a dict, got %s" % (where, type(raw).__name__)
+    platform = _text(raw.get("platform"))
+    platform = platform.lower() if platform else None
+    device_id = _text(raw.get("id") or raw.get("device_id") or raw.get("name"))
+    product_id = _text(raw.get("product_id"))
+    if platform not in PLATFORMS:
+        return None, "%s: platform must be one of %s, got %r" % (where, "/".join(PLATFORMS), raw.get("platform"))
+    if not device_id:
+        return None, "%s: no device id" % where
+    if platform == "tencent" and not product_id:
+        return None, "%s: a Tencent device needs a product_id" % where
+    device = {
+        "uid": device_uid(platform, device_id, product_id),
+        "platform": platform,
+        "id": device_id,
+        "product_id": product_id,
+        "version": _text(raw.get("version")),
+        "host": _text(raw.get("host")) or device_id,
+    }
+    return device, None
+
+
+def device_from_hostvars(host, hostvars):
+    """Map the documented host variables of one inventory host to a device description."""
+    return {
+        "platform": hostvars.get("iot_platform"),
+        "id": hostvars.get("iot_device_id") or host,
+        "product_id": hostvars.get("iot_product_id"),
+        "version": hostvars.get("iot_firmware_version"),
+        "host": host,
+    }
+
+
+def normalize_devices(raws, label="device"):
+    """Validate and de-duplicate a list of raw device descriptions.
+
+    Returns ``(devices, errors, duplicates)``; the first occurrence of a uid wins.
+    """
+    devices = []
+    errors = []
+    duplicates = []
+    seen = set()
+    for index, raw in enumerate(raws):
+        where = "%s %s" % (label, raw.get("host") if isinstance(raw, dict) and raw.get("host") else "#%d" % index)
+        device, error = normalize_device(raw, where)
+        if error:
+            errors.append(error)
+            continue
+        if device["uid"] in seen:
+            duplicates.append(device["uid"])
+            continue
+        seen.add(device["uid"])
+        devices.append(device)
+    return devices, errors, duplicates
+
+
+# --------------------------------------------------------------------------- stages and gates
+
+def _number(value, name, where, integer=False, minimum=None, maximum=None):
+    if isinstance(value, bool) or value is None:
+        raise RolloutError("%s: %s must be a number, got %r" % (where, name, value))
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise RolloutError("%s: %s must be a number, got %r" % (where, name, value))
+    if integer:
+        if number != int(number):
+            raise RolloutError("%s: %s must be a whole number, got %r" % (where, name, value))
+        number = int(number)
+    if minimum is not None and number < minimum:
+        raise RolloutError("%s: %s must be at least %s, got %r" % (where, name, minimum, value))
+    if maximum is not None and number > maximum:
+        raise RolloutError("%s: %s must be at most %s, got %r" % (where, name, maximum, value))
+    return number
+
+
+def _bool(value, name, where):
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("yes", "true", "on", "1", "no", "false", "off", "0"):
+        return value.strip().lower() in ("yes", "true", "on", "1")
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    raise RolloutError("%s: %s must be a boolean, got %r" % (where, name, value))
+
+
+def normalize_gate(values, where="gate", base=None):
+    """Resolve a gate: ``values`` override ``base`` (which defaults to :data:`GATE_DEFAULTS`); ``None`` = inherit."""
+    gate = dict(base or GATE_DEFAULTS)
+    for key in GATE_KEYS:
+        value = (values or {}).get(key)
+        if value is None:
+            continue
+        if key in ("success_percent", "error_percent"):
+            gate[key] = _number(value, key, where, minimum=0, maximum=100)
+        elif key in ("min_finished", "pause_seconds"):
+            gate[key] = _number(value, key, where, integer=True, minimum=0)
+        elif key == "timeout":
+            gate[key] = _number(value, key, where, integer=True, minimum=1)
+        else:
+            gate[key] = _bool(value, key, where)
+    return gate
+
+
+def normalize_stages(stages, gate_defaults=None):
+    """Validate the stage list; return stages with their resolved gate.
+
+    Each stage needs a unique ``name`` and exactly one of ``count`` (devices, >= 0) or ``percent``
+    (0 < p <= 100, cumulative share of the whole fleet); gate keys override the rollout's defaults.
+    """
+    if not isinstance(stages, (list, tuple)) or not stages:
+        raise RolloutError("staged_rollout_stages must be a non-empty list of stages")
+    base = normalize_gate(gate_defaults, "gate defaults")
+    result = []
+    names = set()
+    for index, stage in enumerate(stages):
+        where = "stage #%d" % (index + 1)
+        if not isinstance(stage, dict):
+            raise RolloutError("%s: expected a dict with name and count or percent, got %r" % (where, stage))
+        name = _text(stage.get("name"))
+        if not name:
+            raise RolloutError("%s: a stage needs a name" % where)
+        where = "stage %r" % name
+        if name in names:
+            raise RolloutError("%s: stage names must be unique" % where)
+        names.add(name)
+        unknown = sorted(set(stage) - set(STAGE_KEYS))
+        if unknown:
+            raise RolloutError("%s: unknown keys %s (allowed: %s)" % (where, ", ".join(unknown), ", ".join(STAGE_KEYS)))
+        has_count = stage.get("count") is not None
+        has_percent = stage.get("percent") is not None
+        if has_count == has_percent:
+            raise RolloutError("%s: give exactly one of count or percent" % where)
+        entry = {"name": name, "count": None, "percent": None}
+        if has_count:
+            entry["count"] = _number(stage["count"], "count", where, integer=True, minimum=0)
+        else:
+            entry["percent"] = _number(stage["percent"], "percent", where, minimum=0, maximum=100)
+            if entry["percent"] <= 0:
+                raise RolloutError("%s: percent must be greater than 0" % where)
+        entry["gate"] = normalize_gate(stage, where, base)
+        result.append(entry)
+    return result
+
+
+def stage_boundaries(stages, fleet_size):
+    """Cumulative end position of every stage in the ranked fleet.
+
+    ``count`` takes that many more devices; ``percent`` extends the covered share of the whole fleet
+    to ``ceil(percent * fleet_size / 100)`` devices (``percent: 100`` = everything left). A percent
+    that is already covered yields an empty stage.
+    """
+    ends = []
+    position = 0
+    for stage in stages:
+        if stage["count"] is not None:
+            position = min(fleet_size, position + stage["count"])
+        else:
+            target = int(math.ceil(round(stage["percent"] * fleet_size / 100.0, 9)))
+            position = max(position, min(fleet_size, target))
+        ends.append(position)
+    return ends
+
+
+def chunked(items, size):
+    size = max(1, int(size))
+    return [items[start:start + size] for start in range(0, len(items), size)]
+
+
+# --------------------------------------------------------------------------- plan
+
+def targets_fingerprint(targets):
+    """Identity of what is rolled out; a state file written for other targets is refused."""
+    keys = ("huawei_file_id", "huawei_target_version", "tencent_firmware_version", "tencent_fw_type")
+    data = dict((key, targets.get(key)) for key in keys)
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode("utf-8")).hexdigest()[:16]
+
+
+def target_version(device, targets):
+    if device["platform"] == "huawei":
+        return targets.get("huawei_target_version")
+    return targets.get("tencent_firmware_version")
+
+
+def is_current(device, targets):
+    wanted = target_version(device, targets)
+    return bool(wanted) and device.get("version") is not None and str(device["version"]) == str(wanted)
+
+
+def validate_targets(targets, platforms):
+    errors = []
+    if "huawei" in platforms and not targets.get("huawei_file_id"):
+        errors.append("the fleet has Huawei devices: staged_rollout_huawei_file_id is required")
+    if "tencent" in platforms and not targets.get("tencent_firmware_version"):
+        errors.append("the fleet has Tencent devices: staged_rollout_tencent_firmware_version is required")
+    return errors
+
+
+def build_chunks(wave_name, devices, chunk_sizes):
+    """Split a wave's devices into platform tasks: Huawei by 256 (or less), Tencent per product."""
+    huawei_size = min(HUAWEI_MAX_CHUNK, int((chunk_sizes or {}).get("huawei") or HUAWEI_MAX_CHUNK))
+    tencent_size = int((chunk_sizes or {}).get("tencent") or TENCENT_DEFAULT_CHUNK)
+    chunks = []
+    huawei_ids = sorted(d["id"] for d in devices if d["platform"] == "huawei")
+    for number, ids in enumerate(chunked(huawei_ids, huawei_size), 1):
+        chunks.append({"key": "%s/huawei/%d" % (wave_name, number), "platform": "huawei", "product_id": None,
+                       "size": len(ids), "devices": ids, "task_id": None})
+    by_product = {}
+    for device in devices:
+        if device["platform"] == "tencent":
+            by_product.setdefault(device["product_id"], []).append(device["id"])
+    for product_id in sorted(by_product):
+        for number, names in enumerate(chunked(sorted(by_product[product_id]), tencent_size), 1):
+            chunks.append({"key": "%s/tencent/%s/%d" % (wave_name, product_id, number), "platform": "tencent",
+                           "product_id": product_id, "size": len(names), "devices": names, "task_id": None})
+    return chunks
+
+
+def chunk_counts(chunks):
+    counts = {"huawei": 0, "tencent": 0}
+    for chunk in chunks:
+        counts[chunk["platform"]] += len(chunk["devices"])
+    return counts
+
+
+def plan_rollout(rollout_id, devices, stages, targets, gate_defaults=None, chunk_sizes=None, state=None,
+                 resume_aborted=False, poll_seconds=30):
+    """Compute the rollout plan.
+
+    ``devices`` are normalized devices (see :func:`normalize_devices`), ``stages`` raw stage dicts,
+    ``targets`` ``{huawei_file_id, huawei_target_version, tencent_firmware_version, tencent_fw_type}``,
+    ``state`` the persisted state of an earlier run of the same rollout (or ``None``).
+
+    Membership: devices are ranked by :func:`rank_key` over the *whole* selected fleet and cut at the
+    stage boundaries, so a re-run puts every device in the same wave; devices already on their
+    platform's target version are then dropped from their wave (``skipped``). Waves recorded in the
+    state keep their recorded chunks (so re-entering a started wave sends identical requests), and
+    their devices are never planned again in another wave.
+    """
+    rollout_id = validate_rollout_id(rollout_id)
+    stages = normalize_stages(stages, gate_defaults)
+    platforms = set(d["platform"] for d in devices)
+    errors = validate_targets(targets, platforms)
+    if errors:
+        raise RolloutError("; ".join(errors))
+    resume = check_resume(rollout_id, targets, state, resume_aborted)
+    recorded = (state or {}).get("waves") or {}
+    unknown = sorted(set(recorded) - set(s["name"] for s in stages))
+    if unknown:
+        raise RolloutError("the state of rollout %r records waves %s that are not in staged_rollout_stages; "
+                           "keep the stage names of a rollout, or start a new staged_rollout_id"
+                           % (rollout_id, ", ".join(unknown)))
+    recorded_uids = {}
+    for name, wave in recorded.items():
+        for chunk in wave.get("chunks") or []:
+            for device_id in chunk["devices"]:
+                recorded_uids[device_uid(chunk["platform"], device_id, chunk.get("product_id"))] = name
+
+    ranked = sorted(devices, key=lambda d: rank_key(rollout_id, d["uid"]))
+    ends = stage_boundaries(stages, len(ranked))
+    waves = []
+    start = 0
+    totals = {"fleet": len(ranked), "skipped": 0, "to_upgrade": 0, "huawei": 0, "tencent": 0, "chunks": 0,
+              "uncovered": len(ranked) - (ends[-1] if ends else 0), "done_elsewhere": 0}
+    for index, (stage, end) in enumerate(zip(stages, ends), 1):
+        members = ranked[start:end]
+        start = end
+        record = recorded.get(stage["name"])
+        wave = {
+            "index": index,
+            "name": stage["name"],
+            "count": stage["count"],
+            "percent": stage["percent"],
+            "gate": stage["gate"],
+            "assigned": len(members),
+        }
+        if record:
+            chunks = copy.deepcopy(record.get("chunks") or [])
+            status = record.get("status", WAVE_STARTED)
+            wave.update(status=status, recorded=True, chunks=chunks, skipped=None,
+                        outside=len([d for d in members if recorded_uids.get(d["uid"]) != stage["name"]]))
+            if status == WAVE_STARTED:
+                wave["action"] = "resume"
+            elif status == WAVE_ABORTED and resume["mode"] == "resume_aborted":
+                wave["action"] = "skip"
+                wave["accepted"] = True
+            else:
+                wave["action"] = "skip"
+        else:
+            fresh = [d for d in members if d["uid"] not in recorded_uids]
+            todo = [d for d in fresh if not is_current(d, targets)]
+            totals["done_elsewhere"] += len(members) - len(fresh)
+            wave.update(status=WAVE_PENDING, recorded=False, action="run", skipped=len(fresh) - len(todo),
+                        outside=len(members) - len(fresh), chunks=build_chunks(stage["name"], todo, chunk_sizes))
+            totals["skipped"] += wave["skipped"]
+        counts = chunk_counts(wave["chunks"])
+        wave["poll_seconds"] = poll_interval(poll_seconds, len([c for c in wave["chunks"] if c["platform"] == "huawei"]))
+        wave["poll_retries"] = int(math.ceil(float(wave["gate"]["timeout"]) / wave["poll_seconds"])) + 1
+        wave["huawei"] = counts["huawei"]
+        wave["tencent"] = counts["tencent"]
+        wave["devices"] = counts["huawei"] + counts["tencent"]
+        totals["to_upgrade"] += wave["devices"]
+        totals["huawei"] += counts["huawei"]
+        totals["tencent"] += counts["tencent"]
+        totals["chunks"] += len(wave["chunks"])
+        waves.append(wave)
+    return {
+        "rollout_id": rollout_id,
+        "targets": dict(targets),
+        "fingerprint": targets_fingerprint(targets),
+        "resume": resume,
+        "waves": waves,
+        "totals": totals,
+        "pending_waves": [w["name"] for w in waves if w["action"] != "skip"],
+    }
+
+
+def check_resume(rollout_id, targets, state, resume_aborted=False):
+    """Decide how a run continues an earlier one; raise :class:`RolloutError` when it must not."""
+    if not state:
+        return {"mode": "new", "previous_status": None}
+    if state.get("format") != STATE_FORMAT:
+        raise RolloutError("the state file of rollout %r has format %r, expected %r"
+                           % (rollout_id, state.get("format"), STATE_FORMAT))
+    if state.get("rollout_id") != rollout_id:
+        raise RolloutError("the state file belongs to rollout %r, not %r" % (state.get("rollout_id"), rollout_id))
+    if state.get("fingerprint") != targets_fingerprint(targets):
+        raise RolloutError("rollout %r was started with other firmware targets (%s); use a new staged_rollout_id "
+                           "for different firmware" % (rollout_id, json.dumps(state.get("targets"), sort_keys=True)))
+    status = state.get("status")
+    if status == ROLLOUT_ABORTED:
+        if not resume_aborted:
+            abort = state.get("abort") or {}
+            raise RolloutError("rollout %r was aborted in wave %r: %s. It does not continue on its own: set "
+                               "staged_rollout_resume_aborted=true to accept that wave as it ended and go on "
+                               "with the next wave, or start a new staged_rollout_id"
+                               % (rollout_id, abort.get("wave"), abort.get("reason")))
+        return {"mode": "resume_aborted", "previous_status": status}
+    if status == ROLLOUT_COMPLETED:
+        return {"mode": "completed", "previous_status": status}
+    return {"mode": "resume", "previous_status": status}
+
+
+def plan_lines(plan):
+    """A readable multi-line description of the plan, including the module calls each wave makes."""
+    targets = plan["targets"]
+    totals = plan["totals"]
+    lines = ["Rollout %s: %d devices in the fleet, %d to upgrade (%d Huawei, %d Tencent) in %d waves, "
+             "%d platform tasks; %d already on the target version."
+             % (plan["rollout_id"], totals["fleet"], totals["to_upgrade"], totals["huawei"], totals["tencent"],
+                len(plan["waves"]), totals["chunks"], totals["skipped"])]
+    if totals["uncovered"]:
+        lines.append("WARNING: %d devices are beyond the last stage and not part of this rollout "
+                     "(end the stage list with percent: 100 to cover everything)." % totals["uncovered"])
+    mode = plan["resume"]["mode"]
+    if mode != "new":
+        lines.append("Continuing an earlier run (state: %s, mode: %s)." % (plan["resume"]["previous_status"], mode))
+    for wave in plan["waves"]:
+        gate = wave["gate"]
+        size = "count %s" % wave["count"] if wave["count"] is not None else "percent %s" % _fmt(wave["percent"])
+        head = "Wave %d %s (%s): %d devices (%d Huawei, %d Tencent)" % (
+            wave["index"], wave["name"], size, wave["devices"], wave["huawei"], wave["tencent"])
+        if wave.get("skipped"):
+            head += ", %d skipped (already current)" % wave["skipped"]
+        if wave["action"] == "skip":
+            head += " - %s, nothing to do%s" % (wave["status"], " (aborted wave accepted)" if wave.get("accepted") else "")
+        elif wave["action"] == "resume":
+            head += " - started earlier, re-entered (same requests; the modules return the existing tasks)"
+        lines.append(head)
+        lines.append("  gate: pass when all devices finished and >= %s %% succeeded; abort when >= %d devices "
+                     "finished and > %s %% of them failed; timeout %d s%s%s"
+                     % (_fmt(gate["success_percent"]), gate["min_finished"], _fmt(gate["error_percent"]),
+                        gate["timeout"], ", then pause %d s" % gate["pause_seconds"] if gate["pause_seconds"] else "",
+                        ", manual approval first" if gate["approval"] else ""))
+        if wave["action"] == "skip":
+            continue
+        for chunk in wave["chunks"]:
+            lines.append("  call: " + chunk_call(chunk, targets))
+        if wave["chunks"]:
+            polls = []
+            if wave["huawei"]:
+                polls.append(HUAWEI_INFO_MODULE)
+            for product in sorted(set(c["product_id"] for c in wave["chunks"] if c["platform"] == "tencent")):
+                polls.append("%s (product %s)" % (TENCENT_INFO_MODULE, product))
+            lines.append("  poll: %s every %d s" % (", ".join(polls), wave["poll_seconds"]))
+        else:
+            lines.append("  no platform call: every device of this wave is already on the target version")
+    return lines
+
+
+def chunk_call(chunk, targets):
+    sample = ", ".join(chunk["devices"][:3]) + (", ..." if len(chunk["devices"]) > 3 else "")
+    if chunk["platform"] == "huawei":
+        return "%s file_id=%s devices=[%d: %s]" % (HUAWEI_MODULE, targets.get("huawei_file_id"), len(chunk["devices"]), sample)
+    return "%s product_id=%s firmware_version=%s%s device_names=[%d: %s]" % (
+        TENCENT_MODULE, chunk["product_id"], targets.get("tencent_firmware_version"),
+        " fw_type=%s" % targets["tencent_fw_type"] if targets.get("tencent_fw_type") else "", len(chunk["devices"]), sample)
+
+
+def _fmt(number):
+    if number is None:
+        return "-"
+    if float(number) == int(number):
+        return str(int(number))
+    return ("%.2f" % number).rstrip("0").rstrip(".")
+
+
+# --------------------------------------------------------------------------- summaries and gates
+
+def _percent(part, whole):
+    return round(100.0 * part / whole, 2) if whole else 0.0
+
+
+def make_summary(total, succeeded, failed, in_progress):
+    total = int(total)
+    succeeded = int(succeeded)
+    failed = int(failed)
+    in_progress = int(in_progress)
+    return {
+        "total": total,
+        "succeeded": succeeded,
+        "failed": failed,
+        "in_progress": in_progress,
+        "finished": succeeded + failed,
+        "success_percent": _percent(succeeded, total),
+        "failure_percent": _percent(failed, total),
+    }
+
+
+def merge_summaries(summaries, expected_total=None):
+    """Add up module ``summary`` dicts; devices the platforms do not report yet count as in progress.
+
+    ``expected_total`` is the number of devices the wave sent to the platforms: a platform that has not
+    created all per-device rows yet must not make the wave look finished.
+    """
+    total = succeeded = failed = in_progress = 0
+    for summary in summaries:
+        summary = summary or {}
+        succeeded += int(summary.get("succeeded") or 0)
+        failed += int(summary.get("failed") or 0)
+        reported = int(summary.get("total") or 0)
+        total += reported
+        in_progress += max(0, reported - int(summary.get("succeeded") or 0) - int(summary.get("failed") or 0))
+    if expected_total is not None and expected_total > total:
+        in_progress += expected_total - total
+        total = expected_total
+    return make_summary(total, succeeded, failed, in_progress)
+
+
+def evaluate_gate(summary, gate, elapsed=0.0):
+    """Decide what a wave does next: ``wait``, ``pass`` or ``abort``.
+
+    Definitions (all devices are those of the wave):
+
+    * error threshold: abort as soon as ``finished >= min_finished`` and the failure rate of the
+      *finished* devices, ``failed / finished * 100``, is greater than ``error_percent``
+      (like AWS IoT Jobs' abort criteria with ``minNumberOfExecutedThings``);
+    * success condition: once no device is in progress, pass when ``succeeded / total * 100 >=
+      success_percent``, otherwise abort;
+    * timeout: after ``timeout`` seconds with devices still in progress, pass if the success condition
+      already holds (the stragglers are reported), otherwise abort;
+    * a wave without devices passes.
+    """
+    gate = normalize_gate(gate)
+    summary = make_summary(summary.get("total", 0), summary.get("succeeded", 0), summary.get("failed", 0),
+                           summary.get("in_progress", 0))
+    finished = summary["finished"]
+    error_rate = _percent(summary["failed"], finished)
+    success = summary["success_percent"]
+    result = {
+        "summary": summary,
+        "failure_percent_of_finished": error_rate,
+        "elapsed": round(float(elapsed), 1),
+        "timed_out": False,
+        "gate": gate,
+    }
+    exact_error = 100.0 * summary["failed"] / finished if finished else 0.0
+    exact_success = 100.0 * summary["succeeded"] / summary["total"] if summary["total"] else 100.0
+
+    def decide(decision, reason, **extra):
+        result.update(decision=decision, reason=reason, **extra)
+        return result
+
+    if summary["total"] == 0:
+        return decide("pass", "no device to upgrade in this wave")
+    if finished >= gate["min_finished"] and finished and exact_error > gate["error_percent"]:
+        return decide("abort", "error threshold tripped: %d of %d finished devices failed (%s %% > %s %%)"
+                      % (summary["failed"], finished, _fmt(error_rate), _fmt(gate["error_percent"])),
+                      trigger="error_threshold")
+    if summary["in_progress"] == 0:
+        if exact_success >= gate["success_percent"]:
+            return decide("pass", "%d of %d devices succeeded (%s %% >= %s %%)"
+                          % (summary["succeeded"], summary["total"], _fmt(success), _fmt(gate["success_percent"])),
+                          trigger="success")
+        return decide("abort", "success condition not met: %d of %d devices succeeded (%s %% < %s %%)"
+                      % (summary["succeeded"], summary["total"], _fmt(success), _fmt(gate["success_percent"])),
+                      trigger="success_condition")
+    if float(elapsed) >= gate["timeout"]:
+        result["timed_out"] = True
+        if exact_success >= gate["success_percent"]:
+            return decide("pass", "wave timeout (%d s) with %d devices still in progress, but %s %% >= %s %% "
+                          "succeeded" % (gate["timeout"], summary["in_progress"], _fmt(success),
+                                         _fmt(gate["success_percent"])), trigger="timeout")
+        return decide("abort", "wave timeout after %d s: %d devices still in progress, %s %% succeeded (< %s %%)"
+                      % (gate["timeout"], summary["in_progress"], _fmt(success), _fmt(gate["success_percent"])),
+                      trigger="timeout")
+    return decide("wait", "%d of %d devices finished (%d succeeded, %d failed), %d in progress"
+                  % (finished, summary["total"], summary["succeeded"], summary["failed"], summary["in_progress"]))
+
+
+def poll_requests(chunks, tencent_firmware_version=None, tencent_fw_type=None):
+    """The ``_info`` module calls that read a whole wave: one for all Huawei tasks, one per Tencent product.
+
+    Each entry: ``{"platform", "product_id", "module", "args", "expected"}`` where ``expected`` is the
+    number of devices sent in those tasks.
+    """
+    calls = []
+    huawei = [c for c in chunks if c["platform"] == "huawei"]
+    missing = [c["key"] for c in chunks if c.get("task_id") in (None, "")]
+    if missing:
+        raise RolloutError("no task id recorded for %s" % ", ".join(missing))
+    if huawei:
+        calls.append({"platform": "huawei", "product_id": None, "module": HUAWEI_INFO_MODULE,
+                      "args": {"operation_ids": [str(c["task_id"]) for c in huawei]},
+                      "expected": sum(_chunk_size(c) for c in huawei)})
+    products = sorted(set(c["product_id"] for c in chunks if c["platform"] == "tencent"))
+    for product in products:
+        mine = [c for c in chunks if c["platform"] == "tencent" and c["product_id"] == product]
+        args = {"product_id": product, "firmware_version": tencent_firmware_version,
+                "task_ids": [int(c["task_id"]) for c in mine]}
+        if tencent_fw_type:
+            args["fw_type"] = tencent_fw_type
+        calls.append({"platform": "tencent", "product_id": product, "module": TENCENT_INFO_MODULE, "args": args,
+                      "expected": sum(_chunk_size(c) for c in mine)})
+    return calls
+
+
+def _chunk_size(chunk):
+    if chunk.get("size") is not None:
+        return int(chunk["size"])
+    return len(chunk.get("devices") or [])
+
+
+def progress_line(wave_name, result):
+    summary = result["summary"]
+    return ("wave %s: %d/%d finished, %d succeeded, %d failed (%s %% of finished), %d in progress, %ss - %s"
+            % (wave_name, summary["finished"], summary["total"], summary["succeeded"], summary["failed"],
+               _fmt(result["failure_percent_of_finished"]), summary["in_progress"], _fmt(result["elapsed"]),
+               result["decision"]))
+
+
+# --------------------------------------------------------------------------- state
+
+def new_state(rollout_id, targets, now):
+    return {
+        "format": STATE_FORMAT,
+        "rollout_id": rollout_id,
+        "targets": dict(targets),
+        "fingerprint": targets_fingerprint(targets),
+        "status": ROLLOUT_RUNNING,
+        "created_at": now,
+        "updated_at": now,
+        "waves": {},
+        "order": [],
+        "abort": None,
+        "error": None,
+        "awaiting_approval": None,
+        "accepted_aborts": [],
+        "history": [],
+    }
+
+
+EVENTS = ("start", "wave_started", "tasks_created", "wave_passed", "wave_aborted", "awaiting_approval", "completed",
+          "failed")
+
+
+def _stripped(state):
+    data = copy.deepcopy(state)
+    data.pop("updated_at", None)
+    return data
+
+
+def apply_event(state, event, data, now):
+    """Return ``(new_state, changed)`` for one rollout step.
+
+    ``state`` may be ``None`` (first step of a new rollout; ``data`` then needs ``rollout_id`` and
+    ``targets``). ``now`` is an ISO time stamp supplied by the caller. A step that changes nothing
+    (re-recording what is already recorded) leaves the state byte-identical, so re-running a finished
+    rollout writes nothing.
+
+    Events and their ``data``:
+
+    * ``start`` ``{rollout_id, targets, resume_mode}`` - a run begins; an aborted rollout resumed with
+      ``resume_mode=resume_aborted`` records the aborted wave as accepted and is running again.
+    * ``wave_started`` ``{wave: {name, index, gate, chunks}}`` - before any task of the wave is created;
+      a wave already recorded keeps its chunks (re-entry) and counts ``entries``.
+    * ``tasks_created`` ``{wave, task_ids: {chunk_key: id}}``.
+    * ``wave_passed`` / ``wave_aborted`` ``{wave, result: <gate result>, cancelled: [...], cancel_errors: [...]}``.
+    * ``awaiting_approval`` ``{wave}``; ``completed`` ``{}``; ``failed`` ``{wave, message}``.
+    """
+    if event not in EVENTS:
+        raise RolloutError("unknown rollout event %r" % event)
+    data = data or {}
+    if state is None:
+        if event != "start":
+            raise RolloutError("the first event of a rollout must be 'start', got %r" % event)
+        state = new_state(data["rollout_id"], data["targets"], now)
+        before = None
+    else:
+        before = _stripped(state)
+        state = copy.deepcopy(state)
+    waves = state.setdefault("waves", {})
+    order = state.setdefault("order", [])
+
+    def history(entry):
+        entry = dict(entry, at=now, event=event)
+        state.setdefault("history", []).append(entry)
+
+    if event == "start":
+        mode = data.get("resume_mode") or "new"
+        if state["status"] == ROLLOUT_ABORTED and mode == "resume_aborted":
+            abort = state.get("abort") or {}
+            state.setdefault("accepted_aborts", []).append({"wave": abort.get("wave"), "reason": abort.get("reason"),
+                                                            "accepted_at": now})
+            if abort.get("wave") in waves:
+                waves[abort["wave"]]["accepted"] = True
+            state["abort"] = None
+            state["status"] = ROLLOUT_RUNNING
+            history({"wave": abort.get("wave"), "note": "aborted wave accepted, rollout resumed"})
+        elif state["status"] in (ROLLOUT_FAILED, ROLLOUT_AWAITING_APPROVAL):
+            state["status"] = ROLLOUT_RUNNING
+            state["error"] = None
+            history({"note": "rollout resumed"})
+        elif before is None:
+            history({"note": "rollout started"})
+    elif event == "wave_started":
+        spec = data["wave"]
+        name = spec["name"]
+        if state["status"] in (ROLLOUT_AWAITING_APPROVAL,):
+            state["status"] = ROLLOUT_RUNNING
+        state["awaiting_approval"] = None
+        record = waves.get(name)
+        if record is None:
+            waves[name] = {
+                "index": spec.get("index"),
+                "status": WAVE_STARTED,
+                "started_at": now,
+                "entered_at": now,
+                "finished_at": None,
+                "entries": 1,
+                "gate": spec.get("gate"),
+                "skipped": spec.get("skipped"),
+                "chunks": [dict(chunk, task_id=chunk.get("task_id")) for chunk in spec.get("chunks") or []],
+                "summary": None,
+                "result": None,
+                "cancelled": [],
+                "cancel_errors": [],
+            }
+            order.append(name)
+            history({"wave": name, "devices": sum(len(c["devices"]) for c in spec.get("chunks") or [])})
+        elif record["status"] == WAVE_STARTED:
+            record["entries"] = int(record.get("entries") or 1) + 1
+            record["entered_at"] = now
+            history({"wave": name, "note": "re-entered"})
+        state["status"] = ROLLOUT_RUNNING
+    elif event == "tasks_created":
+        record = _wave(state, data["wave"])
+        ids = data.get("task_ids") or {}
+        for chunk in record["chunks"]:
+            if ids.get(chunk["key"]) not in (None, ""):
+                chunk["task_id"] = ids[chunk["key"]]
+        missing = [c["key"] for c in record["chunks"] if c.get("task_id") in (None, "")]
+        if missing:
+            raise RolloutError("no task id for %s" % ", ".join(missing))
+    elif event in ("wave_passed", "wave_aborted"):
+        name = data["wave"]
+        record = _wave(state, name)
+        result = data.get("result") or {}
+        if record["status"] == WAVE_STARTED:
+            record["status"] = WAVE_PASSED if event == "wave_passed" else WAVE_ABORTED
+            record["finished_at"] = now
+            record["summary"] = result.get("summary")
+            record["result"] = dict((k, result.get(k)) for k in ("decision", "reason", "trigger", "elapsed",
+                                                                 "timed_out", "failure_percent_of_finished"))
+            record["cancelled"] = list(data.get("cancelled") or [])
+            record["cancel_errors"] = list(data.get("cancel_errors") or [])
+            history({"wave": name, "reason": result.get("reason")})
+        if event == "wave_aborted" and record["status"] == WAVE_ABORTED and not record.get("accepted"):
+            state["status"] = ROLLOUT_ABORTED
+            state["abort"] = {"wave": name, "reason": (record.get("result") or {}).get("reason"),
+                              "at": record.get("finished_at")}
+    elif event == "awaiting_approval":
+        state["status"] = ROLLOUT_AWAITING_APPROVAL
+        state["awaiting_approval"] = data["wave"]
+        if before is None or before.get("awaiting_approval") != data["wave"] or before.get("status") != ROLLOUT_AWAITING_APPROVAL:
+            history({"wave": data["wave"]})
+    elif event == "completed":
+        if state["status"] != ROLLOUT_COMPLETED:
+            unfinished = [n for n, w in waves.items() if w["status"] == WAVE_STARTED]
+            if unfinished:
+                raise RolloutError("cannot complete rollout: waves %s are still started" % ", ".join(unfinished))
+            state["status"] = ROLLOUT_COMPLETED
+            state["completed_at"] = now
+            history({})
+    elif event == "failed":
+        state["status"] = ROLLOUT_FAILED
+        state["error"] = {"wave": data.get("wave"), "message": data.get("message"), "at": now}
+        history({"wave": data.get("wave"), "message": data.get("message")})
+
+    changed = before is None or _stripped(state) != before
+    if changed:
+        state["updated_at"] = now
+    else:
+        state = copy.deepcopy(state)
+        state["updated_at"] = (before or {}).get("updated_at", state.get("updated_at"))
+    return state, changed
+
+
+def task_ids_from_results(results):
+    """``{chunk_key: task id}`` from the registered loop results of the platform modules (skipped items ignored)."""
+    ids = {}
+    for result in results or []:
+        if not isinstance(result, dict) or result.get("skipped"):
+            continue
+        item = result.get("item") or {}
+        task_id = result.get("operation_id") if item.get("platform") == "huawei" else result.get("task_id")
+        if item.get("key") and task_id not in (None, ""):
+            ids[item["key"]] = task_id
+    return ids
+
+
+def cancel_outcome(results):
+    """``(cancelled task ids, errors)`` from the registered loop results of the Tencent cancel calls."""
+    cancelled = []
+    errors = []
+    for result in results or []:
+        if not isinstance(result, dict) or result.get("skipped"):
+            continue
+        item = result.get("item") or {}
+        if result.get("failed"):
+            errors.append("task %s: %s" % (item.get("task_id"), result.get("msg") or "cancel failed"))
+            continue
+        for task_id in result.get("cancelled_task_ids") or []:
+            if task_id not in cancelled:
+                cancelled.append(task_id)
+    return cancelled, errors
+
+
+def _wave(state, name):
+    record = (state.get("waves") or {}).get(name)
+    if record is None:
+        raise RolloutError("wave %r has not been started in rollout %r" % (name, state.get("rollout_id")))
+    return record
+
+
+# --------------------------------------------------------------------------- report
+
+def plan_brief(plan):
+    """The plan's waves without device lists (what reports and the role's loop need)."""
+    keys = ("index", "name", "status", "action", "assigned", "devices", "huawei", "tencent", "skipped", "gate",
+            "accepted", "poll_seconds", "poll_retries")
+    return [dict(((k, wave.get(k)) for k in keys), chunks=len(wave["chunks"])) for wave in plan["waves"]]
+
+
+def build_report(state, waves_brief=None):
+    """A JSON-friendly report of the rollout from its state (deterministic: no clock reads).
+
+    ``waves_brief`` (:func:`plan_brief`) adds the waves that have not started yet.
+    """
+    planned_by_name = dict((w["name"], w) for w in waves_brief or [])
+    names = [w["name"] for w in waves_brief or []]
+    for name in state.get("order") or []:
+        if name not in names:
+            names.append(name)
+    waves = []
+    for name in names:
+        record = (state.get("waves") or {}).get(name) or {}
+        planned = planned_by_name.get(name) or {}
+        chunks = record.get("chunks") or []
+        if record:
+            counts = chunk_counts(chunks)
+            skipped = record.get("skipped")
+        else:
+            counts = {"huawei": planned.get("huawei") or 0, "tencent": planned.get("tencent") or 0}
+            skipped = planned.get("skipped")
+        summary = record.get("summary") or {}
+        result = record.get("result") or {}
+        waves.append({
+            "name": name,
+            "index": record.get("index") or planned.get("index"),
+            "status": record.get("status") or "not started",
+            "accepted": bool(record.get("accepted")),
+            "devices": counts["huawei"] + counts["tencent"],
+            "huawei": counts["huawei"],
+            "tencent": counts["tencent"],
+            "skipped": skipped,
+            "tasks": [{"key": c["key"], "platform": c["platform"], "product_id": c.get("product_id"),
+                       "task_id": c.get("task_id"), "devices": len(c["devices"])} for c in chunks],
+            "succeeded": summary.get("succeeded"),
+            "failed": summary.get("failed"),
+            "in_progress": summary.get("in_progress"),
+            "success_percent": summary.get("success_percent"),
+            "failure_percent_of_finished": result.get("failure_percent_of_finished"),
+            "reason": result.get("reason"),
+            "started_at": record.get("started_at"),
+            "finished_at": record.get("finished_at"),
+            "cancelled": record.get("cancelled") or [],
+            "cancel_errors": record.get("cancel_errors") or [],
+            "not_cancellable": [c["task_id"] for c in chunks if c["platform"] == "huawei" and c.get("task_id")]
+            if record.get("status") == WAVE_ABORTED else [],
+        })
+    totals = {"devices": 0, "succeeded": 0, "failed": 0, "in_progress": 0}
+    for wave in waves:
+        totals["devices"] += wave["devices"] if wave["status"] != "not started" else 0
+        for key in ("succeeded", "failed", "in_progress"):
+            totals[key] += wave[key] or 0
+    return {
+        "rollout_id": state.get("rollout_id"),
+        "status": state.get("status"),
+        "targets": state.get("targets"),
+        "created_at": state.get("created_at"),
+        "updated_at": state.get("updated_at"),
+        "completed_at": state.get("completed_at"),
+        "abort": state.get("abort"),
+        "error": state.get("error"),
+        "awaiting_approval": state.get("awaiting_approval"),
+        "accepted_aborts": state.get("accepted_aborts") or [],
+        "waves": waves,
+        "totals": totals,
+    }
+
+
+def render_markdown(report):
+    """Readable Markdown summary of :func:`build_report`."""
+    targets = report.get("targets") or {}
+    out = ["# Firmware rollout `%s`" % report["rollout_id"], ""]
+    out.append("**Status: %s**" % str(report["status"]).upper().replace("_", " "))
+    out.append("")
+    rows = [("Huawei package (file_id)", targets.get("huawei_file_id")),
+            ("Huawei target version", targets.get("huawei_target_version")),
+            ("Tencent firmware version", targets.get("tencent_firmware_version")),
+            ("Tencent fw_type", targets.get("tencent_fw_type")),
+            ("Started", report.get("created_at")),
+            ("Last update", report.get("updated_at")),
+            ("Completed", report.get("completed_at"))]
+    out += ["| | |", "|---|---|"] + ["| %s | %s |" % (k, v) for k, v in rows if v not in (None, "")]
+    out.append("")
+    if report.get("abort"):
+        out.append("> **Aborted in wave `%s`:** %s" % (report["abort"].get("wave"), report["abort"].get("reason")))
+        out.append(">")
+        out.append("> No new wave was started. Tencent tasks of that wave still in progress were cancelled; Huawei's "
+                   "northbound API has no cancel operation, so its tasks run to their end. Re-running with "
+                   "`staged_rollout_resume_aborted=true` accepts the wave as it ended and continues with the next one.")
+        out.append("")
+    if report.get("error"):
+        out.append("> **Failed in wave `%s`:** %s  (re-run the same rollout to continue)"
+                   % (report["error"].get("wave"), report["error"].get("message")))
+        out.append("")
+    if report.get("awaiting_approval"):
+        out.append("> **Waiting for approval** of wave `%s`. Re-run with `staged_rollout_approved_waves=['%s']` "
+                   "(or answer the prompt) to continue." % (report["awaiting_approval"], report["awaiting_approval"]))
+        out.append("")
+    out.append("## Waves")
+    out.append("")
+    out.append("| # | Wave | Status | Devices | Huawei | Tencent | Skipped | Succeeded | Failed | In progress "
+               "| Success % | Failure % of finished | Tasks |")
+    out.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for wave in report["waves"]:
+        status = wave["status"] + (" (accepted)" if wave.get("accepted") else "")
+        out.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            wave.get("index") or "", wave["name"], status, wave["devices"], wave["huawei"], wave["tencent"],
+            _cell(wave.get("skipped")), _cell(wave.get("succeeded")), _cell(wave.get("failed")),
+            _cell(wave.get("in_progress")), _cell(wave.get("success_percent")),
+            _cell(wave.get("failure_percent_of_finished")), len(wave["tasks"])))
+    out.append("")
+    notes = [w for w in report["waves"] if w.get("reason") or w.get("cancelled") or w.get("cancel_errors")
+             or w.get("not_cancellable")]
+    if notes:
+        out.append("## Gate decisions")
+        out.append("")
+        for wave in notes:
+            line = "* **%s** - %s" % (wave["name"], wave.get("reason") or wave["status"])
+            if wave.get("cancelled"):
+                line += "; cancelled Tencent tasks: %s" % ", ".join(str(t) for t in wave["cancelled"])
+            if wave.get("not_cancellable"):
+                line += "; Huawei tasks not cancellable (no API), left running: %s" % ", ".join(
+                    str(t) for t in wave["not_cancellable"])
+            if wave.get("cancel_errors"):
+                line += "; cancel errors: %s" % "; ".join(str(e) for e in wave["cancel_errors"])
+            out.append(line)
+        out.append("")
+    totals = report.get("totals") or {}
+    out.append("Totals over started waves: %s devices, %s succeeded, %s failed, %s in progress."
+               % (totals.get("devices"), totals.get("succeeded"), totals.get("failed"), totals.get("in_progress")))
+    out.append("")
+    return "\n".join(out)
+
+
+def report_lines(report, paths=None):
+    """A few lines for the end of the run: status, one line per wave, where the report is."""
+    lines = ["Rollout %s: %s" % (report["rollout_id"], str(report["status"]).upper().replace("_", " "))]
+    for wave in report["waves"]:
+        line = "  %s: %s" % (wave["name"], wave["status"] + (" (accepted)" if wave.get("accepted") else ""))
+        line += ", %d devices (%d Huawei, %d Tencent)" % (wave["devices"], wave["huawei"], wave["tencent"])
+        if wave.get("succeeded") is not None:
+            line += ", %s succeeded, %s failed, %s in progress" % (wave["succeeded"], wave["failed"], wave["in_progress"])
+        if wave.get("reason"):
+            line += " - %s" % wave["reason"]
+        lines.append(line)
+    if report.get("abort"):
+        lines.append("ABORTED in wave %s: %s" % (report["abort"].get("wave"), report["abort"].get("reason")))
+    if report.get("awaiting_approval"):
+        lines.append("Waiting for approval of wave %s" % report["awaiting_approval"])
+    if paths:
+        lines.append("Report: %s (JSON: %s)" % (paths.get("markdown"), paths.get("json")))
+    return lines
+
+
+def _cell(value):
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return _fmt(value)
+    return str(value)
+
+
+def result_summary(report):
+    """The compact dict published as ``staged_rollout_result`` (fact and ``set_stats``) from a report."""
+    return {
+        "rollout_id": report["rollout_id"],
+        "status": report["status"],
+        "abort": report["abort"],
+        "error": report["error"],
+        "awaiting_approval": report["awaiting_approval"],
+        "waves": [dict((k, w[k]) for k in ("name", "status", "devices", "succeeded", "failed", "in_progress", "reason"))
+                  for w in report["waves"]],
+        "totals": report["totals"],
+    }

@@ -1,0 +1,244 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, iotfleet.firmware maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: rollout_plan
+short_description: Plan a staged firmware rollout over an inventory of IoT devices
+version_added: 0.1.0
+description:
+  - Computes, on the controller, the waves of a staged firmware rollout from the inventory (hosts carrying
+    C(iot_platform), C(iot_device_id), C(iot_product_id), C(iot_firmware_version)) or from an explicit device list.
+  - Devices are ranked by C(sha256("<rollout_id>:<uid>")) over the whole selected fleet and cut at the stage
+    boundaries, so every re-run puts a device in the same wave. The uid is the Huawei device ID, or
+    C(<product_id>/<device name>) for Tencent.
+  - Devices whose C(iot_firmware_version) already equals their platform's target version are skipped.
+  - Each wave is split into platform tasks, Huawei by at most 256 device IDs, Tencent per product into lists of
+    O(tencent_chunk_size) device names.
+  - When O(state_dir) holds the state of an earlier run of the same O(rollout_id), passed waves are marked done,
+    a started wave is re-entered with exactly the recorded device lists, and an aborted rollout is refused unless
+    O(resume_aborted=true).
+  - This is an action plugin; it reads nothing but the inventory and the state file and writes nothing.
+    It is the planning step of the R(iotfleet.firmware.staged_rollout,ansible_collections.iotfleet.firmware.staged_rollout_role)
+    role.
+author:
+  - iotfleet.firmware maintainers (@iotfleet)
+attributes:
+  action:
+    description: Indicates this has a corresponding action plugin so some parts of the options can be executed on the controller.
+    support: full
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
+    support: full
+    details: The plan is computed the same way; nothing is ever written.
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: none
+  platform:
+    description: Target OS/families that can be operated against.
+    support: full
+    platforms: all
+options:
+  rollout_id:
+    description:
+      - Identifier of the rollout; letters, digits, C(.), C(_) and C(-), at most 128 characters.
+      - Seeds the wave membership hash and names the state file.
+    type: str
+    required: true
+  hosts:
+    description:
+      - Inventory group or host pattern selecting the devices (C(:), C(:&), C(:!), wildcards), resolved against the
+        whole inventory ignoring C(--limit).
+      - Ignored when O(devices) is a non-empty list.
+    type: str
+  devices:
+    description:
+      - Explicit device list instead of inventory hosts. Each item has C(platform) (V(huawei) or V(tencent)), C(id)
+        (Huawei device ID or Tencent device name), C(product_id) (required for Tencent) and optionally C(version)
+        (current firmware version).
+    type: list
+    elements: dict
+  stages:
+    description:
+      - The stages, in order. Each is a dict with a unique C(name) and exactly one of C(count) (number of devices)
+        or C(percent) (cumulative share of the whole fleet, V(100) = everything left).
+      - Optional per-stage gate overrides C(success_percent), C(error_percent), C(min_finished), C(timeout),
+        C(pause_seconds), C(approval).
+    type: list
+    elements: dict
+    required: true
+  huawei_file_id:
+    description:
+      - Huawei firmware package (C(fileId)). Required when the fleet has Huawei devices.
+    type: str
+  huawei_target_version:
+    description:
+      - Version Huawei devices run after the upgrade; devices already on it are skipped.
+    type: str
+  tencent_firmware_version:
+    description:
+      - Tencent target firmware version. Required when the fleet has Tencent devices; devices already on it are skipped.
+    type: str
+  tencent_fw_type:
+    description:
+      - Tencent firmware module (C(FwType)).
+    type: str
+  success_percent:
+    description:
+      - Default gate, minimum percentage of a wave's devices that must succeed. Default V(95).
+    type: float
+  error_percent:
+    description:
+      - Default gate, the wave aborts when more than this percentage of its finished devices failed. Default V(10).
+    type: float
+  min_finished:
+    description:
+      - Default gate, finished devices needed before the error threshold can trip. Default V(5).
+    type: int
+  wave_timeout:
+    description:
+      - Default gate, seconds a wave may take. Default V(3600).
+    type: int
+  pause_seconds:
+    description:
+      - Default gate, seconds to pause after a wave passed. Default V(0).
+    type: int
+  approval:
+    description:
+      - Default gate, ask for manual approval before each wave. Default V(false).
+    type: bool
+  poll_seconds:
+    description:
+      - Seconds between two progress polls of a wave. Raised per wave so that reading its Huawei tasks stays under
+        80 calls per minute.
+    type: int
+    default: 30
+  huawei_chunk_size:
+    description:
+      - Device IDs per Huawei task, 1 to 256.
+    type: int
+    default: 256
+  tencent_chunk_size:
+    description:
+      - Device names per Tencent task. Tencent documents no maximum.
+    type: int
+    default: 500
+  state_dir:
+    description:
+      - Directory of the rollout state files on the controller; C(<state_dir>/<rollout_id>.json) is read if it exists.
+    type: str
+  resume_aborted:
+    description:
+      - Continue a rollout whose state says it was aborted; the aborted wave is accepted as it ended.
+    type: bool
+    default: false
+seealso:
+  - module: iotfleet.firmware.rollout_gate
+  - module: iotfleet.firmware.rollout_state
+"""
+
+EXAMPLES = r"""
+- name: Plan a rollout over the iot_devices group
+  iotfleet.firmware.rollout_plan:
+    rollout_id: fw-2.0.0-2026-11
+    hosts: iot_devices
+    stages:
+      - {name: canary, count: 10}
+      - {name: wave1, percent: 10}
+      - {name: rest, percent: 100}
+    huawei_file_id: fw-wm100-2.0.0
+    huawei_target_version: 2.0.0
+    tencent_firmware_version: 2.0.0
+    tencent_fw_type: mcu
+  register: plan
+
+- name: Show it
+  ansible.builtin.debug:
+    msg: "{{ plan.lines }}"
+"""
+
+RETURN = r"""
+plan:
+  description: The full plan.
+  returned: success
+  type: dict
+  contains:
+    rollout_id:
+      description: The rollout id.
+      type: str
+    waves:
+      description:
+        - The waves in order, each with C(name), C(index), C(action) (V(run), V(resume) or V(skip)), C(status),
+          C(gate), C(devices), C(huawei), C(tencent), C(skipped), C(poll_seconds), C(poll_retries) and C(chunks)
+          (C(key), C(platform), C(product_id), C(size), C(devices), C(task_id)).
+      type: list
+      elements: dict
+    totals:
+      description: Fleet size, devices to upgrade per platform, skipped, uncovered and chunk counts.
+      type: dict
+    resume:
+      description: How this run continues an earlier one, C(mode) is V(new), V(resume), V(resume_aborted) or V(completed).
+      type: dict
+waves:
+  description: The waves without device lists.
+  returned: success
+  type: list
+  elements: dict
+lines:
+  description: A readable description of the plan including the module calls of every wave.
+  returned: success
+  type: list
+  elements: str
+state_path:
+  description: The state file consulted.
+  returned: success
+  type: str
+state_status:
+  description: The status recorded in the state file, V(null) for a new rollout.
+  returned: success
+  type: str
+timing:
+  description: Seconds spent reading the inventory and computing the plan.
+  returned: success
+  type: dict
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            rollout_id=dict(type="str", required=True),
+            hosts=dict(type="str"),
+            devices=dict(type="list", elements="dict"),
+            stages=dict(type="list", elements="dict", required=True),
+            huawei_file_id=dict(type="str"),
+            huawei_target_version=dict(type="str"),
+            tencent_firmware_version=dict(type="str"),
+            tencent_fw_type=dict(type="str"),
+            success_percent=dict(type="float"),
+            error_percent=dict(type="float"),
+            min_finished=dict(type="int"),
+            wave_timeout=dict(type="int"),
+            pause_seconds=dict(type="int"),
+            approval=dict(type="bool"),
+            poll_seconds=dict(type="int", default=30),
+            huawei_chunk_size=dict(type="int", default=256),
+            tencent_chunk_size=dict(type="int", default=500),
+            state_dir=dict(type="str"),
+            resume_aborted=dict(type="bool", default=False),
+        ),
+        supports_check_mode=True,
+    )
+    module.fail_json(msg="iotfleet.firmware.rollout_plan runs on the controller as an action plugin; "
+                         "it cannot be executed as a module")
+
+
+if __name__ == "__main__":
+    main()

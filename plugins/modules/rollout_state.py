@@ -1,0 +1,143 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, iotfleet.firmware maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: rollout_state
+short_description: Record a step of a staged firmware rollout and write its reports
+version_added: 0.1.0
+description:
+  - Applies one event to the state file C(<state_dir>/<rollout_id>.json) on the controller and optionally writes the
+    reports C(<report_dir>/<rollout_id>.json) and C(<report_dir>/<rollout_id>.md).
+  - Files are replaced atomically (temporary file and rename) and only when their content changes, so recording a
+    step that is already recorded reports C(changed=false).
+  - Used by the R(iotfleet.firmware.staged_rollout,ansible_collections.iotfleet.firmware.staged_rollout_role) role
+    after every step, so a run killed at any point can be resumed.
+author:
+  - iotfleet.firmware maintainers (@iotfleet)
+attributes:
+  action:
+    description: Indicates this has a corresponding action plugin so some parts of the options can be executed on the controller.
+    support: full
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
+    support: full
+    details: Nothing is written in check mode.
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: none
+  platform:
+    description: Target OS/families that can be operated against.
+    support: full
+    platforms: all
+options:
+  rollout_id:
+    description:
+      - The rollout.
+    type: str
+    required: true
+  state_dir:
+    description:
+      - Directory of the state files; created (mode 0700) if needed.
+    type: str
+    required: true
+  event:
+    description:
+      - The step to record. Without it the state is only read (and the reports written).
+      - V(start) a run begins (C(data.targets), C(data.resume_mode)); V(wave_started) before a wave's tasks are
+        created (C(data.wave) with C(name), C(index), C(gate), C(skipped), C(chunks)); V(tasks_created)
+        (C(data.wave), C(data.task_ids) mapping chunk keys to task ids); V(wave_passed) and V(wave_aborted)
+        (C(data.wave), C(data.result) the RV(iotfleet.firmware.rollout_gate#module:decision) result, C(data.cancelled),
+        C(data.cancel_errors)); V(awaiting_approval) (C(data.wave)); V(completed); V(failed) (C(data.wave), C(data.message)).
+    type: str
+    choices: [start, wave_started, tasks_created, wave_passed, wave_aborted, awaiting_approval, completed, failed]
+  data:
+    description:
+      - Event data, see O(event).
+    type: dict
+    default: {}
+  report_dir:
+    description:
+      - Also write the JSON and Markdown reports into this directory.
+    type: str
+  waves:
+    description:
+      - The planned waves (RV(iotfleet.firmware.rollout_plan#module:waves)), so the report lists waves not started yet.
+    type: list
+    elements: dict
+seealso:
+  - module: iotfleet.firmware.rollout_plan
+"""
+
+EXAMPLES = r"""
+- name: Record that the canary passed
+  iotfleet.firmware.rollout_state:
+    rollout_id: fw-2.0.0-2026-11
+    state_dir: /var/lib/iotfleet/rollouts
+    event: wave_passed
+    data:
+      wave: canary
+      result: "{{ canary_gate }}"
+
+- name: Write the reports
+  iotfleet.firmware.rollout_state:
+    rollout_id: fw-2.0.0-2026-11
+    state_dir: /var/lib/iotfleet/rollouts
+    report_dir: /var/lib/iotfleet/reports
+"""
+
+RETURN = r"""
+status:
+  description: Rollout status after the event, V(running), V(completed), V(aborted), V(failed) or V(awaiting_approval).
+  returned: success
+  type: str
+wave:
+  description: The record of the wave named in the event data (without device lists).
+  returned: when the event names a wave
+  type: dict
+result:
+  description: Compact result of the rollout (status, abort, per-wave counts, totals), as published by the role.
+  returned: success
+  type: dict
+state_path:
+  description: The state file.
+  returned: success
+  type: str
+report_paths:
+  description: The report files, C(json) and C(markdown).
+  returned: when O(report_dir) is set
+  type: dict
+written:
+  description: Files written by this call.
+  returned: success
+  type: list
+  elements: str
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            rollout_id=dict(type="str", required=True),
+            state_dir=dict(type="str", required=True),
+            event=dict(type="str", choices=["start", "wave_started", "tasks_created", "wave_passed", "wave_aborted",
+                                            "awaiting_approval", "completed", "failed"]),
+            data=dict(type="dict", default={}),
+            report_dir=dict(type="str"),
+            waves=dict(type="list", elements="dict"),
+        ),
+        supports_check_mode=True,
+    )
+    module.fail_json(msg="iotfleet.firmware.rollout_state runs on the controller as an action plugin; "
+                         "it cannot be executed as a module")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,96 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, iotfleet.firmware maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Controller-side files of the staged rollout: the state file and the reports.
+
+Every write goes to a temporary file in the same directory that is then renamed over the target,
+so a process killed mid-write leaves either the old or the new file, never half of one.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import datetime
+import json
+import os
+import tempfile
+
+
+class RolloutFileError(Exception):
+    pass
+
+
+def utc_now():
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_utc(text):
+    return datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc)
+
+
+def seconds_since(text, now=None):
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    return max(0.0, (now - parse_utc(text)).total_seconds())
+
+
+def expand(path):
+    return os.path.abspath(os.path.expanduser(os.path.expandvars(str(path))))
+
+
+def state_path(state_dir, rollout_id):
+    return os.path.join(expand(state_dir), "%s.json" % rollout_id)
+
+
+def report_paths(report_dir, rollout_id):
+    base = os.path.join(expand(report_dir), rollout_id)
+    return {"json": base + ".json", "markdown": base + ".md"}
+
+
+def read_json(path):
+    """The parsed file, or ``None`` when it does not exist."""
+    try:
+        with open(path, "r") as handle:
+            return json.load(handle)
+    except FileNotFoundError:
+        return None
+    except ValueError as exc:
+        raise RolloutFileError("the rollout state file %s is not valid JSON (%s); fix or remove it" % (path, exc))
+    except OSError as exc:
+        raise RolloutFileError("cannot read %s: %s" % (path, exc))
+
+
+def dump_json(data):
+    return json.dumps(data, indent=2, sort_keys=True) + "\n"
+
+
+def write_if_changed(path, text, mode=0o600):
+    """Atomically replace ``path`` with ``text`` unless it already holds exactly that; return whether it wrote."""
+    try:
+        with open(path, "r") as handle:
+            if handle.read() == text:
+                return False
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        raise RolloutFileError("cannot read %s: %s" % (path, exc))
+    directory = os.path.dirname(path)
+    try:
+        if not os.path.isdir(directory):
+            os.makedirs(directory, mode=0o700)
+        handle, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), dir=directory)
+        try:
+            with os.fdopen(handle, "w") as out:
+                out.write(text)
+                out.flush()
+                os.fsync(out.fileno())
+            os.chmod(tmp, mode)
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+    except OSError as exc:
+        raise RolloutFileError("cannot write %s: %s" % (path, exc))
+    return True

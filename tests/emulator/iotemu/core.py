@@ -1,0 +1,151 @@
+"""The emulator's state: fleet, behaviour, clock, both platforms, faults and the request log."""
+
+from __future__ import annotations
+
+import copy
+import threading
+from typing import Any, Optional, Union
+
+from .faults import FaultBook, RequestLog
+from .fleet import load_fleet
+from .huawei import HuaweiPlatform
+from .lifecycle import SimClock
+from .tencent import TencentPlatform
+
+DEFAULT_BEHAVIOUR: dict[str, Any] = {
+    # simulated seconds per real second (the lifecycle clock; token TTLs and throttles use real time)
+    "time_scale": 1.0,
+    # simulated seconds one device upgrade takes (spread by +-jitter, deterministic per device and task)
+    "upgrade_seconds": 300.0,
+    "jitter": 0.25,
+    # fnmatch pattern of a device id / name -> failure rate 0..1; the first matching pattern wins
+    "failure_rates": {},
+    # spec silent: how long a Tencent UpgradeMethod 1 device waits for the user's confirmation (simulated s)
+    "confirm_seconds": 60.0,
+    # spec silent: when an offline device times out when the task gives no deadline (simulated s)
+    "offline_timeout": 900.0,
+    "huawei_token_ttl": 3600,
+    "huawei_calls_per_minute": 100,
+    "huawei_errors_with_http_200": False,
+    "tencent_calls_per_second": 20,
+    "tencent_skew_check": True,
+    "tencent_max_skew": 300,
+    # None = any region accepted; otherwise X-TC-Region must be one of these (UnsupportedRegion)
+    "tencent_regions": None,
+}
+
+_FLOATS = {"time_scale": (1e-6, 1e9), "upgrade_seconds": (0.001, 1e9), "jitter": (0.0, 0.9),
+           "confirm_seconds": (0.0, 1e9), "offline_timeout": (0.0, 1e12)}
+_INTS = {"huawei_token_ttl": (1, 10 ** 9), "huawei_calls_per_minute": (0, 10 ** 9),
+         "tencent_calls_per_second": (0, 10 ** 9), "tencent_max_skew": (0, 10 ** 9)}
+_BOOLS = ("huawei_errors_with_http_200", "tencent_skew_check")
+
+
+def _number(key: str, value: Any, bounds: tuple, kind: type) -> Any:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError("behaviour %s must be a number" % key)
+    if kind is int and int(value) != value:
+        raise ValueError("behaviour %s must be an integer" % key)
+    if not bounds[0] <= value <= bounds[1]:
+        raise ValueError("behaviour %s must be between %s and %s" % (key, bounds[0], bounds[1]))
+    return kind(value)
+
+
+def _failure_rates(value: Any) -> list:
+    items = list(value.items()) if isinstance(value, dict) else value
+    if not isinstance(items, list):
+        raise ValueError("failure_rates maps fnmatch patterns to rates (an object or a list of [pattern, rate])")
+    rules = []
+    for item in items:
+        if not isinstance(item, (list, tuple)) or len(item) != 2 or not isinstance(item[0], str):
+            raise ValueError("failure_rates entries are [pattern, rate]")
+        rules.append([item[0], _number("failure_rates[%s]" % item[0], item[1], (0.0, 1.0), float)])
+    return rules
+
+
+def validate_behaviour(changes: Any) -> dict:
+    """A checked copy of a (partial) behaviour dict; ValueError names the offending key."""
+    if not isinstance(changes, dict):
+        raise ValueError("behaviour must be an object")
+    unknown = set(changes) - set(DEFAULT_BEHAVIOUR)
+    if unknown:
+        raise ValueError("unknown behaviour keys: %s" % ", ".join(sorted(unknown)))
+    checked: dict[str, Any] = {}
+    for key, value in changes.items():
+        if key in _FLOATS:
+            checked[key] = _number(key, value, _FLOATS[key], float)
+        elif key in _INTS:
+            checked[key] = _number(key, value, _INTS[key], int)
+        elif key in _BOOLS:
+            if not isinstance(value, bool):
+                raise ValueError("behaviour %s must be true or false" % key)
+            checked[key] = value
+        elif key == "failure_rates":
+            checked[key] = _failure_rates(value)
+        elif key == "tencent_regions":
+            if value is not None and not (isinstance(value, list) and all(isinstance(item, str) for item in value)):
+                raise ValueError("tencent_regions must be null or a list of region names")
+            checked[key] = value
+    return checked
+
+
+def public_behaviour(behaviour: dict) -> dict:
+    """The behaviour as JSON (failure_rates as an ordered object)."""
+    result = copy.deepcopy(behaviour)
+    result["failure_rates"] = dict((pattern, rate) for pattern, rate in behaviour["failure_rates"])
+    return result
+
+
+class EmulatorCore:
+    """All mutable state behind one re-entrant lock (handlers run under it; faults sleep outside)."""
+
+    def __init__(self, fleet: Union[None, str, dict] = "demo", behaviour: Optional[dict] = None) -> None:
+        self.lock = threading.RLock()
+        self.faults = FaultBook()
+        self.log = RequestLog()
+        self._seed_fleet = load_fleet(fleet)
+        self._seed_behaviour = self._merged(behaviour)
+        self.behaviour: dict = {}
+        self.clock = SimClock()
+        self.huawei: HuaweiPlatform
+        self.tencent: TencentPlatform
+        self.reset()
+
+    @staticmethod
+    def _merged(behaviour: Optional[dict]) -> dict:
+        merged = copy.deepcopy(DEFAULT_BEHAVIOUR)
+        merged["failure_rates"] = []
+        merged.update(validate_behaviour(behaviour or {}))
+        return merged
+
+    def reset(self, fleet: Union[None, str, dict] = None, behaviour: Optional[dict] = None) -> None:
+        """Back to the seed (or to a new fleet/behaviour): tasks, tokens, faults, throttles and log cleared."""
+        with self.lock:
+            if fleet is not None:
+                self._seed_fleet = load_fleet(fleet)
+            if behaviour is not None:
+                self._seed_behaviour = self._merged(behaviour)
+            self.behaviour = copy.deepcopy(self._seed_behaviour)
+            self.clock = SimClock(self.behaviour["time_scale"])
+            fleet_copy = copy.deepcopy(self._seed_fleet)
+            self.huawei = HuaweiPlatform(fleet_copy["huawei"], self)
+            self.tencent = TencentPlatform(fleet_copy["tencent"], self)
+            self.faults.clear()
+            self.log.clear()
+
+    def update_behaviour(self, changes: Any) -> dict:
+        checked = validate_behaviour(changes)
+        with self.lock:
+            self.behaviour.update(checked)
+            if "time_scale" in checked:
+                self.clock.set_scale(checked["time_scale"])
+            return public_behaviour(self.behaviour)
+
+    def state(self) -> dict:
+        with self.lock:
+            return {
+                "time": {"simulated": self.clock.now(), "real": self.clock.real_now(), "time_scale": self.clock.time_scale},
+                "behaviour": public_behaviour(self.behaviour),
+                "huawei": self.huawei.state(),
+                "tencent": self.tencent.state(),
+            }

@@ -1,0 +1,248 @@
+"""Task and device lifecycle, driven by a scaled clock and computed lazily from timestamps.
+
+Nothing here runs in the background: a device's state at time ``t`` is a pure function of
+its :class:`DevicePlan` (fixed when the task is created) and, if the task was cancelled, of
+the cancellation time. Device versions are derived the same way from the upgrade history.
+
+Simulated time starts at the real wall clock when the emulator starts (or is reset) and runs
+``time_scale`` times faster. Every time the platforms report (create/start/stop times) is
+simulated time; validations against "now" that the APIs define on the wall clock use real time.
+
+One device upgrade, once dispatched at ``start`` (all times simulated)::
+
+    [start, start+confirm)                   awaiting user confirmation (Tencent UpgradeMethod 1)
+    then for duration D:  10 % delivered, 50 % downloading (percent 0..100), 40 % burning
+    at the end            success or fail (deterministic, see ``failure_rate``)
+
+An offline device stays offline until its deadline and then times out; a device that already
+runs the target version finishes at ``start`` with the ``no_update`` outcome; any device still
+moving at its deadline times out at the deadline.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable, Iterable, Optional, Sequence
+
+PENDING = "pending"
+OFFLINE = "offline"
+CONFIRM = "confirm"
+DELIVERED = "delivered"
+DOWNLOADING = "downloading"
+BURNING = "burning"
+SUCCESS = "success"
+FAIL = "fail"
+TIMEOUT = "timeout"
+NO_UPDATE = "no_update"
+CANCELLED = "cancelled"
+
+FINAL = frozenset((SUCCESS, FAIL, TIMEOUT, NO_UPDATE, CANCELLED))
+DELIVERED_SHARE = 0.1
+DOWNLOAD_SHARE = 0.5
+
+
+def stable_hash(*parts: object) -> float:
+    """A deterministic number in [0, 1) for the given parts (same input, same number, every run)."""
+    digest = hashlib.sha256("\x1f".join(str(part) for part in parts).encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") / float(1 << 64)
+
+
+def failure_rate(rules: Sequence[tuple[str, float]], name: str) -> float:
+    """The rate of the first fnmatch pattern that matches ``name`` (0 when none does)."""
+    for pattern, rate in rules:
+        if fnmatch.fnmatchcase(name, pattern):
+            return rate
+    return 0.0
+
+
+def will_fail(device: str, task: str, rules: Sequence[tuple[str, float]]) -> bool:
+    """Deterministic outcome: fail when ``stable_hash(device, task) < rate``."""
+    return stable_hash(device, task) < failure_rate(rules, device)
+
+
+def upgrade_duration(device: str, task: str, upgrade_seconds: float, jitter: float) -> float:
+    """``upgrade_seconds`` spread by +-``jitter`` (a fraction), deterministic per device and task."""
+    spread = (2.0 * stable_hash(device, task, "duration") - 1.0) * jitter
+    return max(1.0, upgrade_seconds * (1.0 + spread))
+
+
+class SimClock:
+    """Simulated time = anchor + real elapsed * time_scale; thread safe; re-anchored on changes."""
+
+    def __init__(self, time_scale: float = 1.0, real: Callable[[], float] = time.time) -> None:
+        self._real = real
+        self._lock = threading.Lock()
+        self._real_anchor = real()
+        self._sim_anchor = self._real_anchor
+        self._scale = float(time_scale)
+
+    @property
+    def time_scale(self) -> float:
+        return self._scale
+
+    def real_now(self) -> float:
+        return self._real()
+
+    def now(self) -> float:
+        with self._lock:
+            return self._sim_anchor + (self._real() - self._real_anchor) * self._scale
+
+    def set_scale(self, time_scale: float) -> None:
+        with self._lock:
+            real = self._real()
+            self._sim_anchor += (real - self._real_anchor) * self._scale
+            self._real_anchor = real
+            self._scale = float(time_scale)
+
+    def advance(self, seconds: float) -> None:
+        """Jump simulated time forward (tests)."""
+        with self._lock:
+            self._sim_anchor += float(seconds)
+
+    def sim_after(self, real_seconds: float) -> float:
+        """The simulated time ``real_seconds`` of wall-clock distance from now, on the simulated axis.
+
+        Absolute times in requests (a scheduled start, a deadline) are wall-clock times; their distance
+        from the real "now" becomes the same distance in simulated seconds from the simulated "now".
+        """
+        return self.now() + max(0.0, real_seconds)
+
+
+@dataclass(frozen=True)
+class DevicePlan:
+    """Everything that decides one device's course within one task (fixed at creation)."""
+
+    start: float
+    duration: float
+    fails: bool = False
+    online: bool = True
+    no_update: bool = False
+    confirm: float = 0.0
+    deadline: Optional[float] = None
+
+    def natural_end(self) -> Optional[float]:
+        """When the device reaches a final state if nothing cancels it (None = never)."""
+        if self.no_update:
+            return self.start
+        end = self.start + self.confirm + self.duration if self.online else None
+        if self.deadline is not None and (end is None or self.deadline < end):
+            return max(self.deadline, self.start)
+        return end
+
+    def times_out(self) -> bool:
+        """The deadline comes before the device could finish (offline devices never finish)."""
+        if self.no_update or self.deadline is None:
+            return False
+        return not self.online or self.deadline < self.start + self.confirm + self.duration
+
+
+@dataclass(frozen=True)
+class Phase:
+    """A device's state at one instant."""
+
+    name: str
+    since: float
+    percent: int = 0
+
+    @property
+    def final(self) -> bool:
+        return self.name in FINAL
+
+
+def _natural_phase(plan: DevicePlan, now: float) -> Phase:
+    if now < plan.start:
+        return Phase(PENDING, plan.start)
+    if plan.no_update:
+        return Phase(NO_UPDATE, plan.start, 100)
+    end = plan.natural_end()
+    if plan.times_out() and end is not None and now >= end:
+        return Phase(TIMEOUT, end)
+    if not plan.online:
+        return Phase(OFFLINE, plan.start)
+    return _running_phase(plan, now)
+
+
+def _running_phase(plan: DevicePlan, now: float) -> Phase:
+    base = plan.start + plan.confirm
+    if now < base:
+        return Phase(CONFIRM, plan.start)
+    elapsed = now - base
+    delivered_end = plan.duration * DELIVERED_SHARE
+    download_end = plan.duration * (DELIVERED_SHARE + DOWNLOAD_SHARE)
+    if elapsed < delivered_end:
+        return Phase(DELIVERED, base)
+    if elapsed < download_end:
+        percent = int(100 * (elapsed - delivered_end) / (download_end - delivered_end))
+        return Phase(DOWNLOADING, base + delivered_end, percent)
+    if elapsed < plan.duration:
+        return Phase(BURNING, base + download_end, 100)
+    return Phase(FAIL if plan.fails else SUCCESS, base + plan.duration, 100)
+
+
+def phase_at(plan: DevicePlan, now: float, cancelled_at: Optional[float] = None) -> Phase:
+    """The device's phase at ``now``; a cancellation freezes every non-final device as cancelled."""
+    if cancelled_at is None or now < cancelled_at:
+        return _natural_phase(plan, now)
+    frozen = _natural_phase(plan, cancelled_at)
+    if frozen.final:
+        return frozen
+    return Phase(CANCELLED, cancelled_at, frozen.percent)
+
+
+@dataclass
+class Row:
+    """One device of one task (a Huawei subtask, a Tencent device row)."""
+
+    device: str
+    plan: DevicePlan
+    ori_version: str
+    target_version: str
+    cancelled_at: Optional[float] = None
+    cancel_reason: str = ""
+
+    def phase(self, now: float) -> Phase:
+        return phase_at(self.plan, now, self.cancelled_at)
+
+    def succeeded_at(self, now: float) -> Optional[float]:
+        """When the device switched to the target version, if it did by ``now``."""
+        phase = self.phase(now)
+        return phase.since if phase.name == SUCCESS else None
+
+    def cancel(self, now: float, reason: str) -> bool:
+        """Cancel the row if it is not final at ``now``; True when it was cancelled."""
+        if self.cancelled_at is not None or self.phase(now).final:
+            return False
+        self.cancelled_at = now
+        self.cancel_reason = reason
+        return True
+
+
+def current_version(base_version: str, base_time: float, history: Iterable[Row], now: float) -> str:
+    """The version after the latest upgrade that succeeded after ``base_time`` and by ``now``."""
+    best_time = base_time
+    version = base_version
+    for row in history:
+        when = row.succeeded_at(now)
+        if when is not None and when >= best_time:
+            best_time = when
+            version = row.target_version
+    return version
+
+
+def all_final(rows: Iterable[Row], now: float) -> bool:
+    return all(row.phase(now).final for row in rows)
+
+
+def finished_at(rows: Sequence[Row], now: float) -> Optional[float]:
+    """When the last row became final, None while any row is still moving."""
+    latest: Optional[float] = None
+    for row in rows:
+        phase = row.phase(now)
+        if not phase.final:
+            return None
+        latest = phase.since if latest is None else max(latest, phase.since)
+    return latest

@@ -1,0 +1,326 @@
+"""Pure logic of the Huawei module: every validation rule, body, matching, counters and summary."""
+from datetime import datetime, timezone
+
+import pytest
+
+from ansible_collections.iotfleet.firmware.plugins.module_utils import huawei_task as ht
+
+NOW = datetime(2026, 3, 1, 0, 0, 0, tzinfo=timezone.utc)
+DEVS = ["hw-meter-0002", "hw-meter-0001"]
+GROUP_TARGETS = {"device_groups": ["north", "south"], "device_type": "WaterMeter", "model": "WM-100",
+                 "manufacturer_name": "Acme"}
+
+
+def params(**kwargs):
+    base = {"state": "present", "operation_id": None, "file_id": "fw-wm100-2.0.0",
+            "targets": {"devices": list(DEVS)}, "policy": None}
+    base.update(kwargs)
+    return base
+
+
+def errors_of(**kwargs):
+    with pytest.raises(ht.TaskValidationError) as err:
+        ht.validate(params(**kwargs), now=NOW)
+    return err.value.errors
+
+
+def custom(start, end, **extra):
+    policy = {"execute_type": "custom", "start_time": start, "end_time": end, "retry_type": False, "retry_times": None}
+    policy.update(extra)
+    return policy
+
+
+# --------------------------------------------------------------------------- validation: the happy paths
+
+def test_valid_devices_defaults():
+    desired = ht.validate(params(), now=NOW)
+    assert desired["targets"] == {"devices": DEVS}
+    assert desired["policy"] == {"execute_type": "now", "retry_type": False}
+    assert desired["deferred_errors"] == []
+
+
+def test_devices_are_stripped_and_deduplicated():
+    desired = ht.validate(params(targets={"devices": [" a ", "b", "a"]}), now=NOW)
+    assert desired["targets"]["devices"] == ["a", "b"]
+
+
+def test_valid_groups_and_custom_window():
+    desired = ht.validate(params(targets=dict(GROUP_TARGETS),
+                                 policy=custom("20260301T010000Z", "20260301T010500Z", retry_type=True, retry_times=5)),
+                          now=NOW)
+    assert desired["targets"]["device_groups"] == ["north", "south"]
+    assert desired["policy"] == {"execute_type": "custom", "start_time": "20260301T010000Z",
+                                 "end_time": "20260301T010500Z", "retry_type": True, "retry_times": 5}
+
+
+def test_operation_id_alone_is_enough():
+    desired = ht.validate({"state": "present", "operation_id": " op-1 ", "file_id": None, "targets": None,
+                           "policy": None}, now=NOW)
+    assert desired["operation_id"] == "op-1" and desired["targets"] is None
+
+
+# --------------------------------------------------------------------------- validation: every documented rule
+
+def test_file_id_and_targets_required():
+    errs = errors_of(file_id=None, targets=None)
+    assert any(e.startswith("file_id is required") for e in errs)
+    assert any(e.startswith("targets is required") for e in errs)
+
+
+def test_exactly_one_of_devices_and_groups():
+    both = errors_of(targets={"devices": ["a"], "device_groups": ["north"], "device_type": "T", "model": "M",
+                              "manufacturer_name": "X"})
+    assert len(both) == 1 and "123023" in both[0] and "not both" in both[0]
+    neither = errors_of(targets={"devices": [], "device_groups": None})
+    assert len(neither) == 1 and "123022" in neither[0] and "exactly one" in neither[0]
+
+
+def test_groups_need_type_model_and_manufacturer():
+    errs = errors_of(targets={"device_groups": ["north"], "model": "WM-100"})
+    assert len(errs) == 1
+    assert "targets.device_type, targets.manufacturer_name" in errs[0]
+    assert "123020" in errs[0] and "123019" in errs[0] and "123021" not in errs[0]
+
+
+@pytest.mark.parametrize("key", ["devices", "device_groups"])
+def test_at_most_256(key):
+    targets = {key: ["x%03d" % n for n in range(257)]}
+    if key == "device_groups":
+        targets.update(device_type="T", model="M", manufacturer_name="X")
+    errs = errors_of(targets=targets)
+    assert len(errs) == 1 and "257" in errs[0] and "at most 256" in errs[0] and "123024" in errs[0]
+    targets[key] = targets[key][:256]
+    ht.validate(params(targets=targets), now=NOW)
+
+
+def test_empty_device_ids_rejected():
+    assert "must not contain empty device IDs" in errors_of(targets={"devices": ["a", " "]})[0]
+
+
+def test_retry_times_required_with_retry_type():
+    errs = errors_of(policy={"execute_type": "now", "retry_type": True, "retry_times": None})
+    assert errs == [e for e in errs if "policy.retry_times is required when policy.retry_type=true" in e]
+    assert "123028" in errs[0]
+
+
+@pytest.mark.parametrize("times", [0, 6, -1])
+def test_retry_times_range(times):
+    errs = errors_of(policy={"execute_type": "now", "retry_type": True, "retry_times": times})
+    assert len(errs) == 1 and "between 1 and 5" in errs[0]
+
+
+@pytest.mark.parametrize("times", [1, 5])
+def test_retry_times_bounds_ok(times):
+    desired = ht.validate(params(policy={"execute_type": "now", "retry_type": True, "retry_times": times}), now=NOW)
+    assert desired["policy"]["retry_times"] == times
+
+
+def test_retry_times_only_with_retry_type():
+    errs = errors_of(policy={"execute_type": "now", "retry_type": False, "retry_times": 2})
+    assert len(errs) == 1 and "only allowed with policy.retry_type=true" in errs[0]
+
+
+def test_custom_needs_start_and_end():
+    errs = errors_of(policy=custom(None, None))
+    assert len(errs) == 1 and "policy.start_time and policy.end_time" in errs[0] and "123026" in errs[0]
+    errs = errors_of(policy=custom("20260301T010000Z", None))
+    assert len(errs) == 1 and "requires policy.end_time" in errs[0]
+
+
+def test_start_end_only_with_custom():
+    errs = errors_of(policy={"execute_type": "now", "start_time": "20260301T010000Z"})
+    assert len(errs) == 1 and "only apply to policy.execute_type=custom" in errs[0]
+
+
+@pytest.mark.parametrize("value", ["2026-03-01T01:00:00Z", "20260301T0100Z", "20261301T010000Z", "20260301T250000Z",
+                                   "20260301t010000z", "20260301T010000"])
+def test_time_format(value):
+    errs = errors_of(policy=custom(value, "20260302T000000Z"))
+    assert any("policy.start_time must use the format yyyyMMdd'T'HHmmss'Z'" in e for e in errs)
+
+
+def test_start_before_end():
+    errs = errors_of(policy=custom("20260301T020000Z", "20260301T010000Z"))
+    assert len(errs) == 1 and "must be earlier than policy.end_time" in errs[0] and "123032" in errs[0]
+    errs = errors_of(policy=custom("20260301T020000Z", "20260301T020000Z"))
+    assert "123032" in errs[0]
+
+
+def test_end_at_least_five_minutes_after_start():
+    errs = errors_of(policy=custom("20260301T010000Z", "20260301T010459Z"))
+    assert len(errs) == 1 and "at least 5 minutes after" in errs[0] and "123034" in errs[0]
+    ht.validate(params(policy=custom("20260301T010000Z", "20260301T010500Z")), now=NOW)
+
+
+def test_start_in_the_past_is_deferred():
+    desired = ht.validate(params(policy=custom("20260228T235959Z", "20260301T010000Z")), now=NOW)
+    assert len(desired["deferred_errors"]) == 1
+    assert "must not be in the past" in desired["deferred_errors"][0] and "123033" in desired["deferred_errors"][0]
+    assert "20260301T000000Z" in desired["deferred_errors"][0]  # names the injected now
+
+
+def test_start_now_is_not_past():
+    assert ht.validate(params(policy=custom("20260301T000000Z", "20260301T000500Z")), now=NOW)["deferred_errors"] == []
+
+
+def test_all_errors_reported_together():
+    errs = errors_of(file_id=None, targets={"device_groups": ["g"]},
+                     policy=custom("bad", "20260301T010000Z", retry_type=True, retry_times=9))
+    assert len(errs) == 4
+
+
+# --------------------------------------------------------------------------- body and list filters
+
+def test_build_body_devices():
+    body = ht.build_body(ht.validate(params(), now=NOW))
+    assert body == {"fileId": "fw-wm100-2.0.0", "targets": {"devices": DEVS},
+                    "policy": {"executeType": "now", "retryType": False}}
+
+
+def test_build_body_groups_custom_retry():
+    desired = ht.validate(params(targets=dict(GROUP_TARGETS), policy=custom(
+        "20260301T010000Z", "20260301T020000Z", retry_type=True, retry_times=3)), now=NOW)
+    assert ht.build_body(desired) == {
+        "fileId": "fw-wm100-2.0.0",
+        "targets": {"deviceGroups": ["north", "south"], "deviceType": "WaterMeter", "model": "WM-100",
+                    "manufacturerName": "Acme"},
+        "policy": {"executeType": "custom", "startTime": "20260301T010000Z", "endTime": "20260301T020000Z",
+                   "retryType": True, "retryTimes": 3}}
+
+
+def test_list_filters():
+    assert ht.list_filters(ht.validate(params(), now=NOW)) == {"operationType": "firmware_upgrade",
+                                                               "deviceId": "hw-meter-0001"}
+    assert ht.list_filters(ht.validate(params(targets=dict(GROUP_TARGETS)), now=NOW)) == {
+        "operationType": "firmware_upgrade", "deviceType": "WaterMeter", "model": "WM-100",
+        "manufacturerName": "Acme"}
+
+
+# --------------------------------------------------------------------------- matching
+
+def task(**kwargs):
+    base = {"operationId": "op-1", "operateType": "firmware_upgrade", "status": "processing",
+            "targets": {"devices": ["hw-meter-0001", "hw-meter-0002"]},
+            "policy": {"executeType": "now", "retryType": False}, "extendPara": {"fileId": "fw-wm100-2.0.0"}}
+    base.update(kwargs)
+    return base
+
+
+def test_targets_match_devices_order_insensitive():
+    desired = {"devices": ["hw-meter-0002", "hw-meter-0001"]}
+    assert ht.targets_match(desired, ht.task_targets(task()))
+    assert ht.targets_match(desired, ht.task_targets(task(targets={"devices": ["hw-meter-0001", "hw-meter-0002"],
+                                                                   "deviceType": "Other"})))
+    assert not ht.targets_match(desired, ht.task_targets(task(targets={"devices": ["hw-meter-0001"]})))
+    assert not ht.targets_match(desired, ht.task_targets(task(targets={"devices": ["hw-meter-0001", "hw-meter-0002",
+                                                                                   "hw-meter-0003"]})))
+    assert not ht.targets_match(desired, None)
+
+
+def test_targets_match_groups():
+    same = {"deviceGroups": ["south", "north"], "deviceType": "WaterMeter", "model": "WM-100",
+            "manufacturerName": "Acme"}
+    assert ht.targets_match(GROUP_TARGETS, ht.task_targets(task(targets=same)))
+    assert not ht.targets_match(GROUP_TARGETS, ht.task_targets(task(targets=dict(same, model="WM-200"))))
+    assert not ht.targets_match(GROUP_TARGETS, ht.task_targets(task(targets=dict(same, deviceGroups=["north"]))))
+    assert not ht.targets_match(GROUP_TARGETS, ht.task_targets(task(targets={"devices": ["hw-meter-0001"]})))
+
+
+def test_adoptable_statuses():
+    for status in ("wait", "processing", "success"):
+        assert ht.is_adoptable(task(status=status))
+    for status in ("failed", "stop"):
+        assert not ht.is_adoptable(task(status=status))
+    assert ht.is_active(task(status="wait")) and not ht.is_active(task(status="success"))
+
+
+def test_package_verdict_by_file_id():
+    assert ht.package_verdict("fw-wm100-2.0.0", task()) == ("yes", "fileId")
+    assert ht.package_verdict("fw-wm100-1.0.0", task()) == ("no", "fileId")
+
+
+PACKAGE = {"fileId": "fw-wm100-2.0.0", "version": "2.0.0", "deviceType": "WaterMeter", "model": "WM-100",
+           "manufacturerName": "Acme"}
+
+
+def test_package_verdict_fallback_on_version():
+    bare = task(extendPara=None)
+    assert ht.package_verdict("fw-wm100-2.0.0", bare, PACKAGE) == ("unknown", None)
+    subs = [{"extendInfo": {"targetVersion": "2.0.0"}}]
+    assert ht.package_verdict("fw-wm100-2.0.0", bare, PACKAGE, subs) == ("yes", "version")
+    assert ht.package_verdict("fw-wm100-2.0.0", bare, PACKAGE, [{"extendInfo": {"targetVersion": "1.0.0"}}]) == (
+        "no", "version")
+    with_para = task(extendPara={"targetVersion": "2.0.0"})
+    assert ht.package_verdict("fw-wm100-2.0.0", with_para, PACKAGE) == ("yes", "version")
+
+
+def test_package_verdict_fallback_on_device_type():
+    other = task(extendPara={}, targets={"deviceGroups": ["g"], "deviceType": "GasMeter", "model": "WM-100",
+                                         "manufacturerName": "Acme"})
+    assert ht.package_verdict("fw-wm100-2.0.0", other, PACKAGE) == ("no", "deviceType")
+    assert ht.package_verdict("fw-wm100-2.0.0", task(extendPara={}), None) == ("unknown", None)
+
+
+def test_package_mismatches():
+    assert ht.package_mismatches(GROUP_TARGETS, PACKAGE) == []
+    errs = ht.package_mismatches(dict(GROUP_TARGETS, model="WM-200"), PACKAGE)
+    assert len(errs) == 1 and "targets.model" in errs[0] and "123016" in errs[0]
+
+
+def test_policy_differences():
+    desired = {"execute_type": "now", "retry_type": True, "retry_times": 2}
+    assert ht.policy_differences(desired, ht.task_policy(task())) == ["retry_times", "retry_type"]
+    assert ht.policy_differences({"execute_type": "now", "retry_type": False}, ht.task_policy(task(policy=None))) == []
+    window = {"execute_type": "custom", "start_time": "20260301T010000Z", "end_time": "20260301T020000Z",
+              "retry_type": False}
+    other = task(policy={"executeType": "custom", "startTime": "20260301T010000Z", "endTime": "20260301T030000Z"})
+    assert ht.policy_differences(window, ht.task_policy(other)) == ["end_time"]
+
+
+def test_newest_first():
+    tasks = [task(operationId="a", createTime="20260101T000001Z"), task(operationId="b", createTime="20260102T000000Z")]
+    assert [t["operationId"] for t in ht.newest_first(tasks)] == ["b", "a"]
+
+
+def test_views_for_diff():
+    desired = ht.validate(params(), now=NOW)
+    assert ht.desired_view(desired) == {"file_id": "fw-wm100-2.0.0", "targets": {"devices": sorted(DEVS)},
+                                        "policy": {"execute_type": "now", "retry_type": False}}
+    assert ht.task_view(task()) == ht.desired_view(desired)
+    assert ht.task_view(task(extendPara=None), file_id="fw-wm100-2.0.0") == ht.desired_view(desired)
+
+
+# --------------------------------------------------------------------------- counters and summary
+
+def test_summary_from_counts():
+    counts = ht.counts_of(task(staResult={"total": 10, "wait": 1, "processing": 2, "success": 4, "fail": 1,
+                                          "stop": 1, "timeout": 1}))
+    assert ht.summarize(counts) == {"total": 10, "succeeded": 4, "failed": 3, "in_progress": 3, "finished": 7,
+                                    "success_percent": 40.0, "failure_percent": 30.0}
+
+
+def test_summary_empty_and_strings():
+    assert ht.summarize(ht.counts_of({}))["success_percent"] == 0.0
+    counts = ht.counts_of(task(staResult={"total": "3", "success": "1", "fail": "2"}))
+    assert ht.summarize(counts)["failure_percent"] == 66.67
+
+
+def test_counts_of_subtasks():
+    subs = [{"status": "success"}, {"status": "fail"}, {"status": "failed"}, {"status": "timeout"},
+            {"status": "weird"}, {"status": "wait"}]
+    counts = ht.counts_of_subtasks(subs)
+    assert counts == {"total": 6, "wait": 1, "processing": 1, "success": 1, "fail": 2, "stop": 0, "timeout": 1}
+
+
+def test_task_done():
+    assert ht.task_done(task(status="success"))
+    assert ht.task_done(task(status="failed")) and ht.task_done(task(status="stop"))
+    assert not ht.task_done(task(status="processing", staResult={"total": 2, "success": 1, "processing": 1}))
+    assert ht.task_done(task(status="processing", staResult={"total": 2, "success": 1, "timeout": 1}))
+    assert not ht.task_done(task(status="wait", staResult={"total": 0}))
+
+
+def test_time_helpers():
+    assert ht.parse_time("20260301T010203Z") == datetime(2026, 3, 1, 1, 2, 3, tzinfo=timezone.utc)
+    assert ht.parse_time("20260230T000000Z") is None
+    assert ht.format_time(NOW) == "20260301T000000Z"
