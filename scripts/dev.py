@@ -205,7 +205,9 @@ def pytest_step(junit):
 
 
 def lint_step():
-    return run([os.path.join(VENV_BIN, "ansible-lint"), "--profile", "production", "--offline"], env=venv_env(), check=False)
+    # ansible-lint resolves the collection's FQCNs through the same symlinked collections root as the tests.
+    env = venv_env({"ANSIBLE_COLLECTIONS_PATH": installed_collections_root()})
+    return run([os.path.join(VENV_BIN, "ansible-lint"), "--profile", "production", "--offline"], env=env, check=False)
 
 
 def sanity_step():

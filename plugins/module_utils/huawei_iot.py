@@ -229,6 +229,14 @@ class HuaweiIoTClient:
                 self.on_token(answer[key])
         return token
 
+    def _login_once_more(self):
+        """Log in from inside a call: login has its own retries, so its failure is final for the call."""
+        try:
+            self.login()
+        except IoTError as exc:
+            exc.retryable = False
+            raise
+
     def call(self, method, path, params=None, body=None, idempotent=None):
         """One API call with token handling and bounded jittered retries."""
         if idempotent is None:
@@ -236,7 +244,7 @@ class HuaweiIoTClient:
 
         def attempt():
             if not self.token:
-                self.login()
+                self._login_once_more()
             try:
                 return self._send(method, path, params=params, body=body)
             except IoTError as exc:
@@ -253,7 +261,7 @@ class HuaweiIoTClient:
                     raise
                 self.relogins += 1
                 self.token = None
-                self.login()
+                self._login_once_more()
                 return self._send(method, path, params=params, body=body)
 
         return self.backoff.call(attempt, idempotent=idempotent, on_retry=self._note_retry(method, path))

@@ -90,9 +90,9 @@ def validate_rollout_id(rollout_id):
 
 
 def poll_interval(poll_seconds, huawei_tasks):
-    """Seconds between two polls of a wave: the configured value, raised so that reading every Huawei
-    task of the wave once per poll stays under :data:`HUAWEI_READS_PER_MINUTE`."""
-    floor = int(math.ceil(huawei_tasks * 60.0 / HUAWEI_READS_PER_MINUTE)) if huawei_tasks else 0
+    """Seconds between two polls of a wave: the configured value, raised so that one poll (a login plus
+    one read per Huawei task of the wave) stays under :data:`HUAWEI_READS_PER_MINUTE`."""
+    floor = int(math.ceil((huawei_tasks + 1) * 60.0 / HUAWEI_READS_PER_MINUTE)) if huawei_tasks else 0
     return max(int(poll_seconds), floor, 1)
 
 

@@ -636,8 +636,15 @@ class BatchFirmware:
         result["changed"] = bool(to_cancel)
         result["cancelled_task_ids"] = cancel_ids
         if not self.check_mode:
-            for task_id in cancel_ids:
-                self.cancel(task_id)
+            done = [task_id for task_id in cancel_ids if self.cancel(task_id)]
+            if done != cancel_ids:
+                cancel_ids = done
+                result["cancelled_task_ids"] = done
+                result["changed"] = bool(done)
+                for view in after_views:
+                    if view["task_id"] not in done:
+                        view.update(state="present", status=tt.task_view(
+                            next(t for t in tasks if tt.task_id_of(t) == view["task_id"]))["status"])
             tasks = [self.describe(tt.task_id_of(task)) if tt.task_id_of(task) in cancel_ids else task
                      for task in tasks]
         result["tasks"] = tasks
@@ -651,17 +658,28 @@ class BatchFirmware:
         return result
 
     def cancel(self, task_id):
-        """UpdateOtaTaskStatus(Status=6); a lost answer is checked by reading the task status."""
+        """UpdateOtaTaskStatus(Status=6); True if this run cancelled the task.
+
+        A lost answer is checked by reading the task status. ``FailedOperation`` (the task
+        finished between our read and the cancel) is accepted when the rows prove it: False.
+        """
+        last_error = None
         for _attempt in range(MAX_CREATE_POSTS):
             try:
                 self.client.cancel_task(self.product_id, task_id)
-                return
+                return True
             except IoTError as exc:
+                if exc.code == "FailedOperation" and not exc.maybe_committed:
+                    if tt.is_cancelled(self.describe(task_id)):
+                        return True
+                    if not tt.needs_cancel(self.task_rows(task_id)):
+                        return False
+                    raise
                 if not exc.maybe_committed:
                     raise
                 last_error = exc
                 if tt.is_cancelled(self.describe(task_id)):
-                    return
+                    return True
         raise last_error
 
 

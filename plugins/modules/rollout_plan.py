@@ -56,6 +56,17 @@ options:
         whole inventory ignoring C(--limit).
       - Ignored when O(devices) is a non-empty list.
     type: str
+  inventory_vars:
+    description:
+      - How the host variables of O(hosts) are read.
+      - V(full) reads them like C(hostvars[host]), with Ansible's complete variable precedence (C(group_vars/) and
+        C(host_vars/) files, vars plugins). Ansible computes every variable of every host for this, about 0.4 ms per
+        host (about 40 s for 100,000 hosts).
+      - V(inventory) reads only what the inventory sources define (host variables over group variables), about
+        50 times faster; C(group_vars/) and C(host_vars/) directories are not seen.
+    type: str
+    choices: [full, inventory]
+    default: full
   devices:
     description:
       - Explicit device list instead of inventory hosts. Each item has C(platform) (V(huawei) or V(tencent)), C(id)
@@ -233,6 +244,7 @@ def main():
             tencent_chunk_size=dict(type="int", default=500),
             state_dir=dict(type="str"),
             resume_aborted=dict(type="bool", default=False),
+            inventory_vars=dict(type="str", default="full", choices=["full", "inventory"]),
         ),
         supports_check_mode=True,
     )

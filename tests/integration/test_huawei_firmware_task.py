@@ -160,18 +160,6 @@ def test_throttle_burst_is_survived(emulator, run_playbook, tmp_path):
     assert data["wait"]["status"] == "success"
 
 
-def test_real_rate_limit_is_survived(emulator, run_playbook):
-    # the platform's own sliding-window flow control, not an injected fault: 8 calls per minute
-    emulator.behaviour(huawei_calls_per_minute=8)
-    run(run_playbook, emulator, "devices.yml", extra_vars={"expect_changed": True})
-    emulator.control("DELETE", "requests")
-    second = run(run_playbook, emulator, "devices.yml", extra_vars={"expect_changed": False}, expect_rc=None)
-    throttled = [e for e in calls(emulator) if e.get("error_code") == "1010009"]
-    # 4 counted calls per run: the second run either fits in the window or is throttled; with 8 per minute
-    # it fits, so this documents the budget rather than forcing a 60 s wait
-    assert second.rc == 0 and throttled == []
-
-
 def test_token_expiry_is_recovered(emulator, run_playbook, tmp_path):
     emulator.inject(platform="huawei", method="GET", path=OPS, kind="expire_token", times=1)
     emulator.inject(platform="huawei", method="POST", path=CREATE, kind="expire_token", times=1)
@@ -205,8 +193,8 @@ def test_info_module(emulator, run_playbook, tmp_path):
     emulator.control("DELETE", "requests")
     result = run(run_playbook, emulator, "info.yml", extra_vars={"operation_ids": ids, "expected_devices": 4})
     assert result.host()["failed"] == 0 and result.host()["changed"] == 0
-    assert [e["method"] for e in calls(emulator)] == ["POST"] + ["GET"] * (len(calls(emulator)) - 1) or all(
-        e["method"] == "GET" or e["path"] == LOGIN for e in calls(emulator))
+    assert all(e["method"] == "GET" for e in calls(emulator) if e["path"] != LOGIN)  # the info module only reads
+    assert len(calls(emulator, "POST", LOGIN)) == 4  # one login per module run
     subtask_reads = [e for e in calls(emulator) if e["path"].endswith("/subOperations")]
     assert len(subtask_reads) == 3
 

@@ -101,8 +101,9 @@ def emulator_device_list_files(emulator):
 # --------------------------------------------------------------------------- check mode and diff
 
 def test_check_mode_never_writes_and_diff_is_shown(emulator, run_playbook):
+    emulator.behaviour(time_scale=1)  # devices stay in progress for minutes: something to cancel later
     predicted = run(run_playbook, emulator, "check_diff.yml", check=True, diff=True,
-                    extra_vars={"expect_changed": True})
+                    extra_vars={"expect_changed": True, "wait": True})
     assert predicted.host()["changed"] == 1
     assert tencent_calls(emulator, BUF) == [] and tencent_tasks(emulator) == []
     assert "tc-sensor-0011" in predicted.stdout and "DeviceNames" in predicted.stdout  # the diff
@@ -123,6 +124,7 @@ def test_check_mode_never_writes_and_diff_is_shown(emulator, run_playbook):
 
 def test_cancel_and_replace(emulator, run_playbook, tmp_path):
     ids_file = tmp_path / "ids.json"
+    emulator.behaviour(time_scale=1)  # keep the devices awaiting confirmation while the play cancels
     result = run(run_playbook, emulator, "cancel.yml", extra_vars={"result_file": str(ids_file)})
     assert result.host()["failed"] == 0
     ids = read_json(ids_file)
@@ -213,3 +215,10 @@ def test_secrets_absent_from_vvv_output(emulator, run_playbook):
     for secret in (TENCENT_SECRET_KEY, SESSION_TOKEN_SENTINEL, "wrong-secret-key-for-the-signature-test-0001"):
         assert secret not in output
     assert "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER" in output
+
+
+def test_clock_skew_is_explained(emulator, run_playbook):
+    emulator.behaviour(tencent_max_skew=0)
+    result = run(run_playbook, emulator, "clock_skew.yml")
+    assert result.host()["failed"] == 0 and result.host()["ignored"] == 1
+    assert [e["error_code"] for e in tencent_calls(emulator)] == ["AuthFailure.SignatureExpire"]  # not retried

@@ -262,4 +262,3 @@ def _normalize_list_file(name: str, spec: Any) -> dict:
     content = device_list_content(spec["devices"])
     return {"devices": list(spec["devices"]), "md5": spec.get("md5") or md5_hex(content),
             "size": spec.get("size") or len(content), "ProductId": spec.get("ProductId")}
-

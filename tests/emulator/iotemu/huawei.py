@@ -1,6 +1,6 @@
 """Huawei IoT legacy northbound API: authentication and device upgrade (``/iodm/northbound/v1.5.0``).
 
-Sources: /work/shared/api/huawei-iot.md and the seed page of "Creating a Firmware Upgrade Task"
+Sources: the API notes huawei-iot.md and the vendor page of "Creating a Firmware Upgrade Task"
 (fields, limits and the complete error table of the create call). Errors are
 ``{"error_code": "...", "error_desc": "..."}``; with behaviour ``huawei_errors_with_http_200`` they
 come with HTTP 200, as the real platform does for some calls.
@@ -385,6 +385,11 @@ class HuaweiPlatform:
         return policy, schedule
 
     def _policy_times(self, raw: dict, execute_type: str) -> tuple[Optional[float], Optional[float]]:
+        """Parsed startTime/endTime (UTC) with 123026/123032/123033/123034 checks.
+
+        spec silent: the times are validated whenever they are given; startTime only schedules ``custom``
+        tasks, endTime is the deadline of any task.
+        """
         start = end = None
         for key in ("startTime", "endTime"):
             text = raw.get(key)

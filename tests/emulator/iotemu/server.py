@@ -180,20 +180,22 @@ class _Handler(BaseHTTPRequestHandler):
         action = request.header("X-TC-Action") if platform == "tencent" else None
         if platform is None:
             reply = json_reply(404, {"error": "not found"})
-            self._send(reply)
             core.log.add("unknown", request.method, request.path, None, reply.status)
+            self._send(reply)
             return
         rule = core.faults.take(platform, request.method, request.path, action)
         reply = self._run(platform, request, rule)
         fault = rule.kind if rule else None
+        # logged before answering, so a client that got its answer also finds the entry
         if reply is None:
             core.log.add(platform, request.method, request.path, action, None, None, fault)
+            self._abort()
             return
-        self._send(reply)
         core.log.add(platform, request.method, request.path, action, reply.status, reply.error_code, fault)
+        self._send(reply)
 
     def _run(self, platform: str, request: Request, rule: Optional[FaultRule]) -> Optional[Reply]:
-        """The reply to send, or None when the connection was dropped (fault ``reset``/``drop_response``)."""
+        """The reply to send, or None when the connection must be dropped (fault ``reset``/``drop_response``)."""
         core = self.server.emulator.core
         kind = rule.kind if rule else None
         if kind == "http_500":
@@ -201,7 +203,6 @@ class _Handler(BaseHTTPRequestHandler):
         if kind == "http_503":
             return text_reply(503, "Service Unavailable", {"Retry-After": "1"})
         if kind == "reset":
-            self._abort()
             return None
         if kind == "throttle":
             return core.huawei.throttle_reply() if platform == "huawei" else core.tencent.throttle_reply()
@@ -212,8 +213,7 @@ class _Handler(BaseHTTPRequestHandler):
                 core.huawei.expire_tokens(request.header("app_key"))
         reply = self._execute(platform, request)
         if kind == "drop_response":
-            self._abort()  # the work is done (a task may have been created), the answer is lost
-            return None
+            return None  # the work is done (a task may have been created), the answer is lost
         return reply
 
     def _execute(self, platform: str, request: Request) -> Reply:
@@ -290,7 +290,13 @@ class EmulatorServer:
 
     def stop(self) -> None:
         if self._httpd is not None:
-            self._httpd.shutdown()
+            stopper = threading.Thread(target=self._httpd.shutdown, daemon=True)
+            stopper.start()
+            try:  # wake the serve loop at once instead of waiting for its next poll
+                socket.create_connection((self.host, self.port), timeout=1).close()
+            except OSError:
+                pass
+            stopper.join(timeout=10)
             self._httpd.server_close()
             self._httpd = None
         if self._thread is not None:

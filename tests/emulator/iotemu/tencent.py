@@ -1,6 +1,6 @@
 """Tencent Cloud IoT Explorer API 3.0 (``iotexplorer`` 2019-04-23): TC3 signatures and the OTA actions.
 
-Source: /work/shared/api/tencent-iot-explorer.md (§1 protocol, §2 BatchUpdateFirmware, §3 companions)
+Source: the API notes tencent-iot-explorer.md (§1 protocol, §2 BatchUpdateFirmware, §3 companions)
 and the BatchUpdateFirmware seed page. Every answer is HTTP 200 with ``{"Response": {...}}``; errors
 are ``{"Response": {"Error": {"Code", "Message"}, "RequestId"}}``. Field casing follows the reference
 per action (``ProductID`` for most, ``ProductId`` for DescribeFirmwareUpdateStatus and UpdateOtaTaskStatus).

@@ -1,6 +1,6 @@
 """Clients for the emulator tests: a Huawei northbound client, a TC3 signer written from the reference, a handle.
 
-The TC3 signer follows /work/shared/api/tencent-iot-explorer.md §1.5 and is deliberately independent
+The TC3 signer follows the Tencent API notes (tencent-iot-explorer.md §1.5) and is deliberately independent
 of ``iotemu.tencent`` so that the emulator's verifier is checked against a second implementation.
 """
 

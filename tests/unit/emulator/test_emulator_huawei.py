@@ -96,14 +96,14 @@ def test_throttle_per_rolling_minute(make_emulator):
     emulator = make_emulator(behaviour={"huawei_calls_per_minute": 5})
     client = emulator.huawei()
     client.login()
-    assert [client.get("/operations").status_code for _ in range(5)] == [200] * 5
+    assert [client.get("/operations").status_code for dummy in range(5)] == [200] * 5
     response = client.get("/operations")
     assert response.status_code == 403
     assert response.json() == {"error_code": "1010009", "error_desc": "app throttle exceed."}
 
 
 def test_default_throttle_is_100_per_minute(huawei):
-    statuses = [huawei.get("/category").status_code for _ in range(101)]
+    statuses = [huawei.get("/category").status_code for dummy in range(101)]
     assert statuses[:100] == [200] * 100 and statuses[100] == 403
 
 
@@ -247,7 +247,7 @@ def test_custom_schedule_waits_for_start_time(emulator, huawei):
 
 
 def test_list_tasks_paging_newest_first(huawei):
-    ids = [huawei.create_ok(body()) for _ in range(3)]
+    ids = [huawei.create_ok(body()) for dummy in range(3)]
     first = huawei.get("/operations", {"pageNo": 0, "pageSize": 2}).json()
     assert first["pageNo"] == 0 and first["pageSize"] == 2
     assert first["totalCount"] == 3 and first["totalSize"] == 3

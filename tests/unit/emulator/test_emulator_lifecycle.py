@@ -6,8 +6,8 @@ import pytest
 
 from iotemu import lifecycle as lc
 
-HW_LAB = {"fileId": "fw-wm100-2.0.0", "targets": {"deviceGroups": ["lab"], "deviceType": "WaterMeter", "model": "WM-100",
-                                                    "manufacturerName": "Acme"}}
+HW_LAB = {"fileId": "fw-wm100-2.0.0",
+          "targets": {"deviceGroups": ["lab"], "deviceType": "WaterMeter", "model": "WM-100", "manufacturerName": "Acme"}}
 
 
 # --------------------------------------------------------------------------- pure functions
@@ -164,7 +164,7 @@ def statuses(tencent, task_id):
 def test_tencent_device_codes_over_time(emulator, tencent):
     task_id = tencent.create(DeviceNames=["tc-sensor-0001"])
     seen = []
-    for _ in range(12):
+    for dummy in range(12):
         row = tencent.rows(task_id)[0]
         seen.append(row["Status"])
         emulator.advance(30)
@@ -206,7 +206,7 @@ def test_tencent_delay_rate_limit_and_confirmation(emulator, tencent):
 
 def test_tencent_outcomes_are_deterministic(make_emulator):
     outcomes = []
-    for _ in range(2):
+    for dummy in range(2):
         emulator = make_emulator(behaviour={"failure_rates": {"*": 0.5}})
         client = emulator.tencent()
         task_id = client.create(FirmwareOriVersion="1.0.0")

@@ -169,7 +169,7 @@ def test_unsupported_region(make_emulator):
 def test_request_limit_exceeded(make_emulator):
     emulator = make_emulator(behaviour={"tencent_calls_per_second": 3})
     client = emulator.tencent()
-    codes = [client.call("DescribeFirmware", PARAMS).get("Error", {}).get("Code") for _ in range(4)]
+    codes = [client.call("DescribeFirmware", PARAMS).get("Error", {}).get("Code") for dummy in range(4)]
     assert codes == [None, None, None, "RequestLimitExceeded"]
     time.sleep(1.05)
     client.ok("DescribeFirmware", PARAMS)
@@ -177,7 +177,7 @@ def test_request_limit_exceeded(make_emulator):
 
 def test_default_limit_is_20_per_second(tencent):
     started = time.time()
-    codes = [tencent.call("DescribeFirmware", PARAMS).get("Error", {}).get("Code") for _ in range(21)]
+    codes = [tencent.call("DescribeFirmware", PARAMS).get("Error", {}).get("Code") for dummy in range(21)]
     if time.time() - started < 1.0:
         assert codes[:20] == [None] * 20 and codes[20] == "RequestLimitExceeded"
 

@@ -543,3 +543,34 @@ def test_info_list_one_page_and_all_pages():
     running = huawei_iot.run_info(client, {"operation_status": "processing", "all_pages": True})
     assert running["operation_ids"] == ["op-0002", "op-0004", "op-0006"] and running["all_done"] is False
     assert running["summary"]["in_progress"] == 3
+
+
+def test_ca_path_wins_over_requests_ca_bundle(monkeypatch):
+    """common.HttpSession passes verify per request: REQUESTS_CA_BUNDLE must not replace ca_path (mTLS setups)."""
+    import requests
+    from ansible_collections.iotfleet.firmware.plugins.module_utils.common import HttpSession
+
+    seen = {}
+
+    def fake_send(self, request, **kwargs):
+        seen.update(kwargs)
+        response = requests.Response()
+        response.status_code = 204
+        response._content = b""
+        return response
+
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
+    monkeypatch.setattr(requests.Session, "send", fake_send)
+    session = HttpSession(ca_path="/tmp/platform-ca.pem", client_cert="/tmp/c.pem", client_key="/tmp/c.key")
+    session.request("GET", "https://127.0.0.1:8743/x")
+    assert seen["verify"] == "/tmp/platform-ca.pem" and seen["cert"] == ("/tmp/c.pem", "/tmp/c.key")
+    HttpSession(validate_certs=False).request("GET", "https://127.0.0.1:8743/x")
+    assert seen["verify"] is False
+
+
+def test_login_retries_are_not_multiplied_by_the_call_retries():
+    fake = FakeHuawei()
+    fake.fault("POST", LOGIN, *(["throttle"] * 10))
+    with pytest.raises(IoTError) as err:
+        runner(fake).run()
+    assert err.value.code == "1010009" and fake.count("POST", LOGIN) == 6 and len(fake.calls) == 6

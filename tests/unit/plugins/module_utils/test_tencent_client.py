@@ -501,3 +501,21 @@ def test_info_single_page():
                                                     "limit": 1})
     assert fake.params(DFTS) == [{"ProductID": PRODUCT, "FirmwareVersion": "2.0.0", "Offset": 1, "Limit": 1}]
     assert page["total"] == 3 and len(page["tasks"]) == 1
+
+
+def test_cancel_race_with_a_task_that_just_finished():
+    fake = FakeTencent()
+    created = runner(fake, device_names=DEVICES).run()
+    original = fake.do_UpdateOtaTaskStatus
+
+    def finish_first(params):
+        fake.set_rows(created["task_id"], 6)  # the devices finished between the read and the cancel
+        fake.do_UpdateOtaTaskStatus = original
+        return fake._error("FailedOperation", "The task has already finished")
+
+    fake.do_UpdateOtaTaskStatus = finish_first
+    fake.calls[:] = []
+    result = runner(fake, state="absent", device_names=DEVICES).run()
+    assert fake.actions() == [DFTS, DFT, DEV, CANCEL, DFT, DEV, DEV]
+    assert result["changed"] is False and result["cancelled_task_ids"] == []
+    assert result["diff"]["after"] == result["diff"]["before"]

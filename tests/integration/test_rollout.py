@@ -1,0 +1,236 @@
+"""Integration tests of the staged_rollout role: real ansible-playbook against the emulator.
+
+The fleet is 20 Huawei meters + 20 Tencent sensors of the demo fleet, read from two inventories
+(``-i huawei.yml -i tencent.yml``), rolled out in three waves (canary 4, wave1 up to 50 %, rest).
+"""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROLLOUT = os.path.join(HERE, "playbooks", "rollout")
+PLAYBOOK = os.path.join(ROLLOUT, "rollout.yml")
+INVENTORIES = [os.path.join(ROLLOUT, "inventories", name) for name in ("huawei.yml", "tencent.yml")]
+HUAWEI_CREATE = "/iodm/northbound/v1.5.0/operations/firmwareUpgrade"
+WRITE_ACTIONS = ("BatchUpdateFirmware", "UpdateOtaTaskStatus")
+
+
+@pytest.fixture
+def dirs(tmp_path):
+    return {"staged_rollout_state_dir": str(tmp_path / "state"), "staged_rollout_report_dir": str(tmp_path / "reports")}
+
+
+def env_of(emulator):
+    env = dict(emulator.huawei_env())
+    env.update(emulator.tencent_env())
+    env["ANSIBLE_SHOW_CUSTOM_STATS"] = "1"
+    return env
+
+
+def rollout(run_playbook, emulator, dirs, rollout_id, expect_rc=0, check=False, **extra):
+    extra_vars = dict(dirs, staged_rollout_id=rollout_id)
+    extra_vars.update(extra)
+    return run_playbook(PLAYBOOK, extra_vars=extra_vars, env=env_of(emulator), inventory=INVENTORIES,
+                        expect_rc=expect_rc, check=check)
+
+
+def read_json(path):
+    with open(path) as handle:
+        return json.load(handle)
+
+
+def state_of(dirs, rollout_id):
+    return read_json(os.path.join(dirs["staged_rollout_state_dir"], rollout_id + ".json"))
+
+
+def writes(emulator):
+    """Requests that create or cancel something on a platform."""
+    return [entry for entry in emulator.requests()
+            if (entry["platform"] == "huawei" and entry["method"] == "POST" and entry["path"].startswith(HUAWEI_CREATE))
+            or (entry["platform"] == "tencent" and entry.get("action") in WRITE_ACTIONS)]
+
+
+def platform_tasks(emulator):
+    state = emulator.state()
+    return state["huawei"]["tasks"], state["tencent"]["tasks"]
+
+
+def assert_no_duplicate_tasks(emulator, state):
+    """Every recorded chunk has exactly one platform task, and no device got two tasks."""
+    huawei, tencent = platform_tasks(emulator)
+    chunks = [chunk for wave in state["waves"].values() for chunk in wave["chunks"]]
+    assert len(huawei) == len([c for c in chunks if c["platform"] == "huawei"])
+    assert len(tencent) == len([c for c in chunks if c["platform"] == "tencent"])
+    huawei_devices = [device for task in huawei for device in task["targets"]["devices"]]
+    assert len(huawei_devices) == len(set(huawei_devices))
+    tencent_devices = [row["DeviceName"] for task in tencent for row in task["Devices"]]
+    assert len(tencent_devices) == len(set(tencent_devices))
+    recorded = set(str(c["task_id"]) for c in chunks)
+    assert recorded == set([t["operationId"] for t in huawei] + [str(t["TaskId"]) for t in tencent])
+
+
+def versions(emulator):
+    state = emulator.state()
+    result = dict((d["deviceId"], d["version"]) for d in state["huawei"]["devices"])
+    result.update((d["DeviceName"], d["versions"]["mcu"]) for d in state["tencent"]["devices"])
+    return result
+
+
+FLEET = ["hw-meter-%04d" % n for n in range(1, 21)] + ["tc-sensor-%04d" % n for n in range(1, 21)]
+
+
+def test_clean_mixed_rollout_then_rerun_changes_nothing(run_playbook, emulator, dirs):
+    result = rollout(run_playbook, emulator, dirs, "it-clean")
+    assert result.host()["failed"] == 0
+    assert "Rollout it-clean: COMPLETED" in result.stdout
+    assert "[rollout] wave canary:" in result.stdout              # visible progress
+    assert "CUSTOM STATS" in result.stdout and "staged_rollout_result" in result.stdout
+    state = state_of(dirs, "it-clean")
+    assert state["status"] == "completed"
+    assert [(n, w["status"]) for n, w in sorted(state["waves"].items(), key=lambda i: i[1]["index"])] == [
+        ("canary", "passed"), ("wave1", "passed"), ("rest", "passed")]
+    # a mixed wave ran both platforms, and every device of the fleet is on 2.0.0 now
+    assert all(state["waves"]["rest"]["chunks"][i]["task_id"] for i in range(2))
+    assert set(c["platform"] for c in state["waves"]["rest"]["chunks"]) == {"huawei", "tencent"}
+    current = versions(emulator)
+    assert all(current[device] == "2.0.0" for device in FLEET)
+    assert current["hw-meter-0021"] == "1.0.0" and current["tc-sensor-0021"] == "1.0.0"
+    assert_no_duplicate_tasks(emulator, state)
+    report = read_json(os.path.join(dirs["staged_rollout_report_dir"], "it-clean.json"))
+    assert report["status"] == "completed" and report["totals"]["succeeded"] == 40
+    markdown = open(os.path.join(dirs["staged_rollout_report_dir"], "it-clean.md")).read()
+    assert "**Status: COMPLETED**" in markdown and "| 3 | rest | passed |" in markdown
+    state_text = open(os.path.join(dirs["staged_rollout_state_dir"], "it-clean.json")).read()
+    assert "demo-secret" not in state_text and "AKIDdemo" not in state_text and "demo-secret" not in markdown
+
+    emulator.control("DELETE", "requests")
+    again = rollout(run_playbook, emulator, dirs, "it-clean")
+    assert again.host()["changed"] == 0
+    assert emulator.requests(platform="huawei") == [] and emulator.requests(platform="tencent") == []
+    assert state_of(dirs, "it-clean") == state
+
+
+def test_check_mode_prints_the_plan_and_writes_nothing(run_playbook, emulator, dirs):
+    result = rollout(run_playbook, emulator, dirs, "it-check", check=True)
+    assert result.host()["changed"] == 0
+    assert "Rollout it-check: 40 devices in the fleet, 40 to upgrade (20 Huawei, 20 Tencent) in 3 waves" in result.stdout
+    for wave in ("Wave 1 canary (count 4): 4 devices", "Wave 2 wave1 (percent 50): 16 devices", "Wave 3 rest (percent 100): 20 devices"):
+        assert wave in result.stdout
+    assert "call: iotfleet.firmware.huawei_iot_firmware_task file_id=fw-wm100-2.0.0" in result.stdout
+    assert "call: iotfleet.firmware.tencent_iot_batch_firmware product_id=TCPROD0001" in result.stdout
+    assert [e for e in emulator.requests() if e["platform"] != "control"] == []
+    assert not os.path.exists(dirs["staged_rollout_state_dir"])
+    assert not os.path.exists(dirs["staged_rollout_report_dir"])
+
+
+def test_error_threshold_aborts_then_resume(run_playbook, emulator, dirs):
+    # Every Huawei meter fails; for this rollout id the canary is Tencent-only, wave1 has 7 meters of 16 devices.
+    # Tencent dispatches one device per simulated minute, so wave1's Tencent task is still running at the abort.
+    emulator.behaviour(time_scale=60, failure_rates={"hw-meter-*": 1.0})
+    result = rollout(run_playbook, emulator, dirs, "it-rollout-abort", expect_rc=2, staged_rollout_tencent_rate_limit=1)
+    assert "Rollout it-rollout-abort ABORTED in wave wave1: error threshold tripped" in result.stdout
+    state = state_of(dirs, "it-rollout-abort")
+    assert state["status"] == "aborted" and state["abort"]["wave"] == "wave1"
+    assert state["waves"]["canary"]["status"] == "passed" and "rest" not in state["waves"]
+    # later waves untouched: only canary and wave1 tasks exist
+    huawei, tencent = platform_tasks(emulator)
+    assert len(huawei) == 1 and len(tencent) == 2
+    # the running Tencent task of the aborted wave was cancelled; Huawei has no cancel API
+    assert state["waves"]["wave1"]["cancelled"] == [int(c["task_id"]) for c in state["waves"]["wave1"]["chunks"]
+                                                    if c["platform"] == "tencent"]
+    assert [e for e in writes(emulator) if e.get("action") == "UpdateOtaTaskStatus"]
+    markdown = open(os.path.join(dirs["staged_rollout_report_dir"], "it-rollout-abort.md")).read()
+    assert "**Status: ABORTED**" in markdown and "Huawei tasks not cancellable" in markdown
+    assert "| 3 | rest | not started |" in markdown
+
+    # an aborted rollout does not continue on its own, and asks the platforms nothing
+    emulator.control("DELETE", "requests")
+    refused = rollout(run_playbook, emulator, dirs, "it-rollout-abort", expect_rc=2, staged_rollout_tencent_rate_limit=1)
+    assert "staged_rollout_resume_aborted=true" in refused.stdout
+    assert [e for e in emulator.requests() if e["platform"] != "control"] == []
+
+    # resume after abort: wave1 is accepted as it ended, rest runs, nothing is created twice
+    emulator.behaviour(time_scale=300, failure_rates={})
+    resumed = rollout(run_playbook, emulator, dirs, "it-rollout-abort", staged_rollout_tencent_rate_limit=1,
+                      staged_rollout_resume_aborted=True)
+    assert "Rollout it-rollout-abort: COMPLETED" in resumed.stdout
+    state = state_of(dirs, "it-rollout-abort")
+    assert state["waves"]["wave1"]["accepted"] is True and state["waves"]["rest"]["status"] == "passed"
+    assert_no_duplicate_tasks(emulator, state)
+    huawei, tencent = platform_tasks(emulator)
+    assert len(huawei) == 2 and len(tencent) == 3
+
+
+def start_playbook(emulator, dirs, rollout_id, tmp_path):
+    """ansible-playbook in the background (like the run_playbook fixture, but not waited for)."""
+    bin_dir = os.path.dirname(sys.executable)
+    cmd = [os.path.join(bin_dir, "ansible-playbook"), PLAYBOOK]
+    for inventory in INVENTORIES:
+        cmd += ["-i", inventory]
+    cmd += ["-e", json.dumps(dict(dirs, staged_rollout_id=rollout_id))]
+    env = dict(os.environ)
+    env.update(env_of(emulator))
+    env.update({"ANSIBLE_NOCOLOR": "1", "ANSIBLE_LOCAL_TEMP": str(tmp_path / "ansible-tmp-bg"),
+                "PATH": bin_dir + os.pathsep + env.get("PATH", "")})
+    log = open(str(tmp_path / "killed-run.log"), "w")
+    return subprocess.Popen(cmd, env=env, cwd=str(tmp_path), stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+
+
+def test_resume_after_the_process_was_killed_mid_wave(run_playbook, emulator, dirs, tmp_path):
+    emulator.behaviour(time_scale=20)            # one device upgrade takes about 15 s
+    process = start_playbook(emulator, dirs, "it-killed", tmp_path)
+    state_file = os.path.join(dirs["staged_rollout_state_dir"], "it-killed.json")
+    deadline = time.time() + 120
+    try:
+        while time.time() < deadline:
+            if os.path.exists(state_file):
+                wave = read_json(state_file)["waves"].get("wave1")
+                if wave and all(c["task_id"] for c in wave["chunks"]):
+                    break
+            assert process.poll() is None, open(str(tmp_path / "killed-run.log")).read()
+            time.sleep(0.5)
+        else:
+            pytest.fail("wave1 never started")
+        time.sleep(1)
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    killed = read_json(state_file)
+    assert killed["status"] == "running" and killed["waves"]["wave1"]["status"] == "started"
+    huawei, tencent = platform_tasks(emulator)
+    recorded = [c for w in killed["waves"].values() for c in w["chunks"]]
+    assert len(huawei) + len(tencent) == len(recorded)         # the canary's and wave1's tasks, nothing else
+
+    emulator.behaviour(time_scale=300)
+    resumed = rollout(run_playbook, emulator, dirs, "it-killed")
+    assert "Rollout it-killed: COMPLETED" in resumed.stdout
+    state = state_of(dirs, "it-killed")
+    assert state["waves"]["wave1"]["entries"] == 2
+    assert state["waves"]["wave1"]["chunks"] == killed["waves"]["wave1"]["chunks"]
+    assert_no_duplicate_tasks(emulator, state)
+    assert all(versions(emulator)[device] == "2.0.0" for device in FLEET)
+
+
+def test_approval_stops_without_a_terminal_and_continues_once_approved(run_playbook, emulator, dirs):
+    devices = [{"platform": "huawei", "id": "hw-meter-%04d" % n, "version": "1.0.0"} for n in range(31, 41)]
+    stages = [{"name": "canary", "count": 2}, {"name": "rest", "percent": 100, "approval": True}]
+    first = rollout(run_playbook, emulator, dirs, "it-approval", staged_rollout_devices=devices,
+                    staged_rollout_stages=stages)
+    assert "Waiting for approval of wave rest" in first.stdout
+    state = state_of(dirs, "it-approval")
+    assert state["status"] == "awaiting_approval" and state["awaiting_approval"] == "rest"
+    assert list(state["waves"]) == ["canary"]
+    approved = rollout(run_playbook, emulator, dirs, "it-approval", staged_rollout_devices=devices,
+                       staged_rollout_stages=stages, staged_rollout_approved_waves=["rest"])
+    assert "Rollout it-approval: COMPLETED" in approved.stdout
+    state = state_of(dirs, "it-approval")
+    assert_no_duplicate_tasks(emulator, state)
+    assert sum(c["size"] for w in state["waves"].values() for c in w["chunks"]) == 10
