@@ -48,7 +48,7 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp
-        _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        dummy, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         try:
             calls = rollout.poll_requests(args["chunks"], args["tencent_firmware_version"], args["tencent_fw_type"])
             if args["elapsed"] is not None:

@@ -135,7 +135,7 @@ class ActionModule(ActionBase):
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp
         task_vars = task_vars or {}
-        _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        dummy, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         started = time.time()
         try:
             if args["huawei_chunk_size"] < 1 or args["huawei_chunk_size"] > rollout.HUAWEI_MAX_CHUNK:

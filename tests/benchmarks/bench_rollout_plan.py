@@ -15,7 +15,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
-import conftest  # noqa: E402,F401  (puts the collection on sys.path)
+import conftest  # noqa: E402  (puts the collection on sys.path)
 
 from ansible_collections.iotfleet.firmware.plugins.module_utils import rollout  # noqa: E402
 
@@ -23,6 +23,9 @@ TARGETS = {"huawei_file_id": "fw-wm100-2.0.0", "huawei_target_version": "2.0.0",
            "tencent_firmware_version": "2.0.0", "tencent_fw_type": "mcu"}
 STAGES = [{"name": "canary", "count": 10}, {"name": "wave1", "percent": 1}, {"name": "wave2", "percent": 10},
           {"name": "wave3", "percent": 50}, {"name": "rest", "percent": 100}]
+
+
+COLLECTIONS_ROOT = conftest.COLLECTIONS_ROOT
 
 
 def raw_devices(count):
@@ -51,16 +54,16 @@ def bench_plan(count):
     assert not errors and not duplicates
     plan = timed("plan_rollout", rollout.plan_rollout, "bench-2026", devices, STAGES, TARGETS)
     timed("plan_lines", rollout.plan_lines, plan)
-    state, _ = rollout.apply_event(None, "start", {"rollout_id": "bench-2026", "targets": TARGETS}, "2026-11-02T08:00:00Z")
+    state, dummy = rollout.apply_event(None, "start", {"rollout_id": "bench-2026", "targets": TARGETS}, "2026-11-02T08:00:00Z")
     for wave in plan["waves"][:4]:
         spec = {"name": wave["name"], "index": wave["index"], "gate": wave["gate"], "chunks": wave["chunks"]}
-        state, _ = timed("apply_event wave_started %s" % wave["name"], rollout.apply_event, state, "wave_started",
-                         {"wave": spec}, "2026-11-02T08:00:00Z")
+        state, dummy = timed("apply_event wave_started %s" % wave["name"], rollout.apply_event, state, "wave_started",
+                             {"wave": spec}, "2026-11-02T08:00:00Z")
         ids = dict((chunk["key"], "task-%d" % number) for number, chunk in enumerate(wave["chunks"]))
-        state, _ = rollout.apply_event(state, "tasks_created", {"wave": wave["name"], "task_ids": ids}, "2026-11-02T08:00:00Z")
+        state, dummy = rollout.apply_event(state, "tasks_created", {"wave": wave["name"], "task_ids": ids}, "2026-11-02T08:00:00Z")
         if wave["name"] != "wave3":
-            state, _ = rollout.apply_event(state, "wave_passed", {"wave": wave["name"], "result": {"decision": "pass"}},
-                                           "2026-11-02T08:00:00Z")
+            state, dummy = rollout.apply_event(state, "wave_passed", {"wave": wave["name"], "result": {"decision": "pass"}},
+                                               "2026-11-02T08:00:00Z")
     print("  %-44s %8.1f MB" % ("state file (4 waves recorded)", len(json.dumps(state)) / 1e6))
     resumed = timed("plan_rollout resuming that state", rollout.plan_rollout, "bench-2026", devices, STAGES, TARGETS,
                     state=state)
@@ -101,7 +104,7 @@ def bench_inventory(count):
         raws = timed("devices_from_inventory, inventory_vars=full", rollout_plan.devices_from_inventory,
                      "iot_devices", task_vars, "full")
         assert fast == raws
-        devices, errors, _ = timed("normalize_devices", rollout.normalize_devices, raws)
+        devices, errors, dummy = timed("normalize_devices", rollout.normalize_devices, raws)
         assert not errors and len(devices) == count
         timed("plan_rollout", rollout.plan_rollout, "bench-2026", devices, STAGES, TARGETS)
 

@@ -220,17 +220,26 @@ def test_resume_after_the_process_was_killed_mid_wave(run_playbook, emulator, di
 
 
 def test_approval_stops_without_a_terminal_and_continues_once_approved(run_playbook, emulator, dirs):
+    """Explicit device list; wave 'mid' approved the AWX way (previous job's set_stats), 'rest' by variable."""
     devices = [{"platform": "huawei", "id": "hw-meter-%04d" % n, "version": "1.0.0"} for n in range(31, 41)]
-    stages = [{"name": "canary", "count": 2}, {"name": "rest", "percent": 100, "approval": True}]
-    first = rollout(run_playbook, emulator, dirs, "it-approval", staged_rollout_devices=devices,
-                    staged_rollout_stages=stages)
-    assert "Waiting for approval of wave rest" in first.stdout
+    stages = [{"name": "canary", "count": 2, "pause_seconds": 1}, {"name": "mid", "count": 4, "approval": True},
+              {"name": "rest", "percent": 100, "approval": True}]
+    common = dict(staged_rollout_devices=devices, staged_rollout_stages=stages)
+    first = rollout(run_playbook, emulator, dirs, "it-approval", **common)
+    assert "Waiting for approval of wave mid" in first.stdout
+    assert "Pause after wave canary" in first.stdout and "Pausing for 1 seconds" in first.stdout
     state = state_of(dirs, "it-approval")
-    assert state["status"] == "awaiting_approval" and state["awaiting_approval"] == "rest"
+    assert state["status"] == "awaiting_approval" and state["awaiting_approval"] == "mid"
     assert list(state["waves"]) == ["canary"]
-    approved = rollout(run_playbook, emulator, dirs, "it-approval", staged_rollout_devices=devices,
-                       staged_rollout_stages=stages, staged_rollout_approved_waves=["rest"])
-    assert "Rollout it-approval: COMPLETED" in approved.stdout
+
+    artifact = {"rollout_id": "it-approval", "status": "awaiting_approval", "awaiting_approval": "mid"}
+    second = rollout(run_playbook, emulator, dirs, "it-approval", staged_rollout_result=artifact, **common)
+    assert "Waiting for approval of wave rest" in second.stdout
+    state = state_of(dirs, "it-approval")
+    assert state["awaiting_approval"] == "rest" and state["waves"]["mid"]["status"] == "passed"
+
+    third = rollout(run_playbook, emulator, dirs, "it-approval", staged_rollout_approved_waves=["rest"], **common)
+    assert "Rollout it-approval: COMPLETED" in third.stdout
     state = state_of(dirs, "it-approval")
     assert_no_duplicate_tasks(emulator, state)
     assert sum(c["size"] for w in state["waves"].values() for c in w["chunks"]) == 10

@@ -155,7 +155,7 @@ def test_devices_on_the_target_version_are_skipped_without_moving_the_others():
 
 
 def test_huawei_version_is_compared_with_huawei_target_only():
-    devices, _, _ = r.normalize_devices([
+    devices, dummy, dummy2 = r.normalize_devices([
         {"platform": "huawei", "id": "h1", "version": "2.0.0"},
         {"platform": "tencent", "id": "t1", "product_id": "P", "version": "2.0.0"}])
     targets = dict(TARGETS, huawei_target_version="3.0.0")
@@ -231,18 +231,18 @@ def test_poll_interval_keeps_huawei_reads_under_the_throttle():
 
 def run_state(plan, upto, final_event="wave_passed"):
     """State after ``upto`` waves were recorded; the last one gets ``final_event`` (None = left started)."""
-    state, _ = r.apply_event(None, "start", {"rollout_id": plan["rollout_id"], "targets": plan["targets"]}, NOW)
+    state, dummy = r.apply_event(None, "start", {"rollout_id": plan["rollout_id"], "targets": plan["targets"]}, NOW)
     for number, wave in enumerate(plan["waves"][:upto], 1):
-        state, _ = r.apply_event(state, "wave_started", {"wave": {
+        state, dummy = r.apply_event(state, "wave_started", {"wave": {
             "name": wave["name"], "index": wave["index"], "gate": wave["gate"], "skipped": wave["skipped"],
             "chunks": wave["chunks"]}}, NOW)
         ids = dict((c["key"], "T-%s" % c["key"]) for c in wave["chunks"])
-        state, _ = r.apply_event(state, "tasks_created", {"wave": wave["name"], "task_ids": ids}, NOW)
+        state, dummy = r.apply_event(state, "tasks_created", {"wave": wave["name"], "task_ids": ids}, NOW)
         event = "wave_passed" if number < upto else final_event
         if event:
             result = {"decision": "pass" if event == "wave_passed" else "abort", "reason": "because",
                       "summary": r.make_summary(wave["devices"], wave["devices"], 0, 0)}
-            state, _ = r.apply_event(state, event, {"wave": wave["name"], "result": result}, NOW)
+            state, dummy = r.apply_event(state, event, {"wave": wave["name"], "result": result}, NOW)
     return state
 
 
@@ -318,7 +318,7 @@ def test_completed_rollout_plans_nothing():
 def test_events_are_idempotent_and_keep_updated_at():
     plan = r.plan_rollout("r", fleet(10, 10), STAGES, TARGETS)
     state = run_state(plan, 3)
-    state, _ = r.apply_event(state, "completed", {}, NOW)
+    state, dummy = r.apply_event(state, "completed", {}, NOW)
     for event, data in (("start", {"resume_mode": "completed"}), ("completed", {}),
                         ("wave_passed", {"wave": "canary", "result": {"reason": "other"}})):
         again, changed = r.apply_event(state, event, data, "2030-01-01T00:00:00Z")
@@ -349,7 +349,7 @@ def test_event_errors():
         r.apply_event(state, "completed", {}, NOW)
     with pytest.raises(r.RolloutError, match="has not been started"):
         r.apply_event(state, "wave_passed", {"wave": "rest"}, NOW)
-    state, _ = r.apply_event(state, "wave_started", {"wave": {"name": "wave1", "chunks": [
+    state, dummy = r.apply_event(state, "wave_started", {"wave": {"name": "wave1", "chunks": [
         {"key": "wave1/huawei/1", "platform": "huawei", "devices": ["a"]}]}}, NOW)
     with pytest.raises(r.RolloutError, match="no task id for wave1/huawei/1"):
         r.apply_event(state, "tasks_created", {"wave": "wave1", "task_ids": {}}, NOW)
@@ -358,16 +358,16 @@ def test_event_errors():
 def test_failed_and_awaiting_approval_resume_on_the_next_start():
     plan = r.plan_rollout("r", fleet(10, 10), STAGES, TARGETS)
     state = run_state(plan, 1, final_event=None)
-    failed, _ = r.apply_event(state, "failed", {"wave": "canary", "message": "HTTP 500"}, NOW)
+    failed, dummy = r.apply_event(state, "failed", {"wave": "canary", "message": "HTTP 500"}, NOW)
     assert failed["status"] == "failed" and failed["error"]["message"] == "HTTP 500"
     again = r.plan_rollout("r", fleet(10, 10), STAGES, TARGETS, state=failed)
     assert again["waves"][0]["action"] == "resume"
-    restarted, _ = r.apply_event(failed, "start", {"resume_mode": "resume"}, NOW)
+    restarted, dummy = r.apply_event(failed, "start", {"resume_mode": "resume"}, NOW)
     assert restarted["status"] == "running" and restarted["error"] is None
     waiting, changed = r.apply_event(state, "awaiting_approval", {"wave": "wave1"}, NOW)
     assert changed and waiting["status"] == "awaiting_approval" and waiting["awaiting_approval"] == "wave1"
     assert not r.apply_event(waiting, "awaiting_approval", {"wave": "wave1"}, NOW)[1]
-    started, _ = r.apply_event(waiting, "wave_started", {"wave": {"name": "wave1", "chunks": []}}, NOW)
+    started, dummy = r.apply_event(waiting, "wave_started", {"wave": {"name": "wave1", "chunks": []}}, NOW)
     assert started["status"] == "running" and started["awaiting_approval"] is None
 
 
@@ -497,6 +497,6 @@ def test_report_is_stable_between_first_run_and_rerun():
     devices = fleet(20, 20)
     plan = r.plan_rollout("r", devices, STAGES, TARGETS)
     state = run_state(plan, 3)
-    state, _ = r.apply_event(state, "completed", {}, NOW)
+    state, dummy = r.apply_event(state, "completed", {}, NOW)
     again = r.plan_rollout("r", devices, STAGES, TARGETS, state=state)
     assert r.build_report(state, r.plan_brief(plan)) == r.build_report(state, r.plan_brief(again))

@@ -131,14 +131,14 @@ def sdk_build(client, action, params, timestamp):
 
 def random_params(rng):
     def word(n=8):
-        return "".join(rng.choice(string.ascii_letters + string.digits + "-_.") for _ in range(rng.randint(1, n)))
+        return "".join(rng.choice(string.ascii_letters + string.digits + "-_.") for dummy in range(rng.randint(1, n)))
 
     params = {"ProductID": word(10), "FirmwareVersion": "%d.%d.%d" % (rng.randint(0, 9), rng.randint(0, 9), rng.randint(0, 99))}
     choice = rng.randint(0, 2)
     if choice == 0:
         params["FirmwareOriVersion"] = word()
     elif choice == 1:
-        params["DeviceNames"] = [word(12) for _ in range(rng.randint(1, 20))]
+        params["DeviceNames"] = [word(12) for dummy in range(rng.randint(1, 20))]
     else:
         params.update(FileName=word(), FileMd5="%032x" % rng.getrandbits(128), FileSize=rng.randint(1, 10 ** 6))
     for key, value in (("UpgradeMethod", rng.randint(0, 1)), ("TimeoutInterval", rng.randint(120, 900)),
@@ -154,8 +154,8 @@ def random_params(rng):
 def test_sdk_signature_of_sdk_built_request_equals_ours(seed):
     """The SDK signs its own body (json.dumps default form); we sign the same bytes identically."""
     rng = random.Random(seed)
-    secret_id = "AKID" + "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(32))
-    secret_key = "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(32))
+    secret_id = "AKID" + "".join(rng.choice(string.ascii_letters + string.digits) for dummy in range(32))
+    secret_key = "".join(rng.choice(string.ascii_letters + string.digits) for dummy in range(32))
     timestamp = rng.randint(1500000000, 2000000000)
     endpoint = rng.choice([None, "127.0.0.1:8443", "iotexplorer.ap-shanghai-fsi.tencentcloudapi.com"])
     token = rng.choice([None, "token-" + str(seed)])
@@ -176,7 +176,7 @@ def test_sdk_signature_of_sdk_built_request_equals_ours(seed):
 def test_sdk_signing_code_accepts_the_exact_bytes_our_client_sends(seed):
     """Our client's wire bytes and headers, verified with the SDK's _get_tc3_signature and Sign.sign_tc3."""
     rng = random.Random(1000 + seed)
-    secret_key = "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(40))
+    secret_key = "".join(rng.choice(string.ascii_letters + string.digits) for dummy in range(40))
     timestamp = rng.randint(1500000000, 2000000000)
     params = random_params(rng)
     sent = {}

@@ -44,8 +44,8 @@ def test_documentation_matches_argument_spec(module):
         assert doc.get("choices") == arg.get("choices"), name
         assert doc.get("elements") == arg.get("elements"), name
         assert bool(doc.get("required")) == bool(arg.get("required")), name
-        assert all(isinstance(line, str) for line in (doc["description"] if isinstance(doc["description"], list)
-                                                       else [doc["description"]])), name
+        descriptions = doc["description"] if isinstance(doc["description"], list) else [doc["description"]]
+        assert all(isinstance(line, str) for line in descriptions), name
     assert spec["secret_key"]["no_log"] and spec["session_token"]["no_log"]
     yaml.safe_load(module.EXAMPLES)
     yaml.safe_load(module.RETURN)
@@ -85,18 +85,18 @@ def run(module, args, capsys, check=False, diff=False):
 
 def test_create_then_unchanged(fake, capsys):
     args = connection(product_id=PRODUCT, firmware_version="2.0.0", fw_type="mcu", device_names=DEVICES)
-    first, _ = run(batch_module, args, capsys)
+    first, dummy_output = run(batch_module, args, capsys)
     assert first["changed"] is True and first["task_id"] == 1001 and "diff" not in first
     assert fake.actions() == ["DescribeFirmware", "DescribeFirmwareTasks", "BatchUpdateFirmware",
                               "DescribeFirmwareTask", "DescribeFirmwareTaskDevices"]
-    second, _ = run(batch_module, args, capsys)
+    second, dummy_output = run(batch_module, args, capsys)
     assert second["changed"] is False and second["task_id"] == 1001
     assert first["summary"]["total"] == 2 and first["retries"] == []
 
 
 def test_check_and_diff(fake, capsys):
     args = connection(product_id=PRODUCT, firmware_version="2.0.0", fw_type="mcu", device_names=DEVICES)
-    result, _ = run(batch_module, args, capsys, check=True, diff=True)
+    result, dummy_output = run(batch_module, args, capsys, check=True, diff=True)
     assert result["changed"] is True and "BatchUpdateFirmware" not in fake.actions()
     assert result["diff"]["before"] == {} and result["diff"]["after"]["request"]["DeviceNames"] == DEVICES
 
@@ -116,7 +116,7 @@ def test_env_fallbacks_and_session_token(fake, capsys, monkeypatch):
 def test_validation_fails_before_any_request(fake, capsys):
     args = connection(product_id=PRODUCT, firmware_version="2.0.0", device_names=DEVICES,
                       firmware_ori_version="1.0.0", timeout_interval=5)
-    result, _ = run(batch_module, args, capsys)
+    result, dummy_output = run(batch_module, args, capsys)
     assert result["failed"] is True and fake.calls == []
     assert "give exactly one upgrade mode" in result["msg"] and "timeout_interval must be between 120 and 900" in result["msg"]
     assert len(result["errors"]) == 2
@@ -132,20 +132,20 @@ def test_secrets_never_in_failure_output(fake, capsys):
 
 def test_absent_and_info_modules(fake, capsys):
     args = connection(product_id=PRODUCT, firmware_version="2.0.0", fw_type="mcu", device_names=DEVICES)
-    created, _ = run(batch_module, args, capsys)
-    info, _ = run(info_module, connection(product_id=PRODUCT, firmware_version="2.0.0", task_ids=[created["task_id"]],
+    created, dummy_output = run(batch_module, args, capsys)
+    info, dummy_output = run(info_module, connection(product_id=PRODUCT, firmware_version="2.0.0", task_ids=[created["task_id"]],
                                           include_devices=True), capsys)
     assert info["summary"]["total"] == 2 and len(info["devices"]) == 2 and info["changed"] is False
-    cancelled, _ = run(batch_module, dict(args, state="absent"), capsys, diff=True)
+    cancelled, dummy_output = run(batch_module, dict(args, state="absent"), capsys, diff=True)
     assert cancelled["changed"] is True and cancelled["cancelled_task_ids"] == [created["task_id"]]
     assert cancelled["diff"]["after"]["tasks"][0]["state"] == "cancelled"
 
 
 def test_info_rejects_paging_with_ids(fake, capsys):
-    result, _ = run(info_module, connection(product_id=PRODUCT, firmware_version="2.0.0", task_id=1, limit=5), capsys)
+    result, dummy_output = run(info_module, connection(product_id=PRODUCT, firmware_version="2.0.0", task_id=1, limit=5), capsys)
     assert result["failed"] is True and "cannot be combined" in result["msg"] and fake.calls == []
 
 
 def test_bad_endpoint_fails_cleanly(fake, capsys):
-    result, _ = run(info_module, connection(endpoint="ftp://nope", product_id=PRODUCT, firmware_version="2.0.0"), capsys)
+    result, dummy_output = run(info_module, connection(endpoint="ftp://nope", product_id=PRODUCT, firmware_version="2.0.0"), capsys)
     assert result["failed"] is True and "endpoint must be an http(s) URL" in result["msg"]

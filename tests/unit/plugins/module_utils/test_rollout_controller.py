@@ -1,0 +1,157 @@
+"""Unit tests of the controller side of the staged rollout: state/report files and reading the inventory."""
+import json
+import os
+import stat
+
+import pytest
+
+from ansible.inventory.manager import InventoryManager
+from ansible.parsing.dataloader import DataLoader
+from ansible.vars.hostvars import HostVars
+from ansible.vars.manager import VariableManager
+
+from ansible_collections.iotfleet.firmware.plugins.action import rollout_plan
+from ansible_collections.iotfleet.firmware.plugins.module_utils import rollout
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils import rollout_files
+
+INVENTORY = """
+all:
+  children:
+    iot_devices:
+      children:
+        huawei_meters:
+        tencent_sensors:
+    huawei_meters:
+      hosts:
+        hw-meter-[0001:0004]:
+        meter-lobby:
+          iot_device_id: hw-meter-0099
+          iot_firmware_version: 2.0.0
+      vars:
+        iot_platform: huawei
+        iot_firmware_version: 1.0.0
+    tencent_sensors:
+      hosts:
+        tc-sensor-[0001:0003]:
+        sensor-templated:
+          iot_device_id: "{{ 'tc-sensor-' ~ '0042' }}"
+      vars:
+        iot_platform: tencent
+        iot_product_id: TCPROD0001
+    site_north:
+      hosts:
+        hw-meter-0001:
+        tc-sensor-0001:
+    other:
+      hosts:
+        router-1:
+"""
+
+
+def test_write_if_changed_is_atomic_and_idempotent(tmp_path):
+    path = str(tmp_path / "state" / "r.json")
+    assert rollout_files.write_if_changed(path, "one\n") is True
+    assert stat.S_IMODE(os.stat(os.path.dirname(path)).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    before = os.stat(path).st_mtime_ns
+    assert rollout_files.write_if_changed(path, "one\n") is False
+    assert os.stat(path).st_mtime_ns == before
+    assert rollout_files.write_if_changed(path, "two\n", mode=0o644) is True
+    assert open(path).read() == "two\n" and stat.S_IMODE(os.stat(path).st_mode) == 0o644
+    assert os.listdir(os.path.dirname(path)) == ["r.json"]
+
+
+def test_read_json(tmp_path):
+    assert rollout_files.read_json(str(tmp_path / "missing.json")) is None
+    bad = tmp_path / "bad.json"
+    bad.write_text("{")
+    with pytest.raises(rollout_files.RolloutFileError, match="not valid JSON"):
+        rollout_files.read_json(str(bad))
+    good = tmp_path / "good.json"
+    good.write_text(rollout_files.dump_json({"b": 1, "a": [1]}))
+    assert rollout_files.read_json(str(good)) == {"a": [1], "b": 1}
+    assert good.read_text().startswith('{\n  "a"')
+
+
+def test_paths_and_times(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert rollout_files.state_path("~/s", "r1") == str(tmp_path / "s" / "r1.json")
+    assert rollout_files.report_paths(str(tmp_path), "r1") == {"json": str(tmp_path / "r1.json"),
+                                                               "markdown": str(tmp_path / "r1.md")}
+    now = rollout_files.parse_utc("2026-11-02T08:01:00Z")
+    assert rollout_files.seconds_since("2026-11-02T08:00:00Z", now) == 60.0
+    assert rollout_files.seconds_since("2026-11-02T08:02:00Z", now) == 0.0
+    assert rollout_files.parse_utc(rollout_files.utc_now())
+
+
+@pytest.fixture
+def task_vars(tmp_path):
+    path = tmp_path / "fleet.yml"
+    path.write_text(INVENTORY)
+    group_vars = tmp_path / "group_vars"
+    group_vars.mkdir()
+    (group_vars / "tencent_sensors.yml").write_text("iot_firmware_version: 1.5.0\n")
+    loader = DataLoader()
+    inventory = InventoryManager(loader=loader, sources=[str(path)])
+    variables = VariableManager(loader=loader, inventory=inventory)
+    hostvars = HostVars(inventory=inventory, variable_manager=variables, loader=loader)
+    return {"hostvars": hostvars, "groups": inventory.get_groups_dict()}
+
+
+def test_devices_from_inventory_full(task_vars):
+    raws = rollout_plan.devices_from_inventory("iot_devices", task_vars)
+    devices, errors, duplicates = rollout.normalize_devices(raws, "host")
+    assert not errors and not duplicates
+    by_host = dict((d["host"], d) for d in devices)
+    assert sorted(by_host) == sorted(["hw-meter-0001", "hw-meter-0002", "hw-meter-0003", "hw-meter-0004", "meter-lobby",
+                                      "tc-sensor-0001", "tc-sensor-0002", "tc-sensor-0003", "sensor-templated"])
+    assert by_host["meter-lobby"]["id"] == "hw-meter-0099" and by_host["meter-lobby"]["version"] == "2.0.0"
+    assert by_host["hw-meter-0001"]["version"] == "1.0.0"
+    assert by_host["sensor-templated"]["uid"] == "TCPROD0001/tc-sensor-0042"
+    assert by_host["tc-sensor-0001"]["version"] == "1.5.0"         # from group_vars/, only in full mode
+
+
+def test_devices_from_inventory_inventory_only(task_vars):
+    fast = dict((d["host"], d) for d in rollout_plan.devices_from_inventory("iot_devices", task_vars, "inventory"))
+    full = dict((d["host"], d) for d in rollout_plan.devices_from_inventory("iot_devices", task_vars, "full"))
+    assert sorted(fast) == sorted(full)
+    assert fast["tc-sensor-0001"]["version"] is None                # group_vars/ is not read in this mode
+    for host in full:
+        if full[host]["platform"] == "huawei":
+            assert fast[host] == full[host]
+    assert fast["sensor-templated"]["id"] == "tc-sensor-0042"
+
+
+@pytest.mark.parametrize("pattern, hosts", [
+    ("iot_devices:&site_north", ["hw-meter-0001", "tc-sensor-0001"]),
+    ("huawei_meters:!site_north", ["hw-meter-0002", "hw-meter-0003", "hw-meter-0004", "meter-lobby"]),
+    ("tc-sensor-000*", ["tc-sensor-0001", "tc-sensor-0002", "tc-sensor-0003"]),
+    ("nothing_like_this", []),
+])
+def test_patterns(task_vars, pattern, hosts):
+    assert sorted(rollout_plan.select_hosts(pattern, task_vars["hostvars"], task_vars["groups"])) == hosts
+
+
+def test_patterns_without_the_run_inventory(task_vars):
+    """The fallback rebuilds an inventory from ``groups`` like the inventory_hostnames lookup."""
+    found = rollout_plan.select_hosts("iot_devices:&site_north", {}, task_vars["groups"])
+    assert sorted(found) == ["hw-meter-0001", "tc-sensor-0001"]
+
+
+def test_hosts_without_iot_platform_are_reported(task_vars):
+    raws = rollout_plan.devices_from_inventory("all", task_vars)
+    dummy, errors, dummy2 = rollout.normalize_devices(raws, "host")
+    assert errors == ["host router-1: platform must be one of huawei/tencent, got None"]
+
+
+def test_state_round_trip_through_the_file(tmp_path):
+    targets = {"huawei_file_id": "f", "huawei_target_version": "2", "tencent_firmware_version": "2",
+               "tencent_fw_type": None}
+    state, changed = rollout.apply_event(None, "start", {"rollout_id": "r", "targets": targets}, "2026-11-02T08:00:00Z")
+    path = rollout_files.state_path(str(tmp_path), "r")
+    assert rollout_files.write_if_changed(path, rollout_files.dump_json(state))
+    loaded = rollout_files.read_json(path)
+    assert loaded == json.loads(json.dumps(state))
+    again, changed = rollout.apply_event(loaded, "start", {"resume_mode": "resume"}, "2026-11-03T08:00:00Z")
+    assert not changed
+    assert not rollout_files.write_if_changed(path, rollout_files.dump_json(again))
