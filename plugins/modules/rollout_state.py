@@ -13,7 +13,8 @@ short_description: Record a step of a staged firmware rollout and write its repo
 version_added: 0.1.0
 description:
   - Applies one event to the state file C(<state_dir>/<rollout_id>.json) on the controller and optionally writes the
-    reports C(<report_dir>/<rollout_id>.json) and C(<report_dir>/<rollout_id>.md).
+    reports C(<report_dir>/<rollout_id>-report.json) and C(<report_dir>/<rollout_id>-report.md) (so O(report_dir)
+    may be O(state_dir)).
   - Files are replaced atomically (temporary file and rename) and only when their content changes, so recording a
     step that is already recorded reports C(changed=false).
   - Used by the R(iotfleet.firmware.staged_rollout,ansible_collections.iotfleet.firmware.staged_rollout_role) role

@@ -27,6 +27,12 @@ def dirs(tmp_path):
     return {"staged_rollout_state_dir": str(tmp_path / "state"), "staged_rollout_report_dir": str(tmp_path / "reports")}
 
 
+@pytest.fixture
+def same_dir(tmp_path):
+    """State and reports in one directory (like `scripts/dev.py demo` does)."""
+    return {"staged_rollout_state_dir": str(tmp_path / "out"), "staged_rollout_report_dir": str(tmp_path / "out")}
+
+
 def env_of(emulator):
     env = dict(emulator.huawei_env())
     env.update(emulator.tencent_env())
@@ -103,9 +109,9 @@ def test_clean_mixed_rollout_then_rerun_changes_nothing(run_playbook, emulator, 
     assert all(current[device] == "2.0.0" for device in FLEET)
     assert current["hw-meter-0021"] == "1.0.0" and current["tc-sensor-0021"] == "1.0.0"
     assert_no_duplicate_tasks(emulator, state)
-    report = read_json(os.path.join(dirs["staged_rollout_report_dir"], "it-clean.json"))
+    report = read_json(os.path.join(dirs["staged_rollout_report_dir"], "it-clean-report.json"))
     assert report["status"] == "completed" and report["totals"]["succeeded"] == 40
-    markdown = open(os.path.join(dirs["staged_rollout_report_dir"], "it-clean.md")).read()
+    markdown = open(os.path.join(dirs["staged_rollout_report_dir"], "it-clean-report.md")).read()
     assert "**Status: COMPLETED**" in markdown and "| 3 | rest | passed |" in markdown
     state_text = open(os.path.join(dirs["staged_rollout_state_dir"], "it-clean.json")).read()
     assert "demo-secret" not in state_text and "AKIDdemo" not in state_text and "demo-secret" not in markdown
@@ -146,7 +152,7 @@ def test_error_threshold_aborts_then_resume(run_playbook, emulator, dirs):
     assert state["waves"]["wave1"]["cancelled"] == [int(c["task_id"]) for c in state["waves"]["wave1"]["chunks"]
                                                     if c["platform"] == "tencent"]
     assert [e for e in writes(emulator) if e.get("action") == "UpdateOtaTaskStatus"]
-    markdown = open(os.path.join(dirs["staged_rollout_report_dir"], "it-rollout-abort.md")).read()
+    markdown = open(os.path.join(dirs["staged_rollout_report_dir"], "it-rollout-abort-report.md")).read()
     assert "**Status: ABORTED**" in markdown and "Huawei tasks not cancellable" in markdown
     assert "| 3 | rest | not started |" in markdown
 
@@ -219,8 +225,11 @@ def test_resume_after_the_process_was_killed_mid_wave(run_playbook, emulator, di
     assert all(versions(emulator)[device] == "2.0.0" for device in FLEET)
 
 
-def test_approval_stops_without_a_terminal_and_continues_once_approved(run_playbook, emulator, dirs):
-    """Explicit device list; wave 'mid' approved the AWX way (previous job's set_stats), 'rest' by variable."""
+def test_approval_stops_without_a_terminal_and_continues_once_approved(run_playbook, emulator, same_dir):
+    """Explicit device list; wave 'mid' approved the AWX way (previous job's set_stats), 'rest' by variable.
+
+    State and reports share one directory here, as in `scripts/dev.py demo`."""
+    dirs = same_dir
     devices = [{"platform": "huawei", "id": "hw-meter-%04d" % n, "version": "1.0.0"} for n in range(31, 41)]
     stages = [{"name": "canary", "count": 2, "pause_seconds": 1}, {"name": "mid", "count": 4, "approval": True},
               {"name": "rest", "percent": 100, "approval": True}]

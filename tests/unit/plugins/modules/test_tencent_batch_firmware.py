@@ -133,8 +133,8 @@ def test_secrets_never_in_failure_output(fake, capsys):
 def test_absent_and_info_modules(fake, capsys):
     args = connection(product_id=PRODUCT, firmware_version="2.0.0", fw_type="mcu", device_names=DEVICES)
     created, dummy_output = run(batch_module, args, capsys)
-    info, dummy_output = run(info_module, connection(product_id=PRODUCT, firmware_version="2.0.0", task_ids=[created["task_id"]],
-                                          include_devices=True), capsys)
+    info_args = connection(product_id=PRODUCT, firmware_version="2.0.0", task_ids=[created["task_id"]], include_devices=True)
+    info, dummy_output = run(info_module, info_args, capsys)
     assert info["summary"]["total"] == 2 and len(info["devices"]) == 2 and info["changed"] is False
     cancelled, dummy_output = run(batch_module, dict(args, state="absent"), capsys, diff=True)
     assert cancelled["changed"] is True and cancelled["cancelled_task_ids"] == [created["task_id"]]
