@@ -17,16 +17,14 @@ import requests
 
 from iotemu.server import EmulatorServer  # tests/emulator is put on sys.path by tests/conftest.py
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 PLAYBOOKS = os.path.join(HERE, "playbooks")
 BIN_DIR = os.path.dirname(sys.executable)
 RECAP_RE = re.compile(r"^(?P<host>\S+)\s+:\s+(?P<counts>(?:\w+=\d+\s*)+)$", re.MULTILINE)
 
-HUAWEI_APP_ID = "demo-app"
-HUAWEI_SECRET = "demo-secret"
-TENCENT_SECRET_ID = "AKIDdemo0000000000000000000000000000"
-TENCENT_SECRET_KEY = "demo-secret-key-000000000000000000"
-TENCENT_REGION = "ap-guangzhou"
+from demo_credentials import HUAWEI_APP_ID, HUAWEI_SECRET, TENCENT_REGION, TENCENT_SECRET_ID, TENCENT_SECRET_KEY
 
 # A fast clock so tasks finish within seconds: 300 simulated seconds per device upgrade take 1 s.
 DEFAULT_BEHAVIOUR = {"time_scale": 300}

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import requests
 
-from conftest import HUAWEI_APP_ID, HUAWEI_SECRET  # tests/integration/conftest.py
+from demo_credentials import HUAWEI_APP_ID, HUAWEI_SECRET
 
 pytestmark = pytest.mark.integration
 

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from conftest import TENCENT_SECRET_ID, TENCENT_SECRET_KEY  # tests/integration/conftest.py
+from demo_credentials import TENCENT_SECRET_ID, TENCENT_SECRET_KEY
 
 pytestmark = pytest.mark.integration
 

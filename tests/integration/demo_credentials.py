@@ -1,0 +1,11 @@
+"""Credentials of the emulator's built-in demo fleet, shared by the integration tests.
+
+A module of its own (not ``conftest``) so that test modules can import it unambiguously:
+several directories have a ``conftest.py`` and ``from conftest import ...`` would pick any of them.
+"""
+
+HUAWEI_APP_ID = "demo-app"
+HUAWEI_SECRET = "demo-secret"
+TENCENT_SECRET_ID = "AKIDdemo0000000000000000000000000000"
+TENCENT_SECRET_KEY = "demo-secret-key-000000000000000000"
+TENCENT_REGION = "ap-guangzhou"
