@@ -58,6 +58,35 @@ class IoTError(Exception):
         return result
 
 
+# How long to keep looking for a task whose create answer was lost before concluding it was not created:
+# right away, then after 1 s and after 3 s more (both platforms list new tasks within that time).
+RECONCILE_DELAYS = (0, 1, 3)
+
+
+def fail_from_error(module, exc, secrets, **extra):
+    """``fail_json`` for an :class:`IoTError`: its code/status fields, no secret in the message."""
+    result = exc.to_result()
+    result.update(extra)
+    module.fail_json(msg=redact(exc.message, secrets), **result)
+
+
+class TaskRunner:
+    """Base of the per-platform task runners: check mode, wait settings, injectable clock for tests."""
+
+    def __init__(self, client, desired, check_mode=False, wait=False, wait_timeout=1800, wait_sleep=10,
+                 sleep=time.sleep, monotonic=time.monotonic, reconcile_delays=RECONCILE_DELAYS):
+        self.client = client
+        self.desired = desired
+        self.check_mode = check_mode
+        self.wait = wait
+        self.wait_timeout = wait_timeout
+        self.wait_sleep = wait_sleep
+        self.sleep = sleep
+        self.monotonic = monotonic
+        self.reconcile_delays = reconcile_delays
+        self.warnings = []
+
+
 def ensure_requests(module):
     """Fail the module with the standard message when ``requests`` is not importable."""
     if REQUESTS_IMPORT_ERROR:

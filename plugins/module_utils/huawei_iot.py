@@ -37,6 +37,7 @@ from ansible_collections.iotfleet.firmware.plugins.module_utils.common import (
     redact,
     wait_for,
 )
+from ansible_collections.iotfleet.firmware.plugins.module_utils import common
 from ansible_collections.iotfleet.firmware.plugins.module_utils import huawei_task as ht
 
 LOGIN_PATH = "/iocm/app/sec/v1.1.0/login"
@@ -50,7 +51,7 @@ MAX_PAGES = 1000
 MAX_RELOGINS = 3
 MAX_CREATE_POSTS = 2
 # Seconds between reconciliation lookups after a create whose answer was lost.
-RECONCILE_DELAYS = (0, 1, 3)
+RECONCILE_DELAYS = common.RECONCILE_DELAYS
 
 THROTTLED = "1010009"
 TOKEN_INVALID = "1010005"
@@ -373,29 +374,16 @@ def client_from_module(module, **kwargs):
 
 
 def fail_from_error(module, exc, client=None, **extra):
-    secrets = module_secrets(module.params) + (client.secrets if client else [])
-    result = exc.to_result()
-    result.update(extra)
-    module.fail_json(msg=redact(exc.message, secrets), **result)
+    common.fail_from_error(module, exc, module_secrets(module.params) + (client.secrets if client else []), **extra)
 
 
 # --------------------------------------------------------------------------- firmware task runner
 
-class FirmwareTask:
+class FirmwareTask(common.TaskRunner):
     """``huawei_iot_firmware_task``: ensure the task exists (present) or report that it cannot be stopped."""
 
-    def __init__(self, client, desired, check_mode=False, wait=False, wait_timeout=1800, wait_sleep=10,
-                 sleep=time.sleep, monotonic=time.monotonic, reconcile_delays=RECONCILE_DELAYS):
-        self.client = client
-        self.desired = desired
-        self.check_mode = check_mode
-        self.wait = wait
-        self.wait_timeout = wait_timeout
-        self.wait_sleep = wait_sleep
-        self.sleep = sleep
-        self.monotonic = monotonic
-        self.reconcile_delays = reconcile_delays
-        self.warnings = []
+    def __init__(self, client, desired, **kwargs):
+        super(FirmwareTask, self).__init__(client, desired, **kwargs)
         self._package = None
         self._package_loaded = False
         self.seen = set()

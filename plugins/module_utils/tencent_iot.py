@@ -46,6 +46,7 @@ from ansible_collections.iotfleet.firmware.plugins.module_utils.common import (
     redact,
     wait_for,
 )
+from ansible_collections.iotfleet.firmware.plugins.module_utils import common
 from ansible_collections.iotfleet.firmware.plugins.module_utils import tencent_task as tt
 
 SERVICE = "iotexplorer"
@@ -60,7 +61,7 @@ SIGNED_HEADERS = "content-type;host"
 PAGE_LIMIT = 100
 READ_PREFIXES = ("Describe", "List", "Check", "Get")
 # Seconds to wait between reconciliation reads after a write whose answer was lost.
-RECONCILE_DELAYS = (0, 1, 3)
+RECONCILE_DELAYS = common.RECONCILE_DELAYS
 MAX_CREATE_POSTS = 2
 
 
@@ -418,28 +419,16 @@ def client_from_module(module, **kwargs):
                          **exc.to_result())
 
 
-def fail_from_error(module, exc, secrets, **extra):
-    result = exc.to_result()
-    result.update(extra)
-    module.fail_json(msg=redact(exc.message, secrets), **result)
+fail_from_error = common.fail_from_error
 
 
 # --------------------------------------------------------------------------- batch firmware runner
 
-class BatchFirmware:
+class BatchFirmware(common.TaskRunner):
     """``tencent_iot_batch_firmware``: ensure a task exists (present) or is cancelled (absent)."""
 
-    def __init__(self, client, desired, check_mode=False, wait=False, wait_timeout=1800, wait_sleep=10,
-                 sleep=time.sleep, monotonic=time.monotonic, reconcile_delays=RECONCILE_DELAYS):
-        self.client = client
-        self.desired = desired
-        self.check_mode = check_mode
-        self.wait = wait
-        self.wait_timeout = wait_timeout
-        self.wait_sleep = wait_sleep
-        self.sleep = sleep
-        self.monotonic = monotonic
-        self.reconcile_delays = reconcile_delays
+    def __init__(self, client, desired, **kwargs):
+        super(BatchFirmware, self).__init__(client, desired, **kwargs)
         self.product_id = desired["product_id"]
         self.version = desired["firmware_version"]
         self.fw_type = desired.get("fw_type")
