@@ -16,16 +16,7 @@ from ansible_collections.iotfleet.firmware.plugins.plugin_utils import rollout_f
 
 display = Display()
 
-ARGUMENT_SPEC = dict(
-    wave=dict(type="str", required=True),
-    chunks=dict(type="list", elements="dict", required=True),
-    gate=dict(type="dict", default={}),
-    started_at=dict(type="str"),
-    elapsed=dict(type="float"),
-    tencent_firmware_version=dict(type="str"),
-    tencent_fw_type=dict(type="str"),
-    show_progress=dict(type="bool", default=True),
-)
+ARGUMENT_SPEC = rollout.GATE_ARGUMENT_SPEC
 
 
 def _apply_module_defaults(action_plugin, fqcn, args):

@@ -18,28 +18,7 @@ from ansible_collections.iotfleet.firmware.plugins.plugin_utils import rollout_f
 
 HOST_VARS = ("iot_platform", "iot_device_id", "iot_product_id", "iot_firmware_version")
 
-ARGUMENT_SPEC = dict(
-    rollout_id=dict(type="str", required=True),
-    hosts=dict(type="str"),
-    devices=dict(type="list", elements="dict"),
-    stages=dict(type="list", elements="dict", required=True),
-    huawei_file_id=dict(type="str"),
-    huawei_target_version=dict(type="str"),
-    tencent_firmware_version=dict(type="str"),
-    tencent_fw_type=dict(type="str"),
-    success_percent=dict(type="float"),
-    error_percent=dict(type="float"),
-    min_finished=dict(type="int"),
-    wave_timeout=dict(type="int"),
-    pause_seconds=dict(type="int"),
-    approval=dict(type="bool"),
-    poll_seconds=dict(type="int", default=30),
-    huawei_chunk_size=dict(type="int", default=rollout.HUAWEI_MAX_CHUNK),
-    tencent_chunk_size=dict(type="int", default=rollout.TENCENT_DEFAULT_CHUNK),
-    state_dir=dict(type="str"),
-    resume_aborted=dict(type="bool", default=False),
-    inventory_vars=dict(type="str", default="full", choices=["full", "inventory"]),
-)
+ARGUMENT_SPEC = rollout.PLAN_ARGUMENT_SPEC
 
 
 class InventoryOnlyVars:

@@ -13,14 +13,7 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.iotfleet.firmware.plugins.module_utils import rollout
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import rollout_files
 
-ARGUMENT_SPEC = dict(
-    rollout_id=dict(type="str", required=True),
-    state_dir=dict(type="str", required=True),
-    event=dict(type="str", choices=list(rollout.EVENTS)),
-    data=dict(type="dict", default={}),
-    report_dir=dict(type="str"),
-    waves=dict(type="list", elements="dict"),
-)
+ARGUMENT_SPEC = rollout.STATE_ARGUMENT_SPEC
 
 
 def _wave_view(record):

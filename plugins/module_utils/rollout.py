@@ -1063,3 +1063,51 @@ def result_summary(report):
                   for w in report["waves"]],
         "totals": report["totals"],
     }
+
+
+# --------------------------------------------------------------------------- controller plugin argument specs
+# One definition serves both the action plugins (validation) and their documentation stubs in plugins/modules
+# (what ansible-doc and validate-modules read).
+
+PLAN_ARGUMENT_SPEC = dict(
+    rollout_id=dict(type="str", required=True),
+    hosts=dict(type="str"),
+    devices=dict(type="list", elements="dict"),
+    stages=dict(type="list", elements="dict", required=True),
+    huawei_file_id=dict(type="str"),
+    huawei_target_version=dict(type="str"),
+    tencent_firmware_version=dict(type="str"),
+    tencent_fw_type=dict(type="str"),
+    success_percent=dict(type="float"),
+    error_percent=dict(type="float"),
+    min_finished=dict(type="int"),
+    wave_timeout=dict(type="int"),
+    pause_seconds=dict(type="int"),
+    approval=dict(type="bool"),
+    poll_seconds=dict(type="int", default=30),
+    huawei_chunk_size=dict(type="int", default=HUAWEI_MAX_CHUNK),
+    tencent_chunk_size=dict(type="int", default=TENCENT_DEFAULT_CHUNK),
+    state_dir=dict(type="str"),
+    resume_aborted=dict(type="bool", default=False),
+    inventory_vars=dict(type="str", default="full", choices=["full", "inventory"]),
+)
+
+GATE_ARGUMENT_SPEC = dict(
+    wave=dict(type="str", required=True),
+    chunks=dict(type="list", elements="dict", required=True),
+    gate=dict(type="dict", default={}),
+    started_at=dict(type="str"),
+    elapsed=dict(type="float"),
+    tencent_firmware_version=dict(type="str"),
+    tencent_fw_type=dict(type="str"),
+    show_progress=dict(type="bool", default=True),
+)
+
+STATE_ARGUMENT_SPEC = dict(
+    rollout_id=dict(type="str", required=True),
+    state_dir=dict(type="str", required=True),
+    event=dict(type="str", choices=list(EVENTS)),
+    data=dict(type="dict", default={}),
+    report_dir=dict(type="str"),
+    waves=dict(type="list", elements="dict"),
+)

@@ -147,21 +147,11 @@ gate:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.iotfleet.firmware.plugins.module_utils.rollout import GATE_ARGUMENT_SPEC
+
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            wave=dict(type="str", required=True),
-            chunks=dict(type="list", elements="dict", required=True),
-            gate=dict(type="dict", default={}),
-            started_at=dict(type="str"),
-            elapsed=dict(type="float"),
-            tencent_firmware_version=dict(type="str"),
-            tencent_fw_type=dict(type="str"),
-            show_progress=dict(type="bool", default=True),
-        ),
-        supports_check_mode=True,
-    )
+    module = AnsibleModule(argument_spec=GATE_ARGUMENT_SPEC, supports_check_mode=True)
     module.fail_json(msg="iotfleet.firmware.rollout_gate runs on the controller as an action plugin; "
                          "it cannot be executed as a module")
 

@@ -221,33 +221,11 @@ timing:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.iotfleet.firmware.plugins.module_utils.rollout import PLAN_ARGUMENT_SPEC
+
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            rollout_id=dict(type="str", required=True),
-            hosts=dict(type="str"),
-            devices=dict(type="list", elements="dict"),
-            stages=dict(type="list", elements="dict", required=True),
-            huawei_file_id=dict(type="str"),
-            huawei_target_version=dict(type="str"),
-            tencent_firmware_version=dict(type="str"),
-            tencent_fw_type=dict(type="str"),
-            success_percent=dict(type="float"),
-            error_percent=dict(type="float"),
-            min_finished=dict(type="int"),
-            wave_timeout=dict(type="int"),
-            pause_seconds=dict(type="int"),
-            approval=dict(type="bool"),
-            poll_seconds=dict(type="int", default=30),
-            huawei_chunk_size=dict(type="int", default=256),
-            tencent_chunk_size=dict(type="int", default=500),
-            state_dir=dict(type="str"),
-            resume_aborted=dict(type="bool", default=False),
-            inventory_vars=dict(type="str", default="full", choices=["full", "inventory"]),
-        ),
-        supports_check_mode=True,
-    )
+    module = AnsibleModule(argument_spec=PLAN_ARGUMENT_SPEC, supports_check_mode=True)
     module.fail_json(msg="iotfleet.firmware.rollout_plan runs on the controller as an action plugin; "
                          "it cannot be executed as a module")
 

@@ -122,20 +122,11 @@ written:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.iotfleet.firmware.plugins.module_utils.rollout import STATE_ARGUMENT_SPEC
+
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            rollout_id=dict(type="str", required=True),
-            state_dir=dict(type="str", required=True),
-            event=dict(type="str", choices=["start", "wave_started", "tasks_created", "wave_passed", "wave_aborted",
-                                            "awaiting_approval", "completed", "failed"]),
-            data=dict(type="dict", default={}),
-            report_dir=dict(type="str"),
-            waves=dict(type="list", elements="dict"),
-        ),
-        supports_check_mode=True,
-    )
+    module = AnsibleModule(argument_spec=STATE_ARGUMENT_SPEC, supports_check_mode=True)
     module.fail_json(msg="iotfleet.firmware.rollout_state runs on the controller as an action plugin; "
                          "it cannot be executed as a module")
 

@@ -1,5 +1,4 @@
 """The two Huawei modules end to end in-process: argument spec vs documentation, results, secrets."""
-import json
 import os
 import sys
 
@@ -7,7 +6,7 @@ import pytest
 import yaml
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.testing import patch_module_args
+from module_runner import run  # tests/unit/plugins/modules/module_runner.py
 
 from ansible_collections.iotfleet.firmware.plugins.doc_fragments import huawei_iot as huawei_fragment
 from ansible_collections.iotfleet.firmware.plugins.doc_fragments import wait as wait_fragment
@@ -82,19 +81,6 @@ def connection(**extra):
     args = {"endpoint": ENDPOINT, "app_id": APP_ID, "secret": SECRET}
     args.update(extra)
     return args
-
-
-def run(module, args, capsys, check=False, diff=False):
-    args = dict(args)
-    if check:
-        args["_ansible_check_mode"] = True
-    if diff:
-        args["_ansible_diff"] = True
-    with patch_module_args(args):
-        with pytest.raises(SystemExit):
-            module.main()
-    out = capsys.readouterr().out
-    return json.loads(out), out
 
 
 def test_create_then_unchanged_and_token_hidden(fake, capsys):

@@ -1,12 +1,11 @@
 """The two Tencent modules end to end in-process: argument spec vs documentation, results, secrets."""
-import json
 import os
 import sys
 
 import pytest
 import yaml
 
-from ansible.module_utils.testing import patch_module_args
+from module_runner import run  # tests/unit/plugins/modules/module_runner.py
 
 from ansible_collections.iotfleet.firmware.plugins.doc_fragments import tencent_iot as tencent_fragment
 from ansible_collections.iotfleet.firmware.plugins.doc_fragments import wait as wait_fragment
@@ -68,19 +67,6 @@ def connection(**extra):
     args = {"secret_id": SECRET_ID, "secret_key": SECRET_KEY, "region": REGION, "endpoint": ENDPOINT}
     args.update(extra)
     return args
-
-
-def run(module, args, capsys, check=False, diff=False):
-    args = dict(args)
-    if check:
-        args["_ansible_check_mode"] = True
-    if diff:
-        args["_ansible_diff"] = True
-    with patch_module_args(args):
-        with pytest.raises(SystemExit):
-            module.main()
-    out = capsys.readouterr().out
-    return json.loads(out), out
 
 
 def test_create_then_unchanged(fake, capsys):
