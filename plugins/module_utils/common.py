@@ -70,6 +70,21 @@ def fail_from_error(module, exc, secrets, **extra):
     module.fail_json(msg=redact(exc.message, secrets), **result)
 
 
+def wait_argument_spec():
+    """The options of the ``iotfleet.firmware.wait`` doc fragment."""
+    return dict(
+        wait=dict(type="bool", default=False),
+        wait_timeout=dict(type="int", default=1800),
+        wait_sleep=dict(type="int", default=10),
+    )
+
+
+def check_wait_options(module):
+    """Fail before any request when the wait options are out of range."""
+    if module.params["wait_timeout"] < 0 or module.params["wait_sleep"] < 1:
+        module.fail_json(msg="wait_timeout must be at least 0 and wait_sleep at least 1")
+
+
 class TaskRunner:
     """Base of the per-platform task runners: check mode, wait settings, injectable clock for tests."""
 

@@ -379,7 +379,9 @@ errors:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils.common import IoTError, ensure_requests, redact
+from ansible_collections.iotfleet.firmware.plugins.module_utils.common import (
+    IoTError, check_wait_options, ensure_requests, redact, wait_argument_spec,
+)
 from ansible_collections.iotfleet.firmware.plugins.module_utils import huawei_iot, huawei_task
 
 
@@ -403,10 +405,8 @@ def argument_spec():
             retry_type=dict(type="bool", default=False),
             retry_times=dict(type="int"),
         )),
-        wait=dict(type="bool", default=False),
-        wait_timeout=dict(type="int", default=1800),
-        wait_sleep=dict(type="int", default=10),
     )
+    spec.update(wait_argument_spec())
     return spec
 
 
@@ -419,8 +419,7 @@ def main():
     ensure_requests(module)
     params = module.params
     secrets = huawei_iot.module_secrets(params)
-    if params["wait_timeout"] < 0 or params["wait_sleep"] < 1:
-        module.fail_json(msg="wait_timeout must be at least 0 and wait_sleep at least 1")
+    check_wait_options(module)
     try:
         desired = huawei_task.validate(params)
     except huawei_task.TaskValidationError as exc:

@@ -385,7 +385,9 @@ elapsed:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils.common import IoTError, ensure_requests, redact
+from ansible_collections.iotfleet.firmware.plugins.module_utils.common import (
+    IoTError, check_wait_options, ensure_requests, redact, wait_argument_spec,
+)
 from ansible_collections.iotfleet.firmware.plugins.module_utils import tencent_iot, tencent_task
 
 
@@ -413,10 +415,8 @@ def argument_spec():
         rate_limit=dict(type="int"),
         start_time=dict(type="int"),
         end_time=dict(type="int"),
-        wait=dict(type="bool", default=False),
-        wait_timeout=dict(type="int", default=1800),
-        wait_sleep=dict(type="int", default=10),
     )
+    spec.update(wait_argument_spec())
     return spec
 
 
@@ -425,8 +425,7 @@ def main():
     ensure_requests(module)
     params = module.params
     secrets = [params.get("secret_key"), params.get("session_token")]
-    if params["wait_timeout"] < 0 or params["wait_sleep"] < 1:
-        module.fail_json(msg="wait_timeout must be at least 0 and wait_sleep at least 1")
+    check_wait_options(module)
     try:
         desired = tencent_task.validate(params)
     except tencent_task.TaskValidationError as exc:
