@@ -49,6 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="failure rate for devices matching an fnmatch pattern (repeatable, first match wins)")
     parser.add_argument("--behaviour", type=_behaviour_json, default={}, metavar="JSON|@FILE",
                         help="further behaviour settings as a JSON object")
+    parser.add_argument("--no-echo", action="store_true",
+                        help="do not echo markers (Huawei extendPara.fileId, Tencent TaskUserDefine): echo_markers false")
+    parser.add_argument("--documented-only", action="store_true",
+                        help="answer only fields the API notes document as returned (implies --no-echo)")
     parser.add_argument("--tls", choices=("none", "server", "mutual"), default="none", help="plain HTTP, HTTPS or mutual TLS")
     parser.add_argument("--tls-dir", help="where to write ca.pem, server.pem/.key and client.pem/.key")
     parser.add_argument("--ready-file", help="write {url, pid, ca_path, client_cert, client_key} here once listening")
@@ -64,6 +68,10 @@ def behaviour_from_args(args: argparse.Namespace) -> dict:
         behaviour["upgrade_seconds"] = args.upgrade_seconds
     if args.failure_rate:
         behaviour["failure_rates"] = list(args.failure_rate)
+    if args.no_echo:
+        behaviour["echo_markers"] = False
+    if args.documented_only:
+        behaviour["documented_only"] = True
     return behaviour
 
 

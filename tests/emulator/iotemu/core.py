@@ -32,13 +32,18 @@ DEFAULT_BEHAVIOUR: dict[str, Any] = {
     "tencent_max_skew": 300,
     # None = any region accepted; otherwise X-TC-Region must be one of these (UnsupportedRegion)
     "tencent_regions": None,
+    # false: the platforms do not echo what a client could use as a marker (Huawei extendPara.fileId,
+    # Tencent TaskUserDefine in DescribeFirmwareTask), so clients must reconcile from documented facts
+    "echo_markers": True,
+    # true: every answer carries only fields the API notes document as returned (implies echo_markers false)
+    "documented_only": False,
 }
 
 _FLOATS = {"time_scale": (1e-6, 1e9), "upgrade_seconds": (0.001, 1e9), "jitter": (0.0, 0.9),
            "confirm_seconds": (0.0, 1e9), "offline_timeout": (0.0, 1e12)}
 _INTS = {"huawei_token_ttl": (1, 10 ** 9), "huawei_calls_per_minute": (0, 10 ** 9),
          "tencent_calls_per_second": (0, 10 ** 9), "tencent_max_skew": (0, 10 ** 9)}
-_BOOLS = ("huawei_errors_with_http_200", "tencent_skew_check")
+_BOOLS = ("huawei_errors_with_http_200", "tencent_skew_check", "echo_markers", "documented_only")
 
 
 def _number(key: str, value: Any, bounds: tuple, kind: type) -> Any:
@@ -132,6 +137,14 @@ class EmulatorCore:
             self.tencent = TencentPlatform(fleet_copy["tencent"], self)
             self.faults.clear()
             self.log.clear()
+
+    @property
+    def documented_only(self) -> bool:
+        return bool(self.behaviour["documented_only"])
+
+    @property
+    def echo_markers(self) -> bool:
+        return bool(self.behaviour["echo_markers"]) and not self.behaviour["documented_only"]
 
     def update_behaviour(self, changes: Any) -> dict:
         checked = validate_behaviour(changes)

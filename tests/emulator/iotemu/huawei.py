@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, unquote
 
 from . import lifecycle as lc
 from .throttle import SlidingWindow
+from .fleet import PACKAGE_FIELDS
 from .wire import Reply, Request, huawei_time, is_int, json_reply, parse_huawei_time, parse_json_object
 
 SEC = "/iocm/app/sec/v1.1.0"
@@ -478,8 +479,9 @@ class HuaweiPlatform:
             "deviceId": row.device,
             "status": status,
             "detailInfo": detail,
-            # spec silent: extendInfo contents; names borrowed from NotifyFwUpgradeResultDTO
-            "extendInfo": {"sourceVersion": row.ori_version, "targetVersion": row.target_version, "percent": phase.percent},
+            # spec silent: extendInfo contents; names borrowed from NotifyFwUpgradeResultDTO (empty when documented_only)
+            "extendInfo": {} if self.ctx.documented_only else {
+                "sourceVersion": row.ori_version, "targetVersion": row.target_version, "percent": phase.percent},
         }
 
     @staticmethod
@@ -502,7 +504,7 @@ class HuaweiPlatform:
         stop_time = None
         if status in ("success", "failed", "stop"):
             stop_time = lc.finished_at(task.rows, now) if task.rows else task.start
-        return {
+        view = {
             "operationId": task.operation_id,
             "createTime": huawei_time(task.create_time),
             "startTime": huawei_time(task.start),
@@ -512,10 +514,13 @@ class HuaweiPlatform:
             "policy": task.policy,
             "status": status,
             "staResult": dict(total=len(subtasks), **counts),
-            # The task object has no documented field for the package: extendPara carrying fileId and
-            # fileVersion is unverified in the reference (huawei-iot.md §11); the emulator fills it.
-            "extendPara": {"fileId": task.package["fileId"], "fileVersion": task.package["version"]},
         }
+        if self.ctx.echo_markers:
+            # The task object has no documented field for the package: extendPara carrying fileId and
+            # fileVersion is unverified in the reference (huawei-iot.md §11); the emulator fills it
+            # unless behaviour echo_markers is false (or documented_only is true).
+            view["extendPara"] = {"fileId": task.package["fileId"], "fileVersion": task.package["version"]}
+        return view
 
     def _task(self, operation_id: str) -> HwTask:
         task = self.tasks.get(operation_id)
@@ -564,10 +569,16 @@ class HuaweiPlatform:
 
     # ------------------------------------------------------------------ packages
 
+    def package_view(self, package: dict) -> dict:
+        """The package as stored (a fleet file may add fields), only the documented ones when documented_only."""
+        if self.ctx.documented_only:
+            return dict((key, package.get(key, "")) for key in PACKAGE_FIELDS)
+        return dict(package)
+
     def list_packages(self, request: Request) -> Reply:
         page_no, page_size = _page(request.query)
         keys = ("fileType", "deviceType", "model", "manufacturerName", "version")
-        selected = [dict(package) for package in self.packages.values()
+        selected = [self.package_view(package) for package in self.packages.values()
                     if all(not request.query.get(key) or package.get(key) == request.query[key] for key in keys)]
         return json_reply(200, {"data": _paged(selected, page_no, page_size), "pageNo": page_no, "pageSize": page_size,
                                 "totalCount": len(selected)})
@@ -576,7 +587,7 @@ class HuaweiPlatform:
         package = self.packages.get(file_id)
         if package is None:
             raise HuaweiError("123002")
-        return json_reply(200, dict(package))
+        return json_reply(200, self.package_view(package))
 
     def delete_package(self, _request: Request, file_id: str) -> Reply:
         if self.packages.pop(file_id, None) is None:

@@ -490,6 +490,9 @@ class TencentPlatform:
             "StartTime": params.get("StartTime", 0),
             "EndTime": params.get("EndTime", 0),
         }
+        if not self.ctx.echo_markers:
+            # documented as returned, but a client must not depend on the echo: behaviour echo_markers false drops it
+            del view["TaskUserDefine"]
         if task.mode == "originalVersion":
             view["OriginalVersion"] = task.original_version
         return view
@@ -631,6 +634,7 @@ class TencentPlatform:
         for task in sorted(self.tasks.values(), key=lambda item: item.task_id):
             view = self.task_view(task, now)
             view["FirmwareVersion"] = task.firmware["Version"]
+            view["TaskUserDefine"] = task.params.get("TaskUserDefine", "")  # the state shows it whatever echo_markers says
             view["Devices"] = [self.row_view(task, row, now) for row in task.rows]
             tasks.append(view)
         devices = [{"ProductId": pid, "DeviceName": name, "online": device["online"],
