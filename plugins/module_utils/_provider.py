@@ -1,0 +1,238 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, iotfleet.firmware maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The provider contract: what a platform package offers the generic module bodies and the rollout engine.
+
+Tiers (after community.dns):
+
+* ``_http``, ``_pacing``, ``_retry``: transport (session, overall deadline, parsing, redaction, rate limiter
+  shared by the processes of one controller, token cache, retry policy). Knows no platform.
+* ``_provider`` (this file): the contract and the platform-neutral data it speaks in.
+* ``_huawei/``, ``_tencent/``: one package per platform (API calls, auth and signing, error codes, pure task
+  logic, the :class:`Provider` implementation, the connection argument spec).
+* ``_module/``: the generic module bodies (create -> lookup -> reconcile, check/diff, wait, info).
+* ``plugins/modules/*``: argument spec, documentation and a short ``main()``.
+
+"The same work" is *these target devices, this package / version*. A provider decides it from what the
+platform documents as returned (task targets and status, per-device rows, the devices' current firmware);
+echoed markers (Huawei ``extendPara.fileId``, Tencent ``TaskUserDefine``) are a fast path when present and
+never a requirement.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from dataclasses import dataclass, field
+from typing import Any, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Tuple
+
+
+class ValidationError(Exception):
+    """Bad module input; raised before any request. ``errors`` are full sentences naming the option and rule."""
+
+    def __init__(self, errors: Sequence[str]):
+        self.errors = list(errors)
+        super(ValidationError, self).__init__("; ".join(self.errors))
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What the generic bodies and the engine must know about a platform."""
+
+    platform: str  # "huawei" | "tencent"
+    label: str  # "Huawei IoT" | "Tencent Cloud IoT Explorer"
+    task_id_key: str  # key of the task id in module results: "operation_id" | "task_id"
+    max_devices_per_task: int  # Huawei 256 (seed page); Tencent: undocumented, the provider says what it uses
+    can_cancel: bool  # Huawei v1.5.0 has no stop call; Tencent UpdateOtaTaskStatus(Status=6)
+    calls_per_window: int  # documented default rate limit: Huawei 100 per 60 s, Tencent 20 per 1 s
+    window_seconds: float
+    task_page_size: int  # largest documented page of the task listing (Huawei 100)
+    progress_page_size: int  # page size used for per-device progress rows
+
+
+@dataclass
+class TaskInfo:
+    """A platform task as the contract sees it.
+
+    ``devices`` is the set of device ids the task covers when the platform documents it (Huawei
+    ``targets.devices``, Tencent ``DeviceName`` of the rows with this ``TaskId``), else ``None`` (group or
+    version-filter targeting). ``version_known`` says whether the target version/package of the task is
+    established by a documented fact or by a fast-path echo (``matched_by`` tells which).
+    """
+
+    task_id: Any  # native type of the platform: Huawei str, Tencent int
+    status: Any = None  # raw platform status, for the operator
+    active: bool = False  # not finished: new work must not be created for its devices
+    devices: Optional[FrozenSet[str]] = None
+    groups: Optional[FrozenSet[str]] = None
+    created: Optional[str] = None  # creation time as the platform gives it, for ordering and display
+    matched_by: Optional[str] = None  # "marker" | "file_id" | "targets" | "rows" | "given" | ...
+    raw: Dict[str, Any] = field(default_factory=dict)  # the platform object (no secrets), returned as ``task``
+
+
+@dataclass
+class Lookup:
+    """What already exists for a piece of work (``Provider.find``).
+
+    * ``same``: tasks that are this work (active, covering the target devices with this package, or proven
+      so by a marker), newest first. The module adopts ``same[0]``.
+    * ``busy``: device -> task id, devices that are in an *active* task that is not provably this work
+      (a different package, or unknown). Never created again; the module fails or reports them.
+    * ``up_to_date``: devices whose current firmware already is the target version (documented device query).
+    * ``remaining``: devices that still need a task (explicit device targeting), ``None`` when the
+      targeting is by group / source version and the decision rests on ``same`` alone.
+    * ``seen``: every task id looked at (a reconcile after a lost create considers only tasks not seen before).
+    """
+
+    same: List[TaskInfo] = field(default_factory=list)
+    busy: Dict[str, Any] = field(default_factory=dict)
+    up_to_date: List[str] = field(default_factory=list)
+    remaining: Optional[List[str]] = None
+    seen: FrozenSet[Any] = frozenset()
+    warnings: List[str] = field(default_factory=list)
+
+    @property
+    def nothing_to_do(self) -> bool:
+        return bool(self.same) or (self.remaining is not None and not self.remaining and not self.busy)
+
+
+@dataclass
+class Progress:
+    """Per-device progress of one task: platform counters plus the neutral summary of docs/design/contracts.md.
+
+    ``summary`` = {total, succeeded, failed, in_progress, finished, success_percent, failure_percent}.
+    ``failures`` = [{"device": id, "detail": platform text (Huawei detailInfo, Tencent ErrMsg/Retcode)}],
+    filled when the provider read per-device rows.
+    """
+
+    task_id: Any
+    counts: Dict[str, int]
+    summary: Dict[str, Any]
+    done: bool
+    status: Any = None
+    failures: List[Dict[str, Any]] = field(default_factory=list)
+
+
+class Provider:
+    """One platform behind the contract. Subclasses implement every method; none posts twice.
+
+    Construction takes the module's (or the engine's) connection parameters; every call goes through the
+    transport tier: paced by the shared rate limiter, retried by the retry policy, parsed and type-checked.
+    """
+
+    capabilities = None  # type: Capabilities
+
+    # ---- identity of the work ------------------------------------------------------------------
+
+    def validate(self, params: Dict[str, Any]) -> Dict[str, Any]:
+        """Module params -> ``work`` (a plain dict the provider understands); pure, no request.
+
+        Raises :class:`ValidationError` naming the option and the documented rule.
+        """
+        raise NotImplementedError
+
+    def work_devices(self, work: Dict[str, Any]) -> Optional[List[str]]:
+        """The explicit target device ids of ``work``, or ``None`` for group / version targeting."""
+        raise NotImplementedError
+
+    def prepare(self, work: Dict[str, Any]) -> None:
+        """Read what the work needs before any decision (the package / firmware must exist).
+
+        Stores the target version in ``work["target_version"]``. Raises IoTError with a clear message.
+        """
+        raise NotImplementedError
+
+    def find(self, work: Dict[str, Any], exclude: Iterable[Any] = (),
+             known_versions: Optional[Dict[str, str]] = None) -> Lookup:
+        """What already exists for ``work`` (see :class:`Lookup`), from documented facts, in paged reads.
+
+        ``exclude``: task ids to ignore as ``same`` (reconcile considers only new tasks).
+        ``known_versions``: device -> current firmware version already read by the caller (the engine's
+        plan-time refresh), so the provider does not read them again.
+        """
+        raise NotImplementedError
+
+    def create(self, work: Dict[str, Any], devices: Optional[Sequence[str]]) -> Any:
+        """Exactly one create request for ``devices`` (``None``: the work's own targeting); returns the task id.
+
+        Throttle answers (refused before execution) are waited out by the retry policy; any error after which
+        the task may exist is raised with ``maybe_committed=True`` and the caller reconciles with :meth:`find`.
+        A platform answer that says the devices are already in a task (Tencent ``FailedOperation.DeviceIsUpdating``)
+        is raised with ``code`` = that code and ``already_in_task=True``: the caller looks it up, never reports
+        success blindly.
+        """
+        raise NotImplementedError
+
+    def get(self, task_id: Any) -> Optional[TaskInfo]:
+        """One task by id, ``None`` when the platform says it does not exist."""
+        raise NotImplementedError
+
+    def progress(self, tasks: Sequence[TaskInfo], with_failures: bool = False) -> Dict[Any, Progress]:
+        """Progress of ``tasks`` (same platform scope: Tencent one product + version), in as few paged reads
+        as the platform allows: Huawei the task list pages / task details (``staResult``), Tencent the device
+        rows of the version filtered by task id. Type-checks every counter."""
+        raise NotImplementedError
+
+    def cancel(self, task: TaskInfo) -> bool:
+        """Cancel an active task (only when ``capabilities.can_cancel``); True if this call cancelled it.
+        A lost answer is reconciled by reading the task, never by a blind repeat."""
+        raise NotImplementedError
+
+    # ---- views for results and diff ------------------------------------------------------------
+
+    def desired_view(self, work: Dict[str, Any], devices: Optional[Sequence[str]] = None) -> Dict[str, Any]:
+        """The task as it would be created (for ``diff`` and check mode); no secrets."""
+        raise NotImplementedError
+
+    def task_view(self, task: TaskInfo) -> Dict[str, Any]:
+        """A task as shown in ``diff``."""
+        raise NotImplementedError
+
+    def create_request(self, work: Dict[str, Any], devices: Optional[Sequence[str]] = None) -> Dict[str, Any]:
+        """The body the create would send (returned as ``request``)."""
+        raise NotImplementedError
+
+    # ---- devices (inventory, device info, plan-time refresh) -----------------------------------
+
+    def iter_devices(self, filters: Dict[str, Any]) -> Iterator[Dict[str, Any]]:
+        """Every device matching ``filters``, paged and paced, each as a neutral dict:
+        {"device_id", "platform", "product_id" (Tencent), "firmware_version", "software_version" (Huawei),
+        "name", "model", "device_type", "manufacturer", "product_name", "online" (bool or None), "raw"}.
+        Device secrets (Tencent DevicePsk, DeviceCert, AppKey, AppSKey, NwkSKey) are never included."""
+        raise NotImplementedError
+
+    def device_versions(self, devices: Sequence[str], work: Optional[Dict[str, Any]] = None) -> Dict[str, str]:
+        """Current firmware version of each device (missing devices are left out), choosing the cheaper of
+        per-device reads and a paged listing."""
+        raise NotImplementedError
+
+    # ---- bookkeeping ---------------------------------------------------------------------------
+
+    @property
+    def secrets(self) -> List[str]:
+        """Every secret the provider holds (given and obtained), for redaction and ``no_log_values``."""
+        raise NotImplementedError
+
+    @property
+    def call_log(self) -> List[Dict[str, Any]]:
+        """One entry per HTTP request sent: {"call", "status", "code", "attempt", "waited"}; returned as
+        ``api_calls`` / used by the engine's statistics. No secrets."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+
+def newest_first(tasks: Sequence[TaskInfo]) -> List[TaskInfo]:
+    """Newest first by creation time (platform time strings sort lexically), then by id."""
+    return sorted(tasks, key=lambda task: ("%s" % (task.created or ""), "%s" % task.task_id), reverse=True)
+
+
+def split_covered(devices: Sequence[str], tasks: Sequence[TaskInfo]) -> Tuple[Dict[str, Any], List[str]]:
+    """``(covered, rest)``: device -> id of the active task (with documented devices) covering it, and the rest."""
+    covered = {}  # type: Dict[str, Any]
+    for task in newest_first([task for task in tasks if task.active and task.devices]):
+        for device in task.devices or ():
+            covered.setdefault(device, task.task_id)
+    return covered, [device for device in devices if device not in covered]
