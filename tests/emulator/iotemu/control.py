@@ -112,13 +112,11 @@ class ControlApi:
         return self.core.state()
 
     def advance(self, request: Request) -> dict:
-        """Move simulated time forward: ``{"seconds": N}``."""
+        """Move simulated time forward: ``{"seconds": N}`` (pending slow commits come N s closer too)."""
         seconds = _body(request).get("seconds")
         if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
             raise ControlError("expected {\"seconds\": a non-negative number}")
-        with self.core.lock:
-            self.core.clock.advance(seconds)
-            return {"simulated": self.core.clock.now()}
+        return {"simulated": self.core.advance(seconds)}
 
     def patch_devices(self, request: Request) -> dict:
         """``{"huawei": {deviceId: {"online", "version", ...}}, "tencent": {"PRODUCT/NAME": {"online", "versions"}}}``."""

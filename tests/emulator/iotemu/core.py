@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import copy
+import json
 import threading
-from typing import Any, Optional, Union
+from dataclasses import dataclass
+from typing import Any, Callable, Optional, Union
 
 from .faults import FaultBook, RequestLog
 from .fleet import load_fleet
 from .huawei import HuaweiPlatform
 from .lifecycle import SimClock
 from .tencent import TencentPlatform
+from .wire import Reply, Request
 
 DEFAULT_BEHAVIOUR: dict[str, Any] = {
     # simulated seconds per real second (the lifecycle clock; token TTLs and throttles use real time)
@@ -101,6 +104,25 @@ def public_behaviour(behaviour: dict) -> dict:
     return result
 
 
+@dataclass
+class PendingCommit:
+    """A create held by fault ``slow_commit``: ``run`` does its work at real time ``due``."""
+
+    platform: str
+    received: float
+    due: float
+    run: Callable[[], Reply]
+    entry: dict
+
+
+def _answer_of(reply: Reply) -> Any:
+    """The JSON of an answer nobody received (for the request log), None when it is not JSON."""
+    try:
+        return json.loads(reply.body.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
 class EmulatorCore:
     """All mutable state behind one re-entrant lock (handlers run under it; faults sleep outside)."""
 
@@ -114,6 +136,7 @@ class EmulatorCore:
         self.clock = SimClock()
         self.huawei: HuaweiPlatform
         self.tencent: TencentPlatform
+        self.pending: list[PendingCommit] = []
         self.reset()
 
     @staticmethod
@@ -137,6 +160,57 @@ class EmulatorCore:
             self.tencent = TencentPlatform(fleet_copy["tencent"], self)
             self.faults.clear()
             self.log.clear()
+            self.pending = []
+
+    def platform(self, name: str) -> Union[HuaweiPlatform, TencentPlatform]:
+        return self.huawei if name == "huawei" else self.tencent
+
+    def handle(self, platform: str, request: Request) -> Reply:
+        """One platform request (pending commits that are due first)."""
+        with self.lock:
+            self.commit_due()
+            return self.platform(platform).handle(request)
+
+    # ------------------------------------------------------------------ slow commits
+
+    def defer(self, platform: str, request: Request, commit_after: float, entry: dict) -> float:
+        """Accept a create now (authentication, throttle) and run its work ``commit_after`` real s from now.
+
+        Returns the real time it is due. Its log ``entry`` gets ``commit`` = pending / committed (with the
+        answer the client never received).
+        """
+        with self.lock:
+            self.commit_due()
+            received = self.clock.real_now()
+            run = self.platform(platform).prepare(request)
+            self.pending.append(PendingCommit(platform, received, received + commit_after, run, entry))
+            self.log.annotate(entry, commit={"state": "pending", "due": round(received + commit_after, 3)})
+            self.commit_due()
+            return received + commit_after
+
+    def commit_due(self) -> None:
+        """Run the pending commits that are due, each on a clock pinned to its due time (oldest first)."""
+        if not self.pending:
+            return
+        with self.lock:
+            real_now = self.clock.real_now()
+            due = sorted((item for item in self.pending if item.due <= real_now), key=lambda item: item.due)
+            for item in due:
+                self.pending.remove(item)
+                at = max(item.due, item.received)
+                with self.clock.pinned(at):
+                    reply = item.run()
+                self.log.annotate(item.entry, commit={"state": "committed", "at": round(at, 3), "status": reply.status,
+                                                      "error_code": reply.error_code, "answer": _answer_of(reply)})
+
+    def advance(self, seconds: float) -> float:
+        """Move simulated time forward; pending commits come ``seconds`` (as real seconds) closer too."""
+        with self.lock:
+            self.clock.advance(seconds)
+            for item in self.pending:
+                item.due -= seconds
+            self.commit_due()
+            return self.clock.now()
 
     @property
     def documented_only(self) -> bool:
@@ -156,7 +230,11 @@ class EmulatorCore:
 
     def state(self) -> dict:
         with self.lock:
+            self.commit_due()
+            real_now = self.clock.real_now()
             return {
+                "pending_commits": [{"platform": item.platform, "seq": item.entry.get("seq"),
+                                     "due_in": round(item.due - real_now, 3)} for item in self.pending],
                 "time": {"simulated": self.clock.now(), "real": self.clock.real_now(), "time_scale": self.clock.time_scale},
                 "behaviour": public_behaviour(self.behaviour),
                 "huawei": self.huawei.state(),

@@ -8,7 +8,12 @@ from collections import deque
 from dataclasses import asdict, dataclass
 from typing import Any, Optional
 
-KINDS = ("http_500", "http_503", "reset", "delay", "drop_response", "throttle", "expire_token")
+KINDS = ("http_500", "http_503", "reset", "delay", "drop_response", "throttle", "expire_token", "slow_commit",
+         "garbage", "html_error", "trickle", "empty_body", "mutate")
+# rule fields beyond the matchers that only some kinds take ("delay" is accepted by every kind, as before)
+KIND_FIELDS = {"commit_after": ("slow_commit",), "body": ("garbage",), "rate": ("trickle",), "set": ("mutate",),
+               "execute": ("garbage", "html_error", "empty_body")}
+MAX_DELAY = 600.0
 PLATFORMS = ("huawei", "tencent")
 LOG_LIMIT = 20000
 
@@ -22,6 +27,13 @@ class FaultRule:
     then handle normally; ``drop_response``: do the work, then close the connection without an
     answer; ``throttle``: answer the platform's throttle error; ``expire_token``: invalidate the
     caller's Huawei token, then handle normally (so the call fails with 1010005).
+
+    ``slow_commit`` (creates only): the request is authenticated at once, its work runs
+    ``commit_after`` real seconds after receipt, and the answer is held ``delay`` seconds, then the
+    connection is closed without one. ``garbage``: HTTP 200 application/json with the literal ``body``;
+    ``html_error``: HTTP 502 with an HTML page; ``empty_body``: HTTP 200 without a body (these three do
+    the work first only with ``execute``). ``trickle``: the real answer at ``rate`` bytes per second.
+    ``mutate``: the real JSON answer with ``set`` = {dotted.path: value} applied.
     """
 
     kind: str
@@ -31,9 +43,16 @@ class FaultRule:
     action: Optional[str] = None
     times: int = 1
     delay: float = 1.0
+    commit_after: float = 0.0
+    body: Optional[str] = None
+    rate: float = 1.0
+    set: Optional[dict] = None  # pylint: disable=redefined-builtin  # the JSON name of the mutate field
+    execute: bool = False
     fired: int = 0
 
-    def matches(self, platform: str, method: str, path: str, action: Optional[str]) -> bool:
+    def matches(self, platform: str, method: str, path: str, action: Optional[str], is_create: bool = False) -> bool:
+        if self.kind == "slow_commit" and not is_create:
+            return False
         return ((self.platform is None or self.platform == platform)
                 and (self.method is None or self.method.upper() == method)
                 and (self.path is None or path.startswith(self.path))
@@ -48,12 +67,15 @@ def parse_rule(item: Any) -> FaultRule:
     """A rule from its JSON form; ValueError explains what is wrong."""
     if not isinstance(item, dict):
         raise ValueError("a fault rule is an object")
-    unknown = set(item) - {"kind", "platform", "method", "path", "action", "times", "delay"}
+    unknown = set(item) - {"kind", "platform", "method", "path", "action", "times", "delay"} - set(KIND_FIELDS)
     if unknown:
         raise ValueError("unknown fault rule keys: %s" % ", ".join(sorted(unknown)))
     kind = item.get("kind")
     if kind not in KINDS:
         raise ValueError("fault kind must be one of %s" % ", ".join(KINDS))
+    for key, kinds in KIND_FIELDS.items():
+        if key in item and kind not in kinds:
+            raise ValueError("%s applies to fault kind %s only" % (key, " or ".join(kinds)))
     platform = item.get("platform")
     if platform is not None and platform not in PLATFORMS:
         raise ValueError("fault platform must be one of %s" % ", ".join(PLATFORMS))
@@ -63,13 +85,66 @@ def parse_rule(item: Any) -> FaultRule:
     delay = item.get("delay", 1.0)
     if not isinstance(times, int) or isinstance(times, bool) or times == 0 or times < -1:
         raise ValueError("times must be a positive integer, or -1 for every request")
-    if not isinstance(delay, (int, float)) or isinstance(delay, bool) or not 0 <= delay <= 600:
-        raise ValueError("delay must be a number of seconds between 0 and 600")
     for key in ("method", "path", "action"):
         if item.get(key) is not None and not isinstance(item[key], str):
             raise ValueError("%s must be a string" % key)
-    return FaultRule(kind=kind, platform=platform, method=item.get("method"), path=item.get("path"),
-                     action=item.get("action"), times=times, delay=float(delay))
+    rule = FaultRule(kind=kind, platform=platform, method=item.get("method"), path=item.get("path"),
+                     action=item.get("action"), times=times, delay=_seconds("delay", delay),
+                     commit_after=_seconds("commit_after", item.get("commit_after", 0.0), 10 ** 6),
+                     execute=item.get("execute", False))
+    if not isinstance(rule.execute, bool):
+        raise ValueError("execute must be true or false")
+    if kind == "garbage":
+        rule.body = item.get("body")
+        if not isinstance(rule.body, str):
+            raise ValueError("garbage needs body, the literal string to answer (e.g. '{}' or 'not json')")
+    if kind == "trickle":
+        rate = item.get("rate", 1.0)
+        if not isinstance(rate, (int, float)) or isinstance(rate, bool) or not 0 < rate <= 10 ** 9:
+            raise ValueError("rate must be a positive number of bytes per second")
+        rule.rate = float(rate)
+    if kind == "mutate":
+        rule.set = item.get("set")
+        if not isinstance(rule.set, dict) or not rule.set or not all(isinstance(key, str) and key for key in rule.set):
+            raise ValueError("mutate needs set, an object of {dotted.path: value}")
+    return rule
+
+
+def _seconds(name: str, value: Any, limit: float = MAX_DELAY) -> float:
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value <= limit:
+        raise ValueError("%s must be a number of seconds between 0 and %d" % (name, limit))
+    return float(value)
+
+
+def apply_mutations(payload: Any, changes: dict) -> Any:
+    """``payload`` with each ``dotted.path`` set to its value (list items by index; missing objects are created).
+
+    A path through something that is neither an object nor a list, or past the end of a list, is ignored.
+    """
+    for dotted, value in changes.items():
+        parts = dotted.split(".")
+        if parts == [""]:
+            continue
+        node = payload
+        for index, part in enumerate(parts):
+            last = index == len(parts) - 1
+            if isinstance(node, list):
+                if not part.isdigit() or int(part) >= len(node):
+                    break
+                if last:
+                    node[int(part)] = value
+                else:
+                    node = node[int(part)]
+            elif isinstance(node, dict):
+                if last:
+                    node[part] = value
+                else:
+                    if not isinstance(node.get(part), (dict, list)):
+                        node[part] = {}
+                    node = node[part]
+            else:
+                break
+    return payload
 
 
 class FaultBook:
@@ -87,11 +162,12 @@ class FaultBook:
         with self._lock:
             self._rules.clear()
 
-    def take(self, platform: str, method: str, path: str, action: Optional[str]) -> Optional[FaultRule]:
+    def take(self, platform: str, method: str, path: str, action: Optional[str],
+             is_create: bool = False) -> Optional[FaultRule]:
         """The first matching rule, counted as fired (and dropped once exhausted)."""
         with self._lock:
             for rule in self._rules:
-                if rule.matches(platform, method, path, action):
+                if rule.matches(platform, method, path, action, is_create):
                     rule.fired += 1
                     if rule.exhausted:
                         self._rules.remove(rule)
@@ -119,6 +195,11 @@ class RequestLog:
                      "path": path, "action": action, "status": status, "error_code": error_code, "fault": fault}
             self._entries.append(entry)
             return entry
+
+    def annotate(self, entry: dict, **fields: Any) -> None:
+        """Add fields to an entry already logged (the outcome of a deferred commit)."""
+        with self._lock:
+            entry.update(fields)
 
     def entries(self) -> list[dict]:
         with self._lock:

@@ -201,17 +201,41 @@ class HuaweiPlatform:
         return self.error_reply(HuaweiError("1010009"))
 
     def handle(self, request: Request) -> Reply:
+        return self.prepare(request)()
+
+    def route_of(self, request: Request) -> tuple[Route, dict]:
+        for route in self.routes:
+            match = route.pattern.fullmatch(request.path)
+            if match and route.method == request.method:
+                return route, dict((key, unquote(value)) for key, value in match.groupdict().items())
+        raise HuaweiError("404")
+
+    def kind_of(self, request: Request) -> str:
+        """The name of the call (request log statistics), ``unknown`` for a path no route serves."""
         try:
-            for route in self.routes:
-                match = route.pattern.fullmatch(request.path)
-                if match and route.method == request.method:
-                    if route.auth:
-                        self.authenticate(request)
-                    params = dict((key, unquote(value)) for key, value in match.groupdict().items())
-                    return route.handler(request, **params)
-            raise HuaweiError("404")
+            return self.route_of(request)[0].handler.__name__
+        except HuaweiError:
+            return "unknown"
+
+    def prepare(self, request: Request) -> Callable[[], Reply]:
+        """Authenticate (and count the call for the throttle) now; the returned callable does the work.
+
+        Fault ``slow_commit`` runs the callable later, at its commit time.
+        """
+        try:
+            route, params = self.route_of(request)
+            if route.auth:
+                self.authenticate(request)
         except HuaweiError as exc:
-            return self.error_reply(exc)
+            reply = self.error_reply(exc)
+            return lambda: reply
+
+        def run() -> Reply:
+            try:
+                return route.handler(request, **params)
+            except HuaweiError as exc:
+                return self.error_reply(exc)
+        return run
 
     # ------------------------------------------------------------------ authentication
 

@@ -25,8 +25,9 @@ import fnmatch
 import hashlib
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Iterable, Optional, Sequence
+from typing import Callable, Iterable, Iterator, Optional, Sequence
 
 PENDING = "pending"
 OFFLINE = "offline"
@@ -79,17 +80,31 @@ class SimClock:
         self._real_anchor = real()
         self._sim_anchor = self._real_anchor
         self._scale = float(time_scale)
+        self._pinned: Optional[float] = None
 
     @property
     def time_scale(self) -> float:
         return self._scale
 
     def real_now(self) -> float:
-        return self._real()
+        pinned = self._pinned
+        return self._real() if pinned is None else pinned
 
     def now(self) -> float:
         with self._lock:
-            return self._sim_anchor + (self._real() - self._real_anchor) * self._scale
+            return self._sim_anchor + (self.real_now() - self._real_anchor) * self._scale
+
+    @contextmanager
+    def pinned(self, real_time: float) -> Iterator[None]:
+        """Within the block, "now" (real and simulated) is ``real_time`` (a deferred commit runs at its due time).
+
+        Callers hold the emulator lock, so no other handler sees the pinned clock.
+        """
+        self._pinned = real_time
+        try:
+            yield
+        finally:
+            self._pinned = None
 
     def set_scale(self, time_scale: float) -> None:
         with self._lock:

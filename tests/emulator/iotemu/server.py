@@ -12,6 +12,7 @@ In-process use::
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -28,11 +29,42 @@ from urllib.parse import parse_qs, urlsplit
 
 from .control import PREFIX, ControlApi
 from .core import EmulatorCore
-from .faults import FaultRule
-from .wire import Reply, Request, json_reply, text_reply
+from .faults import FaultRule, apply_mutations
+from .wire import Reply, Request, dumps, json_reply, text_reply
 
 TLS_MODES = (None, "server", "mutual")
 CONNECTION_TIMEOUT = 60
+
+
+TRICKLE_TICK = 0.1  # fault trickle: seconds between writes when the rate allows more than one byte per write
+BROKEN_ANSWERS = ("garbage", "html_error", "empty_body")
+HTML_ERROR = ("<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1>"
+              "</center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
+CREATES = ("/iodm/northbound/v1.5.0/operations/firmwareUpgrade", "/iodm/northbound/v1.5.0/operations/softwareUpgrade")
+
+
+def is_create(platform: Optional[str], request: Request) -> bool:
+    """A request that creates an upgrade task (what fault slow_commit applies to)."""
+    if platform == "huawei":
+        return request.method == "POST" and request.path in CREATES
+    return platform == "tencent" and request.header("X-TC-Action") == "BatchUpdateFirmware"
+
+
+def broken_answer(rule: FaultRule) -> Reply:
+    """The answer of faults garbage, html_error and empty_body."""
+    if rule.kind == "html_error":
+        return Reply(status=502, body=HTML_ERROR.encode("utf-8"), content_type="text/html")
+    return Reply(status=200, body=(rule.body or "").encode("utf-8") if rule.kind == "garbage" else b"")
+
+
+def mutated(reply: Reply, changes: dict) -> Reply:
+    """The reply with fault mutate's changes applied to its JSON (a non-JSON reply is left alone)."""
+    try:
+        payload = json.loads(reply.body.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return reply
+    return Reply(status=reply.status, body=dumps(apply_mutations(payload, changes)), content_type=reply.content_type,
+                 headers=reply.headers, error_code=reply.error_code)
 
 
 def classify(path: str) -> Optional[str]:
@@ -146,7 +178,8 @@ class _Handler(BaseHTTPRequestHandler):
         return Request(method=self.command, path=parts.path or "/", query=query, headers=self.headers, body=body,
                        client=self.client_address[0], raw_query=parts.query)
 
-    def _send(self, reply: Reply) -> None:
+    def _send(self, reply: Reply, rate: Optional[float] = None) -> None:
+        """Send the reply; with ``rate`` (fault ``trickle``) the body goes out at that many bytes per second."""
         self.send_response(reply.status)
         if reply.status != 204:
             self.send_header("Content-Type", reply.content_type)
@@ -154,8 +187,23 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in reply.headers.items():
             self.send_header(name, value)
         self.end_headers()
-        if reply.body and reply.status != 204:
+        if not reply.body or reply.status == 204:
+            return
+        if rate is None:
             self.wfile.write(reply.body)
+            return
+        self.wfile.flush()
+        chunk = max(1, int(rate * TRICKLE_TICK))
+        for start in range(0, len(reply.body), chunk):
+            part = reply.body[start:start + chunk]
+            try:
+                self.wfile.write(part)
+                self.wfile.flush()
+            except OSError:  # the client gave up (its deadline): nothing more to send
+                self.close_connection = True
+                return
+            if start + chunk < len(reply.body):
+                time.sleep(len(part) / rate)
 
     def _abort(self) -> None:
         """Close the connection without an answer (RST where the platform allows it)."""
@@ -183,7 +231,10 @@ class _Handler(BaseHTTPRequestHandler):
             core.log.add("unknown", request.method, request.path, None, reply.status)
             self._send(reply)
             return
-        rule = core.faults.take(platform, request.method, request.path, action)
+        rule = core.faults.take(platform, request.method, request.path, action, is_create(platform, request))
+        if rule is not None and rule.kind == "slow_commit":
+            self._slow_commit(platform, request, action, rule)
+            return
         reply = self._run(platform, request, rule)
         fault = rule.kind if rule else None
         # logged before answering, so a client that got its answer also finds the entry
@@ -192,7 +243,21 @@ class _Handler(BaseHTTPRequestHandler):
             self._abort()
             return
         core.log.add(platform, request.method, request.path, action, reply.status, reply.error_code, fault)
-        self._send(reply)
+        self._send(reply, rule.rate if fault == "trickle" and rule is not None else None)
+
+    def _slow_commit(self, platform: str, request: Request, action: Optional[str], rule: FaultRule) -> None:
+        """Accept the create, let it commit ``commit_after`` s after receipt, hold the answer ``delay`` s, drop it."""
+        core = self.server.emulator.core
+        entry = core.log.add(platform, request.method, request.path, action, None, None, rule.kind)
+        due = core.defer(platform, request, rule.commit_after, entry)
+        release = time.monotonic() + rule.delay
+        wait_commit = due - core.clock.real_now()
+        if 0 < wait_commit < rule.delay:  # commit during the hold, so that it is visible once the connection closes
+            time.sleep(wait_commit)
+            core.commit_due()
+        time.sleep(max(0.0, release - time.monotonic()))
+        core.commit_due()
+        self._abort()
 
     def _run(self, platform: str, request: Request, rule: Optional[FaultRule]) -> Optional[Reply]:
         """The reply to send, or None when the connection must be dropped (fault ``reset``/``drop_response``)."""
@@ -206,6 +271,10 @@ class _Handler(BaseHTTPRequestHandler):
             return None
         if kind == "throttle":
             return core.huawei.throttle_reply() if platform == "huawei" else core.tencent.throttle_reply()
+        if kind in BROKEN_ANSWERS and rule is not None:
+            if rule.execute:
+                self._execute(platform, request)  # the work is done, the answer is broken
+            return broken_answer(rule)
         if kind == "delay" and rule is not None:
             time.sleep(rule.delay)
         if kind == "expire_token":
@@ -214,14 +283,14 @@ class _Handler(BaseHTTPRequestHandler):
         reply = self._execute(platform, request)
         if kind == "drop_response":
             return None  # the work is done (a task may have been created), the answer is lost
+        if kind == "mutate" and rule is not None and rule.set:
+            reply = mutated(reply, rule.set)
         return reply
 
     def _execute(self, platform: str, request: Request) -> Reply:
         core = self.server.emulator.core
         try:
-            with core.lock:
-                target = core.huawei if platform == "huawei" else core.tencent
-                return target.handle(request)
+            return core.handle(platform, request)
         except Exception:  # pylint: disable=broad-exception-caught  # an emulator bug must not kill the connection
             traceback.print_exc()
             if platform == "tencent":

@@ -226,24 +226,43 @@ class TencentPlatform:
         return self.error_reply("RequestLimitExceeded", "Your request frequency has exceeded the limit.")
 
     def handle(self, request: Request) -> Reply:
+        return self.prepare(request)()
+
+    def prepare(self, request: Request) -> Callable[[], Reply]:
+        """Authenticate, throttle and check the parameters now; the returned callable does the work.
+
+        Fault ``slow_commit`` runs the callable later, at its commit time.
+        """
         try:
-            if request.method != "POST":
-                raise TencentError("UnsupportedProtocol", "The emulator accepts POST with a JSON body only.")
-            credential = self.authenticate(request)
-            action = self.check_common(request)
-            if not self.throttle.hit(credential["secret_id"], self.behaviour["tencent_calls_per_second"]):
-                raise TencentError("RequestLimitExceeded", "Your request frequency has exceeded the limit.")
+            action, params, credential = self._accept(request)
+        except TencentError as exc:
+            reply = self.error_reply(exc.code, exc.message)
+            return lambda: reply
+
+        def run() -> Reply:
             try:
-                params = json.loads(request.body.decode("utf-8")) if request.body.strip() else {}
-            except (ValueError, UnicodeDecodeError) as exc:
-                raise TencentError("InvalidParameter", "The request body is not valid JSON.") from exc
-            if not isinstance(params, dict):
-                raise TencentError("InvalidParameter", "The request body must be a JSON object.")
-            data = self.actions[action](check_params(action, params), credential)
+                data = self.actions[action](params, credential)
+            except TencentError as exc:
+                return self.error_reply(exc.code, exc.message)
             data["RequestId"] = str(uuid.uuid4())
             return json_reply(200, {"Response": data})
-        except TencentError as exc:
-            return self.error_reply(exc.code, exc.message)
+        return run
+
+    def _accept(self, request: Request) -> tuple[str, dict, dict]:
+        """Action, checked parameters and credential of an authenticated, not throttled request."""
+        if request.method != "POST":
+            raise TencentError("UnsupportedProtocol", "The emulator accepts POST with a JSON body only.")
+        credential = self.authenticate(request)
+        action = self.check_common(request)
+        if not self.throttle.hit(credential["secret_id"], self.behaviour["tencent_calls_per_second"]):
+            raise TencentError("RequestLimitExceeded", "Your request frequency has exceeded the limit.")
+        try:
+            params = json.loads(request.body.decode("utf-8")) if request.body.strip() else {}
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise TencentError("InvalidParameter", "The request body is not valid JSON.") from exc
+        if not isinstance(params, dict):
+            raise TencentError("InvalidParameter", "The request body must be a JSON object.")
+        return action, check_params(action, params), credential
 
     # ------------------------------------------------------------------ authentication and common parameters
 
