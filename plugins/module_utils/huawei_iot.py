@@ -38,7 +38,7 @@ from ansible_collections.iotfleet.firmware.plugins.module_utils.common import (
     wait_for,
 )
 from ansible_collections.iotfleet.firmware.plugins.module_utils import common
-from ansible_collections.iotfleet.firmware.plugins.module_utils import huawei_task as ht
+from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei import task as ht
 
 LOGIN_PATH = "/iocm/app/sec/v1.1.0/login"
 UPGRADE_BASE = "/iodm/northbound/v1.5.0"

@@ -382,7 +382,8 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.iotfleet.firmware.plugins.module_utils.common import (
     IoTError, check_wait_options, ensure_requests, redact, wait_argument_spec,
 )
-from ansible_collections.iotfleet.firmware.plugins.module_utils import huawei_iot, huawei_task
+from ansible_collections.iotfleet.firmware.plugins.module_utils import huawei_iot
+from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei import task as huawei_task
 
 
 def argument_spec():

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 import pytest
 
 from ansible_collections.iotfleet.firmware.plugins.module_utils import huawei_iot
-from ansible_collections.iotfleet.firmware.plugins.module_utils import huawei_task as ht
+from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei import task as ht
 from ansible_collections.iotfleet.firmware.plugins.module_utils.common import IoTError
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))

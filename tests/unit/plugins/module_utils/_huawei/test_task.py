@@ -3,7 +3,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils import huawei_task as ht
+from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei import task as ht
 
 NOW = datetime(2026, 3, 1, 0, 0, 0, tzinfo=timezone.utc)
 DEVS = ["hw-meter-0002", "hw-meter-0001"]
