@@ -116,6 +116,13 @@ class ActionModule(ActionBase):
         task_vars = task_vars or {}
         dummy, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         started = time.time()
+        problem = rollout.scope_problem(
+            limit=task_vars.get("ansible_limit"),
+            job_template_name=task_vars.get("awx_job_template_name", task_vars.get("tower_job_template_name")),
+            workflow_job_name=task_vars.get("awx_workflow_job_name", task_vars.get("tower_workflow_job_name")))
+        if problem or args["scope_only"]:
+            result.update(failed=bool(problem), changed=False, msg=problem or "this run covers the whole fleet")
+            return result
         try:
             if args["huawei_chunk_size"] < 1 or args["huawei_chunk_size"] > rollout.HUAWEI_MAX_CHUNK:
                 raise rollout.RolloutError("staged_rollout_huawei_chunk_size must be 1..%d" % rollout.HUAWEI_MAX_CHUNK)

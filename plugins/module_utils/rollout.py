@@ -229,14 +229,60 @@ def normalize_gate(values, where="gate", base=None):
     return gate
 
 
+STAGES_TEXT_FORM = "name:count or name:percent%, comma-separated, e.g. canary:10,wave1:10%,rest:100%"
+
+
+def parse_stage_text(text, where):
+    """One stage of the survey form: ``name:count`` or ``name:percent%``, then optional ``:key=value`` gate overrides."""
+    parts = [part.strip() for part in text.split(":")]
+    if len(parts) < 2 or not parts[0] or not parts[1]:
+        raise RolloutError("%s %r: expected %s; gate overrides may follow as :key=value (e.g. wave1:10%%:approval=true)"
+                           % (where, text, STAGES_TEXT_FORM))
+    stage = {"name": parts[0]}
+    if parts[1].endswith("%"):
+        stage["percent"] = parts[1][:-1].strip()
+    else:
+        stage["count"] = parts[1]
+    for part in parts[2:]:
+        key, sep, value = part.partition("=")
+        if not sep or not key.strip():
+            raise RolloutError("%s %r: gate override %r must be key=value" % (where, text, part))
+        stage[key.strip()] = value.strip()
+    return stage
+
+
+def parse_stages(stages):
+    """Stages as the operator may give them: a list of dicts, a JSON list, or the survey form.
+
+    AWX surveys and ``-e key=value`` pass text, so ``"canary:10,wave1:10%,rest:100%"`` and a JSON
+    document are accepted as well as a list of dicts; list items may also be single stages in text form.
+    """
+    if isinstance(stages, str):
+        text = stages.strip()
+        if text.startswith("["):
+            try:
+                stages = json.loads(text)
+            except ValueError as exc:
+                raise RolloutError("staged_rollout_stages: not a valid JSON list (%s)" % exc)
+        else:
+            stages = [item for item in text.split(",") if item.strip()]
+    if not isinstance(stages, (list, tuple)):
+        return stages
+    return [parse_stage_text(stage, "stage #%d" % index) if isinstance(stage, str) else stage
+            for index, stage in enumerate(stages, 1)]
+
+
 def normalize_stages(stages, gate_defaults=None):
     """Validate the stage list; return stages with their resolved gate.
 
     Each stage needs a unique ``name`` and exactly one of ``count`` (devices, >= 0) or ``percent``
     (0 < p <= 100, cumulative share of the whole fleet); gate keys override the rollout's defaults.
+    ``stages`` may be in any form :func:`parse_stages` accepts.
     """
+    stages = parse_stages(stages)
     if not isinstance(stages, (list, tuple)) or not stages:
-        raise RolloutError("staged_rollout_stages must be a non-empty list of stages")
+        raise RolloutError("staged_rollout_stages must be a non-empty list of stages (or the text form %s)"
+                           % STAGES_TEXT_FORM)
     base = normalize_gate(gate_defaults, "gate defaults")
     result = []
     names = set()
@@ -440,6 +486,36 @@ def plan_rollout(rollout_id, devices, stages, targets, gate_defaults=None, chunk
         "totals": totals,
         "pending_waves": [w["name"] for w in waves if w["action"] != "skip"],
     }
+
+
+# --------------------------------------------------------------------------- scope of a run
+
+# Limits that select only the controller, where the role runs anyway.
+CONTROLLER_PATTERNS = ("localhost", "127.0.0.1")
+
+
+def scope_problem(limit=None, job_template_name=None, workflow_job_name=None):
+    """Why this run would act on a part of the fleet only, or ``None``.
+
+    The rollout selects its devices from the whole inventory (``staged_rollout_hosts``) and runs once on the
+    controller: a ``--limit`` either skips its play (the controller is not in the limit, rc 0, nothing done)
+    or is ignored for the devices. AWX job slicing runs one job per slice, each over a part of the inventory,
+    under the same rollout id. AWX passes no slice number to the playbook; what it does tell is that a slice
+    runs inside a workflow job named after the job template (``awx_workflow_job_name``).
+    """
+    patterns = [part.strip() for part in re.split(r"[,:]", str(limit or "")) if part.strip()]
+    if patterns and not all(pattern in CONTROLLER_PATTERNS for pattern in patterns):
+        devices = ",".join(pattern for pattern in patterns if pattern not in CONTROLLER_PATTERNS)
+        return ("--limit %r is not supported: the staged rollout selects its devices from the whole inventory with "
+                "staged_rollout_hosts and runs once on the controller, so a limit would skip it or be ignored. Remove "
+                "the limit (in AWX: the job template's Limit) and select the devices instead, for example "
+                "-e staged_rollout_hosts='%s'" % (limit, devices))
+    if workflow_job_name and job_template_name and workflow_job_name == job_template_name:
+        return ("this looks like a sliced AWX job (it runs in a workflow job named like its job template %r): job "
+                "slicing would run one rollout per slice, each over a part of the fleet, under the same id. Set the "
+                "job template's Job Slicing to 1 (job_slice_count: 1); a workflow that merely has the job "
+                "template's name must be renamed" % job_template_name)
+    return None
 
 
 def check_resume(rollout_id, targets, state, resume_aborted=False):
@@ -1073,7 +1149,7 @@ PLAN_ARGUMENT_SPEC = dict(
     rollout_id=dict(type="str", required=True),
     hosts=dict(type="str"),
     devices=dict(type="list", elements="dict"),
-    stages=dict(type="list", elements="dict", required=True),
+    stages=dict(type="raw", required=True),
     huawei_file_id=dict(type="str"),
     huawei_target_version=dict(type="str"),
     tencent_firmware_version=dict(type="str"),
@@ -1090,6 +1166,7 @@ PLAN_ARGUMENT_SPEC = dict(
     state_dir=dict(type="str"),
     resume_aborted=dict(type="bool", default=False),
     inventory_vars=dict(type="str", default="full", choices=["full", "inventory"]),
+    scope_only=dict(type="bool", default=False),
 )
 
 GATE_ARGUMENT_SPEC = dict(

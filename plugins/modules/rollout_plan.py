@@ -53,7 +53,9 @@ options:
   hosts:
     description:
       - Inventory group or host pattern selecting the devices (C(:), C(:&), C(:!), wildcards), resolved against the
-        whole inventory ignoring C(--limit).
+        whole inventory.
+      - A run with C(--limit) (other than the controller alone) fails before anything is read, and so does an AWX
+        sliced job, because either would act on a part of the fleet; see O(scope_only).
       - Ignored when O(devices) is a non-empty list.
     type: str
   inventory_vars:
@@ -80,8 +82,10 @@ options:
         or C(percent) (cumulative share of the whole fleet, V(100) = everything left).
       - Optional per-stage gate overrides C(success_percent), C(error_percent), C(min_finished), C(timeout),
         C(pause_seconds), C(approval).
-    type: list
-    elements: dict
+      - Text is accepted too, for AWX surveys and C(-e key=value), either a JSON list or the short form
+        V(canary:10,wave1:10%,rest:100%) (C(name:count) or C(name:percent%), comma-separated, each optionally
+        followed by C(:key=value) gate overrides such as V(wave1:10%:approval=true)).
+    type: raw
     required: true
   huawei_file_id:
     description:
@@ -146,6 +150,14 @@ options:
   resume_aborted:
     description:
       - Continue a rollout whose state says it was aborted; the aborted wave is accepted as it ended.
+    type: bool
+    default: false
+  scope_only:
+    description:
+      - Only check that this run covers the whole fleet and return; nothing else is read or planned.
+      - The check fails when C(ansible_limit) is set to anything but V(localhost) or V(127.0.0.1), or when the run
+        is an AWX job slice (AWX runs slices in a workflow job named like the job template, C(awx_workflow_job_name)
+        equal to C(awx_job_template_name)). Every plan call makes this check first.
     type: bool
     default: false
 seealso:

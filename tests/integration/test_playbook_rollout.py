@@ -252,3 +252,25 @@ def test_approval_stops_without_a_terminal_and_continues_once_approved(run_playb
     state = state_of(dirs, "it-approval")
     assert_no_duplicate_tasks(emulator, state)
     assert sum(c["size"] for w in state["waves"].values() for c in w["chunks"]) == 10
+
+
+def test_survey_stages_string_drives_a_rollout(run_playbook, emulator, dirs):
+    # An AWX survey passes text: the short form drives the same waves as the list in the playbook would.
+    result = rollout(run_playbook, emulator, dirs, "it-survey", staged_rollout_stages="canary:4,wave1:50%,rest:100%")
+    assert "Rollout it-survey: COMPLETED" in result.stdout
+    state = state_of(dirs, "it-survey")
+    sizes = dict((name, sum(c["size"] for c in wave["chunks"])) for name, wave in state["waves"].items())
+    assert sizes == {"canary": 4, "wave1": 16, "rest": 20}
+    assert all(version == "2.0.0" for device, version in versions(emulator).items() if device in FLEET)
+    assert_no_duplicate_tasks(emulator, state)
+
+
+@pytest.mark.parametrize("limit", ["hw-meter-000*", "localhost,tc-sensor-0001"])
+def test_limit_fails_the_run_before_any_call(run_playbook, emulator, dirs, limit):
+    # Without the guard, a limit that leaves localhost out skipped the rollout play with rc 0 and did nothing.
+    result = run_playbook(PLAYBOOK, extra_vars=dict(dirs, staged_rollout_id="it-limit"), env=env_of(emulator),
+                          inventory=INVENTORIES, expect_rc=2, extra_args=["--limit", limit])
+    assert "--limit '%s' is not supported" % limit in result.stdout
+    assert "staged_rollout_hosts=" in result.stdout
+    assert [e for e in emulator.requests() if e["platform"] != "control"] == []
+    assert not os.path.exists(dirs["staged_rollout_state_dir"])

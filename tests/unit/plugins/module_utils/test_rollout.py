@@ -71,7 +71,7 @@ def test_normalize_devices_reports_errors_and_deduplicates():
 
 @pytest.mark.parametrize("stages, message", [
     ([], "non-empty list"),
-    ("canary", "non-empty list"),
+    ({"name": "canary", "count": 1}, "non-empty list"),
     ([{"count": 1}], "needs a name"),
     ([{"name": "a", "count": 1}, {"name": "a", "percent": 50}], "unique"),
     ([{"name": "a"}], "exactly one of count or percent"),
@@ -84,7 +84,7 @@ def test_normalize_devices_reports_errors_and_deduplicates():
     ([{"name": "a", "count": 1, "error_percent": 150}], "error_percent must be at most 100"),
     ([{"name": "a", "count": 1, "timeout": 0}], "timeout must be at least 1"),
     ([{"name": "a", "count": 1, "approval": "maybe"}], "approval must be a boolean"),
-    (["canary"], "expected a dict"),
+    ([42], "expected a dict"),
 ])
 def test_invalid_stages(stages, message):
     with pytest.raises(r.RolloutError, match=message):
@@ -500,3 +500,66 @@ def test_report_is_stable_between_first_run_and_rerun():
     state, dummy = r.apply_event(state, "completed", {}, NOW)
     again = r.plan_rollout("r", devices, STAGES, TARGETS, state=state)
     assert r.build_report(state, r.plan_brief(plan)) == r.build_report(state, r.plan_brief(again))
+
+
+# --------------------------------------------------------------------------- stages as text (AWX surveys)
+
+def test_survey_stages_string_means_the_same_as_the_list():
+    assert r.normalize_stages("canary:10,wave1:10%,rest:100%") == r.normalize_stages(STAGES)
+    assert r.normalize_stages(" canary : 10 , wave1:10% ,, rest:100% ") == r.normalize_stages(STAGES)
+    assert r.normalize_stages(json.dumps(STAGES)) == r.normalize_stages(STAGES)
+    assert r.normalize_stages(["canary:10", {"name": "wave1", "percent": 10}, "rest:100%"]) == r.normalize_stages(STAGES)
+
+
+def test_survey_stages_string_carries_gate_overrides():
+    stages = r.normalize_stages("canary:5:approval=true:pause_seconds=600,rest:100%:error_percent=2.5")
+    assert [(s["name"], s["count"], s["percent"]) for s in stages] == [("canary", 5, None), ("rest", None, 100.0)]
+    assert stages[0]["gate"]["approval"] is True and stages[0]["gate"]["pause_seconds"] == 600
+    assert stages[1]["gate"]["error_percent"] == 2.5 and stages[1]["gate"]["approval"] is False
+
+
+@pytest.mark.parametrize("text, message", [
+    ("", "non-empty list of stages .or the text form name:count"),
+    ("canary", r"stage #1 'canary': expected name:count or name:percent%"),
+    ("canary:10,:5", r"stage #2 ':5': expected name:count"),
+    ("canary:ten", "stage 'canary': count must be a number, got 'ten'"),
+    ("canary:10,wave1:x%", "stage 'wave1': percent must be a number, got 'x'"),
+    ("canary:10:approval", "gate override 'approval' must be key=value"),
+    ("canary:10:colour=red", "unknown keys colour"),
+    ("canary:10,canary:20%", "stage names must be unique"),
+    ("[{\"name\": \"a\", ", "not a valid JSON list"),
+])
+def test_invalid_survey_stages_strings(text, message):
+    with pytest.raises(r.RolloutError, match=message):
+        r.normalize_stages(text)
+
+
+def test_plan_from_a_survey_string_equals_the_plan_from_the_list():
+    devices = fleet(50, 50)
+    from_text = r.plan_rollout("r1", devices, "canary:10,wave1:10%,rest:100%", TARGETS)
+    assert from_text == r.plan_rollout("r1", devices, STAGES, TARGETS)
+
+
+# --------------------------------------------------------------------------- scope of a run (--limit, AWX slicing)
+
+@pytest.mark.parametrize("limit", [None, "", "localhost", "127.0.0.1", "localhost,127.0.0.1"])
+def test_whole_fleet_runs_have_no_scope_problem(limit):
+    assert r.scope_problem(limit=limit) is None
+    assert r.scope_problem(limit=limit, job_template_name="Rollout", workflow_job_name="Rollout with approvals") is None
+
+
+@pytest.mark.parametrize("limit, suggestion", [
+    ("hw-meter-000*", "staged_rollout_hosts='hw-meter-000*'"),
+    ("localhost,tc-sensor-0001", "staged_rollout_hosts='tc-sensor-0001'"),
+    ("huawei_meters:!meter-roof", "staged_rollout_hosts='huawei_meters,!meter-roof'"),
+])
+def test_a_limit_is_refused_with_the_way_out(limit, suggestion):
+    problem = r.scope_problem(limit=limit)
+    assert problem.startswith("--limit %r is not supported" % limit)
+    assert "the job template's Limit" in problem and suggestion in problem
+
+
+def test_an_awx_job_slice_is_refused():
+    problem = r.scope_problem(job_template_name="Firmware rollout", workflow_job_name="Firmware rollout")
+    assert "sliced AWX job" in problem and "job_slice_count: 1" in problem
+    assert r.scope_problem(job_template_name="Firmware rollout") is None
