@@ -245,8 +245,11 @@ def _normalize_tencent_device(device: dict, products: dict) -> dict:
         versions = {device.get("FwType") or DEFAULT_FW_TYPE: device.get("version") or "1.0.0"}
     if not isinstance(versions, dict):
         raise FleetError("tencent device versions must map FwType to version: %r" % device)
-    return {"ProductId": device["ProductId"], "DeviceName": device["DeviceName"], "versions": dict(versions),
+    full = {"ProductId": device["ProductId"], "DeviceName": device["DeviceName"], "versions": dict(versions),
             "online": bool(device.get("online", True))}
+    if "CreateTime" in device:
+        full["CreateTime"] = int(device["CreateTime"])
+    return full
 
 
 def device_list_content(devices: list) -> bytes:

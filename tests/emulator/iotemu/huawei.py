@@ -18,11 +18,13 @@ from urllib.parse import parse_qs, unquote
 
 from . import lifecycle as lc
 from .throttle import SlidingWindow
-from .fleet import PACKAGE_FIELDS
+from .fleet import DEMO_CREATE_TIME, PACKAGE_FIELDS
 from .wire import Reply, Request, huawei_time, is_int, json_reply, parse_huawei_time, parse_json_object
 
 SEC = "/iocm/app/sec/v1.1.0"
 API = "/iodm/northbound/v1.5.0"
+DM = "/iocm/app/dm/v1.4.0"
+NODE_TYPES = ("ENDPOINT", "GATEWAY", "UNKNOWN")  # spec silent: the values of nodeType
 MAX_TARGETS = 256
 REFRESH_TOKEN_TTL = 30 * 24 * 3600  # "valid for 1 month"
 EXECUTE_TYPES = ("now", "device_online", "custom")
@@ -55,6 +57,9 @@ ERRORS: dict[str, tuple[int, str]] = {
     "100006": (401, "Refresh access token failed."),
     # spec silent: no documented code for an unknown task id; invented for the emulator
     "123009": (404, "Operation task not found."),
+    # spec silent: no documented code for an unknown device id (device query API); 100403 "The device is not
+    # existed." is what third-party clients report from the real platform, unverified
+    "100403": (404, "The device is not existed."),
     # spec silent: unknown path
     "404": (404, "Not Found"),
 }
@@ -182,7 +187,10 @@ class HuaweiPlatform:
             Route("GET", re.compile(API + "/category"), self.list_packages),
             Route("GET", re.compile(API + "/category/(?P<file_id>[^/]+)"), self.get_package),
             Route("DELETE", re.compile(API + "/category/(?P<file_id>[^/]+)"), self.delete_package),
+            Route("GET", re.compile(DM + "/devices"), self.list_devices),
+            Route("GET", re.compile(DM + "/devices/(?P<device_id>[^/]+)"), self.get_device),
         ]
+        self.device_order = sorted(self.devices)  # devices are never added or removed at run time
 
     # ------------------------------------------------------------------ dispatch
 
@@ -317,10 +325,13 @@ class HuaweiPlatform:
     # ------------------------------------------------------------------ device versions
 
     def version_of(self, device_id: str, operate_type: str, now: float) -> str:
+        return self.version_since(device_id, operate_type, now)[0]
+
+    def version_since(self, device_id: str, operate_type: str, now: float) -> tuple[str, float]:
         device = self.devices[device_id]
         base = device["version"] if operate_type == "firmware_upgrade" else device["softwareVersion"]
         rows = [row for kind, row in self.history.get(device_id, []) if kind == operate_type]
-        return lc.current_version(base, self.base_time.get(device_id, float("-inf")), rows, now)
+        return lc.version_since(base, self.base_time.get(device_id, float("-inf")), rows, now)
 
     def patch_device(self, device_id: str, changes: dict) -> None:
         """Control API: change ``online``/``version``/``softwareVersion`` (versions take effect from now)."""
@@ -617,6 +628,71 @@ class HuaweiPlatform:
         if self.packages.pop(file_id, None) is None:
             raise HuaweiError("123002")
         return Reply(status=204)  # spec silent: the SDK method returns nothing
+
+    # ------------------------------------------------------------------ devices (/iocm/app/dm/v1.4.0)
+
+    def device_view(self, device_id: str, now: float) -> dict:
+        """The single-device object of huawei-iot.md §7b; versions reflect completed upgrades.
+
+        spec silent: a directly connected device is its own gateway (gatewayId = deviceId, nodeType GATEWAY);
+        createTime defaults to the demo upload time; lastModifiedTime is the latest version change.
+        """
+        device = self.devices[device_id]
+        fw_version, fw_since = self.version_since(device_id, "firmware_upgrade", now)
+        sw_version, sw_since = self.version_since(device_id, "software_upgrade", now)
+        created = float(device.get("createTime", DEMO_CREATE_TIME))
+        return {
+            "deviceId": device_id,
+            "gatewayId": device.get("gatewayId", device_id),
+            "nodeType": device.get("nodeType", "GATEWAY"),
+            "createTime": huawei_time(created),
+            "lastModifiedTime": huawei_time(max(created, fw_since, sw_since)),
+            "deviceInfo": {
+                "nodeId": device.get("nodeId", device_id), "name": device.get("name", device_id),
+                "description": device.get("description"), "manufacturerId": device.get("manufacturerId"),
+                "manufacturerName": device["manufacturerName"], "mac": None, "location": device.get("location"),
+                "deviceType": device["deviceType"], "model": device["model"],
+                "swVersion": sw_version, "fwVersion": fw_version, "hwVersion": device.get("hwVersion"),
+                "protocolType": device.get("protocolType", "CoAP"), "bridgeId": None,
+                "status": "ONLINE" if device["online"] else "OFFLINE", "statusDetail": "NONE", "mute": "FALSE",
+                "supportedSecurity": None, "isSecurity": None, "signalStrength": None, "sigVersion": None,
+                "serialNumber": None, "batteryLevel": None,
+            },
+            "services": [],
+        }
+
+    def _device_matches(self, device_id: str, query: dict) -> bool:
+        device = self.devices[device_id]
+        if query.get("status") and ("ONLINE" if device["online"] else "OFFLINE") != query["status"]:
+            return False
+        if query.get("gatewayId") and device.get("gatewayId", device_id) != query["gatewayId"]:
+            return False
+        if query.get("nodeType") and device.get("nodeType", "GATEWAY") != query["nodeType"]:
+            return False
+        return not query.get("deviceType") or device["deviceType"] == query["deviceType"]
+
+    def list_devices(self, request: Request) -> Reply:
+        """``GET /iocm/app/dm/v1.4.0/devices`` (huawei-iot.md §7b).
+
+        spec silent: the largest pageSize is undocumented; 100 (used in the wild) is the emulator's limit, a larger
+        one is 400 120015. appId, startTime, endTime, sort and select are accepted and ignored; devices come in
+        deviceId order; a filter value matches exactly.
+        """
+        query = request.query
+        page_no, page_size = _page(query)
+        if any(query.get(key) for key in ("gatewayId", "status", "nodeType", "deviceType")):
+            selected = [device_id for device_id in self.device_order if self._device_matches(device_id, query)]
+        else:
+            selected = self.device_order
+        now = self.now()
+        page = [self.device_view(device_id, now) for device_id in _paged(selected, page_no, page_size)]
+        return json_reply(200, {"totalCount": len(selected), "pageNo": page_no, "pageSize": page_size, "devices": page})
+
+    def get_device(self, _request: Request, device_id: str) -> Reply:
+        """``GET /iocm/app/dm/v1.4.0/devices/{deviceId}``; appId and select are accepted and ignored."""
+        if device_id not in self.devices:
+            raise HuaweiError("100403")
+        return json_reply(200, self.device_view(device_id, self.now()))
 
     # ------------------------------------------------------------------ state (control API)
 

@@ -238,6 +238,11 @@ class Row:
 
 def current_version(base_version: str, base_time: float, history: Iterable[Row], now: float) -> str:
     """The version after the latest upgrade that succeeded after ``base_time`` and by ``now``."""
+    return version_since(base_version, base_time, history, now)[0]
+
+
+def version_since(base_version: str, base_time: float, history: Iterable[Row], now: float) -> tuple[str, float]:
+    """``current_version`` and since when the device runs it (``base_time``, -inf for the fleet's version)."""
     best_time = base_time
     version = base_version
     for row in history:
@@ -245,7 +250,7 @@ def current_version(base_version: str, base_time: float, history: Iterable[Row],
         if when is not None and when >= best_time:
             best_time = when
             version = row.target_version
-    return version
+    return version, best_time
 
 
 def all_final(rows: Iterable[Row], now: float) -> bool:

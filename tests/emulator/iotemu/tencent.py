@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Optional
 
 from . import lifecycle as lc
+from .fleet import DEFAULT_FW_TYPE, DEMO_CREATE_TIME
 from .throttle import SlidingWindow
 from .wire import Reply, Request, is_int, json_reply
 
@@ -73,7 +74,17 @@ SCHEMAS: dict[str, tuple[dict[str, str], tuple[str, ...]]] = {
                                      "Limit": INT, "FwType": STR}, ("ProductID", "FirmwareVersion")),
     "DescribeFirmwareUpdateStatus": ({"ProductId": STR, "DeviceName": STR}, ("ProductId", "DeviceName")),
     "UpdateOtaTaskStatus": ({"ProductId": STR, "TaskId": INT, "Status": INT}, ("ProductId", "TaskId", "Status")),
+    # addendum 2026-12-01; spec silent: required flags beyond ProductId (DescribeDevice: DeviceName required,
+    # DeviceId accepted and ignored)
+    "GetDeviceList": ({"ProductId": STR, "Offset": INT, "Limit": INT, "FirmwareVersion": STR, "DeviceName": STR,
+                       "ProjectId": STR, "Filters": FILTERS, "FwType": STR}, ("ProductId",)),
+    "DescribeDevice": ({"ProductId": STR, "DeviceName": STR, "DeviceId": STR}, ("ProductId", "DeviceName")),
+    "DescribeDeviceFirmwares": ({"ProductId": STR, "DeviceName": STR}, ("ProductId", "DeviceName")),
 }
+# spec silent: DeviceInfo.Status codes (0 offline, 1 online), DeviceType 0 (a directly connected device),
+# EnableState 1 (enabled)
+DEVICE_OFFLINE = 0
+DEVICE_ONLINE = 1
 
 
 class TencentError(Exception):
@@ -206,7 +217,13 @@ class TencentPlatform:
             "DescribeFirmwareTaskDevices": self.describe_firmware_task_devices,
             "DescribeFirmwareUpdateStatus": self.describe_firmware_update_status,
             "UpdateOtaTaskStatus": self.update_ota_task_status,
+            "GetDeviceList": self.get_device_list,
+            "DescribeDevice": self.describe_device,
+            "DescribeDeviceFirmwares": self.describe_device_firmwares,
         }
+        self.names_by_product: dict[str, list[str]] = {}  # devices are never added or removed at run time
+        for product_id, name in sorted(self.devices):
+            self.names_by_product.setdefault(product_id, []).append(name)
 
     @property
     def behaviour(self) -> dict:
@@ -353,9 +370,12 @@ class TencentPlatform:
         return task
 
     def version_of(self, product_id: str, name: str, fw_type: str, now: float) -> str:
+        return self.version_since(product_id, name, fw_type, now)[0]
+
+    def version_since(self, product_id: str, name: str, fw_type: str, now: float) -> tuple[str, float]:
         key = (product_id, name, fw_type)
         base = self.devices[(product_id, name)]["versions"].get(fw_type, "")
-        return lc.current_version(base, self.base_time.get(key, float("-inf")), self.history.get(key, []), now)
+        return lc.version_since(base, self.base_time.get(key, float("-inf")), self.history.get(key, []), now)
 
     def patch_device(self, product_id: str, name: str, changes: dict) -> None:
         """Control API: change ``online`` and/or ``versions`` (versions take effect from now)."""
@@ -627,6 +647,80 @@ class TencentPlatform:
         view = self.row_view(latest[0][0], latest[0][1], now)
         return {"OriVersion": view["OriVersion"], "DstVersion": view["DstVersion"], "Status": view["Status"],
                 "Percent": view["Percent"]}
+
+    # ------------------------------------------------------------------ device queries (addendum 2026-12-01)
+
+    def _device(self, product_id: str, name: str) -> dict:
+        self._product(product_id)
+        device = self.devices.get((product_id, name))
+        if device is None:
+            raise TencentError("ResourceNotFound.DeviceNotExist", "The device `%s` does not exist." % name)
+        return device
+
+    @staticmethod
+    def _main_fw_type(device: dict) -> str:
+        """spec silent: which module DeviceInfo.Version reports without FwType (mcu, else the first module)."""
+        return DEFAULT_FW_TYPE if DEFAULT_FW_TYPE in device["versions"] else next(iter(device["versions"]), DEFAULT_FW_TYPE)
+
+    def device_info(self, product_id: str, name: str, fw_type: Optional[str], now: float) -> dict:
+        """``DeviceInfo`` without the device secrets (DevicePsk, DeviceCert, AppKey, AppSKey, NwkSKey are never sent)."""
+        device = self.devices[(product_id, name)]
+        created = int(device.get("CreateTime", DEMO_CREATE_TIME))
+        return {
+            "DeviceName": name,
+            "Status": DEVICE_ONLINE if device["online"] else DEVICE_OFFLINE,
+            "FirstOnlineTime": created,
+            "LoginTime": created,  # spec silent: the emulator has no device logins
+            "CreateTime": created,
+            "Version": self.version_of(product_id, name, fw_type or self._main_fw_type(device), now),
+            "LogLevel": 0,
+            "CreateUserId": 0,
+            "CreatorNickName": "",
+            "EnableState": 1,
+            "ProductId": product_id,
+            "ProductName": self.products[product_id]["ProductName"],
+            "DeviceType": 0,
+            "IsLora": False,
+        }
+
+    def get_device_list(self, params: dict, _credential: dict) -> dict:
+        """Devices of a product in name order.
+
+        spec silent: the largest Limit (100 here; 10 by default), DeviceName matching (a substring, like the
+        console's search), FirmwareVersion compared with the version of FwType (default: mcu); Filters and ProjectId
+        are accepted (filter keys are undocumented: any key is InvalidParameterValue).
+        """
+        product_id = params["ProductId"]
+        self._product(product_id)
+        offset, limit = _page(params, 10)
+        _filters(params, ())
+        names = self.names_by_product.get(product_id, [])
+        if params.get("DeviceName"):
+            names = [name for name in names if params["DeviceName"] in name]
+        now = self.now()
+        fw_type = params.get("FwType")
+        if params.get("FirmwareVersion"):
+            wanted = params["FirmwareVersion"]
+            names = [name for name in names if self.version_of(
+                product_id, name, fw_type or self._main_fw_type(self.devices[(product_id, name)]), now) == wanted]
+        return {"Devices": [self.device_info(product_id, name, fw_type, now) for name in names[offset:offset + limit]],
+                "Total": len(names)}
+
+    def describe_device(self, params: dict, _credential: dict) -> dict:
+        self._device(params["ProductId"], params["DeviceName"])
+        return {"Device": self.device_info(params["ProductId"], params["DeviceName"], None, self.now())}
+
+    def describe_device_firmwares(self, params: dict, _credential: dict) -> dict:
+        """One entry per module; UpdateTime (spec silent) is when the version took effect, else the device's CreateTime."""
+        product_id, name = params["ProductId"], params["DeviceName"]
+        device = self._device(product_id, name)
+        now = self.now()
+        firmwares = []
+        for fw_type in sorted(device["versions"]):
+            version, since = self.version_since(product_id, name, fw_type, now)
+            updated = since if since != float("-inf") else device.get("CreateTime", DEMO_CREATE_TIME)
+            firmwares.append({"FwType": fw_type, "Version": version, "UpdateTime": int(updated)})
+        return {"Firmwares": firmwares}
 
     # ------------------------------------------------------------------ UpdateOtaTaskStatus
 
