@@ -23,6 +23,7 @@ author:
   - iotfleet.firmware maintainers (@iotfleet)
 extends_documentation_fragment:
   - iotfleet.firmware.huawei_iot
+  - iotfleet.firmware._attributes.actiongroup_huawei
   - iotfleet.firmware.wait
 attributes:
   check_mode:

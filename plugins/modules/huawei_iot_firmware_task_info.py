@@ -22,6 +22,7 @@ author:
   - iotfleet.firmware maintainers (@iotfleet)
 extends_documentation_fragment:
   - iotfleet.firmware.huawei_iot
+  - iotfleet.firmware._attributes.actiongroup_huawei
 attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.

@@ -22,6 +22,7 @@ author:
   - iotfleet.firmware maintainers (@iotfleet)
 extends_documentation_fragment:
   - iotfleet.firmware.tencent_iot
+  - iotfleet.firmware._attributes.actiongroup_tencent
   - iotfleet.firmware.wait
 attributes:
   check_mode:

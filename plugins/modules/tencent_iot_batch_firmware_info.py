@@ -21,6 +21,7 @@ author:
   - iotfleet.firmware maintainers (@iotfleet)
 extends_documentation_fragment:
   - iotfleet.firmware.tencent_iot
+  - iotfleet.firmware._attributes.actiongroup_tencent
 attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.
