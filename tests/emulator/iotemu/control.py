@@ -52,6 +52,8 @@ class ControlApi:
             ("GET", "state"): self.state,
             ("POST", "advance"): self.advance,
             ("POST", "devices"): self.patch_devices,
+            ("GET", "stats"): self.stats,
+            ("GET", "coverage"): self.coverage,
         }
 
     def handle(self, request: Request) -> Reply:
@@ -110,6 +112,17 @@ class ControlApi:
 
     def state(self, _request: Request) -> dict:
         return self.core.state()
+
+    def stats(self, _request: Request) -> dict:
+        """Counters per platform since the last reset or ``DELETE /_emulator/requests``, tasks, duplicates."""
+        return self.core.stats()
+
+    def coverage(self, request: Request) -> dict:
+        """``?platform=huawei&device=ID`` or ``?platform=tencent&device=PRODUCT/NAME``: the tasks covering it."""
+        platform, device = request.query.get("platform"), request.query.get("device")
+        if not platform or not device:
+            raise ControlError("expected ?platform=huawei|tencent&device=ID (tencent: PRODUCT/NAME)")
+        return self.core.coverage(platform, device)
 
     def advance(self, request: Request) -> dict:
         """Move simulated time forward: ``{"seconds": N}`` (pending slow commits come N s closer too)."""

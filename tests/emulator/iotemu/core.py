@@ -11,7 +11,7 @@ from typing import Any, Callable, Optional, Union
 from .faults import FaultBook, RequestLog
 from .fleet import load_fleet
 from .huawei import HuaweiPlatform
-from .lifecycle import SimClock
+from .lifecycle import NOT_DONE, SimClock
 from .tencent import TencentPlatform
 from .wire import Reply, Request
 
@@ -227,6 +227,33 @@ class EmulatorCore:
             if "time_scale" in checked:
                 self.clock.set_scale(checked["time_scale"])
             return public_behaviour(self.behaviour)
+
+    def stats(self) -> dict:
+        """Request counters per platform plus the tasks and duplicate coverage the platforms hold now."""
+        with self.lock:
+            self.commit_due()
+            result = {}
+            for name in ("huawei", "tencent"):
+                counts = self.log.counts(name)
+                counts["tasks"] = len(self.platform(name).tasks)
+                counts["duplicates"] = self.platform(name).duplicates()
+                counts["pending_commits"] = sum(1 for item in self.pending if item.platform == name)
+                result[name] = counts
+            return result
+
+    def coverage(self, platform: str, device: str) -> dict:
+        """The task rows of one device (Tencent: ``PRODUCT/NAME``) and how many of them are not failed."""
+        with self.lock:
+            self.commit_due()
+            if platform == "huawei":
+                rows = self.huawei.coverage(device)
+            elif platform == "tencent":
+                product_id, _sep, name = device.partition("/")
+                rows = self.tencent.coverage(product_id, name)
+            else:
+                raise ValueError("platform must be huawei or tencent")
+            return {"platform": platform, "device": device, "tasks": rows, "count": len(rows),
+                    "active": sum(1 for row in rows if row["phase"] not in NOT_DONE)}
 
     def state(self) -> dict:
         with self.lock:

@@ -179,22 +179,61 @@ class FaultBook:
             return [asdict(rule) for rule in self._rules]
 
 
+THROTTLE_CODES = ("1010009", "RequestLimitExceeded")
+CREATE_KINDS = ("create_firmware_task", "create_software_task", "BatchUpdateFirmware")
+
+
+def _new_counts() -> dict:
+    return {"calls": 0, "answered": 0, "dropped": 0, "throttled": 0, "errors": 0, "creates": 0, "logins": 0,
+            "by_kind": {}, "by_error": {}, "faults": {}}
+
+
 class RequestLog:
-    """What reached the emulator: never bodies, secrets, tokens or Authorization headers."""
+    """What reached the emulator: never bodies, secrets, tokens or Authorization headers.
+
+    Besides the last ``limit`` entries it keeps counters per platform (``counts()``) that never roll over.
+    """
 
     def __init__(self, limit: int = LOG_LIMIT) -> None:
         self._entries: deque = deque(maxlen=limit)
         self._seq = 0
+        self._counts: dict[str, dict] = {}
         self._lock = threading.Lock()
 
     def add(self, platform: str, method: str, path: str, action: Optional[str], status: Optional[int],
-            error_code: Optional[str] = None, fault: Optional[str] = None) -> dict:
+            error_code: Optional[str] = None, fault: Optional[str] = None, kind: Optional[str] = None) -> dict:
+        """Log one request; ``kind`` names the call for the counters (the Tencent action, a Huawei handler name)."""
         with self._lock:
             self._seq += 1
             entry = {"seq": self._seq, "time": round(time.time(), 3), "platform": platform, "method": method,
                      "path": path, "action": action, "status": status, "error_code": error_code, "fault": fault}
             self._entries.append(entry)
+            self._count(platform, status, error_code, fault, kind or action or "unknown")
             return entry
+
+    def _count(self, platform: str, status: Optional[int], error_code: Optional[str], fault: Optional[str],
+               kind: str) -> None:
+        counts = self._counts.setdefault(platform, _new_counts())
+        counts["calls"] += 1
+        counts["answered" if status is not None else "dropped"] += 1
+        counts["by_kind"][kind] = counts["by_kind"].get(kind, 0) + 1
+        if kind in CREATE_KINDS:
+            counts["creates"] += 1
+        if kind == "login":
+            counts["logins"] += 1
+        if error_code:
+            counts["errors"] += 1
+            counts["by_error"][error_code] = counts["by_error"].get(error_code, 0) + 1
+            if error_code in THROTTLE_CODES:
+                counts["throttled"] += 1
+        if fault:
+            counts["faults"][fault] = counts["faults"].get(fault, 0) + 1
+
+    def counts(self, platform: str) -> dict:
+        """The counters of one platform since the last reset or clear (zeros when nothing came)."""
+        with self._lock:
+            counts = self._counts.get(platform) or _new_counts()
+            return dict((key, dict(value) if isinstance(value, dict) else value) for key, value in counts.items())
 
     def annotate(self, entry: dict, **fields: Any) -> None:
         """Add fields to an entry already logged (the outcome of a deferred commit)."""
@@ -208,3 +247,4 @@ class RequestLog:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._counts.clear()

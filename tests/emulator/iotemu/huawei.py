@@ -477,7 +477,8 @@ class HuaweiPlatform:
         task = HwTask(len(self.tasks) + 1, operation_id, operate_type, package, targets, policy, now, start)
         for device_id in device_ids:
             ori = self.version_of(device_id, operate_type, now)
-            task.rows.append(lc.Row(device_id, self._plan(device_id, task, start, end, ori), ori, package["version"]))
+            task.rows.append(lc.Row(device_id, self._plan(device_id, task, start, end, ori), ori, package["version"],
+                                    task_id=operation_id))
             self.history.setdefault(device_id, []).append((operate_type, task.rows[-1]))
         self.tasks[operation_id] = task
         return task
@@ -693,6 +694,32 @@ class HuaweiPlatform:
         if device_id not in self.devices:
             raise HuaweiError("100403")
         return json_reply(200, self.device_view(device_id, self.now()))
+
+    # ------------------------------------------------------------------ coverage and duplicates (control API)
+
+    def coverage(self, device_id: str) -> list[dict]:
+        """Every task row of a device, oldest first."""
+        if device_id not in self.devices:
+            raise KeyError("unknown huawei device %s" % device_id)
+        now = self.now()
+        return [{"task": row.task_id, "operateType": kind, "version": row.target_version, "phase": row.phase(now).name,
+                 "status": SUBTASK_VIEW[row.phase(now).name][0]} for kind, row in self.history.get(device_id, [])]
+
+    def duplicates(self) -> list[dict]:
+        """Devices in more than one task for the same operate type and target version whose row did not fail.
+
+        A row that failed, timed out or was stopped does not count (a retry after it is no duplicate).
+        """
+        now = self.now()
+        found = []
+        for device_id in sorted(self.history):
+            groups: dict[tuple[str, str], list[str]] = {}
+            for kind, row in self.history[device_id]:
+                if row.phase(now).name not in lc.NOT_DONE:
+                    groups.setdefault((kind, row.target_version), []).append(row.task_id)
+            found.extend({"deviceId": device_id, "operateType": kind, "version": version, "tasks": tasks}
+                         for (kind, version), tasks in sorted(groups.items()) if len(tasks) > 1)
+        return found
 
     # ------------------------------------------------------------------ state (control API)
 

@@ -218,6 +218,7 @@ class Row:
     target_version: str
     cancelled_at: Optional[float] = None
     cancel_reason: str = ""
+    task_id: str = ""  # the task the row belongs to (statistics and coverage of the control API)
 
     def phase(self, now: float) -> Phase:
         return phase_at(self.plan, now, self.cancelled_at)
@@ -251,6 +252,14 @@ def version_since(base_version: str, base_time: float, history: Iterable[Row], n
             best_time = when
             version = row.target_version
     return version, best_time
+
+
+NOT_DONE = frozenset((FAIL, TIMEOUT, CANCELLED))  # outcomes after which a new task for the device is no duplicate
+
+
+def active_rows(rows: Iterable[Row], now: float) -> list[Row]:
+    """The rows that are running or succeeded (not failed, timed out or cancelled) at ``now``."""
+    return [row for row in rows if row.phase(now).name not in NOT_DONE]
 
 
 def all_final(rows: Iterable[Row], now: float) -> bool:

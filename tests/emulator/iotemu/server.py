@@ -232,23 +232,25 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(reply)
             return
         rule = core.faults.take(platform, request.method, request.path, action, is_create(platform, request))
+        kind = action if platform == "tencent" else core.huawei.kind_of(request)
         if rule is not None and rule.kind == "slow_commit":
-            self._slow_commit(platform, request, action, rule)
+            self._slow_commit(platform, request, action, rule, kind)
             return
         reply = self._run(platform, request, rule)
         fault = rule.kind if rule else None
         # logged before answering, so a client that got its answer also finds the entry
         if reply is None:
-            core.log.add(platform, request.method, request.path, action, None, None, fault)
+            core.log.add(platform, request.method, request.path, action, None, None, fault, kind)
             self._abort()
             return
-        core.log.add(platform, request.method, request.path, action, reply.status, reply.error_code, fault)
+        core.log.add(platform, request.method, request.path, action, reply.status, reply.error_code, fault, kind)
         self._send(reply, rule.rate if fault == "trickle" and rule is not None else None)
 
-    def _slow_commit(self, platform: str, request: Request, action: Optional[str], rule: FaultRule) -> None:
+    def _slow_commit(self, platform: str, request: Request, action: Optional[str], rule: FaultRule,
+                     kind: Optional[str]) -> None:
         """Accept the create, let it commit ``commit_after`` s after receipt, hold the answer ``delay`` s, drop it."""
         core = self.server.emulator.core
-        entry = core.log.add(platform, request.method, request.path, action, None, None, rule.kind)
+        entry = core.log.add(platform, request.method, request.path, action, None, None, rule.kind, kind)
         due = core.defer(platform, request, rule.commit_after, entry)
         release = time.monotonic() + rule.delay
         wait_commit = due - core.clock.real_now()

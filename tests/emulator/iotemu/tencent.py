@@ -470,7 +470,7 @@ class TencentPlatform:
         self.next_task_id += 1
         for index, name in enumerate(names):
             ori = self.version_of(product["ProductId"], name, firmware["FwType"], now)
-            row = lc.Row(name, self._plan(task, index, name, ori, end), ori, firmware["Version"])
+            row = lc.Row(name, self._plan(task, index, name, ori, end), ori, firmware["Version"], task_id=str(task.task_id))
             task.rows.append(row)
             self.history.setdefault((product["ProductId"], name, firmware["FwType"]), []).append(row)
         self.tasks[task.task_id] = task
@@ -738,6 +738,30 @@ class TencentPlatform:
             row.cancel(now, "task cancelled")
         task.cancelled_at = now
         return {}
+
+    # ------------------------------------------------------------------ coverage and duplicates (control API)
+
+    def coverage(self, product_id: str, name: str) -> list[dict]:
+        """Every task row of a device (all modules), oldest first."""
+        if (product_id, name) not in self.devices:
+            raise KeyError("unknown tencent device %s/%s (use PRODUCT/NAME)" % (product_id, name))
+        now = self.now()
+        rows = [(fw_type, row) for (pid, device, fw_type), rows in self.history.items() if (pid, device) == (product_id, name)
+                for row in rows]
+        return [{"task": int(row.task_id), "FwType": fw_type, "version": row.target_version, "phase": row.phase(now).name,
+                 "Status": ROW_VIEW[row.phase(now).name][0]} for fw_type, row in sorted(rows, key=lambda item: int(item[1].task_id))]
+
+    def duplicates(self) -> list[dict]:
+        """Devices in more than one task for the same module and target version whose row did not fail or get cancelled."""
+        now = self.now()
+        found = []
+        for (product_id, name, fw_type), rows in sorted(self.history.items()):
+            groups: dict[str, list[int]] = {}
+            for row in lc.active_rows(rows, now):
+                groups.setdefault(row.target_version, []).append(int(row.task_id))
+            found.extend({"ProductId": product_id, "DeviceName": name, "FwType": fw_type, "version": version, "tasks": tasks}
+                         for version, tasks in sorted(groups.items()) if len(tasks) > 1)
+        return found
 
     # ------------------------------------------------------------------ state (control API)
 
