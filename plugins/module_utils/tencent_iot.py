@@ -47,7 +47,7 @@ from ansible_collections.iotfleet.firmware.plugins.module_utils.common import (
     wait_for,
 )
 from ansible_collections.iotfleet.firmware.plugins.module_utils import common
-from ansible_collections.iotfleet.firmware.plugins.module_utils import tencent_task as tt
+from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent import task as tt
 
 SERVICE = "iotexplorer"
 API_VERSION = "2019-04-23"

@@ -389,7 +389,8 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.iotfleet.firmware.plugins.module_utils.common import (
     IoTError, check_wait_options, ensure_requests, redact, wait_argument_spec,
 )
-from ansible_collections.iotfleet.firmware.plugins.module_utils import tencent_iot, tencent_task
+from ansible_collections.iotfleet.firmware.plugins.module_utils import tencent_iot
+from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent import task as tencent_task
 
 
 def argument_spec():

@@ -5,9 +5,9 @@
 """Tencent Cloud IoT Explorer firmware tasks: pure logic, no I/O.
 
 Validation of the module options, upgrade-mode detection, the ``BatchUpdateFirmware`` request,
-the idempotency marker kept in ``TaskUserDefine``, "is this the same task" matching and the
-per-device summary. Everything here is deterministic and unit-tested directly; the client in
-``tencent_iot.py`` does the talking.
+the idempotency marker kept in ``TaskUserDefine``, "is this the same task" matching, the grouping of
+``DescribeFirmwareTaskDevices`` rows per task and the per-device summary. Everything here is
+deterministic and unit-tested directly; ``api.py`` does the talking and ``provider.py`` the deciding.
 
 Two code spaces share the number 6 and must not be mixed up:
 
@@ -25,6 +25,8 @@ __metaclass__ = type
 import hashlib
 import json
 import re
+
+from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import ValidationError
 
 # --------------------------------------------------------------------------- constants
 
@@ -124,12 +126,8 @@ INT_RANGES = {
 MD5_RE = re.compile(r"^[0-9a-fA-F]{32}$")
 
 
-class TaskValidationError(Exception):
-    """The options are inconsistent; ``errors`` lists every problem found."""
-
-    def __init__(self, errors):
-        super(TaskValidationError, self).__init__("; ".join(errors))
-        self.errors = list(errors)
+# The options are inconsistent; ``errors`` lists every problem found (the contract's exception).
+TaskValidationError = ValidationError
 
 
 # --------------------------------------------------------------------------- helpers
@@ -477,6 +475,21 @@ def rows_for_tasks(rows, task_ids):
         elif (_as_int(row.get("LastProcessTime")) or 0) >= (_as_int(latest[key].get("LastProcessTime")) or 0):
             latest[key] = row
     return [latest[key] for key in order]
+
+
+def group_rows(rows):
+    """``{task_id: {"devices": set, "active": bool, "rows": [...]}}`` of type-checked rows.
+
+    ``active``: the task still has a row that is not final (documented device statuses, reference §3.14).
+    """
+    groups = {}
+    for row in rows_for_tasks(rows, set(_as_int(row.get("TaskId")) for row in rows or [])):
+        group = groups.setdefault(_as_int(row.get("TaskId")), {"devices": set(), "active": False, "rows": []})
+        group["devices"].add(row.get("DeviceName"))
+        group["rows"].append(row)
+        if classify_row(row)[0] == "in_progress":
+            group["active"] = True
+    return groups
 
 
 def group_device_names(rows):

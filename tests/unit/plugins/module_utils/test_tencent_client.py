@@ -4,7 +4,7 @@ import json
 import pytest
 
 from ansible_collections.iotfleet.firmware.plugins.module_utils import tencent_iot
-from ansible_collections.iotfleet.firmware.plugins.module_utils import tencent_task as tt
+from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent import task as tt
 from ansible_collections.iotfleet.firmware.plugins.module_utils.common import IoTError
 
 from test_tencent_fake_platform import (  # same directory (pytest rootdir-relative import)

@@ -26,7 +26,9 @@ def documented_options(module):
     doc = yaml.safe_load(module.DOCUMENTATION)
     options = dict(doc.get("options") or {})
     for fragment in doc.get("extends_documentation_fragment", []):
-        source = {"iotfleet.firmware.tencent_iot": tencent_fragment, "iotfleet.firmware.wait": wait_fragment}[fragment]
+        source = {"iotfleet.firmware.tencent_iot": tencent_fragment, "iotfleet.firmware.wait": wait_fragment}.get(fragment)
+        if source is None:  # attribute-only fragments (_attributes) add no options
+            continue
         options.update(yaml.safe_load(source.ModuleDocFragment.DOCUMENTATION)["options"])
     return options
 

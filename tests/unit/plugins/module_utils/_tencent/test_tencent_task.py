@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils import tencent_task as tt
+from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent import task as tt
 
 
 def opts(**overrides):
