@@ -139,7 +139,7 @@ def apply_mutations(payload: Any, changes: dict) -> Any:
                 if last:
                     node[part] = value
                 else:
-                    if not isinstance(node.get(part), (dict, list)):
+                    if node.get(part) is None:
                         node[part] = {}
                     node = node[part]
             else:
