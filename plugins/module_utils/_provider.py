@@ -49,6 +49,8 @@ class Capabilities:
     window_seconds: float
     task_page_size: int  # largest documented page of the task listing (Huawei 100)
     progress_page_size: int  # page size used for per-device progress rows
+    # Why state=absent cannot stop a task, when can_cancel is false (the body names the tasks and adds this).
+    cancel_hint: Optional[str] = None
 
 
 @dataclass
@@ -179,6 +181,12 @@ class Provider:
         A lost answer is reconciled by reading the task, never by a blind repeat."""
         raise NotImplementedError
 
+    def info_tasks(self, params: Dict[str, Any]) -> Tuple[List[TaskInfo], Dict[str, Any]]:
+        """The tasks the ``_info`` module's options select (ids given, or the platform's listing and filters), in
+        the order to return them, and the page keys of the result (``total``, ``page_no``, ``page_size``,
+        ``offset``, ``limit``... merged into it as they are). Raises :class:`ValidationError` before any request."""
+        raise NotImplementedError
+
     # ---- views for results and diff ------------------------------------------------------------
 
     def desired_view(self, work: Dict[str, Any], devices: Optional[Sequence[str]] = None) -> Dict[str, Any]:
@@ -236,3 +244,35 @@ def split_covered(devices: Sequence[str], tasks: Sequence[TaskInfo]) -> Tuple[Di
         for device in task.devices or ():
             covered.setdefault(device, task.task_id)
     return covered, [device for device in devices if device not in covered]
+
+
+SUMMARY_KEYS = ("total", "succeeded", "failed", "in_progress", "finished", "success_percent", "failure_percent")
+
+
+def summarize(succeeded: int, failed: int, in_progress: int) -> Dict[str, Any]:
+    """The neutral ``summary`` of docs/design/contracts.md; percentages of ``total`` (0.0 when it is 0)."""
+    total = succeeded + failed + in_progress
+
+    def percent(part):
+        return round(100.0 * part / total, 2) if total else 0.0
+
+    return {"total": total, "succeeded": succeeded, "failed": failed, "in_progress": in_progress,
+            "finished": succeeded + failed, "success_percent": percent(succeeded), "failure_percent": percent(failed)}
+
+
+def add_summaries(summaries: Iterable[Dict[str, Any]]) -> Dict[str, Any]:
+    """One summary over several tasks (percentages recomputed, not averaged)."""
+    totals = {"succeeded": 0, "failed": 0, "in_progress": 0}
+    for summary in summaries:
+        for key in totals:
+            totals[key] += summary.get(key) or 0
+    return summarize(**totals)
+
+
+def add_counts(counts: Iterable[Dict[str, int]]) -> Dict[str, int]:
+    """Platform counters summed key by key over several tasks (``{}`` for none)."""
+    total = {}  # type: Dict[str, int]
+    for one in counts:
+        for key, value in one.items():
+            total[key] = total.get(key, 0) + value
+    return total
