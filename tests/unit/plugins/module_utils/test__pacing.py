@@ -1,0 +1,361 @@
+"""Pacing shared across processes: rate limiter and token cache (_pacing)."""
+import json
+import multiprocessing
+import os
+import stat
+import threading
+import time
+
+import pytest
+
+from ansible_collections.iotfleet.firmware.plugins.module_utils import _pacing
+from ansible_collections.iotfleet.firmware.plugins.module_utils._http import IoTError
+from ansible_collections.iotfleet.firmware.plugins.module_utils._pacing import (
+    RateLimiter, TokenCache, default_state_dir, ensure_state_dir, key_digest)
+
+SECRET = 'p@ss w+rd/"\u00e9\\'
+KEY = "https://iot.example:8743|app-1|" + SECRET  # a key made from a secret must never reach a file name
+FORK = multiprocessing.get_context("fork")  # the controller is POSIX; children inherit the test's imports
+
+
+class FakeClock:
+    def __init__(self, now=1000.0):
+        self.now = now
+        self.sleeps = []
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        assert seconds > 0
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def most_in_window(times, window):
+    """The largest number of ``times`` inside one closed window [t, t + window]."""
+    times = sorted(times)
+    best = 0
+    for start, first in enumerate(times):
+        inside = [value for value in times[start:] if value <= first + window]
+        best = max(best, len(inside))
+    return best
+
+
+def test_most_in_window_counts_closed_windows():
+    assert most_in_window([0, 1, 2, 2.5], 2) == 3
+    assert most_in_window([0, 2.0000001, 4.1], 2) == 1
+    assert most_in_window([], 2) == 0
+
+
+# ---------------------------------------------------------------------------------------- state dir
+
+def test_default_state_dir_from_environment(tmp_path, monkeypatch):
+    wanted = str(tmp_path / "pacing")
+    monkeypatch.setenv("IOTFLEET_PACING_DIR", wanted)
+    assert default_state_dir() == wanted
+    assert stat.S_IMODE(os.stat(wanted).st_mode) == 0o700
+
+
+def test_default_state_dir_in_temp_dir_per_user(tmp_path, monkeypatch):
+    monkeypatch.delenv("IOTFLEET_PACING_DIR", raising=False)
+    monkeypatch.setattr(_pacing.tempfile, "gettempdir", lambda: str(tmp_path))
+    path = default_state_dir()
+    assert path == str(tmp_path / ("iotfleet-firmware-%d" % os.getuid()))
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o700
+
+
+def test_state_dir_is_tightened_and_checked(tmp_path, monkeypatch):
+    loose = tmp_path / "loose"
+    loose.mkdir(mode=0o755)
+    os.chmod(str(loose), 0o755)
+    ensure_state_dir(str(loose))
+    assert stat.S_IMODE(os.stat(str(loose)).st_mode) == 0o700
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(IoTError) as info:
+        ensure_state_dir(str(tmp_path / "file"))
+    assert info.value.code == "PacingStateError"
+    os.symlink(str(loose), str(tmp_path / "link"))
+    with pytest.raises(IoTError, match="not a directory"):
+        ensure_state_dir(str(tmp_path / "link"))
+    monkeypatch.setattr(_pacing, "_uid", lambda: os.getuid() + 1)
+    with pytest.raises(IoTError, match="belongs to another user"):
+        ensure_state_dir(str(loose))
+
+
+def test_file_names_are_hashes_and_rate_file_holds_only_timestamps(tmp_path):
+    clock = FakeClock()
+    limiter = RateLimiter(KEY, 3, 1, state_dir=str(tmp_path), clock=clock, sleep=clock.sleep)
+    limiter.acquire()
+    limiter.penalize(2)
+    assert os.listdir(str(tmp_path)) == [key_digest(KEY) + ".rate"]
+    assert SECRET not in key_digest(KEY) and len(key_digest(KEY)) == 32
+    content = json.loads((tmp_path / (key_digest(KEY) + ".rate")).read_text())
+    assert content == {"calls": [1000.0], "not_before": 1002.0}
+    assert stat.S_IMODE(os.stat(limiter.path).st_mode) == 0o600
+
+
+# ---------------------------------------------------------------------------------------- rate limiter
+
+def test_limiter_keeps_every_window_under_the_limit(tmp_path):
+    clock = FakeClock()
+    limiter = RateLimiter(KEY, 10, 2, state_dir=str(tmp_path), clock=clock, sleep=clock.sleep)
+    times = []
+    for call in range(30):
+        limiter.acquire()
+        times.append(limiter.last_call_at)
+    assert most_in_window(times, 2) == 10
+    assert times[10] - times[0] == pytest.approx(2, abs=1e-3)  # paced, not slower than needed
+    assert times[-1] - times[0] == pytest.approx(4, abs=1e-3)
+    assert limiter.acquired == 30 and limiter.waited_total == pytest.approx(sum(clock.sleeps))
+
+
+def test_acquire_returns_the_wait(tmp_path):
+    clock = FakeClock()
+    limiter = RateLimiter(KEY, 2, 10, state_dir=str(tmp_path), clock=clock, sleep=clock.sleep)
+    assert limiter.acquire() == 0 and limiter.acquire() == 0
+    clock.now += 4
+    assert limiter.acquire() == pytest.approx(6, abs=1e-3)
+
+
+def test_penalty_is_seen_by_every_limiter_of_the_key(tmp_path):
+    clock = FakeClock()
+    first = RateLimiter(KEY, 100, 60, state_dir=str(tmp_path), clock=clock, sleep=clock.sleep)
+    second = RateLimiter(KEY, 100, 60, state_dir=str(tmp_path), clock=clock, sleep=clock.sleep)
+    other = RateLimiter("another key", 100, 60, state_dir=str(tmp_path), clock=clock, sleep=clock.sleep)
+    first.penalize(30)
+    first.penalize(5)  # a shorter penalty never shortens a longer one
+    assert other.acquire() == 0
+    assert second.acquire() == pytest.approx(30)
+    assert clock.now == pytest.approx(1030)
+    assert first.penalties == 2
+
+
+def test_corrupt_state_and_a_clock_stepped_back_do_not_block(tmp_path):
+    clock = FakeClock()
+    limiter = RateLimiter(KEY, 2, 10, state_dir=str(tmp_path), clock=clock, sleep=clock.sleep)
+    with open(limiter.path, "w") as handle:
+        handle.write("{not json")
+    assert limiter.acquire() == 0
+    with open(limiter.path, "w") as handle:
+        json.dump({"calls": [5000.0, 5000.0, "x", True], "not_before": 10 ** 12}, handle)
+    assert limiter.acquire() == 0
+
+
+def test_limiter_rejects_bad_limits(tmp_path):
+    for calls, per in ((0, 1), (True, 1), (1.5, 1), (1, 0)):
+        with pytest.raises(ValueError):
+            RateLimiter(KEY, calls, per, state_dir=str(tmp_path))
+
+
+def test_unshared_limiter_uses_no_files_and_is_shared_in_process(tmp_path):
+    clock = FakeClock()
+    first = RateLimiter(KEY, 1, 5, state_dir=str(tmp_path / "none"), clock=clock, sleep=clock.sleep, shared=False)
+    second = RateLimiter(KEY, 1, 5, state_dir=str(tmp_path / "none"), clock=clock, sleep=clock.sleep, shared=False)
+    assert not first.shared
+    first.acquire()
+    assert second.acquire() == pytest.approx(5, abs=1e-3)
+    assert not (tmp_path / "none").exists()
+
+
+def test_without_fcntl_the_limiter_falls_back_to_in_process(tmp_path, monkeypatch):
+    monkeypatch.setattr(_pacing, "HAS_FCNTL", False)
+    limiter = RateLimiter(KEY + "nofcntl", 1, 5, state_dir=str(tmp_path), shared=True)
+    assert not limiter.shared
+    assert limiter.acquire() == 0
+    assert os.listdir(str(tmp_path)) == []
+
+
+def test_threads_of_one_process_share_the_window(tmp_path):
+    lock = threading.Lock()
+    clock = FakeClock()
+
+    def sleep(seconds):
+        with lock:
+            clock.now += seconds
+
+    limiter = RateLimiter(KEY, 5, 1, state_dir=str(tmp_path), clock=clock, sleep=sleep)
+    times = []
+
+    def worker():
+        for call in range(10):
+            limiter.acquire()
+            with lock:
+                times.append(limiter.last_call_at)
+
+    threads = [threading.Thread(target=worker) for index in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert len(times) == 30
+    assert most_in_window(times, 1) <= 5
+
+
+# ---------------------------------------------------------------------------------------- two processes
+
+class SharedClock:
+    """A fake wall clock shared by processes: sleeping moves it to the sleeper's wake-up time (never back)."""
+
+    def __init__(self, start=1000.0):
+        self.value = FORK.Value("d", start)
+        self.seen = start
+
+    def __call__(self):
+        with self.value.get_lock():
+            self.seen = self.value.value
+        return self.seen
+
+    def sleep(self, seconds):
+        with self.value.get_lock():
+            self.value.value = max(self.value.value, self.seen + seconds)
+
+
+def _make_calls(state_dir, count, clock, sleep, start, results):
+    limiter = RateLimiter(KEY, 10, 2, state_dir=state_dir, clock=clock, sleep=sleep)
+    start.wait(10)
+    times = []
+    for call in range(count):
+        limiter.acquire()
+        times.append(limiter.last_call_at)
+    results.put((os.getpid(), times))
+
+
+def _run_two_processes(state_dir, per_process, clock, sleep):
+    start = FORK.Barrier(2)
+    results = FORK.Queue()
+    workers = [FORK.Process(target=_make_calls, args=(state_dir, per_process, clock, sleep, start, results))
+               for index in range(2)]
+    for worker in workers:
+        worker.start()
+    try:
+        answers = [results.get(timeout=20) for worker in workers]
+    finally:
+        for worker in workers:
+            worker.join(5)
+            if worker.is_alive():
+                worker.terminate()
+    assert len(set(pid for pid, times in answers)) == 2
+    return [value for pid, times in answers for value in times]
+
+
+def test_two_processes_share_one_limiter_fake_clock(tmp_path):
+    clock = SharedClock()
+    times = _run_two_processes(str(tmp_path), 15, clock, clock.sleep)
+    assert len(times) == 30
+    assert most_in_window(times, 2) <= 10
+    assert max(times) - min(times) >= 4  # 30 calls at 10 per 2 s need two full windows
+
+
+def test_two_processes_share_one_limiter_real_time(tmp_path):
+    # real clock, kept short: 10 calls / 2 s, 6 calls each -> 10 at once, 2 after the window (about 2 s)
+    started = time.monotonic()
+    times = _run_two_processes(str(tmp_path), 6, time.time, time.sleep)
+    elapsed = time.monotonic() - started
+    assert len(times) == 12
+    assert most_in_window(times, 2) <= 10
+    assert sorted(times)[10] - min(times) > 2
+    assert elapsed < 3
+
+
+# ---------------------------------------------------------------------------------------- token cache
+
+def test_token_cache_roundtrip_expiry_and_file_mode(tmp_path):
+    clock = FakeClock()
+    cache = TokenCache(KEY, state_dir=str(tmp_path), clock=clock)
+    assert cache.get() is None
+    cache.put("tok-1", 3600, refresh_token="ref-1")
+    assert cache.get() == {"token": "tok-1", "expires_at": 4600.0, "refresh_token": "ref-1"}
+    assert stat.S_IMODE(os.stat(cache.path).st_mode) == 0o600
+    assert os.path.basename(cache.path) == key_digest(KEY) + ".token"
+    clock.now += 3600 - 61
+    assert cache.get()["token"] == "tok-1"
+    clock.now += 1  # within the 60 s margin: not handed out any more
+    assert cache.get() is None
+
+
+def test_invalidate_drops_only_the_refused_token(tmp_path):
+    clock = FakeClock()
+    mine = TokenCache(KEY, state_dir=str(tmp_path), clock=clock)
+    theirs = TokenCache(KEY, state_dir=str(tmp_path), clock=clock)
+    mine.put("old", 3600)
+    theirs.put("new", 3600)  # another process logged in again meanwhile
+    mine.invalidate("old")
+    assert mine.get()["token"] == "new"
+    mine.invalidate("new")
+    assert mine.get() is None and theirs.get() is None
+
+
+def test_corrupt_token_file_reads_as_no_token(tmp_path):
+    cache = TokenCache(KEY, state_dir=str(tmp_path))
+    with open(cache.path, "w") as handle:
+        handle.write('{"token": 5')
+    assert cache.get() is None
+    with open(cache.path, "w") as handle:
+        json.dump({"token": "x", "expires_at": "soon"}, handle)
+    assert cache.get() is None
+
+
+def test_unshared_token_cache(tmp_path, monkeypatch):
+    monkeypatch.setattr(_pacing, "HAS_FCNTL", False)
+    first = TokenCache(KEY + "mem", state_dir=str(tmp_path))
+    first.put("tok", 3600)
+    assert TokenCache(KEY + "mem", state_dir=str(tmp_path)).get()["token"] == "tok"
+    with first.login_lock():
+        pass
+    assert os.listdir(str(tmp_path)) == []
+
+
+def _login_once(state_dir, start, logins, results):
+    cache = TokenCache(KEY, state_dir=state_dir)
+    start.wait(10)
+    cached = cache.get()
+    if cached is None:
+        with cache.login_lock():
+            cached = cache.get()
+            if cached is None:
+                with logins.get_lock():
+                    logins.value += 1
+                time.sleep(0.2)  # the login request
+                cache.put("token-%d" % os.getpid(), 3600)
+                cached = cache.get()
+    results.put(cached["token"])
+
+
+def test_login_lock_lets_one_process_log_in(tmp_path):
+    start = FORK.Barrier(3)
+    logins = FORK.Value("i", 0)
+    results = FORK.Queue()
+    workers = [FORK.Process(target=_login_once, args=(str(tmp_path), start, logins, results)) for index in range(3)]
+    for worker in workers:
+        worker.start()
+    try:
+        tokens = [results.get(timeout=10) for worker in workers]
+    finally:
+        for worker in workers:
+            worker.join(5)
+            if worker.is_alive():
+                worker.terminate()
+    assert logins.value == 1
+    assert len(set(tokens)) == 1
+
+
+def test_login_lock_is_exclusive_between_threads(tmp_path):
+    cache = TokenCache(KEY, state_dir=str(tmp_path))
+    inside = []
+    overlaps = []
+
+    def worker():
+        with cache.login_lock():
+            if inside:
+                overlaps.append(1)
+            inside.append(1)
+            time.sleep(0.02)
+            inside.pop()
+
+    threads = [threading.Thread(target=worker) for index in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(5)
+    assert overlaps == []
