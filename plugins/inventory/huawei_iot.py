@@ -14,8 +14,9 @@ description:
   - Lists the devices of a Huawei IoT northbound application (C(GET /iocm/app/dm/v1.4.0/devices), every page) and
     makes each device an inventory host carrying the variables the C(iotfleet.firmware.staged_rollout) role reads
     (C(iot_platform), C(iot_device_id), C(iot_firmware_version)) plus C(iot_software_version), C(iot_device_name),
-    C(iot_model), C(iot_device_type), C(iot_manufacturer) and C(iot_online) (from C(deviceInfo.status); absent
-    when the platform does not say).
+    C(iot_model), C(iot_device_type), C(iot_manufacturer), C(iot_gateway_id), C(iot_status) (C(deviceInfo.status)
+    as sent) and C(iot_online) (true when that status is C(ONLINE)). A variable the platform does not report for a
+    device is not set.
   - The host name is the C(deviceId) (with O(hostname_prefix) in front).
   - "Default groups (O(default_groups)): C(iot_devices) > C(iot_huawei) > C(iot_huawei_fw_<version>), the version
     with every character outside C([A-Za-z0-9_]) replaced by C(_) (C(1.0.0) -> C(iot_huawei_fw_1_0_0)); devices
@@ -192,7 +193,7 @@ keyed_groups:
   - key: iot_firmware_version
     prefix: huawei_firmware
 compose:
-  iot_gateway: iot_raw.gatewayId | default(None)
+  iot_node_type: iot_raw.nodeType | default(None)
 groups:
   huawei_offline: not (iot_online | default(true))
 cache: true
@@ -201,6 +202,8 @@ cache_connection: ~/.cache/iotfleet-inventory
 cache_timeout: 3600
 """
 
+from ansible_collections.iotfleet.firmware.plugins.module_utils._device_info import (
+    HUAWEI_DEVICE_FILTERS, huawei_listings)
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils._inventory import IotInventoryPlugin
 
 
@@ -208,9 +211,15 @@ class InventoryModule(IotInventoryPlugin):
     NAME = "iotfleet.firmware.huawei_iot"
     PLATFORM = "huawei"
     SUFFIXES = (".huawei_iot.yml", ".huawei_iot.yaml")
-    FILTER_OPTIONS = ("device_types", "models", "manufacturers", "gateway_ids", "firmware_versions")
+    FILTER_OPTIONS = HUAWEI_DEVICE_FILTERS
 
     def connection(self):
         from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei import connection
 
         return connection
+
+    def listings(self, filters):
+        return huawei_listings(filters)
+
+    def status_of(self, device):
+        return ((device.get("raw") or {}).get("deviceInfo") or {}).get("status")

@@ -14,7 +14,8 @@ description:
   - Lists the devices of the given IoT Explorer products (C(GetDeviceList), every page) and makes each device an
     inventory host carrying the variables the C(iotfleet.firmware.staged_rollout) role reads (C(iot_platform),
     C(iot_device_id) = C(DeviceName), C(iot_product_id), C(iot_firmware_version) = C(Version)) plus
-    C(iot_product_name), C(iot_device_type) and C(iot_online) (from C(Status)).
+    C(iot_product_name), C(iot_device_type) and C(iot_status) (C(Status) as sent; Tencent documents no values,
+    so no C(iot_online) is derived from it). A variable the platform does not report for a device is not set.
   - Device secrets the listing returns (C(DevicePsk), C(DeviceCert), C(AppKey), C(AppSKey), C(NwkSKey)) are never
     kept, cached or shown.
   - "Default groups (O(default_groups)): C(iot_devices) > C(iot_tencent) > C(iot_tencent_fw_<version>), the version
@@ -117,6 +118,12 @@ options:
     type: list
     elements: str
     default: []
+  fw_type:
+    description:
+      - Firmware module (C(FwType), for example V(mcu)) whose version becomes C(iot_firmware_version) and which
+        O(firmware_versions) compares; the platform's default module when not set. Use the module the rollout
+        upgrades (C(staged_rollout_tencent_fw_type)).
+    type: str
   hostname:
     description:
       - V(device_name) names each host after its C(DeviceName); device names are unique within a product only, so
@@ -166,14 +173,17 @@ keyed_groups:
     prefix: product
   - key: iot_product_id ~ '_' ~ iot_firmware_version
     prefix: tencent_firmware
+fw_type: mcu
 groups:
-  tencent_offline: not (iot_online | default(true))
+  tencent_status_1: iot_status | default(None) == 1
 cache: true
 cache_plugin: ansible.builtin.jsonfile
 cache_connection: ~/.cache/iotfleet-inventory
 cache_timeout: 3600
 """
 
+from ansible_collections.iotfleet.firmware.plugins.module_utils._device_info import (
+    TENCENT_DEVICE_FILTERS, tencent_listings)
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils._inventory import IotInventoryPlugin
 
 
@@ -181,12 +191,18 @@ class InventoryModule(IotInventoryPlugin):
     NAME = "iotfleet.firmware.tencent_iot"
     PLATFORM = "tencent"
     SUFFIXES = (".tencent_iot.yml", ".tencent_iot.yaml")
-    FILTER_OPTIONS = ("product_ids", "firmware_versions")
+    FILTER_OPTIONS = TENCENT_DEVICE_FILTERS
 
     def connection(self):
         from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent import connection
 
         return connection
+
+    def listings(self, filters):
+        return tencent_listings(filters, self.get_option("fw_type"))
+
+    def status_of(self, device):
+        return (device.get("raw") or {}).get("Status")
 
     def host_name(self, device):
         name = device["device_id"]

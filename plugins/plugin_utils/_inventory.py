@@ -24,6 +24,9 @@ from ansible.errors import AnsibleParserError
 from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 from ansible.utils.display import Display
+from ansible.utils.unsafe_proxy import wrap_var
+
+from ansible_collections.iotfleet.firmware.plugins.module_utils._device_info import list_devices
 
 display = Display()
 
@@ -40,17 +43,9 @@ HOST_VARS = (
     ("manufacturer", "iot_manufacturer"),
     ("product_name", "iot_product_name"),
     ("online", "iot_online"),
+    ("status", "iot_status"),
+    ("gateway_id", "iot_gateway_id"),
 )
-
-# Filter option -> neutral key the listing is checked against on the controller as well. The provider applies
-# the filters the platform API accepts; this check makes the result exact whatever the platform did with them.
-CLIENT_SIDE_FILTERS = {
-    "device_types": "device_type",
-    "models": "model",
-    "manufacturers": "manufacturer",
-    "firmware_versions": "firmware_version",
-    "product_ids": "product_id",
-}
 
 # Options of the modules' argument spec that mean nothing to a listing (nothing is ever created).
 NOT_INVENTORY_OPTIONS = frozenset(["reconcile_timeout"])
@@ -92,15 +87,6 @@ def cacheable_device(device, raw_vars=False):
     return dict((key, device.get(key)) for key in keep if device.get(key) is not None)
 
 
-def matches(device, filters):
-    """True when ``device`` passes every non-empty client-side filter."""
-    for option, key in CLIENT_SIDE_FILTERS.items():
-        wanted = filters.get(option)
-        if wanted and device.get(key) not in wanted:
-            return False
-    return True
-
-
 class IotInventoryPlugin(BaseInventoryPlugin, Constructable, Cacheable):
     """Base of ``iotfleet.firmware.huawei_iot`` and ``iotfleet.firmware.tencent_iot``."""
 
@@ -117,6 +103,14 @@ class IotInventoryPlugin(BaseInventoryPlugin, Constructable, Cacheable):
     def connection(self):
         """The platform's ``connection`` module (argument_spec, validate, provider_from_params)."""
         raise NotImplementedError
+
+    def listings(self, filters):
+        """The provider filter dicts of the listings that together cover ``filters`` (see ``_device_info``)."""
+        raise NotImplementedError
+
+    def status_of(self, device):
+        """The platform's own status value of a device (``iot_status``), as it sent it."""
+        return None
 
     def host_name(self, device):
         return "%s%s" % (self.get_option("hostname_prefix") or "", device["device_id"])
@@ -187,8 +181,10 @@ class IotInventoryPlugin(BaseInventoryPlugin, Constructable, Cacheable):
             connection.validate(params)
             provider = connection.provider_from_params(params, on_secret=secrets.add, **self.provider_kwargs)
             raw_vars = bool(self.get_option("raw_vars"))
-            devices = [cacheable_device(device, raw_vars)
-                       for device in provider.iter_devices(filters) if matches(device, filters)]
+            devices = []
+            for device in list_devices(provider, self.listings(filters), filters):
+                device["status"] = self.status_of(device)
+                devices.append(cacheable_device(device, raw_vars))
             self._report_cost(provider, len(devices))
             return devices
         except Exception as exc:  # every failure becomes one clear, redacted parser error, never a traceback
@@ -225,7 +221,8 @@ class IotInventoryPlugin(BaseInventoryPlugin, Constructable, Cacheable):
         name = self.host_name(device)
         self._check_unique(name, device)
         host = self.inventory.add_host(name)
-        variables = host_vars(device, bool(self.get_option("raw_vars")))
+        # platform data is never templated (a device name such as "{{ lookup('pipe', ...) }}" stays text)
+        variables = wrap_var(host_vars(device, bool(self.get_option("raw_vars"))))
         for key, value in variables.items():
             self.inventory.set_variable(host, key, value)
         if self.get_option("default_groups"):

@@ -32,8 +32,8 @@ def huawei_device(number, version="1.0.0", **extra):
 
 def tencent_device(name, product="TCPROD0001", version="1.0.0"):
     return {"device_id": name, "platform": "tencent", "product_id": product, "firmware_version": version,
-            "product_name": "SmartSensor", "device_type": None, "online": True,
-            "raw": {"DeviceName": name, "ProductId": product, "Version": version}}
+            "product_name": "SmartSensor", "device_type": None, "online": None,
+            "raw": {"DeviceName": name, "ProductId": product, "Version": version, "Status": 1}}
 
 
 class FakeProvider:
@@ -162,7 +162,7 @@ def test_hosts_variables_and_default_groups(make):
     validate = [entry for entry in conn.log if entry[0] == "validate"][0][1]
     assert validate == {"endpoint": "https://iot.example:8743", "app_id": "app", "secret": SECRET,
                         "access_token": None, "validate_certs": True, "timeout": 30, "reconcile_timeout": None}
-    assert conn.log[-2:] == [("iter_devices", {}), ("close",)]
+    assert conn.log[-2:] == [("iter_devices", {"device_type": None, "gateway_id": None}), ("close",)]
 
 
 def test_env_vars_feed_the_connection_options(make, monkeypatch):
@@ -214,8 +214,19 @@ def test_filters_reach_the_provider_and_are_exact_on_the_controller(make):
     _plugin, conn, parse, _path = make("huawei", config, script)
     inventory = parse()
     assert sorted(inventory.hosts) == ["hw-meter-0001"]
-    assert ("iter_devices", {"models": ["WM-100"], "firmware_versions": ["1.0.0"],
-                             "device_types": ["WaterMeter"]}) in conn.log
+    # deviceType is a query parameter of the listing; model and version are checked on the controller
+    assert [entry for entry in conn.log if entry[0] == "iter_devices"] == [
+        ("iter_devices", {"device_type": "WaterMeter", "gateway_id": None})]
+
+
+def test_one_listing_per_device_type_and_gateway(make):
+    config = HUAWEI_CONFIG + "device_types: [WaterMeter, GasMeter]\ngateway_ids: [gw-1, gw-2]\n"
+    _plugin, conn, parse, _path = make("huawei", config, [huawei_device(1, device_type="GasMeter", gateway_id="gw-1")])
+    inventory = parse()
+    assert list(inventory.hosts) == ["hw-meter-0001"]  # listed by four listings, added once
+    assert [entry[1] for entry in conn.log if entry[0] == "iter_devices"] == [
+        {"device_type": "WaterMeter", "gateway_id": "gw-1"}, {"device_type": "WaterMeter", "gateway_id": "gw-2"},
+        {"device_type": "GasMeter", "gateway_id": "gw-1"}, {"device_type": "GasMeter", "gateway_id": "gw-2"}]
 
 
 def test_keyed_groups_compose_groups_and_raw_vars(make):
@@ -296,9 +307,11 @@ def test_tencent_hosts_and_product(make):
     variables = hostvars(inventory, "tc-sensor-0001")
     assert variables == {
         "iot_platform": "tencent", "iot_device_id": "tc-sensor-0001", "iot_product_id": "TCPROD0001",
-        "iot_firmware_version": "1.0.0", "iot_product_name": "SmartSensor", "iot_online": True}
+        "iot_firmware_version": "1.0.0", "iot_product_name": "SmartSensor", "iot_status": 1}
     assert group_hosts(inventory, "iot_tencent_fw_2_0_0") == ["tc-sensor-0002"]
-    assert ("iter_devices", {"product_ids": ["TCPROD0001"], "firmware_versions": ["1.0.0", "2.0.0"]}) in conn.log
+    assert [entry[1] for entry in conn.log if entry[0] == "iter_devices"] == [
+        {"product_ids": ["TCPROD0001"], "firmware_version": "1.0.0", "fw_type": None},
+        {"product_ids": ["TCPROD0001"], "firmware_version": "2.0.0", "fw_type": None}]
 
 
 def test_tencent_product_ids_are_required(make):
