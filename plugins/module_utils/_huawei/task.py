@@ -4,14 +4,13 @@
 
 """Huawei legacy northbound device upgrade: pure logic, no I/O.
 
-* :func:`validate` checks every documented rule of ``CreateUpgradeTaskInDTO`` (targets, policy,
-  time window) before any request and returns the normalized desired state.
+* :func:`validate` checks every documented rule of ``CreateUpgradeTaskInDTO`` (targets, policy, time window)
+  before any request and returns the work (normalized desired state).
 * :func:`build_body` makes the ``POST /iodm/northbound/v1.5.0/operations/firmwareUpgrade`` body.
-* "Same task" matching: :func:`targets_match`, :func:`package_verdict`, :func:`policy_differences`.
-* Counters, summary and "is it finished" for tasks and subtasks.
+* :func:`task_info` turns a task object (type-checked) into the contract's :class:`TaskInfo`.
+* Counters (type-checked ``staResult``), summary and "is it finished".
 
-Time values use ``yyyyMMdd'T'HHmmss'Z'`` (UTC); every check that needs the current time takes
-an injectable ``now``.
+Time values use ``yyyyMMdd'T'HHmmss'Z'`` (UTC); every check that needs the current time takes an injectable ``now``.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -27,7 +26,9 @@ try:
 except ImportError:  # pragma: no cover - Python 2 is not supported by the collection
     UTC = None
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils.common import normalize
+from ansible_collections.iotfleet.firmware.plugins.module_utils._http import IoTError, expect_dict, expect_str
+from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import TaskInfo, ValidationError
+from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import summarize as neutral_summary
 
 OPERATE_TYPE = "firmware_upgrade"
 MAX_TARGETS = 256
@@ -40,21 +41,15 @@ TIME_HINT = "yyyyMMdd'T'HHmmss'Z' (UTC), for example 20151212T121212Z"
 
 # Task status values (reference §4). Subtasks use ``fail`` where tasks use ``failed`` (§6).
 TASK_FINAL = ("success", "failed", "stop")
-TASK_NOT_ADOPTABLE = ("failed", "stop")
 TASK_ACTIVE = ("wait", "processing")
 COUNT_KEYS = ("total", "wait", "processing", "success", "fail", "stop", "timeout")
+FAILED_SUBTASK_STATUSES = ("fail", "timeout")
 SUB_STATUS_ALIASES = {"failed": "fail", "stopped": "stop", "waiting": "wait", "succeeded": "success"}
-# Where a task (``extendPara``) or a subtask (``extendInfo``) may name the target version. Unverified
-# in the reference (both are free JSON objects); used only when ``extendPara.fileId`` is absent.
-VERSION_KEYS = ("targetVersion", "version", "fileVersion")
+TARGET_KEYS = (("device_type", "deviceType"), ("model", "model"), ("manufacturer_name", "manufacturerName"))
 
 
-class TaskValidationError(Exception):
-    """One or more option errors; ``errors`` lists them, each naming the option and the rule."""
-
-    def __init__(self, errors):
-        super(TaskValidationError, self).__init__("; ".join(errors))
-        self.errors = list(errors)
+# Kept as a name for callers of the old module: the contract's ValidationError.
+TaskValidationError = ValidationError
 
 
 # --------------------------------------------------------------------------- time
@@ -128,9 +123,9 @@ def _clean_list(values):
 def validate(params, now=None):
     """Check the module options against every documented rule; return the desired state.
 
-    The returned dict has ``state``, ``operation_id``, ``file_id``, ``targets`` (snake_case,
-    normalized), ``policy`` (snake_case, defaults applied) and ``deferred_errors`` (the
-    start-in-the-past rule, see :func:`check_time_window`). Raises :class:`TaskValidationError`.
+    The returned dict has ``state``, ``operation_id`` (also as ``task_id``), ``file_id``, ``targets`` (snake_case,
+    normalized), ``policy`` (snake_case, defaults applied) and ``deferred_errors`` (the start-in-the-past rule,
+    see :func:`check_time_window`). Raises :class:`ValidationError`.
     """
     errors = []
     state = params.get("state") or "present"
@@ -163,6 +158,7 @@ def validate(params, now=None):
     return {
         "state": state,
         "operation_id": operation_id,
+        "task_id": operation_id,
         "file_id": file_id,
         "targets": targets,
         "policy": policy,
@@ -258,13 +254,14 @@ def _validate_policy(raw, errors, now):
 
 # --------------------------------------------------------------------------- request body
 
-def build_targets(targets):
+def build_targets(targets, devices=None):
+    """``OperateDevices``; ``devices`` (a subset chosen by the caller) replaces ``targets.devices``."""
     body = {}
-    if targets.get("devices"):
-        body["devices"] = list(targets["devices"])
-    if targets.get("device_groups"):
+    if devices is not None or targets.get("devices"):
+        body["devices"] = list(devices if devices is not None else targets["devices"])
+    elif targets.get("device_groups"):
         body["deviceGroups"] = list(targets["device_groups"])
-    for key, api_key in (("device_type", "deviceType"), ("model", "model"), ("manufacturer_name", "manufacturerName")):
+    for key, api_key in TARGET_KEYS:
         if targets.get(key):
             body[api_key] = targets[key]
     return body
@@ -281,27 +278,32 @@ def build_policy(policy):
     return body
 
 
-def build_body(desired):
-    """``CreateUpgradeTaskInDTO`` for the desired state."""
-    return {"fileId": desired["file_id"], "targets": build_targets(desired["targets"]),
-            "policy": build_policy(desired["policy"])}
+def build_body(work, devices=None):
+    """``CreateUpgradeTaskInDTO`` for the work (for ``devices`` only, when given)."""
+    return {"fileId": work["file_id"], "targets": build_targets(work["targets"], devices),
+            "policy": build_policy(work["policy"])}
 
 
-def list_filters(desired):
-    """Task-list query that returns every candidate "same task" (a superset; matched client side).
-
-    Device targets: ``deviceId`` of one target device (every same task covers all of them).
-    Group targets: ``deviceType``/``model``/``manufacturerName``.
-    """
+def package_filters(package):
+    """Documented task-list filters for the tasks of a package's devices: deviceType, model, manufacturerName."""
     filters = {"operationType": OPERATE_TYPE}
-    targets = desired["targets"]
-    if targets.get("devices"):
-        filters["deviceId"] = sorted(targets["devices"])[0]
-    else:
-        filters["deviceType"] = targets["device_type"]
-        filters["model"] = targets["model"]
-        filters["manufacturerName"] = targets["manufacturer_name"]
+    for _key, api_key in TARGET_KEYS:
+        if (package or {}).get(api_key):
+            filters[api_key] = package[api_key]
     return filters
+
+
+def package_mismatches(targets, package):
+    """Errors when targets name a device type, model or manufacturer other than the package's (123016)."""
+    errors = []
+    for key, api_key in TARGET_KEYS:
+        want = _text((targets or {}).get(key))
+        have = _text((package or {}).get(api_key))
+        if want and have and want != have:
+            errors.append("targets.%s is %r but package %s is for %s %r: the deviceType, manufacturerName and model "
+                          "of the targets must match the package given by file_id (error 123016 targetversion not "
+                          "match with device)" % (key, want, _text(package.get("fileId")) or "file_id", api_key, have))
+    return errors
 
 
 # --------------------------------------------------------------------------- reading tasks
@@ -313,50 +315,69 @@ def _text(value):
     return text or None
 
 
-def task_id_of(task):
-    return _text((task or {}).get("operationId"))
+def _string_set(call, raw, key, where):
+    """A documented list of ids as a frozenset (``None`` when absent); anything but a list of strings is an error."""
+    value = raw.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise IoTError("%s: field '%s.%s' is not a list of strings" % (call, where, key), code="InvalidResponse",
+                       call=call)
+    return frozenset(item.strip() for item in value if item.strip())
 
 
-def task_status(task):
-    return (_text((task or {}).get("status")) or "").lower()
-
-
-def task_file_id(task):
-    """``extendPara.fileId`` of a task, if the platform exposes it (reference: unverified)."""
-    extend = (task or {}).get("extendPara")
+def task_file_id(raw):
+    """``extendPara.fileId`` when the platform echoes it (undocumented content: a fast path only)."""
+    extend = (raw or {}).get("extendPara")
     if isinstance(extend, dict):
         return _text(extend.get("fileId"))
     return None
 
 
-def task_targets(task):
+def task_info(call, raw, where="Response"):
+    """A task object (``GET operations/{id}`` or a list item) as :class:`TaskInfo`, its documented fields checked."""
+    raw = expect_dict(call, raw, where)
+    task_id = expect_str(call, raw, "operationId")
+    status = (expect_str(call, raw, "status", required=False) or "").lower()
+    targets = raw.get("targets")
+    devices = groups = None
+    if targets is not None:
+        targets = expect_dict(call, targets, where + ".targets")
+        devices = _string_set(call, targets, "devices", where + ".targets")
+        groups = _string_set(call, targets, "deviceGroups", where + ".targets")
+    return TaskInfo(task_id=task_id, status=status or None, active=status in TASK_ACTIVE, devices=devices or None,
+                    groups=groups or None, created=expect_str(call, raw, "createTime", required=False), raw=raw)
+
+
+def task_targets(raw):
     """The task's ``targets`` in the module's snake_case form (``None`` if the task shows none)."""
-    raw = (task or {}).get("targets")
-    if not isinstance(raw, dict):
+    targets = (raw or {}).get("targets")
+    if not isinstance(targets, dict):
         return None
     result = {}
-    devices = [_text(item) for item in raw.get("devices") or [] if _text(item)]
-    groups = [_text(item) for item in raw.get("deviceGroups") or [] if _text(item)]
+    devices = sorted(set(_text(item) for item in targets.get("devices") or [] if _text(item)))
+    groups = sorted(set(_text(item) for item in targets.get("deviceGroups") or [] if _text(item)))
     if devices:
-        result["devices"] = sorted(set(devices))
+        result["devices"] = devices
     if groups:
-        result["device_groups"] = sorted(set(groups))
-    for api_key, key in (("deviceType", "device_type"), ("model", "model"), ("manufacturerName", "manufacturer_name")):
-        if _text(raw.get(api_key)):
-            result[key] = _text(raw.get(api_key))
+        result["device_groups"] = groups
+    for key, api_key in TARGET_KEYS:
+        if _text(targets.get(api_key)):
+            result[key] = _text(targets.get(api_key))
     return result or None
 
 
-def task_policy(task):
+def task_policy(raw):
     """The task's policy in snake_case with the documented defaults (now, retryType false)."""
-    raw = (task or {}).get("policy")
-    raw = raw if isinstance(raw, dict) else {}
-    policy = {"execute_type": _text(raw.get("executeType")) or "now", "retry_type": _bool(raw.get("retryType"))}
+    policy_raw = (raw or {}).get("policy")
+    policy_raw = policy_raw if isinstance(policy_raw, dict) else {}
+    policy = {"execute_type": _text(policy_raw.get("executeType")) or "now",
+              "retry_type": _bool(policy_raw.get("retryType"))}
     if policy["execute_type"] == "custom":
-        policy["start_time"] = _text(raw.get("startTime"))
-        policy["end_time"] = _text(raw.get("endTime"))
+        policy["start_time"] = _text(policy_raw.get("startTime"))
+        policy["end_time"] = _text(policy_raw.get("endTime"))
     if policy["retry_type"]:
-        policy["retry_times"] = _int(raw.get("retryTimes"))
+        policy["retry_times"] = _int(policy_raw.get("retryTimes"))
     return policy
 
 
@@ -386,90 +407,11 @@ def normalized_targets(targets):
     }
 
 
-def targets_match(desired_targets, actual_targets):
-    """Same devices (as a set), or same groups (as a set) with the same type, model and manufacturer.
-
-    For device targets the optional type/model/manufacturer are not compared: the devices fix them.
-    """
-    if actual_targets is None:
-        return False
-    want = normalized_targets(desired_targets)
-    if "devices" in want:
-        return sorted(set(actual_targets.get("devices") or [])) == want["devices"] and not actual_targets.get(
-            "device_groups")
-    if actual_targets.get("devices"):
-        return False
-    return normalized_targets(actual_targets) == want
-
-
-def is_firmware_task(task):
-    operate_type = _text((task or {}).get("operateType")) or _text((task or {}).get("operationType"))
-    return operate_type is None or operate_type.lower() == OPERATE_TYPE
-
-
-def is_adoptable(task):
-    """A task in ``wait``, ``processing`` or ``success`` counts as existing; ``failed``/``stop`` do not."""
-    return task_status(task) not in TASK_NOT_ADOPTABLE
-
-
-def is_active(task):
-    return task_status(task) not in TASK_FINAL
-
-
-def versions_exposed(task, subtasks=None):
-    """Target versions a task (``extendPara``) or its subtasks (``extendInfo``) mention."""
-    found = set()
-    sources = [(task or {}).get("extendPara")]
-    sources.extend((sub or {}).get("extendInfo") for sub in subtasks or [])
-    for source in sources:
-        if isinstance(source, dict):
-            for key in VERSION_KEYS:
-                if _text(source.get(key)):
-                    found.add(_text(source.get(key)))
-    return found
-
-
-def package_verdict(file_id, task, package=None, subtasks=None):
-    """Is ``task`` an upgrade to package ``file_id``? Returns ``(verdict, how)``.
-
-    ``verdict`` is ``"yes"``, ``"no"`` or ``"unknown"``; ``how`` names the evidence:
-
-    1. ``extendPara.fileId`` present: it decides (``how="fileId"``).
-    2. Otherwise the package (``GET category/{fileId}``) is compared with what the task exposes:
-       a ``deviceType``/``model``/``manufacturerName`` in the task's targets that differs from the
-       package's means ``no``; a target version in ``extendPara`` or the subtasks' ``extendInfo``
-       (``targetVersion``/``version``/``fileVersion``) decides (``how="version"``).
-    3. Nothing to compare: ``unknown`` (the caller must not adopt the task).
-    """
-    exposed = task_file_id(task)
-    if exposed is not None:
-        return ("yes" if exposed == file_id else "no"), "fileId"
-    if not package:
-        return "unknown", None
-    raw_targets = (task or {}).get("targets") or {}
-    for api_key in ("deviceType", "model", "manufacturerName"):
-        have = _text(raw_targets.get(api_key))
-        want = _text(package.get(api_key))
-        if have and want and have != want:
-            return "no", api_key
-    package_version = _text(package.get("version"))
-    versions = versions_exposed(task, subtasks)
-    if versions and package_version:
-        return ("yes" if versions == set([package_version]) else "no"), "version"
-    return "unknown", None
-
-
-def package_mismatches(targets, package):
-    """Errors when targets name a device type, model or manufacturer other than the package's (123016)."""
-    errors = []
-    for key, api_key in (("device_type", "deviceType"), ("model", "model"), ("manufacturer_name", "manufacturerName")):
-        want = _text((targets or {}).get(key))
-        have = _text((package or {}).get(api_key))
-        if want and have and want != have:
-            errors.append("targets.%s is %r but package %s is for %s %r: the deviceType, manufacturerName and model "
-                          "of the targets must match the package given by file_id (error 123016 targetversion not "
-                          "match with device)" % (key, want, _text(package.get("fileId")) or "file_id", api_key, have))
-    return errors
+def same_group_targets(work_targets, raw):
+    """The task targets the same set of groups with the same deviceType, model and manufacturerName."""
+    actual = task_targets(raw)
+    return bool(actual) and not actual.get("devices") and normalized_targets(actual) == normalized_targets(
+        work_targets)
 
 
 def policy_differences(desired_policy, actual_policy):
@@ -480,36 +422,62 @@ def policy_differences(desired_policy, actual_policy):
     return sorted(key for key in keys if desired_policy.get(key) != actual_policy.get(key))
 
 
-def newest_first(tasks):
-    return sorted(tasks, key=lambda task: (_text(task.get("createTime")) or "", task_id_of(task) or ""), reverse=True)
-
-
 # --------------------------------------------------------------------------- views for diff
 
-def desired_view(desired):
-    return normalize({"file_id": desired.get("file_id"), "targets": normalized_targets(desired.get("targets")),
-                      "policy": desired.get("policy")})
+def normalize(value):
+    """Canonical form for comparing desired and actual state: sorted lists, no empty values."""
+    if isinstance(value, dict):
+        result = {}
+        for key, item in value.items():
+            item = normalize(item)
+            if item not in (None, [], {}, ""):
+                result[key] = item
+        return result
+    if isinstance(value, (list, tuple)):
+        items = [normalize(item) for item in value]
+        try:
+            return sorted(items)
+        except TypeError:
+            return items
+    return value
 
 
-def task_view(task, file_id=None):
-    """Comparable view of a task: ``file_id`` (exposed or resolved by matching), targets, policy."""
-    targets = task_targets(task)
-    return normalize({"file_id": task_file_id(task) or file_id,
+def desired_view(work, devices=None):
+    targets = dict(work.get("targets") or {})
+    if devices is not None:
+        targets["devices"] = list(devices)
+    return normalize({"file_id": work.get("file_id"), "targets": normalized_targets(targets),
+                      "policy": work.get("policy")})
+
+
+def task_view(raw, file_id=None):
+    """Comparable view of a task: ``file_id`` (echoed, or the one it was matched for), targets, policy."""
+    targets = task_targets(raw)
+    return normalize({"file_id": task_file_id(raw) or file_id,
                       "targets": normalized_targets(targets) if targets else None,
-                      "policy": task_policy(task)})
+                      "policy": task_policy(raw)})
 
 
 # --------------------------------------------------------------------------- counters and summary
 
-def counts_of(task):
-    """``staResult`` counters as ints (missing ones are 0)."""
-    sta = (task or {}).get("staResult")
-    sta = sta if isinstance(sta, dict) else {}
-    return dict((key, _int(sta.get(key)) or 0) for key in COUNT_KEYS)
-
-
-def has_counts(task):
-    return isinstance((task or {}).get("staResult"), dict)
+def counts_of(call, raw, where="Response"):
+    """``staResult`` counters; every documented counter present must be an int (an error naming the call
+    otherwise, never "all done"). ``None`` when the task has no ``staResult``."""
+    sta = raw.get("staResult")
+    if sta is None:
+        return None
+    sta = expect_dict(call, sta, where + ".staResult")
+    counts = {}
+    for key in COUNT_KEYS:
+        value = sta.get(key)
+        if value is None:
+            counts[key] = 0
+        elif isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            counts[key] = value
+        else:
+            raise IoTError("%s: field '%s.staResult.%s' is %r, expected a non-negative integer"
+                           % (call, where, key, value), code="InvalidResponse", call=call)
+    return counts
 
 
 def counts_of_subtasks(subtasks):
@@ -523,31 +491,14 @@ def counts_of_subtasks(subtasks):
     return counts
 
 
-def add_counts(many):
-    total = dict((key, 0) for key in COUNT_KEYS)
-    for counts in many:
-        for key in COUNT_KEYS:
-            total[key] += counts.get(key) or 0
-    return total
-
-
 def summarize(counts):
-    """The platform-neutral ``summary`` of contracts.md from Huawei counters."""
-    total = counts.get("total") or 0
+    """The platform-neutral ``summary`` from Huawei counters: succeeded = success, failed = fail + timeout + stop,
+    in progress = the rest of ``total`` (wait, processing)."""
     succeeded = counts.get("success") or 0
     failed = (counts.get("fail") or 0) + (counts.get("timeout") or 0) + (counts.get("stop") or 0)
     listed = succeeded + failed + (counts.get("wait") or 0) + (counts.get("processing") or 0)
-    total = max(total, listed)
-    in_progress = max(0, total - succeeded - failed)
-    return {
-        "total": total,
-        "succeeded": succeeded,
-        "failed": failed,
-        "in_progress": in_progress,
-        "finished": succeeded + failed,
-        "success_percent": round(100.0 * succeeded / total, 2) if total else 0.0,
-        "failure_percent": round(100.0 * failed / total, 2) if total else 0.0,
-    }
+    total = max(counts.get("total") or 0, listed)
+    return neutral_summary(succeeded, failed, total - succeeded - failed)
 
 
 def counters_final(counts):
@@ -557,8 +508,6 @@ def counters_final(counts):
     return total > 0 and done >= total and not (counts.get("wait") or counts.get("processing"))
 
 
-def task_done(task, counts=None):
+def task_done(status, counts):
     """Task status is final (success/failed/stop) or all its counters are final."""
-    if task_status(task) in TASK_FINAL:
-        return True
-    return counters_final(counts if counts is not None else counts_of(task))
+    return (status or "") in TASK_FINAL or counters_final(counts)

@@ -3,6 +3,7 @@ from datetime import datetime, timezone
 
 import pytest
 
+from ansible_collections.iotfleet.firmware.plugins.module_utils._http import IoTError
 from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei import task as ht
 
 NOW = datetime(2026, 3, 1, 0, 0, 0, tzinfo=timezone.utc)
@@ -188,15 +189,25 @@ def test_build_body_groups_custom_retry():
                    "retryType": True, "retryTimes": 3}}
 
 
-def test_list_filters():
-    assert ht.list_filters(ht.validate(params(), now=NOW)) == {"operationType": "firmware_upgrade",
-                                                               "deviceId": "hw-meter-0001"}
-    assert ht.list_filters(ht.validate(params(targets=dict(GROUP_TARGETS)), now=NOW)) == {
-        "operationType": "firmware_upgrade", "deviceType": "WaterMeter", "model": "WM-100",
-        "manufacturerName": "Acme"}
+def test_build_body_for_a_subset_of_the_devices():
+    body = ht.build_body(ht.validate(params(), now=NOW), devices=["hw-meter-0001"])
+    assert body["targets"] == {"devices": ["hw-meter-0001"]}
 
 
-# --------------------------------------------------------------------------- matching
+PACKAGE = {"fileId": "fw-wm100-2.0.0", "version": "2.0.0", "deviceType": "WaterMeter", "model": "WM-100",
+           "manufacturerName": "Acme"}
+
+
+def test_package_filters():
+    assert ht.package_filters(PACKAGE) == {"operationType": "firmware_upgrade", "deviceType": "WaterMeter",
+                                           "model": "WM-100", "manufacturerName": "Acme"}
+    assert ht.package_filters({"fileId": "x", "version": "1"}) == {"operationType": "firmware_upgrade"}
+
+
+# --------------------------------------------------------------------------- reading tasks
+
+CALL = "Huawei IoT GET /iodm/northbound/v1.5.0/operations"
+
 
 def task(**kwargs):
     base = {"operationId": "op-1", "operateType": "firmware_upgrade", "status": "processing",
@@ -206,59 +217,43 @@ def task(**kwargs):
     return base
 
 
-def test_targets_match_devices_order_insensitive():
-    desired = {"devices": ["hw-meter-0002", "hw-meter-0001"]}
-    assert ht.targets_match(desired, ht.task_targets(task()))
-    assert ht.targets_match(desired, ht.task_targets(task(targets={"devices": ["hw-meter-0001", "hw-meter-0002"],
-                                                                   "deviceType": "Other"})))
-    assert not ht.targets_match(desired, ht.task_targets(task(targets={"devices": ["hw-meter-0001"]})))
-    assert not ht.targets_match(desired, ht.task_targets(task(targets={"devices": ["hw-meter-0001", "hw-meter-0002",
-                                                                                   "hw-meter-0003"]})))
-    assert not ht.targets_match(desired, None)
+def test_task_info_documented_fields():
+    info = ht.task_info(CALL, task(createTime="20260101T000000Z"))
+    assert info.task_id == "op-1" and info.status == "processing" and info.active
+    assert info.devices == frozenset(["hw-meter-0001", "hw-meter-0002"]) and info.groups is None
+    assert info.created == "20260101T000000Z"
+    for status, active in (("wait", True), ("success", False), ("failed", False), ("stop", False)):
+        assert ht.task_info(CALL, task(status=status)).active is active
+    groups = ht.task_info(CALL, task(targets={"deviceGroups": ["north"], "deviceType": "WaterMeter"}))
+    assert groups.devices is None and groups.groups == frozenset(["north"])
 
 
-def test_targets_match_groups():
+@pytest.mark.parametrize("raw, field", [
+    ({"status": "wait"}, "operationId"),
+    (dict(task(), targets=["hw-meter-0001"]), "targets"),
+    (dict(task(), targets={"devices": "hw-meter-0001"}), "targets.devices"),
+    (dict(task(), targets={"devices": [1, 2]}), "targets.devices"),
+    ("not an object", "Response"),
+])
+def test_task_info_rejects_wrong_types_naming_the_call(raw, field):
+    with pytest.raises(IoTError) as err:
+        ht.task_info(CALL, raw)
+    assert err.value.code == "InvalidResponse" and CALL in err.value.message and field in err.value.message
+
+
+def test_task_file_id_is_only_a_fast_path():
+    assert ht.task_file_id(task()) == "fw-wm100-2.0.0"
+    assert ht.task_file_id(task(extendPara=None)) is None and ht.task_file_id(task(extendPara="x")) is None
+
+
+def test_same_group_targets():
     same = {"deviceGroups": ["south", "north"], "deviceType": "WaterMeter", "model": "WM-100",
             "manufacturerName": "Acme"}
-    assert ht.targets_match(GROUP_TARGETS, ht.task_targets(task(targets=same)))
-    assert not ht.targets_match(GROUP_TARGETS, ht.task_targets(task(targets=dict(same, model="WM-200"))))
-    assert not ht.targets_match(GROUP_TARGETS, ht.task_targets(task(targets=dict(same, deviceGroups=["north"]))))
-    assert not ht.targets_match(GROUP_TARGETS, ht.task_targets(task(targets={"devices": ["hw-meter-0001"]})))
-
-
-def test_adoptable_statuses():
-    for status in ("wait", "processing", "success"):
-        assert ht.is_adoptable(task(status=status))
-    for status in ("failed", "stop"):
-        assert not ht.is_adoptable(task(status=status))
-    assert ht.is_active(task(status="wait")) and not ht.is_active(task(status="success"))
-
-
-def test_package_verdict_by_file_id():
-    assert ht.package_verdict("fw-wm100-2.0.0", task()) == ("yes", "fileId")
-    assert ht.package_verdict("fw-wm100-1.0.0", task()) == ("no", "fileId")
-
-
-PACKAGE = {"fileId": "fw-wm100-2.0.0", "version": "2.0.0", "deviceType": "WaterMeter", "model": "WM-100",
-           "manufacturerName": "Acme"}
-
-
-def test_package_verdict_fallback_on_version():
-    bare = task(extendPara=None)
-    assert ht.package_verdict("fw-wm100-2.0.0", bare, PACKAGE) == ("unknown", None)
-    subs = [{"extendInfo": {"targetVersion": "2.0.0"}}]
-    assert ht.package_verdict("fw-wm100-2.0.0", bare, PACKAGE, subs) == ("yes", "version")
-    assert ht.package_verdict("fw-wm100-2.0.0", bare, PACKAGE, [{"extendInfo": {"targetVersion": "1.0.0"}}]) == (
-        "no", "version")
-    with_para = task(extendPara={"targetVersion": "2.0.0"})
-    assert ht.package_verdict("fw-wm100-2.0.0", with_para, PACKAGE) == ("yes", "version")
-
-
-def test_package_verdict_fallback_on_device_type():
-    other = task(extendPara={}, targets={"deviceGroups": ["g"], "deviceType": "GasMeter", "model": "WM-100",
-                                         "manufacturerName": "Acme"})
-    assert ht.package_verdict("fw-wm100-2.0.0", other, PACKAGE) == ("no", "deviceType")
-    assert ht.package_verdict("fw-wm100-2.0.0", task(extendPara={}), None) == ("unknown", None)
+    assert ht.same_group_targets(GROUP_TARGETS, task(targets=same))
+    assert not ht.same_group_targets(GROUP_TARGETS, task(targets=dict(same, model="WM-200")))
+    assert not ht.same_group_targets(GROUP_TARGETS, task(targets=dict(same, deviceGroups=["north"])))
+    assert not ht.same_group_targets(GROUP_TARGETS, task(targets={"devices": ["hw-meter-0001"]}))
+    assert not ht.same_group_targets(GROUP_TARGETS, task(targets=None))
 
 
 def test_package_mismatches():
@@ -277,32 +272,35 @@ def test_policy_differences():
     assert ht.policy_differences(window, ht.task_policy(other)) == ["end_time"]
 
 
-def test_newest_first():
-    tasks = [task(operationId="a", createTime="20260101T000001Z"), task(operationId="b", createTime="20260102T000000Z")]
-    assert [t["operationId"] for t in ht.newest_first(tasks)] == ["b", "a"]
-
-
 def test_views_for_diff():
     desired = ht.validate(params(), now=NOW)
     assert ht.desired_view(desired) == {"file_id": "fw-wm100-2.0.0", "targets": {"devices": sorted(DEVS)},
                                         "policy": {"execute_type": "now", "retry_type": False}}
+    assert ht.desired_view(desired, ["hw-meter-0001"])["targets"] == {"devices": ["hw-meter-0001"]}
     assert ht.task_view(task()) == ht.desired_view(desired)
     assert ht.task_view(task(extendPara=None), file_id="fw-wm100-2.0.0") == ht.desired_view(desired)
+    assert "file_id" not in ht.task_view(task(extendPara=None))
 
 
 # --------------------------------------------------------------------------- counters and summary
 
 def test_summary_from_counts():
-    counts = ht.counts_of(task(staResult={"total": 10, "wait": 1, "processing": 2, "success": 4, "fail": 1,
-                                          "stop": 1, "timeout": 1}))
+    counts = ht.counts_of(CALL, task(staResult={"total": 10, "wait": 1, "processing": 2, "success": 4, "fail": 1,
+                                                "stop": 1, "timeout": 1}))
     assert ht.summarize(counts) == {"total": 10, "succeeded": 4, "failed": 3, "in_progress": 3, "finished": 7,
                                     "success_percent": 40.0, "failure_percent": 30.0}
 
 
-def test_summary_empty_and_strings():
-    assert ht.summarize(ht.counts_of({}))["success_percent"] == 0.0
-    counts = ht.counts_of(task(staResult={"total": "3", "success": "1", "fail": "2"}))
-    assert ht.summarize(counts)["failure_percent"] == 66.67
+def test_summary_empty():
+    assert ht.counts_of(CALL, {}) is None
+    assert ht.summarize(ht.counts_of(CALL, {"staResult": {}}))["success_percent"] == 0.0
+
+
+@pytest.mark.parametrize("value", ["1", "x", 1.5, True, -1, [1]])
+def test_non_integer_counters_are_an_error_never_all_done(value):
+    with pytest.raises(IoTError) as err:
+        ht.counts_of(CALL, task(staResult={"total": 2, "success": value}))
+    assert err.value.code == "InvalidResponse" and "staResult.success" in err.value.message and CALL in err.value.message
 
 
 def test_counts_of_subtasks():
@@ -313,11 +311,10 @@ def test_counts_of_subtasks():
 
 
 def test_task_done():
-    assert ht.task_done(task(status="success"))
-    assert ht.task_done(task(status="failed")) and ht.task_done(task(status="stop"))
-    assert not ht.task_done(task(status="processing", staResult={"total": 2, "success": 1, "processing": 1}))
-    assert ht.task_done(task(status="processing", staResult={"total": 2, "success": 1, "timeout": 1}))
-    assert not ht.task_done(task(status="wait", staResult={"total": 0}))
+    assert ht.task_done("success", {}) and ht.task_done("failed", {}) and ht.task_done("stop", {})
+    assert not ht.task_done("processing", {"total": 2, "success": 1, "processing": 1})
+    assert ht.task_done("processing", {"total": 2, "success": 1, "timeout": 1})
+    assert not ht.task_done("wait", {"total": 0})
 
 
 def test_time_helpers():

@@ -1,0 +1,487 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, iotfleet.firmware maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The Huawei IoT legacy northbound provider behind the contract of ``_provider``.
+
+"The same work" is decided from documented facts only (reference §4-§7b):
+
+* the package (``GET category/{fileId}``): its ``version`` is the target version, its ``deviceType``, ``model`` and
+  ``manufacturerName`` check the targets and filter the task and device listings;
+* the task list (``GET operations``, documented filters, all pages): ``targets.devices`` / ``targets.deviceGroups``
+  and ``status`` (``wait``/``processing`` = active); the subtasks' ``deviceId`` for active tasks whose targets show
+  no devices (group tasks);
+* the devices' current firmware (``deviceInfo.fwVersion`` of ``GET /iocm/app/dm/v1.4.0/devices[/{deviceId}]``).
+
+``extendPara.fileId`` (undocumented content) is a fast path when present: a task naming another package is never
+"the same", a finished task naming this one proves group work done.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+
+from ansible_collections.iotfleet.firmware.plugins.module_utils._http import (
+    IoTError,
+    expect_dict,
+    expect_str,
+)
+from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import (
+    Capabilities,
+    Lookup,
+    Progress,
+    Provider,
+    ValidationError,
+    newest_first,
+)
+from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei import api as hapi
+from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei import errors
+from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei import task as ht
+
+CANCEL_HINT = ("the Huawei IoT northbound device upgrade API v1.5.0 offers no call to stop or cancel a task (the "
+               "complete API is: list/get/delete packages, create software/firmware task, query task, query "
+               "subtasks, list tasks)")
+CAPABILITIES = Capabilities(
+    platform="huawei",
+    label="Huawei IoT",
+    task_id_key="operation_id",
+    max_devices_per_task=ht.MAX_TARGETS,
+    can_cancel=False,
+    calls_per_window=100,
+    window_seconds=60.0,
+    task_page_size=hapi.PAGE_SIZE,
+    progress_page_size=hapi.PAGE_SIZE,
+    cancel_hint=CANCEL_HINT,
+)
+# More ids than this are read through the paged listing first (its first page tells what the rest costs).
+PER_ITEM_MAX = 2
+
+
+
+def cheapest_read(ids, pages, get_one, id_of):
+    """``id -> item`` for ``ids``, by per-item reads or the paged listing, whichever costs fewer calls.
+
+    ``pages()`` yields ``(items, page_count)``; ``get_one(id)`` returns the item or ``None`` (missing ids are left
+    out). Up to :data:`PER_ITEM_MAX` ids are read one by one; otherwise the listing is read while its remaining
+    pages cost less than reading the still missing ids one by one.
+    """
+    wanted = list(dict.fromkeys(ids))
+    found = {}
+    if len(wanted) > PER_ITEM_MAX:
+        wanted_set = set(wanted)
+        for index, (items, page_count) in enumerate(pages()):
+            for item in items:
+                key = id_of(item)
+                if key in wanted_set:
+                    found.setdefault(key, item)
+            missing = len(wanted_set) - len(found)
+            if not missing or page_count - index - 1 >= missing:
+                break
+    for key in wanted:
+        if key not in found:
+            item = get_one(key)
+            if item is not None:
+                found[key] = item
+    return found
+
+
+def device_row(call, raw, where):
+    """A device object of the device query API as the neutral inventory dict (``deviceInfo`` checked)."""
+    raw = expect_dict(call, raw, where)
+    info = raw.get("deviceInfo")
+    info = expect_dict(call, info, where + ".deviceInfo") if info is not None else {}
+    status = expect_str(call, info, "status", required=False)
+    return {
+        "device_id": expect_str(call, raw, "deviceId"),
+        "platform": "huawei",
+        "product_id": None,
+        "firmware_version": expect_str(call, info, "fwVersion", required=False),
+        "software_version": expect_str(call, info, "swVersion", required=False),
+        "name": expect_str(call, info, "name", required=False),
+        "model": expect_str(call, info, "model", required=False),
+        "device_type": expect_str(call, info, "deviceType", required=False),
+        "manufacturer": expect_str(call, info, "manufacturerName", required=False),
+        "product_name": None,
+        "gateway_id": expect_str(call, raw, "gatewayId", required=False),
+        # spec silent: the status values (ONLINE/OFFLINE are inferred, reference §7b)
+        "online": None if status is None else status.upper() == "ONLINE",
+        "raw": raw,
+    }
+
+
+def _matches(row, filters):
+    """Client-side filters the device query does not document (model, manufacturer)."""
+    return all(not filters.get(key) or row.get(field) == filters[key]
+               for key, field in (("model", "model"), ("manufacturer_name", "manufacturer"),
+                                  ("device_type", "device_type")))
+
+
+class HuaweiProvider(Provider):
+    capabilities = CAPABILITIES
+
+    def __init__(self, api, reconcile_timeout=None, now=None):
+        self.api = api
+        self.reconcile_timeout = reconcile_timeout
+        self._now = now  # () -> aware datetime, for the time-window rules
+        self._file_id = None
+        self._package_filters = None
+        self._posted_devices = None
+        self._posted = False  # a create was sent: lookups are reconciling, a new task in any status counts
+        self._fresh = {}  # task id -> task object just read (list, get): the next progress read uses it once
+
+    # ---- identity of the work --------------------------------------------------------------------
+
+    def validate(self, params):
+        work = ht.validate(params, now=self._now() if self._now else None)
+        self._file_id = work.get("file_id")
+        return work
+
+    def work_devices(self, work):
+        targets = work.get("targets") or {}
+        return list(targets["devices"]) if targets.get("devices") else None
+
+    def prepare(self, work):
+        if work.get("operation_id"):
+            task = self.get(work["operation_id"])
+            if task is None:
+                raise IoTError("Task operation_id %s does not exist" % work["operation_id"], code=errors.NOT_FOUND,
+                               http_status=404)
+            task.matched_by = "operation_id"
+            work["given_task"] = task
+            return
+        file_id = work["file_id"]
+        call = hapi.label("GET", "%s/%s" % (hapi.PACKAGE_PATH, file_id))
+        try:
+            raw = self.api.get_package(file_id)
+        except IoTError as exc:
+            if errors.not_found(exc):
+                exc.message = "Firmware package file_id %s does not exist on the platform; upload it first. %s" % (
+                    file_id, exc.message)
+                exc.args = (exc.message,)
+            raise
+        package = {"fileId": file_id, "version": expect_str(call, raw, "version")}
+        for _key, api_key in ht.TARGET_KEYS:
+            package[api_key] = expect_str(call, raw, api_key, required=False)
+        mismatches = ht.package_mismatches(work.get("targets"), package)
+        if mismatches:
+            raise ValidationError(mismatches)
+        work["package"] = package
+        work["target_version"] = package["version"]
+        self._package_filters = ht.package_filters(package)
+
+    def _tasks(self, filters):
+        call = hapi.label("GET", hapi.OPERATIONS_PATH)
+        tasks = []
+        for items, _pages in self.api.task_pages(filters):
+            tasks.extend(ht.task_info(call, raw, "data[%d]" % len(tasks)) for raw in items)
+        self._fresh.update((task.task_id, task.raw) for task in tasks)
+        return tasks
+
+    def _subtask_devices(self, task_id):
+        call = hapi.label("GET", "%s/%s/subOperations" % (hapi.OPERATIONS_PATH, task_id))
+        rows = self.api.subtasks(task_id)
+        return frozenset(expect_str(call, expect_dict(call, row, "data[%d]" % index), "deviceId")
+                         for index, row in enumerate(rows))
+
+    def find(self, work, exclude=(), known_versions=None):
+        if work.get("given_task") is not None:
+            return Lookup(same=[work["given_task"]], seen=frozenset([work["given_task"].task_id]))
+        if "package" not in work:
+            self.prepare(work)
+        tasks = newest_first(self._tasks(ht.package_filters(work["package"])))
+        lookup = Lookup(seen=frozenset(task.task_id for task in tasks))
+        exclude = set(exclude)
+        devices = self.work_devices(work)
+        if devices is None:
+            return self._find_groups(work, tasks, exclude, lookup)
+        # reconciling: the task sought is the one the lost create was for (maybe a subset of the work's devices)
+        desired = set(self._posted_devices) if self._posted_devices else set(devices)
+        for task in tasks:
+            new = self._posted and task.task_id not in exclude
+            if not (task.active or new):
+                continue
+            if task.devices is None:
+                # a group task (or one without targets): its subtasks name its devices (one per device, §6)
+                task.devices = self._subtask_devices(task.task_id) or None
+            echoed = ht.task_file_id(task.raw)
+            covers = bool(task.devices) and task.devices >= desired
+            if covers and task.task_id not in exclude and echoed in (None, work["file_id"]):
+                task.matched_by = "file_id" if echoed else "targets"
+                lookup.same.append(task)
+            elif task.active:
+                for device in sorted(desired.intersection(task.devices or ())):
+                    lookup.busy.setdefault(device, task.task_id)
+        if lookup.same or self._posted:
+            # reconciling a lost create looks for the task only (the devices were read before the create)
+            self._warn_policy(work, lookup)
+            return lookup
+        rest = [device for device in devices if device not in lookup.busy]
+        versions = dict((device, version) for device, version in (known_versions or {}).items() if device in rest)
+        unknown = [device for device in rest if device not in versions]
+        if unknown:
+            versions.update(self.device_versions(unknown, work))
+        missing = [device for device in unknown if device not in versions]
+        if missing:
+            lookup.warnings.append("The device query found no firmware version for %s; they are kept as targets."
+                                   % ", ".join(missing))
+        lookup.up_to_date = [device for device in rest if versions.get(device) == work["target_version"]]
+        lookup.remaining = [device for device in rest if versions.get(device) != work["target_version"]]
+        return lookup
+
+    def _find_groups(self, work, tasks, exclude, lookup):
+        file_id = work["file_id"]
+        for task in tasks:
+            if task.task_id in exclude or not ht.same_group_targets(work["targets"], task.raw):
+                continue
+            echoed = ht.task_file_id(task.raw)
+            if (task.active or self._posted) and echoed in (None, file_id):
+                task.matched_by = "file_id" if echoed else "targets"
+                lookup.same.append(task)
+            elif echoed == file_id and task.status == "success":
+                task.matched_by = "file_id"
+                lookup.same.append(task)
+        if lookup.same or self._posted:
+            self._warn_policy(work, lookup)
+            return lookup
+        # The v1.5.0 API documents no group-membership query: the work is done when every device of the package's
+        # type, model and manufacturer already runs the target version.
+        up_to_date = []
+        package = work["package"]
+        filters = {"device_type": package.get("deviceType"), "model": package.get("model"),
+                   "manufacturer_name": package.get("manufacturerName")}
+        for row in self.iter_devices(filters):
+            if row["firmware_version"] != work["target_version"]:
+                return lookup
+            up_to_date.append(row["device_id"])
+        if up_to_date:
+            lookup.up_to_date = up_to_date
+            lookup.remaining = []
+        return lookup
+
+    @staticmethod
+    def policy_differences(work, task):
+        """Policy keys in which ``task`` differs from the work (the policy is not part of the identity)."""
+        return ht.policy_differences(work["policy"], ht.task_policy(task.raw))
+
+    def _warn_policy(self, work, lookup):
+        if not lookup.same:
+            return
+        task = lookup.same[0]
+        differences = self.policy_differences(work, task)
+        if differences:
+            lookup.warnings.append(
+                "Task %s upgrades the same targets but its policy differs in %s; a task cannot be edited, so it is "
+                "returned as is and no second task is created." % (task.task_id, ", ".join(differences)))
+
+    def create(self, work, devices):
+        if work.get("deferred_errors"):
+            raise ValidationError(work["deferred_errors"])
+        self._posted = True
+        self._posted_devices = list(devices) if devices is not None else None
+        answer = self.api.create_firmware_task(ht.build_body(work, devices))
+        operation_id = answer.get("operationId")
+        if not isinstance(operation_id, str) or not operation_id.strip():
+            call = hapi.label("POST", hapi.CREATE_PATH)
+            raise self.api.redactor.redact_error(IoTError(
+                "%s: the answer has no string operationId, so the task may exist: %s"
+                % (call, json.dumps(answer)[:300]), code="InvalidResponse", call=call, maybe_committed=True))
+        return operation_id.strip()
+
+    def get(self, task_id):
+        call = hapi.label("GET", "%s/%s" % (hapi.OPERATIONS_PATH, task_id))
+        try:
+            task = ht.task_info(call, self.api.get_task(task_id))
+        except IoTError as exc:
+            if errors.not_found(exc, errors.TASK_NOT_FOUND):
+                return None
+            raise
+        self._fresh[task.task_id] = task.raw
+        return task
+
+    def _read_tasks(self, task_ids):
+        """``id -> raw task`` by task reads or task-list pages, whichever costs fewer calls."""
+        filters = self._package_filters or {"operationType": ht.OPERATE_TYPE}
+        list_call = hapi.label("GET", hapi.OPERATIONS_PATH)
+
+        def get_one(task_id):
+            found = self.get(task_id)
+            return found.raw if found is not None else None
+
+        def id_of(raw):
+            return expect_str(list_call, expect_dict(list_call, raw, "data[]"), "operationId")
+
+        return cheapest_read(task_ids, lambda: self.api.task_pages(filters), get_one, id_of)
+
+    def progress(self, tasks, with_failures=False):
+        ids = [task.task_id for task in tasks]
+        raws = dict((task_id, self._fresh.pop(task_id)) for task_id in ids if task_id in self._fresh)
+        raws.update(self._read_tasks([task_id for task_id in ids if task_id not in raws]))
+        self._fresh.clear()
+        result = {}
+        for task_id in ids:
+            raw = raws.get(task_id)
+            if raw is None:
+                raise IoTError("Task operation_id %s does not exist" % task_id, code=errors.NOT_FOUND,
+                               http_status=404)
+            call = hapi.label("GET", "%s/%s" % (hapi.OPERATIONS_PATH, task_id))
+            info = ht.task_info(call, raw)
+            counts = ht.counts_of(call, raw)
+            if counts is None:
+                counts = ht.counts_of_subtasks(self.api.subtasks(task_id))
+            failures = []
+            if with_failures and (counts["fail"] or counts["timeout"]):
+                failures = self.failures(task_id)
+            result[task_id] = Progress(task_id=task_id, counts=counts, summary=ht.summarize(counts),
+                                       done=ht.task_done(info.status, counts), status=info.status,
+                                       failures=failures)
+        return result
+
+    def failures(self, task_id):
+        """``[{"device", "status", "detail"}]`` of the task's ``fail`` and ``timeout`` subtasks."""
+        call = hapi.label("GET", "%s/%s/subOperations" % (hapi.OPERATIONS_PATH, task_id))
+        failures = []
+        for status in ht.FAILED_SUBTASK_STATUSES:
+            for index, row in enumerate(self.api.subtasks(task_id, status)):
+                row = expect_dict(call, row, "data[%d]" % index)
+                failures.append({"device": expect_str(call, row, "deviceId"), "status": status,
+                                 "detail": expect_str(call, row, "detailInfo", required=False)})
+        return failures
+
+    def cancel(self, task):
+        raise IoTError("Task %s cannot be stopped: %s." % (task.task_id, CANCEL_HINT), code="StopNotSupported")
+
+    # ---- views -------------------------------------------------------------------------------------
+
+    def desired_view(self, work, devices=None):
+        return ht.desired_view(work, devices)
+
+    def task_view(self, task):
+        file_id = self._file_id if task.matched_by in ("file_id", "targets") else None
+        return ht.task_view(task.raw, file_id=file_id)
+
+    def create_request(self, work, devices=None):
+        return ht.build_body(work, devices)
+
+    # ---- devices -----------------------------------------------------------------------------------
+
+    def _device_pages(self, filters):
+        """Pages of neutral device rows: documented query parameters server-side, model/manufacturer here."""
+        call = hapi.label("GET", hapi.DEVICES_PATH)
+        query = {"deviceType": filters.get("device_type"), "gatewayId": filters.get("gateway_id"),
+                 "status": filters.get("status")}
+        for items, pages in self.api.device_pages(query):
+            rows = [device_row(call, raw, "devices[%d]" % index) for index, raw in enumerate(items)]
+            yield [row for row in rows if _matches(row, filters)], pages
+
+    def iter_devices(self, filters):
+        for rows, _pages in self._device_pages(filters or {}):
+            for row in rows:
+                yield row
+
+    def _get_device(self, device_id):
+        call = hapi.label("GET", "%s/%s" % (hapi.DEVICES_PATH, device_id))
+        try:
+            return device_row(call, self.api.get_device(device_id), "Response")
+        except IoTError as exc:
+            if errors.not_found(exc, errors.DEVICE_NOT_FOUND):
+                return None
+            raise
+
+    def device_versions(self, devices, work=None):
+        package = (work or {}).get("package") or {}
+        filters = {"device_type": package.get("deviceType")}
+        rows = cheapest_read(devices, lambda: self._device_pages(filters), self._get_device,
+                             lambda row: row["device_id"])
+        return dict((device, row["firmware_version"]) for device, row in rows.items()
+                    if row.get("firmware_version") is not None)
+
+    # ---- info module -------------------------------------------------------------------------------
+
+    def info_tasks(self, params):
+        """``huawei_iot_firmware_task_info``: given tasks, or one page / all pages of the task list."""
+        ids = info_ids(params)
+        validate_info(params, ids)
+        if ids:
+            found = [(task_id, self.get(task_id)) for task_id in ids]
+            missing = [task_id for task_id, task in found if task is None]
+            if missing:
+                raise IoTError("Task(s) %s do not exist" % ", ".join(missing), code=errors.NOT_FOUND,
+                               http_status=404)
+            tasks = [task for _task_id, task in found]
+            page = {"total": len(tasks)}
+        else:
+            filters = dict((api_key, params.get(key)) for key, api_key in INFO_FILTERS)
+            call = hapi.label("GET", hapi.OPERATIONS_PATH)
+            if params.get("all_pages"):
+                raws = []
+                for items, _pages in self.api.task_pages(filters):
+                    raws.extend(items)
+                page = {"total": len(raws)}
+            else:
+                page_no = params.get("page_no") or 0
+                page_size = params.get("page_size") or hapi.PAGE_SIZE
+                raws, total = self.api.task_page(filters, page_no, page_size)
+                page = {"total": total, "page_no": page_no, "page_size": page_size}
+            tasks = [ht.task_info(call, raw, "data[%d]" % index) for index, raw in enumerate(raws)]
+            self._fresh.update((task.task_id, task.raw) for task in tasks)
+        if params.get("include_subtasks"):
+            for task in tasks:
+                task.raw["subtasks"] = self.api.subtasks(task.task_id, params.get("sub_operation_status"))
+        return tasks, page
+
+    # ---- bookkeeping -------------------------------------------------------------------------------
+
+    @property
+    def secrets(self):
+        return self.api.secrets
+
+    @property
+    def call_log(self):
+        return self.api.call_log
+
+    @property
+    def throttle_waits(self):
+        return self.api.throttle_waits
+
+    def close(self):
+        self.api.close()
+
+
+INFO_FILTERS = (("operation_type", "operationType"), ("operation_status", "operationStatus"),
+                ("device_type", "deviceType"), ("model", "model"), ("manufacturer_name", "manufacturerName"),
+                ("device_id", "deviceId"))
+INFO_LIST_OPTIONS = tuple(key for key, _api_key in INFO_FILTERS) + ("page_no", "page_size")
+
+
+def info_ids(params):
+    ids = []
+    for value in ([params.get("operation_id")] if params.get("operation_id") else []) + list(
+            params.get("operation_ids") or []):
+        value = ("%s" % value).strip()
+        if value and value not in ids:
+            ids.append(value)
+    return ids
+
+
+def validate_info(params, ids):
+    """The info module's option rules (before any request)."""
+    problems = []
+    if ids:
+        combined = [name for name in INFO_LIST_OPTIONS if params.get(name) is not None]
+        if params.get("all_pages"):
+            combined.append("all_pages")
+        if combined:
+            problems.append("operation_id/operation_ids cannot be combined with the list options %s"
+                            % ", ".join(combined))
+    if params.get("sub_operation_status") and not params.get("include_subtasks"):
+        problems.append("sub_operation_status needs include_subtasks=true")
+    if params.get("page_size") is not None and not 1 <= params["page_size"] <= hapi.PAGE_SIZE:
+        problems.append("page_size must be between 1 and 100, got %s" % params["page_size"])
+    if params.get("page_no") is not None and params["page_no"] < 0:
+        problems.append("page_no must be 0 or more, got %s" % params["page_no"])
+    if params.get("all_pages") and (params.get("page_no") is not None or params.get("page_size") is not None):
+        problems.append("all_pages cannot be combined with page_no or page_size")
+    if problems:
+        raise ValidationError(problems)
