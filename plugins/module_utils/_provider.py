@@ -85,6 +85,7 @@ class Lookup:
     * ``remaining``: devices that still need a task (explicit device targeting), ``None`` when the
       targeting is by group / source version and the decision rests on ``same`` alone.
     * ``seen``: every task id looked at (a reconcile after a lost create considers only tasks not seen before).
+    * ``warnings``: shown to the operator; ``extra_result``: platform keys of the module result.
     """
 
     same: List[TaskInfo] = field(default_factory=list)
@@ -93,6 +94,9 @@ class Lookup:
     remaining: Optional[List[str]] = None
     seen: FrozenSet[Any] = frozenset()
     warnings: List[str] = field(default_factory=list)
+    # platform result keys the module documents (Huawei ``policy_differences``, Tencent ``marker``); merged into
+    # the module result under the generic keys (a generic key always wins)
+    extra_result: Dict[str, Any] = field(default_factory=dict)
 
     @property
     def nothing_to_do(self) -> bool:
@@ -124,6 +128,9 @@ class Provider:
     """
 
     capabilities = None  # type: Capabilities
+    # seconds a lost create is looked up (connection option ``reconcile_timeout``, default 2 x ``timeout``);
+    # None: the generic body computes the same default from the module params
+    reconcile_timeout = None  # type: Optional[float]
 
     # ---- identity of the work ------------------------------------------------------------------
 
@@ -227,6 +234,12 @@ class Provider:
         """One entry per HTTP request sent: {"call", "status", "code", "attempt", "waited"}; returned as
         ``api_calls`` / used by the engine's statistics. No secrets."""
         raise NotImplementedError
+
+    @property
+    def throttle_waits(self) -> int:
+        """Throttle answers that were waited out (returned as ``throttle_waits``); by default the ``call_log``
+        entries flagged ``"throttled": True``."""
+        return sum(1 for entry in self.call_log if entry.get("throttled"))
 
     def close(self) -> None:
         raise NotImplementedError

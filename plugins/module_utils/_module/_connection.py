@@ -65,12 +65,14 @@ def run_body(module, provider_factory: ProviderFactory, body: Body) -> None:
 
 
 def call_stats(provider: Optional[Provider]) -> Dict[str, Any]:
-    """``api_calls``, ``throttle_waits`` (requests sent only after waiting for the rate limit, a throttle answer
-    or a backoff) and ``retries`` (the requests that repeated an earlier attempt)."""
-    log = provider.call_log if provider is not None else []
+    """``api_calls`` (requests sent), ``throttle_waits`` (throttle answers waited out) and ``retries`` (the
+    requests that repeated an earlier attempt, as ``call_log`` entries)."""
+    if provider is None:
+        return {"api_calls": 0, "throttle_waits": 0, "retries": []}
+    log = provider.call_log
     return {
         "api_calls": len(log),
-        "throttle_waits": sum(1 for entry in log if (entry.get("waited") or 0) > 0),
+        "throttle_waits": provider.throttle_waits,
         "retries": [dict(entry) for entry in log if (entry.get("attempt") or 1) > 1],
     }
 

@@ -83,7 +83,11 @@ def _reconcile(provider: Provider, work: Dict[str, Any], seen: FrozenSet[Any], l
 
 
 def _what(exc: IoTError) -> str:
-    return "%s: %s" % (exc.code, exc.message) if exc.code else exc.message
+    """``code: message``, without the call the message may start with (the sentence names it already)."""
+    message = exc.message
+    if exc.call and message.startswith(exc.call + ": "):
+        message = message[len(exc.call) + 2:]
+    return "%s: %s" % (exc.code, message) if exc.code else message
 
 
 def _seconds(value: float) -> str:

@@ -20,7 +20,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import time
-from typing import Any, Dict, List, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 from ansible_collections.iotfleet.firmware.plugins.module_utils._module._connection import (
     ModuleFailure, ProviderFactory, run_body)
@@ -70,23 +70,26 @@ def _present(module, provider: Provider, work: Dict[str, Any], warnings: List[st
     key = provider.capabilities.task_id_key
     lookup = provider.find(work)
     warnings.extend(lookup.warnings)
-    result = {"changed": False, "created": False, "reconciled": False, key: None, "task": {},
-              "task_ids": [task.task_id for task in lookup.same], "matched_by": None,
-              "up_to_date_devices": list(lookup.up_to_date), "busy_devices": dict(lookup.busy)}
-    if lookup.busy:
-        raise ModuleFailure(_busy_message(provider, lookup), **result)
+    result = dict(lookup.extra_result)
+    result.update({"changed": False, "created": False, "reconciled": False, key: None, "task": {},
+                   "task_ids": [task.task_id for task in lookup.same], "matched_by": None,
+                   "up_to_date_devices": list(lookup.up_to_date), "busy_devices": dict(lookup.busy)})
     devices = lookup.remaining
-    if (devices is not None and not devices) or (devices is None and lookup.same):
-        if not lookup.same:  # every device already runs the target version
-            result.update(counts={}, summary=summarize(0, 0, 0))
-            if params.get("wait"):
-                result["wait"] = {"status": None, "elapsed": 0, "timed_out": False, "polls": 0}
-            return result
+    if lookup.same and not devices:
+        if lookup.busy:
+            warnings.append(_busy_message(provider, lookup, adopted=lookup.same[0]))
         task = lookup.same[0]
         result.update(matched_by=task.matched_by)
         view = provider.task_view(task)
         result["diff"] = _diff(view, view, _header(task), _header(task))
-        return _finish(provider, params, result, task, clock, sleep)
+        return _finish(provider, module, result, task, clock, sleep)
+    if lookup.busy:
+        raise ModuleFailure(_busy_message(provider, lookup), **result)
+    if devices is not None and not devices:  # every device already runs the target version
+        result.update(counts={}, summary=summarize(0, 0, 0))
+        if params.get("wait"):
+            result["wait"] = {"status": None, "elapsed": 0, "timed_out": False, "polls": 0}
+        return result
 
     # Devices left although a task is already this work (a former run created it for part of them): one more
     # task for the rest; the existing ones stay in task_ids.
@@ -96,9 +99,10 @@ def _present(module, provider: Provider, work: Dict[str, Any], warnings: List[st
         result["diff"] = _diff({}, provider.desired_view(work, devices), "no matching task", "new task")
         result.update(counts={}, summary=summarize(0, 0, 0))
         if params.get("wait"):
-            result["wait"] = {"status": None, "elapsed": 0, "timed_out": False, "polls": 0, "skipped": True}
+            result["wait"] = _skipped(None)
         return result
-    created = create_task(provider, work, devices, lookup.seen, reconcile_timeout(params), clock, sleep)
+    timeout = provider.reconcile_timeout if provider.reconcile_timeout is not None else reconcile_timeout(params)
+    created = create_task(provider, work, devices, lookup.seen, timeout, clock, sleep)
     if created.warning:
         warnings.append(created.warning)
     task = created.task
@@ -107,32 +111,38 @@ def _present(module, provider: Provider, work: Dict[str, Any], warnings: List[st
     if task.task_id not in result["task_ids"]:
         result["task_ids"].append(task.task_id)
     result["diff"] = _diff({}, provider.task_view(task), "no matching task", _header(task))
-    return _finish(provider, params, result, task, clock, sleep)
+    return _finish(provider, module, result, task, clock, sleep)
 
 
-def _busy_message(provider: Provider, lookup: Lookup) -> str:
+def _busy_message(provider: Provider, lookup: Lookup, adopted: Optional[TaskInfo] = None) -> str:
     by_task = {}  # type: Dict[Any, List[str]]
     for device, task_id in sorted(lookup.busy.items(), key=lambda item: "%s" % item[0]):
         by_task.setdefault(task_id, []).append(device)
-    parts = ["%s in active task %s" % (", ".join(devices), task_id) for task_id, devices in by_task.items()]
+    where = "; ".join("%s in active task %s" % (", ".join(devices), task_id) for task_id, devices in by_task.items())
+    if adopted is not None:
+        return ("Task %s is this work and is returned; device(s) %s that is not provably this work (%s) as well."
+                % (adopted.task_id, where, provider.capabilities.label))
     rest = ""
     if lookup.remaining:
         rest = " The other devices (%s) were not upgraded either: remove the busy ones from the targets to " \
                "upgrade the rest now." % ", ".join("%s" % device for device in lookup.remaining)
     return ("Device(s) %s that is not provably this work (%s): wait for it or stop it. No task was created.%s"
-            % ("; ".join(parts), provider.capabilities.label, rest))
+            % (where, provider.capabilities.label, rest))
 
 
-def _finish(provider: Provider, params: Dict[str, Any], result: Dict[str, Any], task: TaskInfo, clock: Clock,
+def _finish(provider: Provider, module, result: Dict[str, Any], task: TaskInfo, clock: Clock,
             sleep: Sleep) -> Dict[str, Any]:
-    """Task id, task, counts and summary of the result; the wait when asked."""
-    if params.get("wait"):
+    """Task id, task, counts and summary of the result; the wait when asked (never in check mode)."""
+    params = module.params
+    if params.get("wait") and not module.check_mode:
         progress, wait = wait_for_task(provider, task, params["wait_timeout"], params["wait_sleep"], clock, sleep)
         result.update(wait=wait, elapsed=wait["elapsed"])
         if wait["polls"]:
             task = provider.get(task.task_id) or task
     else:
         progress = read_progress(provider, [task])[task.task_id]
+        if params.get("wait"):
+            result["wait"] = _skipped(progress.status)
     result.update({provider.capabilities.task_id_key: task.task_id, "task": task.raw, "counts": progress.counts,
                    "summary": progress.summary})
     return result
@@ -163,7 +173,8 @@ def _absent(provider: Provider, work: Dict[str, Any], warnings: List[str], check
     progress = read_progress(provider, tasks)
     views = [provider.task_view(task) for task in tasks]
     after = [view for task, view in zip(tasks, views) if task.task_id not in cancelled]
-    return {
+    result = dict(lookup.extra_result)
+    result.update({
         "changed": bool(cancelled),
         caps.task_id_key: tasks[0].task_id if tasks else None,
         "task": tasks[0].raw if tasks else {},
@@ -173,7 +184,13 @@ def _absent(provider: Provider, work: Dict[str, Any], warnings: List[str], check
         "counts": add_counts(item.counts for item in progress.values()),
         "summary": add_summaries(item.summary for item in progress.values()),
         "diff": _diff({"tasks": views}, {"tasks": after}, "tasks of this work", "after cancelling"),
-    }
+    })
+    return result
+
+
+def _skipped(status: Any) -> Dict[str, Any]:
+    """``wait`` in check mode, where the module does not wait."""
+    return {"status": status, "elapsed": 0, "timed_out": False, "polls": 0, "skipped": True}
 
 
 # ---- views -----------------------------------------------------------------------------------------------

@@ -161,9 +161,9 @@ def task(task_id, devices=("dev-1", "dev-2"), active=True, status="processing", 
                     raw=raw if raw is not None else {"id": task_id, "status": status})
 
 
-def lookup(same=(), busy=None, up_to_date=(), remaining=None, seen=(), warnings=()):
+def lookup(same=(), busy=None, up_to_date=(), remaining=None, seen=(), warnings=(), extra_result=None):
     return Lookup(same=list(same), busy=dict(busy or {}), up_to_date=list(up_to_date), remaining=remaining,
-                  seen=frozenset(seen), warnings=list(warnings))
+                  seen=frozenset(seen), warnings=list(warnings), extra_result=dict(extra_result or {}))
 
 
 def progress(task_id, succeeded=0, failed=0, in_progress=2, status="processing"):

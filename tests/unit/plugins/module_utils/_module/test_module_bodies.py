@@ -58,6 +58,16 @@ def test_adopts_the_newest_same_task_without_change(capsys):
     assert result["api_calls"] == 2 and result["throttle_waits"] == 0
 
 
+def test_check_mode_adopts_without_waiting_and_platform_keys_are_merged(capsys):
+    found = lookup(same=[task("T1")], remaining=[], extra_result={"marker": "abc123", "task_ids": ["bogus"]})
+    script = START + [Step("find", [frozenset()], returns=found),
+                      Step("progress", [["T1"]], returns={"T1": progress("T1")})]
+    result, _provider, _out = run_task(script, capsys, {"wait": True}, check=True)
+    assert not result["changed"] and result["task_id"] == "T1"
+    assert result["wait"] == {"status": "processing", "elapsed": 0, "timed_out": False, "polls": 0, "skipped": True}
+    assert result["marker"] == "abc123" and result["task_ids"] == ["T1"]
+
+
 def test_group_targeting_adopts_same_when_remaining_is_unknown(capsys):
     script = START + [Step("find", [frozenset()], returns=lookup(same=[task("G1", devices=())], remaining=None)),
                       Step("progress", [["G1"]], returns={"G1": progress("G1")})]
@@ -83,6 +93,15 @@ def test_busy_devices_fail_naming_devices_and_task_and_nothing_is_created(capsys
     assert "dev-2 in active task T9 that is not provably this work" in result["msg"]
     assert "wait for it or stop it" in result["msg"] and "(dev-1)" in result["msg"]
     assert result["api_calls"] == 1
+
+
+def test_a_same_task_covering_everything_is_adopted_even_with_busy_devices(capsys):
+    script = START + [Step("find", [frozenset()], returns=lookup(same=[task("T1")], busy={"dev-1": "T9"})),
+                      Step("progress", [["T1"]], returns={"T1": progress("T1")})]
+    result, provider, _out = run_task(script, capsys)
+    assert not result["changed"] and result["task_id"] == "T1" and result["busy_devices"] == {"dev-1": "T9"}
+    assert provider.warned == ["Task T1 is this work and is returned; device(s) dev-1 in active task T9 that is not "
+                               "provably this work (Fake IoT) as well."]
 
 
 def test_creates_for_the_remaining_devices_only(capsys):
@@ -171,6 +190,16 @@ def test_reconcile_timeout_option_bounds_the_lookups(capsys):
                       Step("find", [frozenset()], returns=lookup(remaining=DEVICES))]
     result, _provider, _out = run_task(script, capsys, {"reconcile_timeout": 0}, clock=clock)
     assert result["failed"] and "within 0 s" in result["msg"] and clock.sleeps == []
+
+
+def test_the_provider_s_reconcile_timeout_wins_over_the_default(capsys):
+    clock = FakeClock()
+    script = [Step("validate", returns=lambda fake: setattr(fake, "reconcile_timeout", 2.0)), Step("prepare"),
+              Step("find", [frozenset()], returns=lookup(remaining=DEVICES)),
+              Step("create", [DEVICES], raises=LOST)]
+    script += [Step("find", [frozenset()], returns=lookup(remaining=DEVICES))] * 3
+    result, _provider, _out = run_task(script, capsys, clock=clock)
+    assert result["failed"] and "within 2 s" in result["msg"] and clock.sleeps == [1.0, 1.0]
 
 
 def test_failed_lookup_after_a_lost_answer_says_nothing_more_was_sent(capsys):
