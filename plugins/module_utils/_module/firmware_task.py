@@ -201,4 +201,3 @@ def _header(task: TaskInfo) -> str:
 
 def _diff(before: Dict[str, Any], after: Dict[str, Any], before_header: str, after_header: str) -> Dict[str, Any]:
     return {"before": before, "after": after, "before_header": before_header, "after_header": after_header}
-
