@@ -5,9 +5,9 @@
 """Create -> lookup -> reconcile: exactly one create request, never a second one after a maybe-committed error.
 
 After an error after which the task may exist (``maybe_committed``: the answer was lost, the platform may execute
-the create late) or a platform answer that the devices already are in a task (``already_in_task``), the work is
-looked up with ``provider.find(work, exclude=<tasks seen before the create>)`` until it is found or
-``timeout`` seconds have passed. Throttle answers never reach this loop: the transport's retry policy waits them
+the create late), the work is looked up with ``provider.find(work, exclude=<tasks seen before the create>)`` until
+it is found or ``timeout`` seconds have passed; after a platform answer that the devices already are in a task
+(``already_in_task``) the same, without excluding anything. Throttle answers never reach this loop: the transport's retry policy waits them
 out (they are refused before execution).
 """
 
@@ -51,11 +51,14 @@ def create_task(provider: Provider, work: Dict[str, Any], devices: Optional[Sequ
 def _reconcile(provider: Provider, work: Dict[str, Any], seen: FrozenSet[Any], lost: IoTError, timeout: float,
                clock: Callable[[], float], sleep: Callable[[float], Any]) -> Created:
     call = lost.call or "the create request"
+    # "already in a task": the task holding the devices may be one looked at before (its rows were not listed
+    # yet); any task that is provably this work is it. A lost answer: only a task new since the create is.
+    exclude = frozenset() if lost.already_in_task and not lost.maybe_committed else seen
     deadline = clock() + timeout
     delay = FIRST_DELAY
     while True:
         try:
-            lookup = provider.find(work, exclude=seen)
+            lookup = provider.find(work, exclude=exclude)
         except IoTError as exc:
             raise _failure(lost, "%s: %s; looking the task up failed too (%s), so it is unknown whether the task "
                                  "was created. Nothing more was sent; a re-run will find the task if it exists."

@@ -216,7 +216,7 @@ def test_already_in_task_is_looked_up_and_the_other_run_s_task_returned(capsys):
                        already_in_task=True)
     script = START + [Step("find", [frozenset()], returns=lookup(remaining=DEVICES, seen=["T0"])),
                       Step("create", [DEVICES], raises=refused),
-                      Step("find", [frozenset(["T0"])], returns=lookup(same=[task("T8")], remaining=[])),
+                      Step("find", [frozenset()], returns=lookup(same=[task("T8")], remaining=[])),
                       Step("progress", [["T8"]], returns={"T8": progress("T8")})]
     result, provider, _out = run_task(script, capsys)
     assert not result["changed"] and result["reconciled"] and not result["created"] and result["task_id"] == "T8"
