@@ -129,6 +129,7 @@ def secret_forms(secret: str) -> List[str]:
     forms += _url_forms(secret) + _json_forms(secret) + _repr_forms(secret) + _base64_forms(secret)
     forms += [form.replace("/", "\\/") for form in list(forms)]  # JSON writers that escape the solidus
     forms += [re.sub(r"%[0-9A-F]{2}", lambda match: match.group(0).lower(), form) for form in list(forms)]
+    forms += [re.sub(r"\\u[0-9a-f]{4}", lambda match: "\\u" + match.group(0)[2:].upper(), form) for form in list(forms)]
     return sorted(set(form for form in forms if len(form) >= Redactor.MIN_LENGTH), key=len, reverse=True)
 
 
@@ -495,7 +496,7 @@ def parse_json(call: str, response: HttpResponse, maybe_committed: bool = False,
     if not response.body.strip():
         raise invalid_response(call, "empty answer (HTTP %s)" % status, status, maybe_committed)
     try:
-        return json.loads(response.text)
+        return json.loads(response.text.lstrip("\ufeff"))
     except ValueError:
         pass
     masker = redactor or response.redactor or Redactor()
@@ -531,21 +532,28 @@ def expect_dict(call: str, value: Any, name: str) -> Dict[str, Any]:
     return value
 
 
-def _container(call: str, obj: Any, where: Optional[str]) -> Dict[str, Any]:
-    return expect_dict(call, obj, where or "the answer")
+def _lookup(call: str, obj: Any, key: str, required: bool, where: Optional[str], expected: str):
+    """``(value, name)`` of ``obj[key]``; missing or null is an error when ``required``, else value None."""
+    value = expect_dict(call, obj, where or "the answer").get(key)
+    name = _field(key, where)
+    if value is None and required:
+        raise invalid_response(call, "field '%s' is %s, expected %s" % (
+            name, "missing" if key not in obj else "null", expected))
+    return value, name
+
+
+def _wrong_type(call: str, name: str, found: str, expected: str) -> IoTError:
+    return invalid_response(call, "field '%s' is %s, expected %s" % (name, found, expected))
 
 
 def expect_list(call: str, obj: Dict[str, Any], key: str, required: bool = True,
                 where: Optional[str] = None) -> List[Any]:
     """``obj[key]`` as a list. Missing or null: an error when ``required`` (never read as "empty"), else []."""
-    value = _container(call, obj, where).get(key)
+    value, name = _lookup(call, obj, key, required, where, "a list")
     if value is None:
-        if required:
-            raise invalid_response(call, "field '%s' is %s, expected a list" % (
-                _field(key, where), "missing" if key not in obj else "null"))
         return []
     if not isinstance(value, list):
-        raise invalid_response(call, "field '%s' is %s, expected a list" % (_field(key, where), _type_name(value)))
+        raise _wrong_type(call, name, _type_name(value), "a list")
     return value
 
 
@@ -562,19 +570,15 @@ _INT_STRING = re.compile(r"^[+-]?[0-9]+$")
 def expect_int(call: str, obj: Dict[str, Any], key: str, required: bool = True, minimum: Optional[int] = None,
                where: Optional[str] = None) -> Optional[int]:
     """``obj[key]`` as an int: JSON integers and strings of digits only (no booleans, no fractions)."""
-    value = _container(call, obj, where).get(key)
-    name = _field(key, where)
+    value, name = _lookup(call, obj, key, required, where, "an integer")
     if value is None:
-        if required:
-            raise invalid_response(call, "field '%s' is %s, expected an integer" % (
-                name, "missing" if key not in obj else "null"))
         return None
     if isinstance(value, int) and not isinstance(value, bool):
         number = value
     elif isinstance(value, str) and _INT_STRING.match(value.strip()):
         number = int(value.strip())
     else:
-        raise invalid_response(call, "field '%s' is %s, expected an integer" % (name, _describe(value)))
+        raise _wrong_type(call, name, _describe(value), "an integer")
     if minimum is not None and number < minimum:
         raise invalid_response(call, "field '%s' is %d, expected at least %d" % (name, number, minimum))
     return number
@@ -583,34 +587,26 @@ def expect_int(call: str, obj: Dict[str, Any], key: str, required: bool = True, 
 def expect_str(call: str, obj: Dict[str, Any], key: str, required: bool = True,
                where: Optional[str] = None) -> Optional[str]:
     """``obj[key]`` as a string (numbers converted). Missing, null or empty: an error when ``required``."""
-    value = _container(call, obj, where).get(key)
-    name = _field(key, where)
+    value, name = _lookup(call, obj, key, required, where, "a string")
     if value is None:
-        if required:
-            raise invalid_response(call, "field '%s' is %s, expected a string" % (
-                name, "missing" if key not in obj else "null"))
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str):
-        raise invalid_response(call, "field '%s' is %s, expected a string" % (name, _type_name(value)))
+        raise _wrong_type(call, name, _type_name(value), "a string")
     if required and not value:
-        raise invalid_response(call, "field '%s' is empty, expected a string" % name)
+        raise _wrong_type(call, name, "empty", "a string")
     return value
 
 
 def expect_bool(call: str, obj: Dict[str, Any], key: str, required: bool = True,
                 where: Optional[str] = None) -> Optional[bool]:
     """``obj[key]`` as a JSON boolean."""
-    value = _container(call, obj, where).get(key)
-    name = _field(key, where)
+    value, name = _lookup(call, obj, key, required, where, "a boolean")
     if value is None:
-        if required:
-            raise invalid_response(call, "field '%s' is %s, expected a boolean" % (
-                name, "missing" if key not in obj else "null"))
         return None
     if not isinstance(value, bool):
-        raise invalid_response(call, "field '%s' is %s, expected a boolean" % (name, _type_name(value)))
+        raise _wrong_type(call, name, _type_name(value), "a boolean")
     return value
 
 

@@ -45,8 +45,9 @@ def default_state_dir() -> str:
 
 
 def _uid() -> Optional[int]:
-    getuid = getattr(os, "getuid", None)  # POSIX only
-    return getuid() if getuid else None
+    if hasattr(os, "getuid"):  # POSIX only
+        return os.getuid()
+    return None
 
 
 def _foreign_owner(info: os.stat_result) -> bool:
@@ -171,9 +172,23 @@ def _state_file(state_dir: Optional[str], key: str, suffix: str, shared: bool) -
     return StateFile(os.path.join(directory, name), shared=True)
 
 
+class _FileBacked:
+    """Shared by the limiter and the token cache: where the state lives and whether other processes see it."""
+
+    _file = None  # type: StateFile
+
+    @property
+    def shared(self) -> bool:
+        return self._file.shared
+
+    @property
+    def path(self) -> str:
+        return self._file.path
+
+
 # ------------------------------------------------------------------------------------------ rate limiter
 
-class RateLimiter:
+class RateLimiter(_FileBacked):
     """Sliding-window limiter shared by every process of the controller that uses the same key (``flock`` on
     ``<state_dir>/<sha256(key)[:32]>.rate``, which holds ``{"calls": [times], "not_before": time}``).
 
@@ -197,14 +212,6 @@ class RateLimiter:
         self.acquired = 0
         self.penalties = 0
         self.last_call_at = None  # type: Optional[float]  # the time recorded for the last acquired call
-
-    @property
-    def shared(self) -> bool:
-        return self._file.shared
-
-    @property
-    def path(self) -> str:
-        return self._file.path
 
     def acquire(self) -> float:
         """Wait for a free slot and take it; returns the seconds waited."""
@@ -260,7 +267,7 @@ def _is_number(value: Any) -> bool:
 
 # ------------------------------------------------------------------------------------------ token cache
 
-class TokenCache:
+class TokenCache(_FileBacked):
     """One bearer token per key (e.g. endpoint + app id + sha256(secret)) shared by the controller's processes:
     ``<state_dir>/<sha256(key)[:32]>.token``, mode 0600, JSON ``{token, expires_at, refresh_token?}``.
 
@@ -281,14 +288,6 @@ class TokenCache:
         self.margin = margin
         self._file = _state_file(state_dir, key, ".token", shared)
         self._login = _state_file(state_dir, key, ".login", shared)
-
-    @property
-    def shared(self) -> bool:
-        return self._file.shared
-
-    @property
-    def path(self) -> str:
-        return self._file.path
 
     def get(self) -> Optional[Dict[str, Any]]:
         """``{"token", "expires_at", ...}`` if a token is cached and valid for more than ``margin`` seconds."""

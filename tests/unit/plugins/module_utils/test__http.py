@@ -348,6 +348,7 @@ def test_redactor_masks_base64_inside_a_longer_value():
 def test_redactor_masks_reprs_and_other_escapes():
     redactor = Redactor([SECRET])
     for text in (repr(SECRET), repr(SECRET.encode("utf-8")), json.dumps({"s": SECRET}).replace("/", "\\/"),
+                 json.dumps(SECRET).replace("\\u00e9", "\\u00E9"),
                  "<p>%s</p>" % SECRET.replace("&", "&amp;").replace('"', "&quot;")):
         assert redactor.redact(text).count(_http.MASK) >= 1, text
         assert "p@ss" not in redactor.redact(text)

@@ -221,20 +221,24 @@ def _make_calls(state_dir, count, clock, sleep, start, results):
     results.put((os.getpid(), times))
 
 
-def _run_two_processes(state_dir, per_process, clock, sleep):
-    start = FORK.Barrier(2)
+def run_processes(count, target, *args):
+    """Start ``count`` processes of ``target(*args, start, results)`` together; their results (bounded wait)."""
+    start = FORK.Barrier(count)
     results = FORK.Queue()
-    workers = [FORK.Process(target=_make_calls, args=(state_dir, per_process, clock, sleep, start, results))
-               for index in range(2)]
+    workers = [FORK.Process(target=target, args=args + (start, results)) for index in range(count)]
     for worker in workers:
         worker.start()
     try:
-        answers = [results.get(timeout=20) for worker in workers]
+        return [results.get(timeout=20) for worker in workers]
     finally:
         for worker in workers:
             worker.join(5)
             if worker.is_alive():
                 worker.terminate()
+
+
+def _run_two_processes(state_dir, per_process, clock, sleep):
+    answers = run_processes(2, _make_calls, state_dir, per_process, clock, sleep)
     assert len(set(pid for pid, times in answers)) == 2
     return [value for pid, times in answers for value in times]
 
@@ -306,7 +310,7 @@ def test_unshared_token_cache(tmp_path, monkeypatch):
     assert os.listdir(str(tmp_path)) == []
 
 
-def _login_once(state_dir, start, logins, results):
+def _login_once(state_dir, logins, start, results):
     cache = TokenCache(KEY, state_dir=state_dir)
     start.wait(10)
     cached = cache.get()
@@ -323,19 +327,8 @@ def _login_once(state_dir, start, logins, results):
 
 
 def test_login_lock_lets_one_process_log_in(tmp_path):
-    start = FORK.Barrier(3)
     logins = FORK.Value("i", 0)
-    results = FORK.Queue()
-    workers = [FORK.Process(target=_login_once, args=(str(tmp_path), start, logins, results)) for index in range(3)]
-    for worker in workers:
-        worker.start()
-    try:
-        tokens = [results.get(timeout=10) for worker in workers]
-    finally:
-        for worker in workers:
-            worker.join(5)
-            if worker.is_alive():
-                worker.terminate()
+    tokens = run_processes(3, _login_once, str(tmp_path), logins)
     assert logins.value == 1
     assert len(set(tokens)) == 1
 
