@@ -3,8 +3,10 @@
 Needs nothing but Python 3 and git: the first run creates ``.venv`` and installs
 ``requirements-dev.txt`` into it; later runs reuse it while the requirements are unchanged.
 
-    python3 scripts/dev.py demo     # set up, start the emulator, run a staged rollout, stop it
-    python3 scripts/dev.py test     # set up, run unit + integration tests, lint, sanity, build
+    python3 scripts/dev.py demo       # set up, start the emulator, run a staged rollout, stop it
+    python3 scripts/dev.py test       # set up, run every check on the default ansible-core and the compat matrix
+    python3 scripts/dev.py compat     # only the compat matrix (.venv-core<release> per ansible-core release)
+    python3 scripts/dev.py emulator start|stop   # the emulator in the background, its settings in .demo/emulator.env
 """
 
 import argparse
@@ -12,13 +14,16 @@ import glob
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 import xml.etree.ElementTree as ET
+import zipfile
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VENV = os.path.join(REPO, ".venv")
@@ -28,6 +33,40 @@ REQUIREMENTS = os.path.join(REPO, "requirements-dev.txt")
 STAMP = os.path.join(VENV, ".requirements-sha256")
 OUTPUT = os.path.join(REPO, "tests", "output")
 SANITY_PYTHON = "%d.%d" % sys.version_info[:2]
+TEST_REQUIREMENTS = os.path.join(REPO, "requirements-test.txt")
+CACHE = os.path.join(os.path.expanduser("~"), ".cache", "iotfleet-firmware")
+# awx.awx ships inside the "ansible" package on PyPI (Galaxy is not reachable): its collection is extracted from
+# this release's wheel into CACHE for the syntax check of extensions/awx/.
+AWX_FROM_ANSIBLE = "12.3.0"
+
+
+class Release:
+    """One ansible-core release of the compatibility matrix, tested in its own venv .venv-core<minor>."""
+
+    def __init__(self, minor, python, why):
+        self.minor = minor
+        self.python = python
+        self.why = why
+        self.venv = os.path.join(REPO, ".venv-core%s" % minor)
+        self.bin = os.path.join(self.venv, "bin")
+        major, number = minor.split(".")
+        self.spec = "ansible-core>=%s,<%s.%d" % (minor, major, int(number) + 1)
+
+
+# The default release is .venv's (requirements-dev.txt) and runs everything. The matrix adds the floor of
+# meta/runtime.yml's requires_ansible, one middle release and the newest release the range allows; each runs the
+# unit tests, the mixed staged-rollout plays, ansible-test sanity and ansible-test units. The controller Python is
+# the machine's 3.11 where the release supports it; 2.20+ need Python >= 3.12 (pyenv's 3.13 here).
+MATRIX = [
+    Release("2.16", "3.11", "floor of requires_ansible (templating before 2.19)"),
+    Release("2.18", "3.11", "middle (last release before the 2.19 templating engine)"),
+    Release("2.21", "3.13", "newest release requires_ansible allows"),
+]
+# The plays every matrix release runs besides the unit tests: a mixed Huawei + Tencent rollout and its re-run,
+# a survey-style stages string, and the refusal of --limit.
+MATRIX_PLAYS = ["tests/integration/test_playbook_rollout.py::test_clean_mixed_rollout_then_rerun_changes_nothing",
+                "tests/integration/test_playbook_rollout.py::test_survey_stages_string_drives_a_rollout",
+                "tests/integration/test_playbook_rollout.py::test_limit_fails_the_run_before_any_call"]
 # ansible-test bootstraps pip in its venvs from this version's get-pip script (see ensure_get_pip_stand_in).
 ANSIBLE_TEST_PIP_VERSION = "24.2"
 
@@ -60,40 +99,75 @@ def run(cmd, env=None, cwd=REPO, check=True):
     return result.returncode
 
 
-def requirements_digest():
-    digest = hashlib.sha256()
-    for path in (REQUIREMENTS, os.path.join(REPO, "requirements.txt")):
+def requirements_digest(paths, extra=""):
+    digest = hashlib.sha256(extra.encode("utf-8"))
+    for path in paths:
         with open(path, "rb") as handle:
             digest.update(handle.read())
     return digest.hexdigest()
 
 
+def ensure_venv(venv, python, requirements, extra_specs=()):
+    """Create ``venv`` with ``python`` and install ``requirements`` (+ specs) when they changed since the last run."""
+    venv_python = os.path.join(venv, "bin", "python")
+    stamp = os.path.join(venv, ".requirements-sha256")
+    if not os.path.exists(venv_python):
+        log("creating virtual environment %s (%s)" % (venv, python))
+        run([python, "-m", "venv", venv])
+    paths = [requirements, os.path.join(REPO, "requirements.txt")]
+    if requirements != TEST_REQUIREMENTS and os.path.exists(TEST_REQUIREMENTS):
+        paths.append(TEST_REQUIREMENTS)
+    wanted = requirements_digest(paths, " ".join(extra_specs))
+    current = open(stamp).read().strip() if os.path.exists(stamp) else ""
+    if current != wanted:
+        run([venv_python, "-m", "pip", "install", "--disable-pip-version-check", "-q", "-r", requirements]
+            + list(extra_specs))
+        with open(stamp, "w") as handle:
+            handle.write(wanted)
+    ensure_get_pip_stand_in(venv)
+
+
 def bootstrap():
     """Create .venv and install the development requirements when they changed."""
-    if not os.path.exists(VENV_PYTHON):
-        log("creating virtual environment %s" % VENV)
-        run([sys.executable, "-m", "venv", VENV])
-    wanted = requirements_digest()
-    current = open(STAMP).read().strip() if os.path.exists(STAMP) else ""
-    if current != wanted:
-        run([VENV_PYTHON, "-m", "pip", "install", "--disable-pip-version-check", "-q", "-r", REQUIREMENTS])
-        with open(STAMP, "w") as handle:
-            handle.write(wanted)
-    ensure_get_pip_stand_in()
+    ensure_venv(VENV, sys.executable, REQUIREMENTS)
 
 
-def ensure_get_pip_stand_in():
-    cache = os.path.expanduser("~/.ansible/test/cache/get_pip_%s.py" % ANSIBLE_TEST_PIP_VERSION.replace(".", "_"))
-    if not os.path.exists(cache):
-        os.makedirs(os.path.dirname(cache), exist_ok=True)
-        with open(cache, "w") as handle:
-            handle.write(GET_PIP_STAND_IN)
+def find_python(version):
+    """An interpreter of ``version`` (e.g. "3.13"): on PATH, or one of pyenv's (the machine has 3.11 on PATH)."""
+    if "%d.%d" % sys.version_info[:2] == version:
+        return sys.executable
+    root = os.environ.get("PYENV_ROOT", os.path.join(os.path.expanduser("~"), ".pyenv"))
+    candidates = [shutil.which("python%s" % version)]
+    candidates += sorted(glob.glob(os.path.join(root, "versions", "%s.*" % version, "bin", "python%s" % version)),
+                         reverse=True)
+    for candidate in filter(None, candidates):
+        # pyenv's shims are on PATH for every version but run only the selected ones
+        if subprocess.run([candidate, "-c", "pass"], capture_output=True, check=False).returncode == 0:
+            return candidate
+    raise SystemExit("no Python %s found (on PATH or in %s/versions); install it to test this ansible-core release"
+                     % (version, root))
 
 
-def venv_env(extra=None):
+def ensure_get_pip_stand_in(venv=VENV):
+    """Write the offline get-pip stand-in for every pip version the venv's ansible-test may bootstrap."""
+    sources = glob.glob(os.path.join(venv, "lib", "python*", "site-packages", "ansible_test", "_internal",
+                                     "python_requirements.py"))
+    versions = {ANSIBLE_TEST_PIP_VERSION}
+    for source in sources:
+        with open(source) as handle:
+            versions.update(re.findall(r"pip=['\"]([0-9.]+)['\"]", handle.read()))
+    for version in versions:
+        cache = os.path.expanduser("~/.ansible/test/cache/get_pip_%s.py" % version.replace(".", "_"))
+        if not os.path.exists(cache):
+            os.makedirs(os.path.dirname(cache), exist_ok=True)
+            with open(cache, "w") as handle:
+                handle.write(GET_PIP_STAND_IN)
+
+
+def venv_env(extra=None, venv=VENV):
     env = dict(os.environ)
-    env["PATH"] = VENV_BIN + os.pathsep + env.get("PATH", "")
-    env["VIRTUAL_ENV"] = VENV
+    env["PATH"] = os.path.join(venv, "bin") + os.pathsep + env.get("PATH", "")
+    env["VIRTUAL_ENV"] = venv
     env.setdefault("ANSIBLE_FORCE_COLOR", "0")
     env["PYTHONPATH"] = os.path.join(REPO, "tests", "emulator")
     # Each step chooses its own collections path (the test symlink root, or a fresh install for the build check).
@@ -168,6 +242,24 @@ class Emulator:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
+DEMO_DIR = os.path.join(REPO, ".demo")
+EMULATOR_ENV_FILE = os.path.join(DEMO_DIR, "emulator.env")
+EMULATOR_PID_FILE = os.path.join(DEMO_DIR, "emulator.pid")
+
+
+def emulator_settings(url):
+    """The environment variables that point the modules at the emulator (its built-in demo credentials)."""
+    return {
+        "HUAWEI_IOT_ENDPOINT": url,
+        "HUAWEI_IOT_APP_ID": "demo-app",
+        "HUAWEI_IOT_SECRET": "demo-secret",
+        "TENCENTCLOUD_SECRET_ID": "AKIDdemo0000000000000000000000000000",
+        "TENCENTCLOUD_SECRET_KEY": "demo-secret-key-000000000000000000",
+        "TENCENTCLOUD_REGION": "ap-guangzhou",
+        "IOTFLEET_TENCENT_ENDPOINT": url,
+    }
+
+
 def demo(args):
     bootstrap()
     behaviour = []
@@ -176,58 +268,150 @@ def demo(args):
         # Every device whose number ends in 2 or 7 fails: with the demo's rollout id and stages the canary
         # holds none of them and passes, and wave1 trips the 10 % error threshold (15 of 50 devices fail).
         behaviour = ["--failure-rate", "*-*[27]=1.0"]
-    state_dir = os.path.join(REPO, ".demo")
-    if args.fresh and os.path.isdir(state_dir):
-        shutil.rmtree(state_dir)
-    os.makedirs(state_dir, exist_ok=True)
-    with Emulator(fleet="demo", time_scale=args.time_scale, extra_args=behaviour) as emu:
-        env = venv_env({
-            "ANSIBLE_COLLECTIONS_PATH": installed_collections_root(),
-            "HUAWEI_IOT_ENDPOINT": emu.info["url"],
-            "HUAWEI_IOT_APP_ID": "demo-app",
-            "HUAWEI_IOT_SECRET": "demo-secret",
-            "TENCENTCLOUD_SECRET_ID": "AKIDdemo0000000000000000000000000000",
-            "TENCENTCLOUD_SECRET_KEY": "demo-secret-key-000000000000000000",
-            "TENCENTCLOUD_REGION": "ap-guangzhou",
-            "IOTFLEET_TENCENT_ENDPOINT": emu.info["url"],
-            "ANSIBLE_STDOUT_CALLBACK": "default",
-        })
-        cmd = [os.path.join(VENV_BIN, "ansible-playbook"), "-i", "playbooks/inventories/demo",
-               "playbooks/rollout_demo.yml", "-e", "demo_dir=%s" % state_dir]
-        if args.check:
-            cmd.append("--check")
-        rc = run(cmd + args.ansible_args, env=env, check=False)
-    log("reports and rollout state: %s" % state_dir)
+    state_dir = DEMO_DIR
+    scratch = None
+    if args.fresh and args.check:
+        # Check mode changes nothing, so --fresh does not delete the earlier state: the plan is made against an
+        # empty scratch directory instead, i.e. as a fresh rollout would be planned.
+        scratch = state_dir = tempfile.mkdtemp(prefix="iotfleet-demo-check-")
+        log("check mode: .demo/ is kept; planning as a fresh rollout")
+    elif args.fresh and os.path.isdir(state_dir):
+        for name in os.listdir(state_dir):  # the state and reports; a running 'emulator start' keeps its files
+            if not name.startswith("emulator."):
+                path = os.path.join(state_dir, name)
+                shutil.rmtree(path) if os.path.isdir(path) else os.unlink(path)
+    if not args.check:
+        os.makedirs(state_dir, exist_ok=True)
+    try:
+        with Emulator(fleet="demo", time_scale=args.time_scale, extra_args=behaviour) as emu:
+            env = venv_env(dict(emulator_settings(emu.info["url"]),
+                                ANSIBLE_COLLECTIONS_PATH=installed_collections_root(),
+                                ANSIBLE_STDOUT_CALLBACK="default"))
+            cmd = [os.path.join(VENV_BIN, "ansible-playbook"), "-i", "playbooks/inventories/demo",
+                   "playbooks/rollout_demo.yml", "-e", "demo_dir=%s" % state_dir]
+            if args.check:
+                cmd.append("--check")
+            rc = run(cmd + args.ansible_args, env=env, check=False)
+    finally:
+        if scratch:
+            shutil.rmtree(scratch, ignore_errors=True)
+    if not scratch:
+        log("reports and rollout state: %s" % state_dir)
     return rc
 
 
-# --------------------------------------------------------------------------- test
+def emulator_command(args):
+    """Start the emulator in the background (demo fleet, plain HTTP on 127.0.0.1) or stop the one started so."""
+    bootstrap()
+    if args.action == "stop":
+        if not os.path.exists(EMULATOR_PID_FILE):
+            log("no emulator started by 'emulator start' (%s missing)" % EMULATOR_PID_FILE)
+            return 0
+        with open(EMULATOR_PID_FILE) as handle:
+            pid = int(handle.read().strip())
+        try:
+            os.kill(pid, signal.SIGTERM)
+            log("stopped the emulator (pid %d)" % pid)
+        except ProcessLookupError:
+            log("the emulator (pid %d) was not running any more" % pid)
+        for path in (EMULATOR_PID_FILE, EMULATOR_ENV_FILE):
+            if os.path.exists(path):
+                os.unlink(path)
+        return 0
+    os.makedirs(DEMO_DIR, exist_ok=True)
+    workdir = tempfile.mkdtemp(prefix="iotemu-")
+    ready = os.path.join(workdir, "ready.json")
+    cmd = [VENV_PYTHON, "-m", "iotemu", "--ready-file", ready, "--port", str(args.port), "--fleet", "demo",
+           "--time-scale", str(args.time_scale)]
+    with open(os.path.join(DEMO_DIR, "emulator.log"), "ab") as logfile:
+        process = subprocess.Popen(cmd, env=venv_env(), cwd=REPO, stdout=logfile, stderr=logfile,
+                                   stdin=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + 30
+    while not os.path.exists(ready):
+        if process.poll() is not None or time.time() > deadline:
+            raise SystemExit("the emulator did not start, see %s" % os.path.join(DEMO_DIR, "emulator.log"))
+        time.sleep(0.1)
+    time.sleep(0.1)
+    with open(ready) as handle:
+        url = json.load(handle)["url"]
+    with open(EMULATOR_PID_FILE, "w") as handle:
+        handle.write(str(process.pid))
+    lines = ["export %s=%s" % item for item in sorted(emulator_settings(url).items())]
+    lines.append("export ANSIBLE_COLLECTIONS_PATH=%s" % installed_collections_root())
+    with open(EMULATOR_ENV_FILE, "w") as handle:
+        handle.write("# written by scripts/dev.py emulator start: the emulator's endpoint and demo credentials\n")
+        handle.write("\n".join(lines) + "\n")
+    log("emulator listening on %s (pid %d); its settings: . %s" % (url, process.pid,
+                                                                   os.path.relpath(EMULATOR_ENV_FILE, os.getcwd())))
+    return 0
 
-def pytest_step(junit):
-    return run([VENV_PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--junitxml", junit], env=venv_env(), check=False)
+
+# --------------------------------------------------------------------------- test steps
+
+def pytest_step(junit, venv=VENV, paths=(), workers="2"):
+    cmd = [os.path.join(venv, "bin", "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", workers,
+           "--junitxml", junit] + list(paths)
+    return run(cmd, env=venv_env(venv=venv), check=False)
 
 
 def lint_step():
-    # ansible-lint resolves the collection's FQCNs through the same symlinked collections root as the tests.
-    env = venv_env({"ANSIBLE_COLLECTIONS_PATH": installed_collections_root()})
+    # ansible-lint resolves the collection's FQCNs through the same symlinked collections root as the tests, and
+    # the awx.awx modules of extensions/awx/ through the copy extracted from the ansible package.
+    env = venv_env({"ANSIBLE_COLLECTIONS_PATH": os.pathsep.join([installed_collections_root(), awx_collection_root()])})
     return run([os.path.join(VENV_BIN, "ansible-lint"), "--profile", "production", "--offline"], env=env, check=False)
 
 
-def sanity_step():
-    root = tempfile.mkdtemp(prefix="iotfleet-sanity-")
-    try:
-        tree = collection_tree(root)
-        # ansible-test wants a git-free copy or a repo of its own; give it a repo so it lists files like git does.
-        subprocess.run(["git", "init", "-q"], cwd=tree, check=True)
-        subprocess.run(["git", "add", "-A"], cwd=tree, check=True)
-        return run([os.path.join(VENV_BIN, "ansible-test"), "sanity", "--local", "--python", SANITY_PYTHON,
-                    "--color", "no", "--requirements"], env=venv_env(), cwd=tree, check=False)
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
+class CollectionCopy:
+    """The tracked files under <tmp>/ansible_collections/iotfleet/firmware, as a git repo of its own (ansible-test
+    lists files like git does)."""
+
+    def __enter__(self):
+        self.root = tempfile.mkdtemp(prefix="iotfleet-tree-")
+        self.tree = collection_tree(self.root)
+        subprocess.run(["git", "init", "-q"], cwd=self.tree, check=True)
+        subprocess.run(["git", "add", "-A"], cwd=self.tree, check=True)
+        return self.tree
+
+    def __exit__(self, *exc):
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def python_of(venv):
+    result = subprocess.run([os.path.join(venv, "bin", "python"), "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                            check=True, capture_output=True, text=True)
+    return result.stdout.strip()
+
+
+def sanity_step(venv=VENV):
+    with CollectionCopy() as tree:
+        return run([os.path.join(venv, "bin", "ansible-test"), "sanity", "--local", "--python", python_of(venv),
+                    "--color", "no", "--requirements"], env=venv_env(venv=venv), cwd=tree, check=False)
+
+
+def units_step(venv=VENV):
+    """ansible-test units with the venv's own pytest (--local, no requirements install: the venv has them)."""
+    with CollectionCopy() as tree:
+        return run([os.path.join(venv, "bin", "ansible-test"), "units", "--local", "--python", python_of(venv),
+                    "--color", "no", "--num-workers", "2"], env=venv_env(venv=venv), cwd=tree, check=False)
+
+
+# What a collection tarball may hold besides the files git knows: its generated manifests.
+TARBALL_GENERATED = ("MANIFEST.json", "FILES.json")
+
+
+def tarball_problems(tarball):
+    """Members of the built tarball that are not collection files (demo state, venvs, caches, build output)."""
+    known = set(filter(None, subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                                            cwd=REPO, check=True, capture_output=True).stdout.decode().split("\0")))
+    with tarfile.open(tarball) as archive:
+        members = [member for member in archive.getmembers() if member.isfile()]
+    stray = sorted(m.name for m in members if m.name not in known and m.name not in TARBALL_GENERATED)
+    return len(members), stray
 
 
 def build_step():
-    """Build the Galaxy tarball, install it into a temp path and render every module's docs from there."""
+    """Build the Galaxy tarball, check it holds only the collection, install it into a temp path and render every
+    module's and role's docs from there."""
     workdir = tempfile.mkdtemp(prefix="iotfleet-build-")
     try:
         env = venv_env()
@@ -235,6 +419,10 @@ def build_step():
         if rc:
             return rc
         tarball = glob.glob(os.path.join(workdir, "iotfleet-firmware-*.tar.gz"))[0]
+        count, stray = tarball_problems(tarball)
+        log("%s: %d files%s" % (os.path.basename(tarball), count,
+                                "" if not stray else ", NOT collection files: %s" % ", ".join(stray[:20])))
+        failures = 1 if stray else 0
         install_path = os.path.join(workdir, "collections")
         rc = run([os.path.join(VENV_BIN, "ansible-galaxy"), "collection", "install", "--offline", "--force", "-p", install_path, tarball],
                  env=env, check=False)
@@ -242,7 +430,6 @@ def build_step():
             return rc
         env["ANSIBLE_COLLECTIONS_PATH"] = install_path
         modules = sorted(os.path.splitext(os.path.basename(p))[0] for p in glob.glob(os.path.join(REPO, "plugins", "modules", "*.py")))
-        failures = 0
         for name in modules:
             result = subprocess.run([os.path.join(VENV_BIN, "ansible-doc"), "iotfleet.firmware.%s" % name],
                                     env=env, capture_output=True, text=True, check=False)
@@ -264,48 +451,223 @@ def changelog_step():
     return run([os.path.join(VENV_BIN, "antsibull-changelog"), "lint"], env=venv_env(), check=False)
 
 
-def junit_counts(path):
+# The user guides of the antsibull-docs docsite: docs/<name>.md is the source (read on the forge and linked from
+# the README); docs/docsite/rst/<name>.rst is generated from it by "python3 scripts/dev.py docs" and committed,
+# because the docsite reads only RST. docs/docsite/extra-docs.yml lists them.
+DOCSITE_GUIDES = ("staged_rollout", "awx", "huawei_iot", "tencent_iot")
+DOCSITE_RST = os.path.join(REPO, "docs", "docsite", "rst")
+DOCSITE_LABEL = "ansible_collections.iotfleet.firmware.docsite.%s"
+
+
+def render_guide(name):
+    """The RST of docs/<name>.md: pandoc's GFM reader, a docsite label, links between guides as :ref:."""
+    import pypandoc  # pylint: disable=import-outside-toplevel  (requirements-dev.txt: pypandoc-binary)
+
+    with open(os.path.join(REPO, "docs", name + ".md")) as handle:
+        markdown = handle.read()
+    rst = pypandoc.convert_text(markdown, "rst", format="gfm", extra_args=["--wrap=preserve"])
+
+    def link(match):
+        text, target = match.group(1).strip(), match.group(2)
+        page = os.path.splitext(os.path.basename(target))[0]
+        if os.path.dirname(target) == "" and page in DOCSITE_GUIDES:
+            return ":ref:`%s <%s>`" % (text, DOCSITE_LABEL % page)
+        return "%s (``docs/%s`` in the repository)" % (text, target)
+
+    rst = re.sub(r"`([^`<]+?)\s*<([\w./-]+\.md)>`__?", link, rst)
+    # pandoc labels every heading; the docsite wants labels with the collection's prefix only (and needs none)
+    rst = re.sub(r"^\.\. _[^:\n]+:\n\n", "", rst, flags=re.MULTILINE)
+    header = (".. Generated from docs/%s.md by \"python3 scripts/dev.py docs\": edit the Markdown file, then run it.\n\n"
+              ".. _%s:\n\n" % (name, DOCSITE_LABEL % name))
+    return header + rst
+
+
+def docs_command(args):
+    bootstrap()
+    os.makedirs(DOCSITE_RST, exist_ok=True)
+    for name in DOCSITE_GUIDES:
+        path = os.path.join(DOCSITE_RST, name + ".rst")
+        with open(path, "w") as handle:
+            handle.write(render_guide(name))
+        log("wrote %s" % os.path.relpath(path, REPO))
+    return 0
+
+
+def docs_step():
+    """The docsite guides are up to date with docs/*.md, and antsibull-docs lint-collection-docs passes on the
+    plugin docs and the docsite extra docs."""
+    stale = []
+    for name in DOCSITE_GUIDES:
+        path = os.path.join(DOCSITE_RST, name + ".rst")
+        current = open(path).read() if os.path.exists(path) else None
+        if current != render_guide(name):
+            stale.append(os.path.relpath(path, REPO))
+    if stale:
+        log("out of date with docs/*.md: %s; run: python3 scripts/dev.py docs" % ", ".join(stale))
+    env = venv_env({"ANSIBLE_COLLECTIONS_PATH": installed_collections_root()})
+    rc = run([os.path.join(VENV_BIN, "antsibull-docs"), "lint-collection-docs", "--plugin-docs",
+              "--validate-collection-refs", "self", "."], env=env, check=False)
+    return 1 if stale or rc else 0
+
+
+def builder_step():
+    """ansible-builder create: execution-environment.yml is accepted and its build context holds the collection
+    tarball it installs (built into build/ first, as docs/release.md says)."""
+    with open(os.path.join(REPO, "galaxy.yml")) as handle:
+        version = re.search(r"^version:\s*(\S+)", handle.read(), re.MULTILINE).group(1)
+    tarball = "iotfleet-firmware-%s.tar.gz" % version
+    with open(os.path.join(REPO, "execution-environment.yml")) as handle:
+        if handle.read().count(tarball) != 2:
+            log("execution-environment.yml must install %s (galaxy.yml's version) and copy it from build/" % tarball)
+            return 1
+    rc = run([os.path.join(VENV_BIN, "ansible-galaxy"), "collection", "build", "--force", "--output-path", "build"],
+             env=venv_env(), check=False)
+    if rc:
+        return rc
+    context = os.path.join(OUTPUT, "ee-context")
+    shutil.rmtree(context, ignore_errors=True)
+    rc = run([os.path.join(VENV_BIN, "ansible-builder"), "create", "-f", "execution-environment.yml",
+              "--context", context, "-v", "1"], env=venv_env(), check=False)
+    if rc:
+        return rc
+    copied = os.path.join(context, "_build", "collections", tarball)
+    if not os.path.exists(copied):
+        log("the build context lacks %s" % copied)
+        return 1
+    return 0
+
+
+def awx_collection_root():
+    """A collections root holding awx.awx, extracted once from the ansible package's wheel into CACHE."""
+    root = os.path.join(CACHE, "awx-from-ansible-%s" % AWX_FROM_ANSIBLE)
+    if os.path.exists(os.path.join(root, "ansible_collections", "awx", "awx", "MANIFEST.json")):
+        return root
+    wheels = os.path.join(CACHE, "wheels")
+    wheel = os.path.join(wheels, "ansible-%s-py3-none-any.whl" % AWX_FROM_ANSIBLE)
+    if not os.path.exists(wheel):
+        run([VENV_PYTHON, "-m", "pip", "download", "--disable-pip-version-check", "-q", "--no-deps",
+             "ansible==%s" % AWX_FROM_ANSIBLE, "-d", wheels])
+    prefix = "ansible_collections/awx/awx/"
+    partial = root + ".partial"
+    shutil.rmtree(partial, ignore_errors=True)
+    with zipfile.ZipFile(wheel) as archive:
+        archive.extractall(partial, [name for name in archive.namelist() if name.startswith(prefix)])
+    shutil.rmtree(root, ignore_errors=True)
+    os.rename(partial, root)
+    return root
+
+
+def awx_step():
+    """ansible-playbook --syntax-check of the controller configuration playbooks (awx.awx modules)."""
+    env = venv_env({"ANSIBLE_COLLECTIONS_PATH": os.pathsep.join([installed_collections_root(), awx_collection_root()])})
+    failures = 0
+    for playbook in sorted(glob.glob(os.path.join(REPO, "extensions", "awx", "*.yml"))):
+        failures += run([os.path.join(VENV_BIN, "ansible-playbook"), "--syntax-check", "-i", "localhost,",
+                         os.path.relpath(playbook, REPO)], env=env, check=False) != 0
+    return 1 if failures else 0
+
+
+def junit_counts(paths):
     counts = {"passed": 0, "failed": 0, "skipped": 0}
-    if not os.path.exists(path):
-        return counts
-    root = ET.parse(path).getroot()
-    suites = [root] if root.tag == "testsuite" else list(root)
-    for suite in suites:
-        tests = int(suite.get("tests", 0))
-        failed = int(suite.get("failures", 0)) + int(suite.get("errors", 0))
-        skipped = int(suite.get("skipped", 0))
-        counts["failed"] += failed
-        counts["skipped"] += skipped
-        counts["passed"] += tests - failed - skipped
+    for path in paths:
+        if not os.path.exists(path):
+            continue
+        root = ET.parse(path).getroot()
+        suites = [root] if root.tag == "testsuite" else list(root)
+        for suite in suites:
+            tests = int(suite.get("tests", 0))
+            failed = int(suite.get("failures", 0)) + int(suite.get("errors", 0))
+            skipped = int(suite.get("skipped", 0))
+            counts["failed"] += failed
+            counts["skipped"] += skipped
+            counts["passed"] += tests - failed - skipped
     return counts
+
+
+# --------------------------------------------------------------------------- test and compat commands
+
+def default_steps(args, junits):
+    junit = os.path.join(OUTPUT, "junit.xml")
+    junits.append(junit)
+    steps = [("pytest -n 2 (unit + integration)", lambda: pytest_step(junit)),
+             ("ansible-test units", units_step),
+             ("ansible-lint (production profile)", lint_step),
+             ("antsibull-changelog lint", changelog_step),
+             ("antsibull-docs lint-collection-docs", docs_step),
+             ("galaxy build + contents + ansible-doc", build_step),
+             ("ansible-builder create", builder_step),
+             ("awx.awx playbooks --syntax-check", awx_step)]
+    if not args.skip_sanity:
+        steps.append(("ansible-test sanity", sanity_step))
+    return [("core %s (default, py%s)" % (default_release(), SANITY_PYTHON), name, step) for name, step in steps]
+
+
+def default_release():
+    with open(REQUIREMENTS) as handle:
+        found = re.search(r"^ansible-core>=(\d+\.\d+)", handle.read(), re.MULTILINE)
+    return found.group(1) if found else "?"
+
+
+def matrix_steps(args, junits):
+    steps = []
+    selected = [release for release in MATRIX if not args.core or release.minor in args.core]
+    for release in selected:
+        label = "core %s (py%s)" % (release.minor, release.python)
+        junit = os.path.join(OUTPUT, "junit-core%s.xml" % release.minor)
+        junits.append(junit)
+
+        def setup(release=release):
+            ensure_venv(release.venv, find_python(release.python), TEST_REQUIREMENTS, [release.spec])
+            return 0
+
+        steps.append((label, "venv %s" % os.path.basename(release.venv), setup))
+        steps.append((label, "pytest -n 2 (unit + rollout plays)",
+                      lambda release=release, junit=junit: pytest_step(junit, release.venv, ["tests/unit"] + MATRIX_PLAYS)))
+        steps.append((label, "ansible-test units", lambda release=release: units_step(release.venv)))
+        if not args.skip_sanity:
+            steps.append((label, "ansible-test sanity", lambda release=release: sanity_step(release.venv)))
+    return steps
+
+
+def run_steps(steps, junits):
+    os.makedirs(OUTPUT, exist_ok=True)
+    results = []
+    for label, name, step in steps:
+        started = time.time()
+        log("step: %s: %s" % (label, name))
+        try:
+            rc = step()
+        except SystemExit as exc:  # a setup that cannot be done (e.g. a missing interpreter) fails its step only
+            print(exc, flush=True)
+            rc = 1
+        results.append((label, name, rc, time.time() - started))
+    print("\n==> summary (wall-clock seconds per step)")
+    print("  %-26s %-40s %-7s %8s" % ("release", "step", "result", "seconds"))
+    for label, name, rc, seconds in results:
+        print("  %-26s %-40s %-7s %8.1f" % (label, name, "ok" if rc == 0 else "FAILED", seconds))
+    print("  %-26s %-40s %-7s %8.1f" % ("", "total", "", sum(r[3] for r in results)))
+    counts = junit_counts(junits)
+    failed_steps = ["%s: %s" % (label, name) for label, name, rc, dummy in results if rc != 0]
+    if failed_steps:
+        print("failed steps: %s" % "; ".join(failed_steps))
+    # Plain closing line with the pytest counts (the other steps' failures count as failed tests here).
+    print("pytest: %d passed, %d failed, %d skipped" % (counts["passed"], counts["failed"] + len(failed_steps), counts["skipped"]))
+    return 1 if failed_steps else 0
 
 
 def test(args):
     bootstrap()
-    os.makedirs(OUTPUT, exist_ok=True)
-    junit = os.path.join(OUTPUT, "junit.xml")
-    steps = [("pytest (unit + integration)", lambda: pytest_step(junit)),
-             ("ansible-lint (production profile)", lint_step),
-             ("antsibull-changelog lint", changelog_step),
-             ("galaxy build + install + ansible-doc", build_step)]
-    if not args.skip_sanity:
-        steps.append(("ansible-test sanity", sanity_step))
-    results = []
-    for name, step in steps:
-        started = time.time()
-        log("step: %s" % name)
-        rc = step()
-        results.append((name, rc, time.time() - started))
-    print("\n==> summary")
-    for name, rc, seconds in results:
-        print("  %-40s %-6s %6.1f s" % (name, "ok" if rc == 0 else "FAILED", seconds))
-    counts = junit_counts(junit)
-    failed_steps = [name for name, rc, dummy in results if rc != 0]
-    if failed_steps:
-        print("failed steps: %s" % ", ".join(failed_steps))
-    # Plain closing line with the pytest counts (the other steps' failures count as failed tests here).
-    print("pytest: %d passed, %d failed, %d skipped" % (counts["passed"], counts["failed"] + len(failed_steps), counts["skipped"]))
-    return 1 if failed_steps else 0
+    junits = []
+    steps = default_steps(args, junits)
+    if not args.skip_matrix:
+        steps += matrix_steps(args, junits)
+    return run_steps(steps, junits)
+
+
+def compat(args):
+    bootstrap()  # the collections symlink helper and the get-pip stand-in live with .venv
+    junits = []
+    return run_steps(matrix_steps(args, junits), junits)
 
 
 def main():
@@ -314,18 +676,37 @@ def main():
     sub.add_parser("setup", help="create .venv and install the development requirements")
     demo_parser = sub.add_parser("demo", help="run a staged rollout of the demo fleet against the emulator")
     demo_parser.add_argument("--failing-wave", action="store_true", help="make one wave fail so the error threshold aborts the rollout")
-    demo_parser.add_argument("--check", action="store_true", help="show the plan only (ansible-playbook --check)")
-    demo_parser.add_argument("--fresh", action="store_true", help="forget the rollout state of earlier demo runs")
+    demo_parser.add_argument("--check", action="store_true", help="show the plan only (ansible-playbook --check); deletes and writes nothing")
+    demo_parser.add_argument("--fresh", action="store_true",
+                             help="forget the rollout state of earlier demo runs (with --check: plan as if fresh, keep it)")
     demo_parser.add_argument("--time-scale", type=float, default=120, help="simulated seconds per real second")
     demo_parser.add_argument("ansible_args", nargs="*", help="extra ansible-playbook arguments (after --)")
-    test_parser = sub.add_parser("test", help="run the whole test suite")
-    test_parser.add_argument("--skip-sanity", action="store_true", help="skip ansible-test sanity (slowest step)")
+    sub.add_parser("docs", help="regenerate the docsite guides docs/docsite/rst/*.rst from docs/*.md")
+    emu_parser = sub.add_parser("emulator", help="start the emulator in the background (settings in .demo/emulator.env) or stop it")
+    emu_parser.add_argument("action", choices=("start", "stop"))
+    emu_parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: any free port)")
+    emu_parser.add_argument("--time-scale", type=float, default=120, help="simulated seconds per real second")
+    matrix_help = ", ".join("%s (py%s)" % (r.minor, r.python) for r in MATRIX)
+    for name, text in (("test", "run the whole test suite: the default release, then the compat matrix"),
+                       ("compat", "run only the compat matrix: %s" % matrix_help)):
+        test_parser = sub.add_parser(name, help=text)
+        test_parser.add_argument("--skip-sanity", action="store_true", help="skip ansible-test sanity (slowest step)")
+        test_parser.add_argument("--core", action="append", metavar="MINOR",
+                                 help="matrix releases to run (repeatable; default all: %s)" % matrix_help)
+        if name == "test":
+            test_parser.add_argument("--skip-matrix", action="store_true", help="the default release only")
     args = parser.parse_args()
     if args.command == "setup":
         bootstrap()
         return 0
     if args.command == "demo":
         return demo(args)
+    if args.command == "emulator":
+        return emulator_command(args)
+    if args.command == "docs":
+        return docs_command(args)
+    if args.command == "compat":
+        return compat(args)
     return test(args)
 
 
