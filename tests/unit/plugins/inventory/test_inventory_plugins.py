@@ -14,7 +14,7 @@ from ansible_collections.iotfleet.firmware.plugins.inventory import huawei_iot, 
 from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import ValidationError
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _inventory
 
-from conftest import load_plugin
+from inventory_loading import load_plugin  # tests/unit/plugins/inventory/inventory_loading.py
 
 PLUGINS = {"huawei": huawei_iot, "tencent": tencent_iot}
 

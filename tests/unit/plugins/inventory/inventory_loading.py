@@ -1,7 +1,5 @@
 """Load an inventory plugin of this collection without the collection loader (the unit tests import the
 collection as a plain package): read its DOCUMENTATION with the fragments and register the options."""
-import pytest
-
 from ansible import constants as C
 from ansible.plugins.loader import fragment_loader
 from ansible.utils.plugin_docs import get_docstring
@@ -18,8 +16,3 @@ def load_plugin(module):
     plugin._load_name = name
     plugin._redirected_names = [name]
     return plugin
-
-
-@pytest.fixture
-def load():
-    return load_plugin
