@@ -21,6 +21,7 @@ import socket
 import threading
 import time
 import traceback
+import warnings
 from typing import Any, Dict, Iterable, List, Optional
 from urllib.parse import quote, quote_plus, urlsplit
 
@@ -401,7 +402,10 @@ class HttpSession:
         _ACTIVE.deadline = deadline
         response = None
         try:
-            response = self._send(method, url, call, deadline, headers, params, data, json_body)
+            with warnings.catch_warnings():
+                if self.verify is False:  # validate_certs=false was asked for: no warning on every request
+                    warnings.simplefilter("ignore", urllib3_exceptions.InsecureRequestWarning)
+                response = self._send(method, url, call, deadline, headers, params, data, json_body)
             body = self._read_body(response, url, call, deadline)
             return HttpResponse(response.status_code, dict(response.headers), body, call=call, url=url,
                                 elapsed=self.monotonic() - started, redactor=self.redactor)

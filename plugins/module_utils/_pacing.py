@@ -269,7 +269,7 @@ def _is_number(value: Any) -> bool:
 
 class TokenCache(_FileBacked):
     """One bearer token per key (e.g. endpoint + app id + sha256(secret)) shared by the controller's processes:
-    ``<state_dir>/<sha256(key)[:32]>.token``, mode 0600, JSON ``{token, expires_at, refresh_token?}``.
+    ``<state_dir>/<sha256(key)[:32]>.token``, mode 0600, JSON ``{token, expires_at, issued_at, refresh_token?}``.
 
     Login protocol for callers::
 
@@ -290,17 +290,25 @@ class TokenCache(_FileBacked):
         self._login = _state_file(state_dir, key, ".login", shared)
 
     def get(self) -> Optional[Dict[str, Any]]:
-        """``{"token", "expires_at", ...}`` if a token is cached and valid for more than ``margin`` seconds."""
+        """``{"token", "expires_at", ...}`` if a token is cached and still valid for more than the margin:
+        ``margin`` seconds, but at most a tenth of the token's lifetime (a platform configured with short-lived
+        tokens must not see every process log in again at once)."""
         with self._file.locked(exclusive=False) as handle:
             entry = handle.load()
         if not isinstance(entry, dict) or not isinstance(entry.get("token"), str) or not entry["token"]:
             return None
-        if not _is_number(entry.get("expires_at")) or entry["expires_at"] - self.margin <= self.clock():
+        expires_at = entry.get("expires_at")
+        if not _is_number(expires_at):
+            return None
+        issued_at = entry.get("issued_at")
+        lifetime = expires_at - issued_at if _is_number(issued_at) else float("inf")
+        if expires_at - min(self.margin, lifetime / 10.0) <= self.clock():
             return None
         return dict(entry)
 
     def put(self, token: str, expires_in: float, refresh_token: Optional[str] = None) -> None:
-        entry = {"token": token, "expires_at": self.clock() + float(expires_in)}  # type: Dict[str, Any]
+        now = self.clock()
+        entry = {"token": token, "expires_at": now + float(expires_in), "issued_at": now}  # type: Dict[str, Any]
         if refresh_token:
             entry["refresh_token"] = refresh_token
         with self._file.locked() as handle:

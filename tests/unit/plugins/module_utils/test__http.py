@@ -2,6 +2,7 @@
 import base64
 import json
 import socket
+import ssl
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -112,6 +113,26 @@ def server():
     httpd.server_close()
 
 
+@pytest.fixture(scope="module")
+def tls_server(tmp_path_factory):
+    """The same handler over HTTPS with a test CA; yields (base url, ca.pem path)."""
+    trustme = pytest.importorskip("trustme")
+    authority = trustme.CA()
+    directory = tmp_path_factory.mktemp("tls")
+    ca_path = str(directory / "ca.pem")
+    authority.cert_pem.write_to_path(ca_path)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    authority.issue_cert("127.0.0.1").configure_cert(context)
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    httpd.paths = []
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield "https://127.0.0.1:%d" % httpd.server_address[1], ca_path
+    httpd.shutdown()
+    httpd.server_close()
+
+
 def timed(func):
     started = time.monotonic()
     try:
@@ -213,6 +234,18 @@ def test_tls_error_is_not_retryable(server):
     with pytest.raises(IoTError) as info:
         HttpSession(timeout=5).request("GET", server.replace("http:", "https:") + "/json", CALL)
     assert info.value.code == "TLSError" and not info.value.retryable
+
+
+def test_https_with_ca_path_and_deadline(tls_server):
+    url, ca_path = tls_server
+    assert HttpSession(timeout=5, ca_path=ca_path).request("GET", url + "/json", CALL).status == 200
+    assert HttpSession(timeout=5, validate_certs=False).request("GET", url + "/json", CALL).status == 200
+    with pytest.raises(IoTError) as info:
+        HttpSession(timeout=5).request("GET", url + "/json", CALL)  # the test CA is not trusted by default
+    assert info.value.code == "TLSError" and not info.value.retryable
+    exc, elapsed = timed(lambda: HttpSession(timeout=1, ca_path=ca_path).request("GET", url + "/trickle-body", CALL))
+    assert isinstance(exc, IoTError) and exc.code == "DeadlineExceeded", exc
+    assert 0.9 <= elapsed < 1.5
 
 
 def test_ca_path_is_passed_per_request_and_wins_over_the_environment(monkeypatch):

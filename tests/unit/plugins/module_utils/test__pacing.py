@@ -269,12 +269,23 @@ def test_token_cache_roundtrip_expiry_and_file_mode(tmp_path):
     cache = TokenCache(KEY, state_dir=str(tmp_path), clock=clock)
     assert cache.get() is None
     cache.put("tok-1", 3600, refresh_token="ref-1")
-    assert cache.get() == {"token": "tok-1", "expires_at": 4600.0, "refresh_token": "ref-1"}
+    assert cache.get() == {"token": "tok-1", "expires_at": 4600.0, "issued_at": 1000.0, "refresh_token": "ref-1"}
     assert stat.S_IMODE(os.stat(cache.path).st_mode) == 0o600
     assert os.path.basename(cache.path) == key_digest(KEY) + ".token"
     clock.now += 3600 - 61
     assert cache.get()["token"] == "tok-1"
     clock.now += 1  # within the 60 s margin: not handed out any more
+    assert cache.get() is None
+
+
+def test_short_lived_tokens_get_a_proportional_margin(tmp_path):
+    clock = FakeClock()
+    cache = TokenCache(KEY, state_dir=str(tmp_path), clock=clock)
+    cache.put("short", 5)  # a 60 s margin would never hand this token out
+    assert cache.get()["token"] == "short"
+    clock.now += 4.4
+    assert cache.get()["token"] == "short"
+    clock.now += 0.1  # within a tenth of its lifetime of the end
     assert cache.get() is None
 
 
