@@ -157,13 +157,13 @@ def _absent(provider: Provider, work: Dict[str, Any], warnings: List[str], check
     tasks = lookup.same
     active = [task for task in tasks if task.active]
     if active and not caps.can_cancel:
+        verb, pronoun = ("is", "it") if len(active) == 1 else ("are", "them")
         raise ModuleFailure(
             "state=absent cannot be honoured: task(s) %s %s still active (%s), and %s. Stop %s from the platform "
             "console (or let %s finish), then run again."
-            % (", ".join("%s" % task.task_id for task in active), "is" if len(active) == 1 else "are",
+            % (", ".join("%s" % task.task_id for task in active), verb,
                "/".join(sorted(set("%s" % task.status for task in active))),
-               caps.cancel_hint or "%s offers no call to stop or cancel a task" % caps.label,
-               "it" if len(active) == 1 else "them", "it" if len(active) == 1 else "them"),
+               caps.cancel_hint or "%s offers no call to stop or cancel a task" % caps.label, pronoun, pronoun),
             changed=False, task_ids=[task.task_id for task in tasks], error_code="StopNotSupported")
     if check_mode:
         cancelled = [task.task_id for task in active]

@@ -108,9 +108,11 @@ class FakeProvider(Provider):
     def create_request(self, work, devices=None):
         return {"Package": work["package"], "Devices": list(devices or work.get("devices") or [])}
 
-    def obtain(self, token):
-        """A secret obtained at run time (e.g. a login token): reported like a real provider does."""
-        self.obtained.append(token)
+    def obtain(self, token, in_secrets=True):
+        """A secret obtained at run time (e.g. a login token): reported to ``on_secret`` and, unless
+        ``in_secrets`` is false, listed in ``secrets`` too."""
+        if in_secrets:
+            self.obtained.append(token)
         self.on_secret(token)
 
     @property
@@ -172,7 +174,7 @@ def progress(task_id, succeeded=0, failed=0, in_progress=2, status="processing")
                     done=in_progress == 0, status=status)
 
 
-def run_body(entry, script, args, capsys, capabilities=CAPS, check=False, diff=False, **kwargs):
+def run_body(entry, script, args, capsys, capabilities=CAPS, check=False, diff=False, factory=None, **kwargs):
     """Run ``entry(module, factory, **kwargs)`` like a module's main(); returns ``(result, provider, raw_out)``.
 
     ``provider.warned`` lists the texts passed to ``module.warn`` (how ansible-core puts warnings into the result
@@ -183,7 +185,10 @@ def run_body(entry, script, args, capsys, capabilities=CAPS, check=False, diff=F
         args["_ansible_check_mode"] = True
     if diff:
         args["_ansible_diff"] = True
-    factory, holder = factory_for(script, capabilities)
+    if factory is None:
+        factory, holder = factory_for(script, capabilities)
+    else:
+        holder = {}
     with patch_module_args(args):
         module = AnsibleModule(argument_spec=SPEC, supports_check_mode=True)
         warned = []

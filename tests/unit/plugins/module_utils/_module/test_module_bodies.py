@@ -41,6 +41,15 @@ def test_own_range_errors_fail_even_when_the_provider_accepts(capsys):
     assert "exception" not in result
 
 
+def test_connection_errors_of_the_factory_fail_as_invalid_options(capsys):
+    def factory(params, on_secret):
+        raise ValidationError(["secret must not be empty"])
+
+    result, provider, _out = run_body(run_firmware_task, [], ARGS, capsys, factory=factory)
+    assert provider is None and result["failed"] and result["msg"] == "Invalid options: secret must not be empty"
+    assert result["errors"] == ["secret must not be empty"] and result["api_calls"] == 0
+
+
 # ---- present: decide -------------------------------------------------------------------------------------
 
 def test_adopts_the_newest_same_task_without_change(capsys):
@@ -290,6 +299,14 @@ def test_absent_cancels_the_active_same_tasks(capsys):
     assert [view["task_id"] for view in result["diff"]["after"]["tasks"]] == ["T2"]
 
 
+def test_absent_a_task_that_finished_before_the_cancel_is_no_change(capsys):
+    script = START + [Step("find", [frozenset()], returns=lookup(same=[task("T1")])),
+                      Step("cancel", ["T1"], returns=False),
+                      Step("progress", [["T1"]], returns={"T1": progress("T1", succeeded=2, in_progress=0)})]
+    result, _provider, _out = run_task(script, capsys, {"state": "absent"})
+    assert not result["changed"] and result["cancelled_task_ids"] == [] and result["task_id"] == "T1"
+
+
 def test_absent_in_check_mode_only_reports(capsys):
     script = START + [Step("find", [frozenset()], returns=lookup(same=[task("T1")])),
                       Step("progress", [["T1"]], returns={"T1": progress("T1")})]
@@ -335,6 +352,14 @@ def test_secret_and_runtime_token_are_masked_in_result_values_and_warnings(capsy
     result, provider, out = run_task(script, capsys)
     assert SECRET not in out and token not in out
     assert result["task"]["auth"] == "Bearer ********" and provider.warned == ["token ******** was refreshed"]
+
+
+def test_a_token_reported_only_through_on_secret_is_masked_too(capsys):
+    token = "tok-fedcba9876543210"
+    script = [Step("validate"), Step("prepare", returns=lambda fake: fake.obtain(token, in_secrets=False)),
+              Step("find", [frozenset()], raises=IoTError("login answered %s" % token, code="100208"))]
+    result, _provider, out = run_task(script, capsys)
+    assert result["failed"] and token not in out and result["msg"] == "login answered ********"
 
 
 # ---- info ------------------------------------------------------------------------------------------------
