@@ -15,10 +15,11 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.iotfleet.firmware.plugins.module_utils import rollout
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import rollout_files
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import refresh
 
 HOST_VARS = ("iot_platform", "iot_device_id", "iot_product_id", "iot_firmware_version")
 
-ARGUMENT_SPEC = rollout.PLAN_ARGUMENT_SPEC
+ARGUMENT_SPEC = dict(rollout.PLAN_ARGUMENT_SPEC, **rollout.REFRESH_ARGUMENT_SPEC)
 
 
 class InventoryOnlyVars:
@@ -151,9 +152,10 @@ class ActionModule(ActionBase):
                 raise rollout.RolloutError("no device selected by %s" % source)
             extracted = time.time()
             state_path = rollout_files.state_path(args["state_dir"], rollout_id) if args["state_dir"] else None
-            state = rollout_files.read_json(state_path) if state_path else None
+            state = rollout_files.read_state(state_path) if state_path else None
             targets = dict((key, args[key]) for key in ("huawei_file_id", "huawei_target_version",
                                                         "tencent_firmware_version", "tencent_fw_type"))
+            refreshed = refresh.plan_hook(args, devices, targets)  # current versions from the platforms
             gate_defaults = {
                 "success_percent": args["success_percent"],
                 "error_percent": args["error_percent"],
@@ -172,6 +174,7 @@ class ActionModule(ActionBase):
         plan["source"] = source
         plan["duplicates"] = duplicates
         lines = rollout.plan_lines(plan)
+        lines[1:1] = refresh.refresh_lines(refreshed)
         if duplicates:
             lines.insert(1, "NOTE: %d devices were listed more than once and are counted once (%s%s)."
                          % (len(duplicates), ", ".join(duplicates[:5]), ", ..." if len(duplicates) > 5 else ""))

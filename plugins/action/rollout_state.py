@@ -12,6 +12,8 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.iotfleet.firmware.plugins.module_utils import rollout
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import rollout_files
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import report as engine_report
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import state as engine_state
 
 ARGUMENT_SPEC = rollout.STATE_ARGUMENT_SPEC
 
@@ -29,6 +31,17 @@ class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _requires_connection = False
 
+    @staticmethod
+    def _apply(state, rollout_id, args):
+        data = dict(args["data"] or {})
+        if args["event"] == "start":
+            data.setdefault("rollout_id", rollout_id)
+        if "results" in data:
+            data["task_ids"] = rollout.task_ids_from_results(data.pop("results"))
+        if "cancel_results" in data:
+            data["cancelled"], data["cancel_errors"] = rollout.cancel_outcome(data.pop("cancel_results"))
+        return rollout.apply_event(state, args["event"], data, rollout_files.utc_now())
+
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp
@@ -38,29 +51,33 @@ class ActionModule(ActionBase):
         try:
             rollout_id = rollout.validate_rollout_id(args["rollout_id"])
             path = rollout_files.state_path(args["state_dir"], rollout_id)
-            state = rollout_files.read_json(path)
+            store = engine_state.StateStore(path, rollout_id)
             changed = False
-            if args["event"]:
-                data = dict(args["data"] or {})
-                if args["event"] == "start":
-                    data.setdefault("rollout_id", rollout_id)
-                if "results" in data:
-                    data["task_ids"] = rollout.task_ids_from_results(data.pop("results"))
-                if "cancel_results" in data:
-                    data["cancelled"], data["cancel_errors"] = rollout.cancel_outcome(data.pop("cancel_results"))
-                state, changed = rollout.apply_event(state, args["event"], data, rollout_files.utc_now())
-                if changed and not check_mode:
-                    rollout_files.write_if_changed(path, rollout_files.dump_json(state))
+            if args["event"] and check_mode:
+                state, changed = self._apply(store.load(), rollout_id, args)
+            elif args["event"]:
+                # "start" claims the run lock: a second live run of this rollout id fails here, at once
+                outcome = {}
+
+                def change(current):
+                    new, outcome["changed"] = self._apply(current, rollout_id, args)
+                    return new, outcome["changed"]
+
+                state = store.update(change, take=args["event"] == "start")
+                changed = outcome["changed"]
+                if changed:
                     written.append(path)
+            else:
+                state = store.load()
             if state is None:
                 result.update(failed=True, msg="rollout %r has no state file at %s" % (rollout_id, path))
                 return result
-            report = rollout.build_report(state, args["waves"])
+            report = engine_report.build_report(state, args["waves"])
             paths = None
             if args["report_dir"]:
                 paths = rollout_files.report_paths(args["report_dir"], rollout_id)
                 outputs = ((paths["json"], rollout_files.dump_json(report)),
-                           (paths["markdown"], rollout.render_markdown(report)))
+                           (paths["markdown"], engine_report.render_markdown(report)))
                 for report_path, text in outputs:
                     if check_mode:
                         continue
@@ -68,7 +85,9 @@ class ActionModule(ActionBase):
                         written.append(report_path)
                         changed = True
                 result["report_paths"] = paths
-        except (rollout.RolloutError, rollout_files.RolloutFileError) as exc:
+                if not check_mode:
+                    store.lock.release()  # the end-of-run call: the rollout is free for the next run
+        except (rollout.RolloutError, rollout_files.RolloutFileError, engine_state.StateFileError) as exc:
             result.update(failed=True, msg=str(exc))
             return result
         wave_name = (args["data"] or {}).get("wave")

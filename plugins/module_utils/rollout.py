@@ -1188,3 +1188,26 @@ STATE_ARGUMENT_SPEC = dict(
     report_dir=dict(type="str"),
     waves=dict(type="list", elements="dict"),
 )
+
+# The controller engine's plugins (plugins/plugin_utils/_engine): one wave per call, version refresh at plan time.
+WAVE_ARGUMENT_SPEC = dict(
+    rollout_id=dict(type="str", required=True),
+    state_dir=dict(type="str", required=True),
+    wave=dict(type="dict", required=True),
+    targets=dict(type="dict", required=True),
+    huawei_connection=dict(type="dict", no_log=True),
+    tencent_connection=dict(type="dict", no_log=True),
+    huawei_policy=dict(type="dict"),
+    tencent_timeout_interval=dict(type="int"),
+    tencent_rate_limit=dict(type="int"),
+    tencent_max_retry_num=dict(type="int"),
+    tencent_retry_interval=dict(type="int"),
+    cancel_on_abort=dict(type="bool", default=True),
+    show_progress=dict(type="bool", default=True),
+)
+
+REFRESH_ARGUMENT_SPEC = dict(
+    refresh_versions=dict(type="bool", default=False),
+    huawei_connection=dict(type="dict", no_log=True),
+    tencent_connection=dict(type="dict", no_log=True),
+)

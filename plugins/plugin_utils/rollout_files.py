@@ -15,7 +15,8 @@ __metaclass__ = type
 import datetime
 import json
 import os
-import tempfile
+
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import state as engine_state
 
 
 class RolloutFileError(Exception):
@@ -62,6 +63,15 @@ def read_json(path):
         raise RolloutFileError("cannot read %s: %s" % (path, exc))
 
 
+def read_state(path):
+    """The rollout state stored at ``path`` (``None`` when there is none); null, [], {}, a wrong shape or an
+    unreadable file raise :class:`RolloutFileError` naming the file (never read as a new rollout)."""
+    try:
+        return engine_state.load_state(path)
+    except engine_state.StateFileError as exc:
+        raise RolloutFileError(str(exc))
+
+
 def dump_json(data):
     return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
@@ -76,22 +86,8 @@ def write_if_changed(path, text, mode=0o600):
         pass
     except OSError as exc:
         raise RolloutFileError("cannot read %s: %s" % (path, exc))
-    directory = os.path.dirname(path)
     try:
-        if not os.path.isdir(directory):
-            os.makedirs(directory, mode=0o700)
-        handle, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), dir=directory)
-        try:
-            with os.fdopen(handle, "w") as out:
-                out.write(text)
-                out.flush()
-                os.fsync(out.fileno())
-            os.chmod(tmp, mode)
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
-    except OSError as exc:
-        raise RolloutFileError("cannot write %s: %s" % (path, exc))
+        engine_state.atomic_write(path, text, mode=mode)
+    except engine_state.StateFileError as exc:
+        raise RolloutFileError(str(exc))
     return True

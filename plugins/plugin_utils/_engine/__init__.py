@@ -1,0 +1,17 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, iotfleet.firmware maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The controller-side rollout engine: one wave in one action plugin call, against the provider contract.
+
+* :mod:`.state`    the state file: shape check, run lock, atomic writes (tmp + fsync + ``os.replace``).
+* :mod:`.planner`  what a wave still has to create (one lookup per platform scope, then only the missing chunks).
+* :mod:`.poller`   the progress of a wave's tasks by pages, merged into the gate's summary.
+* :mod:`.driver`   the wave: both platforms in parallel (one thread each), the poll loop, gate, abort, cancel.
+* :mod:`.refresh`  plan-time refresh of the devices' current versions from the platforms.
+* :mod:`.report`   failed devices, what is still in flight, empty waves, in the JSON and Markdown reports.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type

@@ -1,0 +1,77 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, iotfleet.firmware maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Connection settings -> providers, for the controller plugins.
+
+The settings come from the ``huawei_iot_connection`` / ``tencent_iot_connection`` actions: they are members
+of the action groups, so the play's ``module_defaults`` for ``group/iotfleet.firmware.huawei_iot`` /
+``tencent_iot`` apply to them, and their argument spec (the platform's ``connection.argument_spec()``) applies
+the environment fallbacks. Every secret given or obtained (tokens) is collected for redaction.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import importlib
+
+PLATFORMS = ("huawei", "tencent")
+# Platforms whose provider reads progress within one scope (Tencent: one product + firmware version, set by
+# ``prepare``): one provider per product for them. Tencent has no session token, so nothing is logged in twice.
+PER_PRODUCT = ("tencent",)
+
+
+def connection_module(platform):
+    """``plugins/module_utils/_<platform>/connection.py`` (argument_spec, validate, provider_from_params)."""
+    return importlib.import_module("ansible_collections.iotfleet.firmware.plugins.module_utils._%s.connection"
+                                   % platform)
+
+
+def secret_options(platform):
+    spec = connection_module(platform).argument_spec()
+    return [name for name, option in spec.items() if option.get("no_log")]
+
+
+class Providers:
+    """The providers of one plugin call (one per platform: one session, one token), closed together."""
+
+    def __init__(self, connections, factory=None):
+        self.connections = dict((p, c) for p, c in (connections or {}).items() if c)
+        self.secrets = []
+        for platform, params in self.connections.items():
+            self.secrets += [params[name] for name in secret_options(platform) if params.get(name)]
+        self._factory = factory or self._default_factory
+        self.providers = {}
+
+    @staticmethod
+    def _default_factory(platform, params, on_secret):
+        return connection_module(platform).provider_from_params(params, on_secret=on_secret)
+
+    def _on_secret(self, value):
+        if value and value not in self.secrets:
+            self.secrets.append(value)
+
+    def get(self, platform, product_id=None):
+        key = (platform, product_id if platform in PER_PRODUCT else None)
+        if key not in self.providers:
+            if platform not in self.connections:
+                return None
+            self.providers[key] = self._factory(platform, dict(self.connections[platform]), self._on_secret)
+        return self.providers[key]
+
+    def instances(self):
+        return list(self.providers.values())
+
+    def all_secrets(self):
+        out = list(self.secrets)
+        for provider in self.providers.values():
+            out += [s for s in (getattr(provider, "secrets", None) or []) if s]
+        return out
+
+    def close(self):
+        for provider in self.providers.values():
+            try:
+                provider.close()
+            except Exception:  # closing a session must not hide the wave's outcome
+                pass

@@ -1,0 +1,208 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, iotfleet.firmware maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""What one platform scope of a wave still has to create, and creating it with the fewest calls.
+
+A *scope* is what one provider call covers: all Huawei chunks of the wave, or the Tencent chunks of one product.
+Per scope: the package is read once (``prepare``), one lookup finds what already exists for every chunk that
+has no recorded task (``find_many``: one shared task listing where the provider offers it), then each missing
+chunk gets exactly one create. Its task id goes to the state file as soon as the create returns.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import contextlib
+import time
+
+PLATFORM_LABELS = {"huawei": "Huawei IoT", "tencent": "Tencent Cloud IoT Explorer"}
+
+
+def scope_key(chunk):
+    return (chunk["platform"], chunk.get("product_id") or "")
+
+
+def scopes(chunks):
+    """``{(platform, product_id): [chunk, ...]}`` in the chunks' order."""
+    out = {}
+    for chunk in chunks:
+        out.setdefault(scope_key(chunk), []).append(chunk)
+    return out
+
+
+def _set(params, key, value):
+    if value is not None:
+        params[key] = value
+
+
+def chunk_params(chunk, targets, options, rollout_id, wave_name):
+    """The module parameters that describe one chunk's task (what the provider validates into ``work``)."""
+    options = options or {}
+    if chunk["platform"] == "huawei":
+        params = {"file_id": targets.get("huawei_file_id"), "targets": {"devices": list(chunk["devices"])},
+                  "state": "present", "wait": False}
+        _set(params, "policy", options.get("huawei_policy"))
+        return params
+    params = {"product_id": chunk["product_id"], "firmware_version": targets.get("tencent_firmware_version"),
+              "device_names": list(chunk["devices"]), "state": "present", "wait": False,
+              "task_user_define": {"rollout": rollout_id, "wave": wave_name, "chunk": chunk["key"]}}
+    _set(params, "fw_type", targets.get("tencent_fw_type") or None)
+    for key in ("timeout_interval", "rate_limit", "max_retry_num", "retry_interval"):
+        _set(params, key, options.get("tencent_" + key))
+    return params
+
+
+def prepare_once(provider, works):
+    """``prepare`` the first work (one package / firmware read) and give the others what it established."""
+    first = works[0]
+    before = dict(first)
+    provider.prepare(first)
+    learned = dict((k, v) for k, v in first.items() if k not in before or before[k] is not v)
+    for work in works[1:]:
+        work.update(learned)
+
+
+# The listing every ``find`` of a scope reads again (same arguments): read once per wave and scope while a
+# provider has no ``find_many`` of its own. Attribute names of the providers' API objects.
+SHARED_LISTINGS = ("task_pages", "describe_firmware_task_devices")
+
+
+@contextlib.contextmanager
+def shared_listing(provider):
+    """Within the block, repeated listings with the same arguments are read from the platform once."""
+    api = getattr(provider, "api", None)
+    patched = []
+    for name in SHARED_LISTINGS:
+        original = getattr(api, name, None)
+        if original is None:
+            continue
+        memo = {}
+
+        def cached(*args, _original=original, _memo=memo, **kwargs):
+            key = repr((args, sorted(kwargs.items())))
+            if key not in _memo:
+                _memo[key] = list(_original(*args, **kwargs))
+            return iter(_memo[key])
+
+        setattr(api, name, cached)
+        patched.append(name)
+    try:
+        yield
+    finally:
+        for name in patched:
+            delattr(api, name)  # the instance attribute goes, the class method shows through again
+
+
+def find_many(provider, works, known_versions=None):
+    """One :class:`Lookup` per work from one shared listing: the provider's ``find_many`` when it has one."""
+    shared = getattr(provider, "find_many", None)
+    if shared is not None:
+        return list(shared(works, known_versions=known_versions))
+    with shared_listing(provider):
+        return [provider.find(work, known_versions=known_versions) for work in works]
+
+
+class CreateError(Exception):
+    """A create that failed; ``error`` is the platform error (IoTError) or None."""
+
+    def __init__(self, message, error=None):
+        super(CreateError, self).__init__(message)
+        self.error = error
+
+
+def describe_error(platform, exc):
+    """``<label> <call>: <message> (error code X, HTTP n, request id R)`` from an IoTError-like exception."""
+    parts = []
+    for attr, label in (("code", "error code %s"), ("http_status", "HTTP %s"), ("request_id", "request id %s")):
+        value = getattr(exc, attr, None)
+        if value not in (None, ""):
+            parts.append(label % value)
+    call = getattr(exc, "call", None)
+    text = "%s%s" % ("%s: " % call if call else "%s: " % PLATFORM_LABELS.get(platform, platform),
+                     getattr(exc, "message", None) or str(exc))
+    return text + (" (%s)" % ", ".join(parts) if parts else "")
+
+
+def error_fields(platform, exc):
+    return {"platform": platform, "code": getattr(exc, "code", None), "request_id": getattr(exc, "request_id", None),
+            "call": getattr(exc, "call", None), "http_status": getattr(exc, "http_status", None)}
+
+
+class ScopeCreator:
+    """Creates the missing tasks of one scope; ``record(chunk_key, fields)`` persists each result at once."""
+
+    def __init__(self, provider, record, reconcile_seconds=60.0, reconcile_interval=5.0, sleep=time.sleep,
+                 monotonic=time.monotonic):
+        self.provider = provider
+        self.record = record
+        self.reconcile_seconds = reconcile_seconds
+        self.reconcile_interval = reconcile_interval
+        self.sleep = sleep
+        self.monotonic = monotonic
+        self.stats = {"created": 0, "adopted": 0, "reconciled": 0, "devices_created": 0, "busy": 0, "up_to_date": 0}
+
+    def run(self, chunks, works, known_versions=None):
+        """Create what is missing for ``chunks`` (those without ``task_id``); ``works`` are their validated works."""
+        missing = [(chunk, work) for chunk, work in zip(chunks, works) if chunk.get("task_id") in (None, "")
+                   and not chunk.get("settled")]
+        # also when nothing is missing: the package must still exist, and it sets the provider's scope
+        # (Tencent product + version) for the progress reads of tasks recorded by an earlier run
+        prepare_once(self.provider, [work for _, work in missing] or list(works[:1]))
+        if not missing:
+            return
+        lookups = find_many(self.provider, [work for _, work in missing], known_versions)
+        for (chunk, work), lookup in zip(missing, lookups):
+            self._one(chunk, work, lookup)
+
+    def _one(self, chunk, work, lookup):
+        if lookup.same:
+            self.stats["adopted"] += 1
+            self.record(chunk["key"], {"task_id": lookup.same[0].task_id, "created": len(chunk["devices"]),
+                                       "matched_by": lookup.same[0].matched_by or "lookup"})
+            return
+        busy = dict(lookup.busy or {})
+        up_to_date = list(lookup.up_to_date or [])
+        remaining = lookup.remaining if lookup.remaining is not None else chunk["devices"]
+        devices = [device for device in remaining if device not in busy and device not in up_to_date]
+        self.stats["busy"] += len(busy)
+        self.stats["up_to_date"] += len(up_to_date)
+        extra = {}
+        if busy:
+            extra["busy"] = dict((str(k), v) for k, v in busy.items())
+        if up_to_date:
+            extra["up_to_date"] = sorted(up_to_date)
+        if not devices:
+            self.record(chunk["key"], dict(extra, task_id=None, created=0, settled=True))
+            return
+        task_id, how = self._create(work, devices, lookup)
+        self.record(chunk["key"], dict(extra, task_id=task_id, created=len(devices), matched_by=how))
+        self.stats["devices_created"] += len(devices)
+
+    def _create(self, work, devices, lookup):
+        try:
+            task_id = self.provider.create(work, devices)
+        except Exception as exc:  # the provider raises IoTError; anything else is a bug worth the same care
+            if not (getattr(exc, "maybe_committed", False) or getattr(exc, "already_in_task", False)):
+                raise
+            adopted = self._reconcile(work, lookup, exc)
+            self.stats["reconciled"] += 1
+            return adopted, "reconciled"
+        self.stats["created"] += 1
+        return task_id, "created"
+
+    def _reconcile(self, work, lookup, exc):
+        """The create may have been committed (or the devices are in a task): look it up, never post again."""
+        seen = set(lookup.seen or ())
+        deadline = self.monotonic() + self.reconcile_seconds
+        while True:
+            found = self.provider.find(work, exclude=() if getattr(exc, "already_in_task", False) else seen,
+                                       known_versions=None)
+            if found.same:
+                return found.same[0].task_id
+            if self.monotonic() >= deadline:
+                raise CreateError("the create may have been committed but no task for these devices has appeared "
+                                  "within %d s; it is not posted again. Re-run the rollout to look again"
+                                  % self.reconcile_seconds, exc)
+            self.sleep(self.reconcile_interval)

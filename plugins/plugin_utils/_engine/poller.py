@@ -1,0 +1,89 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, iotfleet.firmware maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The progress of a wave's tasks, read by pages: one ``provider.progress`` call per scope and round.
+
+Huawei: all tasks of the wave in one call (the provider reads the task list pages with ``staResult``).
+Tencent: per product, the device rows of this firmware version filtered to this wave's task ids.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.iotfleet.firmware.plugins.module_utils import rollout
+from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import TaskInfo
+
+from . import planner
+
+
+def wave_tasks(chunks):
+    """``{scope: [TaskInfo, ...]}`` of the chunks with a task (one TaskInfo per distinct task id)."""
+    out = {}
+    for scope, members in planner.scopes(chunks).items():
+        tasks = {}
+        for chunk in members:
+            if chunk.get("task_id") in (None, ""):
+                continue
+            task = tasks.get(chunk["task_id"])
+            devices = frozenset(chunk["devices"])
+            if task is None:
+                tasks[chunk["task_id"]] = TaskInfo(task_id=chunk["task_id"], active=True, devices=devices)
+            else:
+                task.devices = task.devices | devices
+        if tasks:
+            out[scope] = list(tasks.values())
+    return out
+
+
+def expected_devices(chunks):
+    """Devices sent to the platform per task id (the devices created, not the chunk as planned)."""
+    expected = {}
+    for chunk in chunks:
+        if chunk.get("task_id") in (None, ""):
+            continue
+        count = chunk.get("created")
+        expected[chunk["task_id"]] = expected.get(chunk["task_id"], 0) + int(
+            len(chunk["devices"]) if count is None else count)
+    return expected
+
+
+def read_scope(provider, tasks, with_failures=False):
+    """``{task_id: Progress}`` for the tasks of one scope (one provider call, paged inside)."""
+    return provider.progress(tasks, with_failures=with_failures)
+
+
+def platform_summary(progress_by_task, expected):
+    """The gate's summary of one platform: counters added up, devices not reported yet count as in progress."""
+    summaries = []
+    for task_id, count in expected.items():
+        progress = progress_by_task.get(task_id)
+        summary = progress.summary if progress is not None else {}
+        summaries.append(rollout.merge_summaries([summary], expected_total=count))
+    return rollout.merge_summaries(summaries)
+
+
+def failures_of(progress_by_task, platform, product_id=None):
+    out = []
+    for task_id, progress in progress_by_task.items():
+        for failure in progress.failures or []:
+            entry = {"platform": platform, "task_id": task_id, "device": failure.get("device"),
+                     "detail": failure.get("detail")}
+            if product_id:
+                entry["product_id"] = product_id
+            out.append(entry)
+    return out
+
+
+def in_flight(progress_by_task, expected):
+    """Tasks not finished yet, with their devices still in progress."""
+    out = []
+    for task_id, count in expected.items():
+        progress = progress_by_task.get(task_id)
+        if progress is not None and progress.done:
+            continue
+        summary = rollout.merge_summaries([progress.summary if progress else {}], expected_total=count)
+        out.append({"task_id": task_id, "status": getattr(progress, "status", None),
+                    "in_progress": summary["in_progress"]})
+    return out

@@ -1,0 +1,100 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, iotfleet.firmware maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Plan-time refresh: the planned devices' current firmware versions, read from the platforms.
+
+"Already on the target version" then means what the platform says, not what an inventory was told. Per scope
+(Huawei; Tencent per product) the package / firmware is read once (it must exist, and its facts narrow the
+device listing), then ``provider.device_versions`` chooses the cheaper of per-device reads and the paged
+listing; every call is paced by the transport tier. Only reads: it runs in check mode too.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import ValidationError
+
+from . import planner
+
+
+class RefreshError(Exception):
+    pass
+
+
+def refresh_versions(devices, targets, providers):
+    """Set ``device["version"]`` of every device from its platform; returns statistics per scope.
+
+    ``providers``: :class:`connect.Providers`. Devices the platform does not know keep ``version = None``
+    (they are planned, and their create reports the platform's answer).
+    """
+    by_scope = {}
+    for device in devices:
+        by_scope.setdefault((device["platform"], device.get("product_id") or ""), []).append(device)
+    stats = []
+    for (platform, product_id), members in sorted(by_scope.items()):
+        provider = providers.get(platform, product_id or None)
+        if provider is None:
+            raise RefreshError("staged_rollout_refresh_versions needs the %s connection settings (module_defaults "
+                               "for group/iotfleet.firmware.%s_iot or the environment variables)" % (platform, platform))
+        calls_before = len(provider.call_log or [])
+        ids = [device["id"] for device in members]
+        chunk = {"key": "refresh", "platform": platform, "product_id": product_id or None, "devices": ids[:1]}
+        try:
+            work = provider.validate(planner.chunk_params(chunk, targets, {}, "refresh", "refresh"))
+        except ValidationError as exc:
+            raise RefreshError("cannot read the %s versions: %s" % (platform, exc))
+        provider.prepare(work)
+        versions = provider.device_versions(ids, work)
+        changed = missing = 0
+        for device in members:
+            version = versions.get(device["id"])
+            if version is None:
+                missing += 1
+            if version != device.get("version"):
+                changed += 1
+            device["version"] = version
+        stats.append({"platform": platform, "product_id": product_id or None, "devices": len(members),
+                      "changed": changed, "missing": missing,
+                      "api_calls": len(provider.call_log or []) - calls_before})
+    return stats
+
+
+def refresh_lines(stats):
+    lines = []
+    for entry in stats:
+        scope = entry["platform"] + (" product %s" % entry["product_id"] if entry["product_id"] else "")
+        line = ("Versions of %d %s devices read from the platform (%d API calls): %d differ from the inventory"
+                % (entry["devices"], scope, entry["api_calls"], entry["changed"]))
+        if entry["missing"]:
+            line += "; WARNING: %d devices report no version (unknown to the platform?)" % entry["missing"]
+        lines.append(line + ".")
+    return lines
+
+
+def plan_hook(args, devices, targets, factory=None):
+    """The ``rollout_plan`` action's refresh step; ``[]`` when ``refresh_versions`` is off.
+
+    Errors become :class:`RolloutError` (platform, code, request id and call named) before anything is planned.
+    """
+    from ansible_collections.iotfleet.firmware.plugins.module_utils import rollout
+    from . import connect
+
+    if not args.get("refresh_versions"):
+        return []
+    providers = connect.Providers({"huawei": args.get("huawei_connection"),
+                                   "tencent": args.get("tencent_connection")}, factory=factory)
+    try:
+        return refresh_versions(devices, targets, providers)
+    except (RefreshError, ValidationError) as exc:
+        raise rollout.RolloutError(str(exc))
+    except Exception as exc:
+        if not hasattr(exc, "maybe_committed"):  # an IoTError from the platform; anything else is a bug
+            raise
+        from ansible_collections.iotfleet.firmware.plugins.module_utils._http import Redactor
+        platform = next((p for p in ("huawei", "tencent") if p in (getattr(exc, "call", "") or "").lower()), None)
+        raise rollout.RolloutError(Redactor(providers.all_secrets()).redact(
+            "refreshing the device versions failed: %s" % planner.describe_error(platform, exc)))
+    finally:
+        providers.close()

@@ -1,0 +1,131 @@
+"""The controller actions of the engine: connection settings (module_defaults, environment), rollout_wave."""
+import json
+import os
+import sys
+from unittest import mock
+
+import pytest
+
+from ansible.errors import AnsibleActionFail
+from ansible.playbook.play_context import PlayContext
+
+from ansible_collections.iotfleet.firmware.plugins.action import huawei_iot_connection, rollout_wave, \
+    tencent_iot_connection
+from ansible_collections.iotfleet.firmware.plugins.module_utils import rollout
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import state
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "plugin_utils"))
+from engine_fakes import ScriptedProvider, lookup, progress  # noqa: E402
+
+TARGETS = {"huawei_file_id": "fw-2", "huawei_target_version": "2.0.0", "tencent_firmware_version": "2.0.0",
+           "tencent_fw_type": "mcu"}
+
+
+def action(cls, args, check_mode=False):
+    task = mock.MagicMock()
+    task.args = args
+    task.async_val = 0
+    task.check_mode = check_mode
+    task.diff = False
+    context = PlayContext()
+    context.check_mode = check_mode
+    return cls(task, mock.MagicMock(), context, loader=None, templar=None, shared_loader_obj=None)
+
+
+ENV = ("HUAWEI_IOT_ENDPOINT", "HUAWEI_IOT_APP_ID", "HUAWEI_IOT_SECRET", "HUAWEI_IOT_ACCESS_TOKEN",
+       "TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY", "TENCENTCLOUD_REGION", "IOTFLEET_TENCENT_ENDPOINT",
+       "TENCENTCLOUD_SESSION_TOKEN", "TENCENTCLOUD_SECURITY_TOKEN")
+
+
+@pytest.fixture
+def clean_env(monkeypatch):
+    for name in ENV:
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+def test_the_huawei_connection_takes_its_arguments_then_the_environment(clean_env):
+    clean_env.setenv("HUAWEI_IOT_ENDPOINT", "https://env.example:8743")
+    clean_env.setenv("HUAWEI_IOT_APP_ID", "env-app")
+    clean_env.setenv("HUAWEI_IOT_SECRET", "env-secret")
+    # the arguments are what module_defaults for group/iotfleet.firmware.huawei_iot put there
+    result = action(huawei_iot_connection.ActionModule, {"app_id": "defaults-app"}).run(task_vars={})
+    assert not result.get("failed"), result
+    connection = result["connection"]
+    assert connection["endpoint"] == "https://env.example:8743" and connection["app_id"] == "defaults-app"
+    assert connection["secret"] == "env-secret" and connection["timeout"] == 30 and connection["validate_certs"]
+    assert result["changed"] is False
+
+
+def test_the_tencent_connection_reads_the_environment(clean_env):
+    clean_env.setenv("TENCENTCLOUD_SECRET_ID", "AKIDx")
+    clean_env.setenv("TENCENTCLOUD_SECRET_KEY", "key-1234")
+    clean_env.setenv("TENCENTCLOUD_REGION", "ap-guangzhou")
+    clean_env.setenv("TENCENTCLOUD_SECURITY_TOKEN", "tok-1234")
+    result = action(tencent_iot_connection.ActionModule, {}).run(task_vars={})
+    assert not result.get("failed"), result
+    assert result["connection"]["session_token"] == "tok-1234"
+    assert result["connection"]["endpoint"] == "https://iotexplorer.tencentcloudapi.com"
+
+
+def test_a_bad_connection_fails_naming_the_option_before_any_request(clean_env):
+    result = action(huawei_iot_connection.ActionModule, {"endpoint": "iot.example", "app_id": "a",
+                                                         "secret": "s3cret"}).run(task_vars={})
+    assert result["failed"] is True and "endpoint" in result["msg"]
+    with pytest.raises(AnsibleActionFail, match="missing required arguments: region, secret_id, secret_key"):
+        action(tencent_iot_connection.ActionModule, {}).run(task_vars={})
+
+
+@pytest.fixture
+def started(tmp_path):
+    path = str(tmp_path / "r1.json")
+    start, _ = rollout.apply_event(None, "start", {"rollout_id": "r1", "targets": TARGETS}, "2026-12-01T12:00:00Z")
+    state.atomic_write(path, state.dump_state(start))
+    return str(tmp_path)
+
+
+def wave_args(state_dir, chunks):
+    gate = rollout.normalize_gate({"min_finished": 1})
+    return {"rollout_id": "r1", "state_dir": state_dir, "targets": TARGETS,
+            "wave": {"index": 1, "name": "w1", "gate": gate, "skipped": 0, "assigned": 1, "poll_seconds": 1,
+                     "chunks": chunks},
+            "huawei_connection": {"endpoint": "https://iot.example:8743", "app_id": "a", "secret": "s3cret-secret"}}
+
+
+def test_rollout_wave_builds_one_provider_per_platform_and_redacts_its_secrets(started, monkeypatch):
+    made = []
+    chunk = {"key": "w1/huawei/1", "platform": "huawei", "product_id": None, "size": 1, "devices": ["hw-1"],
+             "task_id": None}
+
+    def factory(platform, params, on_secret):
+        assert params["secret"] == "s3cret-secret"
+        on_secret("token-abcdef")
+        provider = ScriptedProvider(platform, [
+            ("prepare", [("hw-1",)], None), ("find", [("hw-1",), ()], lookup(remaining=["hw-1"])),
+            ("create", [("hw-1",)], "op-token-abcdef"),
+            ("progress", [("op-token-abcdef",), False], {"op-token-abcdef": progress("op-token-abcdef", 1)})])
+        made.append(provider)
+        return provider
+
+    monkeypatch.setattr(rollout_wave, "PROVIDER_FACTORY", factory)
+    monkeypatch.setattr(state, "run_owner", lambda pid=None: {"pid": os.getpid(), "started": None, "host": None})
+    result = action(rollout_wave.ActionModule, wave_args(started, [chunk])).run(task_vars={})
+    assert result["status"] == "passed" and result["recorded"] is True
+    assert len(made) == 1 and made[0].closed
+    text = json.dumps(result)
+    assert "token-abcdef" not in text and "s3cret-secret" not in text  # secrets given and obtained are masked
+
+
+def test_rollout_wave_in_check_mode_does_nothing(started, monkeypatch):
+    monkeypatch.setattr(rollout_wave, "PROVIDER_FACTORY", lambda *a: pytest.fail("no provider in check mode"))
+    result = action(rollout_wave.ActionModule, wave_args(started, []), check_mode=True).run(task_vars={})
+    assert result["changed"] is False and result["skipped"] is True
+
+
+def test_rollout_wave_refuses_a_corrupt_state_file_naming_it(started, monkeypatch):
+    with open(os.path.join(started, "r1.json"), "w") as handle:
+        handle.write("[]")
+    monkeypatch.setattr(rollout_wave, "PROVIDER_FACTORY", lambda *a: pytest.fail("no provider for a corrupt state"))
+    result = action(rollout_wave.ActionModule, wave_args(started, [])).run(task_vars={})
+    assert result["failed"] is True and os.path.join(started, "r1.json") in result["msg"]
+    assert result["recorded"] is False
