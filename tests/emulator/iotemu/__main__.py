@@ -42,7 +42,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m iotemu", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="port (0 = any free port; see --ready-file)")
-    parser.add_argument("--fleet", default="demo", help="'demo', 'demo:N' (N devices per platform) or a JSON fleet file")
+    parser.add_argument("--fleet", default="demo",
+                        help="'demo', 'demo:N' (N devices per platform), 'demo:H+T' (H Huawei, T Tencent) or a JSON fleet file")
+    parser.add_argument("--devices", type=int, metavar="N",
+                        help="a demo fleet of N devices in all, half per platform (Huawei gets the odd one): "
+                             "shorthand for --fleet demo:H+T")
     parser.add_argument("--time-scale", type=float, help="simulated seconds per real second (default 1)")
     parser.add_argument("--upgrade-seconds", type=float, help="simulated seconds per device upgrade (default 300)")
     parser.add_argument("--failure-rate", type=_failure_rate, action="append", default=[], metavar="PATTERN=RATE",
@@ -75,6 +79,11 @@ def behaviour_from_args(args: argparse.Namespace) -> dict:
     return behaviour
 
 
+def fleet_of(devices: int) -> str:
+    """The demo fleet spec of ``--devices N``: N in all, the Huawei half rounded up."""
+    return "demo:%d+%d" % ((devices + 1) // 2, devices // 2)
+
+
 def write_ready_file(path: str, server: EmulatorServer) -> None:
     info = {"url": server.url, "port": server.port, "pid": os.getpid(), "ca_path": server.ca_path,
             "client_cert": server.client_cert, "client_key": server.client_key}
@@ -86,6 +95,8 @@ def write_ready_file(path: str, server: EmulatorServer) -> None:
 
 def main(argv: Optional[list] = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.devices is not None:
+        args.fleet = fleet_of(args.devices)
     try:
         server = EmulatorServer(fleet=args.fleet, behaviour=behaviour_from_args(args), tls=args.tls,
                                 tls_dir=args.tls_dir, host=args.host, port=args.port, verbose=args.verbose).start()

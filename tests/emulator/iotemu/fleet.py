@@ -18,8 +18,8 @@ A fleet is a JSON object with a ``huawei`` and a ``tencent`` part (both optional
                      "versions": {"mcu": "1.0.0"}, "online": true}],
         "device_list_files": {"canary.txt": ["tc-sensor-0001", "tc-sensor-0002"]}}}
 
-``load_fleet`` accepts such a dict, a path to a JSON file, ``"demo"`` or ``"demo:N"`` (N devices per
-platform) and returns the normalised form the platforms use (see ``normalize_fleet``).
+``load_fleet`` accepts such a dict, a path to a JSON file, ``"demo"``, ``"demo:N"`` (N devices per
+platform) or ``"demo:H+T"`` (H Huawei and T Tencent devices) and returns the normalised form the platforms use (see ``normalize_fleet``).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import copy
 import hashlib
 import json
 import os
-from typing import Any, Union
+from typing import Any, Optional, Union
 
 DEMO_DEVICES = 300
 DEMO_CREATE_TIME = 1767225600  # 2026-01-01T00:00:00Z, upload time of the demo firmware
@@ -104,11 +104,28 @@ def _tencent_firmware(version: str) -> dict:
     }
 
 
-def demo_fleet(count: int = DEMO_DEVICES) -> dict:
-    """The built-in demo fleet with ``count`` devices per platform (raw, not yet normalised)."""
-    if count < 1:
-        raise FleetError("the demo fleet needs at least one device per platform")
-    sensors = ["tc-sensor-%04d" % number for number in range(1, count + 1)]
+def _demo_counts(spec: str) -> tuple[int, int]:
+    """``demo:N`` -> (N, N); ``demo:H+T`` -> (H, T) Huawei and Tencent devices."""
+    size = spec.split(":", 1)[1]
+    huawei, plus, tencent = size.partition("+")
+    try:
+        counts = (int(huawei), int(tencent if plus else huawei))
+    except ValueError as exc:
+        raise FleetError("bad demo size in %r (demo:N or demo:HUAWEI+TENCENT)" % spec) from exc
+    if min(counts) < 0 or sum(counts) < 1:
+        raise FleetError("the demo fleet needs at least one device (demo:H+T may have 0 on one side): %r" % spec)
+    return counts
+
+
+def demo_fleet(count: int = DEMO_DEVICES, tencent_count: Optional[int] = None) -> dict:
+    """The built-in demo fleet with ``count`` Huawei and ``tencent_count`` (default: as many) Tencent devices.
+
+    Raw, not yet normalised.
+    """
+    tencent_count = count if tencent_count is None else tencent_count
+    if count < 0 or tencent_count < 0 or count + tencent_count < 1:
+        raise FleetError("the demo fleet needs at least one device")
+    sensors = ["tc-sensor-%04d" % number for number in range(1, tencent_count + 1)]
     return {
         "huawei": {
             "apps": [dict(DEMO_HUAWEI_APP)],
@@ -137,12 +154,10 @@ def load_fleet(spec: Union[None, str, dict]) -> dict:
     if isinstance(spec, str):
         if spec == "demo" or spec.startswith("demo:"):
             count = DEMO_DEVICES
+            counts = (count, count)
             if ":" in spec:
-                try:
-                    count = int(spec.split(":", 1)[1])
-                except ValueError as exc:
-                    raise FleetError("bad demo size in %r" % spec) from exc
-            raw = demo_fleet(count)
+                counts = _demo_counts(spec)
+            raw = demo_fleet(*counts)
         else:
             if not os.path.isfile(spec):
                 raise FleetError("fleet file not found: %s" % spec)
@@ -154,7 +169,7 @@ def load_fleet(spec: Union[None, str, dict]) -> dict:
     elif isinstance(spec, dict):
         raw = copy.deepcopy(spec)
     else:
-        raise FleetError("a fleet is a dict, a JSON file path, 'demo' or 'demo:N'")
+        raise FleetError("a fleet is a dict, a JSON file path, 'demo', 'demo:N' or 'demo:HUAWEI+TENCENT'")
     return normalize_fleet(raw)
 
 

@@ -110,6 +110,14 @@ class HwTask:
     create_time: float
     start: float
     rows: list[lc.Row] = field(default_factory=list)
+    _index: Optional[lc.RowIndex] = None
+
+    @property
+    def index(self) -> lc.RowIndex:
+        """Status counts in O(log n) (legacy rows are never cancelled, so it never goes stale once the task exists)."""
+        if self._index is None or self._index.total != len(self.rows):
+            self._index = lc.RowIndex(self.rows)
+        return self._index
 
 
 @dataclass
@@ -191,6 +199,7 @@ class HuaweiPlatform:
             Route("GET", re.compile(DM + "/devices/(?P<device_id>[^/]+)"), self.get_device),
         ]
         self.device_order = sorted(self.devices)  # devices are never added or removed at run time
+        self._device_filters: dict[tuple, list[str]] = {}
 
     # ------------------------------------------------------------------ dispatch
 
@@ -336,6 +345,7 @@ class HuaweiPlatform:
     def patch_device(self, device_id: str, changes: dict) -> None:
         """Control API: change ``online``/``version``/``softwareVersion`` (versions take effect from now)."""
         device = self.devices[device_id]
+        self._device_filters.clear()
         for key in ("online", "version", "softwareVersion", "groups"):
             if key in changes:
                 device[key] = changes[key]
@@ -521,25 +531,36 @@ class HuaweiPlatform:
         }
 
     @staticmethod
-    def _task_status(task: HwTask, subtasks: list[dict], now: float) -> str:
+    def _counts(task: HwTask, now: float) -> dict[str, int]:
+        """``staResult`` without building the subtasks (the same numbers as counting their statuses)."""
+        counts = dict((name, 0) for name in SUBTASK_STATUSES)
+        index = task.index
+        for phase, count in index.finals(now).items():
+            counts[SUBTASK_VIEW[phase][0]] += count
+        counts["processing"] = index.moving(now)
+        counts["wait"] = index.total - sum(counts.values())
+        return counts
+
+    @staticmethod
+    def _task_status(task: HwTask, counts: dict[str, int], now: float) -> str:
         if now < task.start:
             return "wait"
-        statuses = [sub["status"] for sub in subtasks]
-        if any(status in ("wait", "processing") for status in statuses):
+        total = sum(counts.values())
+        if counts["wait"] or counts["processing"]:
             return "processing"
-        if all(status == "success" for status in statuses):
+        if counts["success"] == total:
             return "success"
-        return "stop" if all(status == "stop" for status in statuses) else "failed"
+        return "stop" if counts["stop"] == total else "failed"
+
+    def task_status(self, task: HwTask, now: float) -> str:
+        return self._task_status(task, self._counts(task, now), now)
 
     def task_view(self, task: HwTask, now: float) -> dict:
-        subtasks = [self._subtask(task, row, now) for row in task.rows]
-        status = self._task_status(task, subtasks, now)
-        counts = dict((name, 0) for name in SUBTASK_STATUSES)
-        for sub in subtasks:
-            counts[sub["status"]] += 1
+        counts = self._counts(task, now)
+        status = self._task_status(task, counts, now)
         stop_time = None
         if status in ("success", "failed", "stop"):
-            stop_time = lc.finished_at(task.rows, now) if task.rows else task.start
+            stop_time = task.index.finished_at(now) if task.rows else task.start
         view = {
             "operationId": task.operation_id,
             "createTime": huawei_time(task.create_time),
@@ -549,7 +570,7 @@ class HuaweiPlatform:
             "targets": task.targets,
             "policy": task.policy,
             "status": status,
-            "staResult": dict(total=len(subtasks), **counts),
+            "staResult": dict(total=task.index.total, **counts),
         }
         if self.ctx.echo_markers:
             # The task object has no documented field for the package: extendPara carrying fileId and
@@ -574,21 +595,24 @@ class HuaweiPlatform:
             if query.get(key) and query[key] not in allowed:
                 raise HuaweiError("120015", "Bad request error: %s must be one of %s." % (key, ", ".join(allowed)))
         now = self.now()
+        covering = None
+        if query.get("deviceId"):
+            covering = set(row.task_id for _kind, row in self.history.get(query["deviceId"], []))
         selected = []
         for task in sorted(self.tasks.values(), key=lambda item: item.seq, reverse=True):
             if query.get("operationType") and task.operate_type != query["operationType"]:
                 continue
             if any(query.get(key) and task.package[key] != query[key] for key in ("deviceType", "model", "manufacturerName")):
                 continue
-            if query.get("deviceId") and all(row.device != query["deviceId"] for row in task.rows):
+            if covering is not None and task.operation_id not in covering:
                 continue
-            view = self.task_view(task, now)
-            if query.get("operationStatus") and view["status"] != query["operationStatus"]:
+            if query.get("operationStatus") and self.task_status(task, now) != query["operationStatus"]:
                 continue
-            selected.append(view)
+            selected.append(task)
+        data = [self.task_view(task, now) for task in _paged(selected, page_no, page_size)]
         # The SDKs disagree on the name of the total (Java/PHP totalSize, Python totalCount): send both.
         return json_reply(200, {"pageNo": page_no, "pageSize": page_size, "totalCount": len(selected),
-                                "totalSize": len(selected), "data": _paged(selected, page_no, page_size)})
+                                "totalSize": len(selected), "data": data})
 
     def list_subtasks(self, request: Request, operation_id: str) -> Reply:
         task = self._task(operation_id)
@@ -597,11 +621,11 @@ class HuaweiPlatform:
         if wanted and wanted not in SUBTASK_STATUSES:
             raise HuaweiError("120015", "Bad request error: subOperationStatus must be one of %s." % ", ".join(SUBTASK_STATUSES))
         now = self.now()
-        subtasks = [self._subtask(task, row, now) for row in task.rows]
+        rows = task.rows
         if wanted:
-            subtasks = [sub for sub in subtasks if sub["status"] == wanted]
-        return json_reply(200, {"data": _paged(subtasks, page_no, page_size), "pageNo": page_no, "pageSize": page_size,
-                                "totalCount": len(subtasks)})
+            rows = [row for row in rows if SUBTASK_VIEW[row.phase(now).name][0] == wanted]
+        data = [self._subtask(task, row, now) for row in _paged(rows, page_no, page_size)]
+        return json_reply(200, {"data": data, "pageNo": page_no, "pageSize": page_size, "totalCount": len(rows)})
 
     # ------------------------------------------------------------------ packages
 
@@ -681,10 +705,11 @@ class HuaweiPlatform:
         """
         query = request.query
         page_no, page_size = _page(query)
-        if any(query.get(key) for key in ("gatewayId", "status", "nodeType", "deviceType")):
+        key = tuple(query.get(name) or "" for name in ("gatewayId", "status", "nodeType", "deviceType"))
+        selected = self.device_order if not any(key) else self._device_filters.get(key)
+        if selected is None:  # the filters read only attributes a control-API patch can change: cache until then
             selected = [device_id for device_id in self.device_order if self._device_matches(device_id, query)]
-        else:
-            selected = self.device_order
+            self._device_filters[key] = selected
         now = self.now()
         page = [self.device_view(device_id, now) for device_id in _paged(selected, page_no, page_size)]
         return json_reply(200, {"totalCount": len(selected), "pageNo": page_no, "pageSize": page_size, "devices": page})

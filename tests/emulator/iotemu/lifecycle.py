@@ -21,8 +21,10 @@ moving at its deadline times out at the deadline.
 
 from __future__ import annotations
 
+import bisect
 import fnmatch
 import hashlib
+import heapq
 import threading
 import time
 from contextlib import contextmanager
@@ -193,7 +195,7 @@ def _running_phase(plan: DevicePlan, now: float) -> Phase:
     if elapsed < download_end:
         percent = int(100 * (elapsed - delivered_end) / (download_end - delivered_end))
         return Phase(DOWNLOADING, base + delivered_end, percent)
-    if elapsed < plan.duration:
+    if now < base + plan.duration:  # not elapsed < duration: the same float expression as natural_end
         return Phase(BURNING, base + download_end, 100)
     return Phase(FAIL if plan.fails else SUCCESS, base + plan.duration, 100)
 
@@ -235,6 +237,139 @@ class Row:
         self.cancelled_at = now
         self.cancel_reason = reason
         return True
+
+
+def row_timeline(row: Row) -> tuple[Optional[float], Optional[float], Optional[str]]:
+    """``(active_from, final_at, final_phase)`` of a row, equivalent to ``row.phase`` at every instant.
+
+    ``active_from`` is when an online device starts moving (None: offline, it only ever waits), ``final_at`` when
+    the row becomes final (None: never) and ``final_phase`` the final phase then.
+    """
+    plan = row.plan
+    end = plan.natural_end()
+    final_at, final_phase = (end, None) if end is not None else (None, None)
+    if plan.no_update:
+        final_at, final_phase = plan.start, NO_UPDATE
+    elif end is not None:
+        final_phase = TIMEOUT if plan.times_out() else (FAIL if plan.fails else SUCCESS)
+    if row.cancelled_at is not None and (final_at is None or row.cancelled_at < final_at):
+        final_at, final_phase = row.cancelled_at, CANCELLED
+    active_from = plan.start if plan.online or plan.no_update else None
+    if active_from is not None and final_at is not None and final_at < active_from:
+        active_from = final_at  # cancelled before it started: it never moves
+    return active_from, final_at, final_phase
+
+
+class RowIndex:
+    """How many rows of a task are waiting, moving or final (per final phase) at any instant, in O(log n).
+
+    Built from the rows' timelines; rebuild it after a row is cancelled.
+    """
+
+    def __init__(self, rows: Sequence[Row]) -> None:
+        self.total = len(rows)
+        active: list[float] = []
+        active_final: list[float] = []
+        finals: dict[str, list[float]] = {}
+        self.never_final = 0
+        latest = None
+        for row in rows:
+            active_from, final_at, final_phase = row_timeline(row)
+            if final_at is None or final_phase is None:
+                self.never_final += 1
+            else:
+                finals.setdefault(final_phase, []).append(final_at)
+                latest = final_at if latest is None else max(latest, final_at)
+            if active_from is not None:
+                active.append(active_from)
+                if final_at is not None:
+                    active_final.append(final_at)
+        self._active = sorted(active)
+        self._active_final = sorted(active_final)
+        self._finals = dict((phase, sorted(times)) for phase, times in finals.items())
+        self.latest_final = latest
+
+    def finals(self, now: float) -> dict[str, int]:
+        """Rows final by ``now`` per final phase (phases without rows are left out)."""
+        return dict((phase, bisect.bisect_right(times, now)) for phase, times in self._finals.items())
+
+    def moving(self, now: float) -> int:
+        """Rows of online devices that started and are not final yet."""
+        return bisect.bisect_right(self._active, now) - bisect.bisect_right(self._active_final, now)
+
+    def finished_at(self, now: float) -> Optional[float]:
+        """When the last row became final, None while any row is still not final (as ``finished_at``)."""
+        if self.never_final or self.latest_final is None or self.latest_final > now:
+            return None
+        return self.latest_final
+
+    def all_final(self, now: float) -> bool:
+        return self.total == 0 or self.finished_at(now) is not None
+
+
+def success_time(row: Row) -> Optional[float]:
+    """When the row will succeed (or did), None if it never does (as far as is known now)."""
+    _active, final_at, final_phase = row_timeline(row)
+    return final_at if final_phase == SUCCESS else None
+
+
+class VersionIndex:
+    """Which devices run which version of one module, kept current incrementally.
+
+    A success's time is fixed when its task is created, so the index is built once (O(devices)) and then moved
+    forward by applying the successes that happened since (O(changes)). ``names`` must be sorted; the per-version
+    lists stay sorted. Rebuild it when a device's base version changes (a control-API patch).
+    """
+
+    def __init__(self, names: Sequence[str], current: Callable[[str], str], rows_of: Callable[[str], Iterable[Row]],
+                 now: float) -> None:
+        self.time = now
+        self.versions: dict[str, str] = {}
+        self.by_version: dict[str, list[str]] = {}
+        self._events: list[tuple[float, int, str, Row]] = []
+        self._seq = 0
+        self.stale = False
+        for name in names:
+            version = current(name)
+            self.versions[name] = version
+            self.by_version.setdefault(version, []).append(name)
+            for row in rows_of(name):
+                self.add(row, known=True)
+
+    def add(self, row: Row, known: bool = False) -> None:
+        """Track a row (in history order); a new one that succeeded by the index's time makes it stale.
+
+        ``known``: the row is already reflected in the versions the index was built from.
+        """
+        when = success_time(row)
+        if when is None:
+            return
+        if when <= self.time:
+            self.stale = self.stale or not known
+            return
+        self._seq += 1
+        heapq.heappush(self._events, (when, self._seq, row.device, row))
+
+    def names_on(self, version: str, now: float) -> Optional[list[str]]:
+        """The devices on ``version`` at ``now`` (sorted), None when the index cannot answer for ``now``."""
+        if self.stale or now < self.time:
+            return None
+        while self._events and self._events[0][0] <= now:
+            when, _seq, name, row = heapq.heappop(self._events)
+            if row.succeeded_at(now) != when:
+                continue  # cancelled before it could succeed
+            self._move(name, row.target_version)
+        self.time = now
+        return self.by_version.get(version, [])
+
+    def _move(self, name: str, version: str) -> None:
+        old = self.versions[name]
+        if old == version:
+            return
+        names = self.by_version[old]
+        del names[bisect.bisect_left(names, name)]
+        bisect.insort(self.by_version.setdefault(version, []), name)
+        self.versions[name] = version
 
 
 def current_version(base_version: str, base_time: float, history: Iterable[Row], now: float) -> str:

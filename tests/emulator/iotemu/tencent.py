@@ -15,7 +15,7 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterable, Optional
 
 from . import lifecycle as lc
 from .fleet import DEFAULT_FW_TYPE, DEMO_CREATE_TIME
@@ -138,6 +138,27 @@ class TcTask:
     creator: dict
     rows: list[lc.Row] = field(default_factory=list)
     cancelled_at: Optional[float] = None
+    _index: Optional[lc.RowIndex] = None
+    _by_device: Optional[dict] = None
+
+    @property
+    def index(self) -> lc.RowIndex:
+        """Row status counts in O(log n); ``invalidate()`` after cancelling rows."""
+        if self._index is None or self._index.total != len(self.rows):
+            self._index = lc.RowIndex(self.rows)
+        return self._index
+
+    def invalidate(self) -> None:
+        self._index = None
+
+    def rows_named(self, names: Iterable[str]) -> list[lc.Row]:
+        """The rows of these devices, in task order (an index by device name, built once)."""
+        if self._by_device is None:
+            self._by_device = {}
+            for position, row in enumerate(self.rows):
+                self._by_device.setdefault(row.device, (position, row))
+        found = [self._by_device[name] for name in set(names) if name in self._by_device]
+        return [row for _position, row in sorted(found, key=lambda item: item[0])]
 
 
 def _param_ok(kind: str, value: Any) -> bool:
@@ -205,6 +226,9 @@ class TencentPlatform:
         self.files: dict[str, dict] = fleet["device_list_files"]
         self.base_time: dict[tuple[str, str, str], float] = {}
         self.history: dict[tuple[str, str, str], list[lc.Row]] = {}
+        self.rows_by_device: dict[tuple[str, str], list[lc.Row]] = {}  # every module, oldest task first
+        # (ProductId, FwType or None = each device's main module) -> devices per version (GetDeviceList filter)
+        self.version_indexes: dict[tuple[str, Optional[str]], lc.VersionIndex] = {}
         self.tasks: dict[int, TcTask] = {}
         self.next_task_id = FIRST_TASK_ID
         self.throttle = SlidingWindow(1.0)
@@ -377,9 +401,38 @@ class TencentPlatform:
         base = self.devices[(product_id, name)]["versions"].get(fw_type, "")
         return lc.version_since(base, self.base_time.get(key, float("-inf")), self.history.get(key, []), now)
 
+    def _track(self, product_id: str, row: lc.Row, fw_type: str) -> None:
+        for (pid, module), index in self.version_indexes.items():
+            if pid == product_id and (module or self._main_fw_type(self.devices[(pid, row.device)])) == fw_type:
+                index.add(row)
+
+    def names_on_version(self, product_id: str, fw_type: Optional[str], version: str, now: float) -> list[str]:
+        """The product's devices whose ``fw_type`` module (None: main module) runs ``version`` now, in name order."""
+        key = (product_id, fw_type)
+        index = self.version_indexes.get(key)
+        names = index.names_on(version, now) if index is not None else None
+        if names is not None:
+            return names
+        if index is not None and now < index.time:  # a commit on a clock pinned in the past: answer directly
+            return [name for name in self.names_by_product.get(product_id, [])
+                    if self.version_of(product_id, name, self._module(product_id, name, fw_type), now) == version]
+
+        def module_rows(name: str) -> list[lc.Row]:
+            return self.history.get((product_id, name, self._module(product_id, name, fw_type)), [])
+        index = lc.VersionIndex(self.names_by_product.get(product_id, []),
+                                lambda name: self.version_of(product_id, name, self._module(product_id, name, fw_type), now),
+                                module_rows, now)
+        self.version_indexes[key] = index
+        return index.names_on(version, now) or []
+
+    def _module(self, product_id: str, name: str, fw_type: Optional[str]) -> str:
+        return fw_type or self._main_fw_type(self.devices[(product_id, name)])
+
     def patch_device(self, product_id: str, name: str, changes: dict) -> None:
         """Control API: change ``online`` and/or ``versions`` (versions take effect from now)."""
         device = self.devices[(product_id, name)]
+        if changes.get("versions"):
+            self.version_indexes.clear()
         if "online" in changes:
             device["online"] = bool(changes["online"])
         for fw_type, version in (changes.get("versions") or {}).items():
@@ -446,14 +499,14 @@ class TencentPlatform:
 
     def _claim(self, product_id: str, names: list[str], override: int, now: float) -> None:
         """Devices still upgrading in another task of the product: DeviceIsUpdating, or cancel there (OverrideMode 1)."""
-        wanted = set(names)
-        busy = [(task, row) for task in self.tasks.values() if task.product["ProductId"] == product_id
-                for row in task.rows if row.device in wanted and not row.phase(now).final]
+        busy = [row for name in dict.fromkeys(names) for row in self.rows_by_device.get((product_id, name), [])
+                if not row.phase(now).final]
         if busy and not override:
-            raise TencentError("FailedOperation.DeviceIsUpdating", "The device `%s` is updating." % busy[0][1].device)
-        for _task, row in busy:
+            raise TencentError("FailedOperation.DeviceIsUpdating", "The device `%s` is updating." % busy[0].device)
+        for row in busy:
             # spec silent: what overriding does to the older task; its rows for these devices are cancelled
             row.cancel(now, "overridden by a newer task")
+            self.tasks[int(row.task_id)].invalidate()
 
     def _new_task(self, params: dict, product: dict, firmware: dict, mode: str, names: list[str], credential: dict,
                   now: float) -> TcTask:
@@ -473,6 +526,8 @@ class TencentPlatform:
             row = lc.Row(name, self._plan(task, index, name, ori, end), ori, firmware["Version"], task_id=str(task.task_id))
             task.rows.append(row)
             self.history.setdefault((product["ProductId"], name, firmware["FwType"]), []).append(row)
+            self.rows_by_device.setdefault((product["ProductId"], name), []).append(row)
+            self._track(product["ProductId"], row, firmware["FwType"])
         self.tasks[task.task_id] = task
         return task
 
@@ -503,7 +558,7 @@ class TencentPlatform:
     def task_status(task: TcTask, now: float) -> int:
         if task.cancelled_at is not None:
             return TASK_CANCELLED
-        return TASK_FINISHED if lc.all_final(task.rows, now) else TASK_RUNNING
+        return TASK_FINISHED if task.index.all_final(now) else TASK_RUNNING
 
     def task_view(self, task: TcTask, now: float) -> dict:
         params = task.params
@@ -625,26 +680,28 @@ class TencentPlatform:
         offset, limit = _page(params, 50)  # spec silent: defaults as documented for the iotvideo sibling
         filters = _filters(params, ("TaskId", "DeviceName"))
         now = self.now()
-        rows = []
+        total, page = 0, []
         for task in self._tasks_of(params["ProductID"], params["FirmwareVersion"], params.get("FwType")):
             if "TaskId" in filters and str(task.task_id) not in filters["TaskId"]:
                 continue
-            rows.extend(self.row_view(task, row, now) for row in task.rows
-                        if "DeviceName" not in filters or row.device in filters["DeviceName"])
-        return {"Total": len(rows), "Devices": rows[offset:offset + limit]}
+            rows = task.rows_named(filters["DeviceName"]) if "DeviceName" in filters else task.rows
+            # only the rows of the page are rendered: O(page + tasks), not O(all rows)
+            first, last = max(0, offset - total), max(0, offset + limit - total)
+            page.extend(self.row_view(task, row, now) for row in rows[first:last])
+            total += len(rows)
+        return {"Total": total, "Devices": page}
 
     def describe_firmware_update_status(self, params: dict, _credential: dict) -> dict:
         product_id, name = params["ProductId"], params["DeviceName"]
         self._product(product_id)
         if (product_id, name) not in self.devices:
             raise TencentError("ResourceNotFound.DeviceNotExist", "The device `%s` does not exist." % name)
-        now = self.now()
-        latest = [(task, row) for task in sorted(self.tasks.values(), key=lambda item: item.task_id, reverse=True)
-                  if task.product["ProductId"] == product_id for row in task.rows if row.device == name][:1]
-        if not latest:
+        rows = self.rows_by_device.get((product_id, name))
+        if not rows:
             # spec silent: a device that never had an upgrade task
             raise TencentError("ResourceNotFound.FirmwareTaskNotExist", "The device `%s` has no firmware task." % name)
-        view = self.row_view(latest[0][0], latest[0][1], now)
+        latest = max(rows, key=lambda row: int(row.task_id))
+        view = self.row_view(self.tasks[int(latest.task_id)], latest, self.now())
         return {"OriVersion": view["OriVersion"], "DstVersion": view["DstVersion"], "Status": view["Status"],
                 "Percent": view["Percent"]}
 
@@ -700,9 +757,12 @@ class TencentPlatform:
         now = self.now()
         fw_type = params.get("FwType")
         if params.get("FirmwareVersion"):
-            wanted = params["FirmwareVersion"]
-            names = [name for name in names if self.version_of(
-                product_id, name, fw_type or self._main_fw_type(self.devices[(product_id, name)]), now) == wanted]
+            on_version = self.names_on_version(product_id, fw_type, params["FirmwareVersion"], now)
+            if params.get("DeviceName"):
+                wanted = set(names)
+                names = [name for name in on_version if name in wanted]
+            else:
+                names = on_version
         return {"Devices": [self.device_info(product_id, name, fw_type, now) for name in names[offset:offset + limit]],
                 "Total": len(names)}
 
@@ -731,12 +791,13 @@ class TencentPlatform:
             # spec silent: "other permitted states" are undocumented; only 6 (cancel) is emulated
             raise _invalid("Status", "only 6 (cancel) is supported")
         now = self.now()
-        if task.cancelled_at is not None or lc.all_final(task.rows, now):
+        if task.cancelled_at is not None or task.index.all_final(now):
             # spec silent: cancelling a finished or cancelled task
             raise TencentError("FailedOperation", "The task `%s` has already finished or been cancelled." % task.task_id)
         for row in task.rows:
             row.cancel(now, "task cancelled")
         task.cancelled_at = now
+        task.invalidate()
         return {}
 
     # ------------------------------------------------------------------ coverage and duplicates (control API)
