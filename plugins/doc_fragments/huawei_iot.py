@@ -27,29 +27,34 @@ options:
     required: true
   secret:
     description:
-      - Secret of the application, used to log in (C(POST /iocm/app/sec/v1.1.0/login)) once per module run.
+      - Secret of the application, used to log in (C(POST /iocm/app/sec/v1.1.0/login)) when no valid shared token is
+        cached.
       - Required unless O(access_token) is given.
       - If not set, the value of the E(HUAWEI_IOT_SECRET) environment variable is used.
     type: str
   access_token:
     description:
-      - An access token obtained beforehand. The module then does not log in.
+      - An access token obtained beforehand. The module then does not log in and uses it as is.
       - Only the newest token of an application is valid; if the token is rejected (error C(1010005)) the module
         fails with a clear message instead of logging in.
+      - If not set, the value of the E(HUAWEI_IOT_ACCESS_TOKEN) environment variable is used.
     type: str
   client_cert:
     description:
       - PEM client certificate for mutual TLS (the northbound port usually requires one).
       - May contain the private key too; otherwise give O(client_key).
+      - If not set, the value of the E(HUAWEI_IOT_CLIENT_CERT) environment variable is used.
     type: path
   client_key:
     description:
       - PEM private key of O(client_cert) (unencrypted).
+      - If not set, the value of the E(HUAWEI_IOT_CLIENT_KEY) environment variable is used.
     type: path
   ca_path:
     description:
       - PEM file of the certificate authorities that signed the platform's server certificate, used instead of the
         system/certifi bundle.
+      - If not set, the value of the E(HUAWEI_IOT_CA_PATH) environment variable is used.
     type: path
   validate_certs:
     description:
@@ -58,17 +63,39 @@ options:
     default: true
   timeout:
     description:
-      - Seconds to wait for each HTTP answer.
+      - Seconds one HTTP request may take in total (connect, send and the whole answer).
     type: int
     default: 30
+  api_calls_per_minute:
+    description:
+      - Calls per 60 seconds the module makes at most for this endpoint and app id, shared by every process of the
+        controller (forks, parallel plays). The platform's documented default flow control is 100 calls per minute
+        (error C(1010009) beyond it); set this to the quota when the platform operators raised it.
+      - If not set, the value of the E(HUAWEI_IOT_API_CALLS_PER_MINUTE) environment variable is used.
+    type: int
+    default: 100
+  pacing_dir:
+    description:
+      - Directory of the lock files through which the processes of one controller share the rate limit and the
+        access token (mode 0700, created when missing).
+      - If not set, the value of the E(IOTFLEET_PACING_DIR) environment variable is used, else
+        C(iotfleet-firmware-<uid>) in the system temporary directory.
+    type: path
+  reconcile_timeout:
+    description:
+      - Seconds a create whose answer was lost is looked up before the module gives up (it never posts again).
+      - Defaults to twice O(timeout).
+    type: int
 notes:
-  - The module logs in once per run and puts the access token in the values Ansible hides from output. If a call
-    answers C(1010005) (token invalid, for example because another login replaced it), it logs in again and repeats
-    that call once.
-  - Any answer carrying C(error_code) is an error, also with HTTP 200. Reads are retried with bounded, jittered
-    exponential backoff on C(403/1010009) (flow control, 100 calls per minute by default), HTTP 5xx and connection
-    errors. A create is only repeated when the error proves nothing was created (throttle, refused connection);
-    otherwise the module looks the task up first.
+  - The access token is shared by the processes of the controller (see O(pacing_dir)) and put in the values Ansible
+    hides from output. The module logs in only when no valid token is cached, or when the cached token was rejected
+    (C(1010005), for example because another login replaced it); a token rejected right after a login is an error.
+  - Any answer carrying C(error_code) is an error, also with HTTP 200. Every call waits for the shared rate limit;
+    a throttle answer (C(403/1010009)) waits for the rate-limit window, reads are retried with bounded, jittered
+    exponential backoff on HTTP 5xx and connection errors. A create is never repeated after an error after which it
+    may have been executed; the module looks the task up instead.
+  - Answers that are not what the API documents (an empty body, an HTML error page, a missing or null list, a
+    counter that is not an integer) fail with an error naming the call, never with a success.
   - These modules belong to the C(iotfleet.firmware.huawei_iot) action group, so the connection options can be set
     once with C(module_defaults).
 requirements:

@@ -16,8 +16,9 @@ description:
     devices or device groups of the Huawei IoT Device Management (OceanConnect) legacy northbound API.
   - Every documented rule of the create API is checked before any request (targets, limits, policy, time window);
     the error names the option and the documented rule.
-  - Re-running the same task definition returns the existing task with C(changed=false); no second task is created,
-    also not when the answer to a create was lost on the network (see notes).
+  - Re-running the same task definition returns the existing task with C(changed=false), and devices that already
+    run the package's version are reported as up to date; no second task is created, also not when the answer to a
+    create was lost on the network or the platform executed it late (see notes).
   - Optionally waits until the task (every device) reached a final state and returns the per-status device counts.
 author:
   - iotfleet.firmware maintainers (@iotfleet)
@@ -122,32 +123,50 @@ options:
         type: int
 notes:
   - >-
-    B(Same task.) Candidates are read with C(GET /iodm/northbound/v1.5.0/operations) filtered by
-    C(operationType=firmware_upgrade) and C(deviceId) of one target device (device targets) or C(deviceType), C(model)
-    and C(manufacturerName) (group targets), all pages. A candidate is the same task when all of these hold.
-    (1) C(operateType) is C(firmware_upgrade).
-    (2) Same targets. Device targets need the same set of device IDs (order and duplicates do not matter, type, model
-    and manufacturer are not compared), and group targets need the same set of group names with the same
-    C(deviceType), C(model) and C(manufacturerName). A list entry without C(targets) is read with
-    C(GET operations/{id}); if it still shows none, its device set is taken from its subtasks.
-    (3) Same package. When the task shows C(extendPara.fileId), it must equal O(file_id). Otherwise the package
-    (C(GET category/{fileId})) is compared with what the task exposes. A C(deviceType), C(model) or
-    C(manufacturerName) in the task's targets that differs from the package's means a different package. A target
-    version in C(extendPara) or in the C(extendInfo) of its first subtasks (C(targetVersion), C(version) or
-    C(fileVersion)) must equal the package's C(version). When there is nothing to compare, the task is B(not)
-    adopted and a warning names it.
-    (4) Its status is not V(failed) or V(stop). A V(wait), V(processing) or V(success) task counts as existing, and a
-    failed or stopped task is replaced by a new one.
+    B(Same work.) The work is I(these target devices, this package's version). It is decided from what the API
+    documents as returned, never from an echo. prepare: C(GET /iodm/northbound/v1.5.0/category/{fileId}) gives the
+    target version (the package C(version)) and the package's C(deviceType), C(model) and C(manufacturerName), which
+    check O(targets) and filter the listings below.
+  - >-
+    B(Explicit devices.) The firmware tasks are listed with C(GET /iodm/northbound/v1.5.0/operations) filtered by
+    C(operationType=firmware_upgrade), C(deviceType), C(model) and C(manufacturerName), all pages of 100. A task is
+    active when its C(status) is V(wait) or V(processing); its devices are its documented C(targets.devices) (for a
+    group task, the C(deviceId) of its subtasks). An active task whose device set equals the desired set, or covers
+    all of it, is the same task and is returned (C(changed=false)), unless it shows C(extendPara.fileId) (an
+    undocumented echo used as a fast path) naming another package: then its devices are busy. Devices in other
+    active tasks are busy: the module fails naming them (RV(busy_devices)) and creates nothing, a device is never
+    put in a second task. For the other devices the current firmware is read from the device query API
+    (C(deviceInfo.fwVersion) of C(GET /iocm/app/dm/v1.4.0/devices/{deviceId}), or of the paged listing
+    C(GET /iocm/app/dm/v1.4.0/devices) when that costs fewer calls, its first page's C(totalCount) tells); a device
+    whose C(fwVersion) equals the package C(version) is up to date (RV(up_to_date_devices)). One task is created for
+    the remaining devices. A re-run after the task finished therefore reports every device up to date with
+    C(changed=false), without relying on any echo.
+  - >-
+    B(Device groups.) An active task with the same C(deviceGroups) (as a set) and the same C(deviceType), C(model)
+    and C(manufacturerName) is the same task. A finished one counts only through the fast path (C(extendPara.fileId)
+    equal to O(file_id) and status V(success)), or when the device listing for the package's C(deviceType), C(model)
+    and C(manufacturerName) shows every such device already on the target version (then there is nothing to do).
+    The v1.5.0 API documents no query of a group's members, so the module cannot tell which devices of a group are
+    busy or up to date otherwise.
   - >-
     The policy is not part of the identity. When the same task exists with another policy, it is returned with
-    C(changed=false), RV(policy_differences) lists the keys and a warning is shown. A task cannot be edited, and a
-    second task for the same devices is not created. Several same tasks return the newest (C(createTime)).
+    C(changed=false) and a warning names the differing keys; a task cannot be edited, and a second task for the same
+    devices is not created. Several same tasks return the newest (C(createTime)); RV(task_ids) lists them all.
   - >-
     B(Lost answers.) The create call has no client token. When its answer is lost (read timeout, connection closed,
-    HTTP 5xx, an answer without C(operationId)), the module lists the tasks again (three lookups over about four
-    seconds). It adopts a task that was not there before the create and is the same task (any status), and reports
-    RV(reconciled=true) with a warning. Only when the lookups found nothing is the create sent once more (at most two
-    creates in total). A throttled (C(1010009)) or refused create is retried directly, because nothing was created.
+    HTTP 5xx, an answer without a string C(operationId)), nothing is posted again: the module looks the task up (the
+    task list, as above; any new task covering the devices, in any status) until O(reconcile_timeout) seconds have
+    passed (default twice O(timeout)), because the platform may execute a create late. A task found is adopted
+    (RV(reconciled=true), C(changed=true), with a warning). Otherwise the module fails saying the task may still
+    appear and that a re-run will reconcile it. A throttled create (C(1010009), refused before execution) waits for
+    the rate-limit window and is sent again.
+  - >-
+    B(Pacing and tokens.) Every call waits for a slot of O(api_calls_per_minute) (100 per minute and app id by
+    default, the documented flow control), shared through lock files in O(pacing_dir) by every process of the
+    controller that uses the same endpoint and app id, so C(forks) and parallel plays stay under the limit. The
+    access token is shared the same way (one per endpoint, app id and secret): the module logs in only when there is
+    no valid cached token, or when the cached one was refused (C(1010005)); a token refused right after a login is an
+    error. The login is made under a lock, so parallel processes do not replace each other's tokens.
   - >-
     B(No stop.) The northbound device upgrade API v1.5.0 has no call to stop or cancel a task; the complete surface
     is list, get and delete packages, create software and firmware tasks, query a task, query subtasks and list tasks.
@@ -243,7 +262,8 @@ RETURN = r"""
 operation_id:
   description:
     - ID (C(operationId)) of the task found, created or given. V(null) in check mode when the task would be created,
-      and with O(state=absent) when no matching task exists.
+      when every target device already runs the package's version, and with O(state=absent) when no matching task
+      exists.
   returned: always
   type: str
   sample: 5d3f1c2b9a8e7f6d5c4b3a29
@@ -268,6 +288,12 @@ tasks:
   returned: when O(state=absent)
   type: list
   elements: dict
+cancelled_task_ids:
+  description: Always empty on this platform (v1.5.0 cannot stop tasks).
+  returned: when O(state=absent)
+  type: list
+  elements: str
+  sample: []
 created:
   description: Whether this run created the task with a create call that was answered.
   returned: when O(state=present)
@@ -281,18 +307,33 @@ reconciled:
   sample: false
 matched_by:
   description:
-    - How the task was identified. V(fileId) means its C(extendPara.fileId) and V(version) means the package version
-      it exposes (see notes), and V(operation_id) means it was given. V(null) when the task was created by an answered
-      create.
+    - How the task was identified. V(targets) means an active task covering the target devices (or the same device
+      groups), V(file_id) means its C(extendPara.fileId) echo (fast path), and V(operation_id) means it was given
+      (see notes). V(null) when the task was created by an answered create or nothing was to be done.
   returned: when O(state=present)
   type: str
-  sample: fileId
-policy_differences:
-  description: Policy options in which the existing same task differs from O(policy) (the task was not changed).
+  sample: targets
+task_ids:
+  description: Every task that is this work (the adopted or created one and any other active one covering it).
+  returned: always
+  type: list
+  elements: str
+  sample: [5d3f1c2b9a8e7f6d5c4b3a29]
+up_to_date_devices:
+  description:
+    - Target devices whose current firmware (C(deviceInfo.fwVersion) of the device query API) already is the
+      package's version; no task is created for them.
   returned: when O(state=present)
   type: list
   elements: str
-  sample: [retry_times, retry_type]
+  sample: [hw-meter-0003]
+busy_devices:
+  description:
+    - Target devices that are in another active task which is not provably this work (device ID to C(operationId)).
+      The module fails when there are any, and creates nothing.
+  returned: when O(state=present)
+  type: dict
+  sample: {hw-meter-0004: 6a1f0c2b9a8e7f6d5c4b3a30}
 request:
   description: The create body sent, or that would be sent (C(CreateUpgradeTaskInDTO)).
   returned: when O(state=present) and O(operation_id) is not set
@@ -364,12 +405,25 @@ elapsed:
   returned: when O(wait=true) and the module waited
   type: float
   sample: 42.3
+api_calls:
+  description: The number of HTTP requests the module sent (login included).
+  returned: always
+  type: int
+  sample: 4
+throttle_waits:
+  description:
+    - Requests sent only after waiting, for the shared rate limit (O(api_calls_per_minute)), a throttle answer
+      (C(1010009)) or a backoff.
+  returned: always
+  type: int
+  sample: 0
 retries:
-  description: Requests that were repeated after throttling or a transient error.
+  description: Requests that repeated an earlier attempt after throttling or a transient error.
   returned: always
   type: list
   elements: dict
-  sample: [{method: GET, path: /iodm/northbound/v1.5.0/operations, attempt: 1, error_code: "1010009"}]
+  sample:
+    - {call: "Huawei IoT GET /iodm/northbound/v1.5.0/operations", status: 200, code: null, attempt: 2, waited: 60.0}
 errors:
   description: The option errors, when the module failed validation.
   returned: on validation failure
@@ -380,15 +434,13 @@ errors:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils.common import (
-    IoTError, check_wait_options, ensure_requests, redact, wait_argument_spec,
-)
-from ansible_collections.iotfleet.firmware.plugins.module_utils import huawei_iot
-from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei import task as huawei_task
+from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei import connection
+from ansible_collections.iotfleet.firmware.plugins.module_utils._module.firmware_task import (
+    run_firmware_task, wait_argument_spec)
 
 
 def argument_spec():
-    spec = huawei_iot.connection_argument_spec()
+    spec = connection.argument_spec()
     spec.update(
         state=dict(type="str", default="present", choices=["present", "absent"]),
         operation_id=dict(type="str"),
@@ -418,35 +470,7 @@ MUTUALLY_EXCLUSIVE = [["operation_id", "file_id"], ["operation_id", "targets"], 
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), mutually_exclusive=MUTUALLY_EXCLUSIVE,
                            supports_check_mode=True)
-    ensure_requests(module)
-    params = module.params
-    secrets = huawei_iot.module_secrets(params)
-    check_wait_options(module)
-    try:
-        desired = huawei_task.validate(params)
-    except huawei_task.TaskValidationError as exc:
-        module.fail_json(msg=redact("Invalid options: %s" % exc, secrets), errors=exc.errors)
-    client = huawei_iot.client_from_module(module)
-    runner = huawei_iot.FirmwareTask(client, desired, check_mode=module.check_mode, wait=params["wait"],
-                                     wait_timeout=params["wait_timeout"], wait_sleep=params["wait_sleep"])
-    try:
-        result = runner.run()
-    except huawei_task.TaskValidationError as exc:
-        for warning in runner.warnings:
-            module.warn(warning)
-        module.fail_json(msg=redact("Invalid options: %s" % exc, secrets + client.secrets), errors=exc.errors,
-                         retries=client.retries)
-    except IoTError as exc:
-        for warning in runner.warnings:
-            module.warn(warning)
-        huawei_iot.fail_from_error(module, exc, client, retries=client.retries)
-    for warning in runner.warnings:
-        module.warn(warning)
-    diff = result.pop("diff", None)
-    if module._diff and diff is not None:
-        result["diff"] = diff
-    result["retries"] = client.retries
-    module.exit_json(**result)
+    run_firmware_task(module, connection.provider_from_params)
 
 
 if __name__ == "__main__":

@@ -218,8 +218,18 @@ summary:
       description: Failed devices in percent of total (0 when total is 0).
       type: float
   sample: {total: 1, succeeded: 1, failed: 0, in_progress: 0, finished: 1, success_percent: 100.0, failure_percent: 0.0}
+api_calls:
+  description: The number of HTTP requests the module sent (login included).
+  returned: always
+  type: int
+  sample: 3
+throttle_waits:
+  description: Requests sent only after waiting for the shared rate limit, a throttle answer or a backoff.
+  returned: always
+  type: int
+  sample: 0
 retries:
-  description: Requests that were repeated after throttling or a transient error.
+  description: Requests that repeated an earlier attempt after throttling or a transient error.
   returned: always
   type: list
   elements: dict
@@ -228,15 +238,13 @@ retries:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils.common import IoTError, ensure_requests
-from ansible_collections.iotfleet.firmware.plugins.module_utils import huawei_iot
-
-LIST_OPTIONS = ("operation_type", "operation_status", "device_type", "model", "manufacturer_name", "device_id",
-                "page_no", "page_size")
+from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei import connection
+from ansible_collections.iotfleet.firmware.plugins.module_utils._module.firmware_task_info import (
+    run_firmware_task_info)
 
 
 def argument_spec():
-    spec = huawei_iot.connection_argument_spec()
+    spec = connection.argument_spec()
     spec.update(
         operation_id=dict(type="str"),
         operation_ids=dict(type="list", elements="str"),
@@ -258,29 +266,7 @@ def argument_spec():
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
                            mutually_exclusive=[["all_pages", "page_no"], ["all_pages", "page_size"]])
-    ensure_requests(module)
-    params = module.params
-    by_id = bool(params.get("operation_id") or params.get("operation_ids"))
-    if by_id:
-        combined = [name for name in LIST_OPTIONS if params.get(name) is not None]
-        if params.get("all_pages"):
-            combined.append("all_pages")
-        if combined:
-            module.fail_json(msg="operation_id/operation_ids cannot be combined with the list options %s"
-                             % ", ".join(combined))
-    if params.get("sub_operation_status") and not params.get("include_subtasks"):
-        module.fail_json(msg="sub_operation_status needs include_subtasks=true")
-    if params.get("page_size") is not None and not 1 <= params["page_size"] <= 100:
-        module.fail_json(msg="page_size must be between 1 and 100, got %s" % params["page_size"])
-    if params.get("page_no") is not None and params["page_no"] < 0:
-        module.fail_json(msg="page_no must be 0 or more, got %s" % params["page_no"])
-    client = huawei_iot.client_from_module(module)
-    try:
-        result = huawei_iot.run_info(client, params)
-    except IoTError as exc:
-        huawei_iot.fail_from_error(module, exc, client, retries=client.retries)
-    result["retries"] = client.retries
-    module.exit_json(**result)
+    run_firmware_task_info(module, connection.provider_from_params)
 
 
 if __name__ == "__main__":

@@ -1,26 +1,27 @@
-"""The two Huawei modules end to end in-process: argument spec vs documentation, results, secrets."""
-import os
-import sys
-
+"""The two Huawei modules' main() in-process against the emulator (documented-only): docs, results, secrets."""
 import pytest
+import requests
 import yaml
 
 from ansible.module_utils.basic import AnsibleModule
 from module_runner import run  # tests/unit/plugins/modules/module_runner.py
+from iotemu.faults import parse_rule
 
-from ansible_collections.iotfleet.firmware.plugins.doc_fragments import huawei_iot as huawei_fragment
-from ansible_collections.iotfleet.firmware.plugins.doc_fragments import wait as wait_fragment
-from ansible_collections.iotfleet.firmware.plugins.module_utils import huawei_iot
+import importlib
+
 from ansible_collections.iotfleet.firmware.plugins.modules import huawei_iot_firmware_task as task_module
 from ansible_collections.iotfleet.firmware.plugins.modules import huawei_iot_firmware_task_info as info_module
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "module_utils"))
-from test_huawei_fake_platform import (  # noqa: E402
-    APP_ID, CREATE, ENDPOINT, LOGIN, OPS, SECRET, FakeHuawei)
+from iotemu.server import EmulatorServer  # tests/emulator is on sys.path (tests/conftest.py)
+
+APP_ID = "demo-app"
+SECRET = "demo-secret"
+OPS = "/iodm/northbound/v1.5.0/operations"
+CREATE = OPS + "/firmwareUpgrade"
+LOGIN = "/iocm/app/sec/v1.1.0/login"
 
 FILE = "fw-wm100-2.0.0"
 DEVICES = ["hw-meter-0001", "hw-meter-0002"]
-FRAGMENTS = {"iotfleet.firmware.huawei_iot": huawei_fragment, "iotfleet.firmware.wait": wait_fragment}
 
 
 # --------------------------------------------------------------------------- documentation == argument spec
@@ -29,7 +30,10 @@ def documented_options(module):
     doc = yaml.safe_load(module.DOCUMENTATION)
     options = dict(doc.get("options") or {})
     for fragment in doc.get("extends_documentation_fragment", []):
-        options.update(yaml.safe_load(FRAGMENTS[fragment].ModuleDocFragment.DOCUMENTATION)["options"])
+        name, _sep, part = fragment.split(".", 2)[2].partition(".")
+        source = importlib.import_module("ansible_collections.iotfleet.firmware.plugins.doc_fragments." + name)
+        text = getattr(source.ModuleDocFragment, (part or "documentation").upper())
+        options.update(yaml.safe_load(text).get("options") or {})
     return options
 
 
@@ -68,124 +72,156 @@ def test_examples_use_the_module_defaults_group():
 # --------------------------------------------------------------------------- running main()
 
 @pytest.fixture
-def fake(monkeypatch):
-    platform = FakeHuawei()
-    monkeypatch.setattr(huawei_iot, "HttpSession", lambda **kwargs: platform)
-    monkeypatch.setattr(huawei_iot.time, "sleep", lambda seconds: None)
-    for name in ("HUAWEI_IOT_ENDPOINT", "HUAWEI_IOT_APP_ID", "HUAWEI_IOT_SECRET"):
+def emu(tmp_path, monkeypatch):
+    server = EmulatorServer(fleet="demo:20", behaviour={"documented_only": True}).start()
+    for name in ("HUAWEI_IOT_ENDPOINT", "HUAWEI_IOT_APP_ID", "HUAWEI_IOT_SECRET", "HUAWEI_IOT_ACCESS_TOKEN"):
         monkeypatch.delenv(name, raising=False)
-    return platform
+    monkeypatch.setenv("IOTFLEET_PACING_DIR", str(tmp_path / "pacing"))
+    yield server
+    server.stop()
 
 
-def connection(**extra):
-    args = {"endpoint": ENDPOINT, "app_id": APP_ID, "secret": SECRET}
+def log(server):
+    return ["%s %s" % (entry["method"], entry["path"]) for entry in server.core.log.entries()]
+
+
+def tasks(server):
+    return server.core.state()["huawei"]["tasks"]
+
+
+def connection(server, **extra):
+    args = {"endpoint": server.url, "app_id": APP_ID, "secret": SECRET}
     args.update(extra)
     return args
 
 
-def test_create_then_unchanged_and_token_hidden(fake, capsys):
-    args = connection(file_id=FILE, targets={"devices": DEVICES})
+def test_create_then_unchanged_and_token_hidden(emu, capsys):
+    args = connection(emu, file_id=FILE, targets={"devices": DEVICES})
     first, out = run(task_module, args, capsys)
-    assert first["changed"] is True and first["operation_id"] == "op-0001" and "diff" not in first
-    assert fake.paths() == ["POST " + LOGIN, "GET /iodm/northbound/v1.5.0/category/" + FILE, "GET " + OPS,
-                            "POST " + CREATE, "GET " + OPS + "/op-0001"]
-    assert SECRET not in out and fake.tokens_issued[0] not in out
-    second, dummy = run(task_module, args, capsys)
-    assert second["changed"] is False and second["operation_id"] == "op-0001" and second["retries"] == []
+    assert first["changed"] is True and first["created"] is True and "diff" not in first
+    op_id = first["operation_id"]
+    devices = "GET /iocm/app/dm/v1.4.0/devices/"
+    assert log(emu) == ["POST " + LOGIN, "GET /iodm/northbound/v1.5.0/category/" + FILE, "GET " + OPS,
+                        devices + DEVICES[0], devices + DEVICES[1], "POST " + CREATE, "GET %s/%s" % (OPS, op_id)]
+    token = emu.core.huawei.tokens[APP_ID].access
+    assert SECRET not in out and token not in out
+    second, out = run(task_module, args, capsys)
+    assert second["changed"] is False and second["operation_id"] == op_id and second["retries"] == []
+    assert second["api_calls"] == 2 and token not in out  # the shared token: no second login
+    assert len(tasks(emu)) == 1
 
 
-def test_check_and_diff(fake, capsys):
-    args = connection(file_id=FILE, targets={"devices": DEVICES}, policy={"execute_type": "device_online"})
+def test_check_and_diff(emu, capsys):
+    args = connection(emu, file_id=FILE, targets={"devices": DEVICES}, policy={"execute_type": "device_online"})
     result, dummy = run(task_module, args, capsys, check=True, diff=True)
-    assert result["changed"] is True and "POST " + CREATE not in fake.paths()
+    assert result["changed"] is True and "POST " + CREATE not in log(emu)
     assert result["diff"]["before"] == {}
     assert result["diff"]["after"] == {"file_id": FILE, "targets": {"devices": DEVICES},
                                        "policy": {"execute_type": "device_online", "retry_type": False}}
     assert result["request"]["policy"] == {"executeType": "device_online", "retryType": False}
 
 
-def test_env_fallbacks(fake, capsys, monkeypatch):
-    monkeypatch.setenv("HUAWEI_IOT_ENDPOINT", ENDPOINT)
+def test_env_fallbacks(emu, capsys, monkeypatch):
+    monkeypatch.setenv("HUAWEI_IOT_ENDPOINT", emu.url)
     monkeypatch.setenv("HUAWEI_IOT_APP_ID", APP_ID)
     monkeypatch.setenv("HUAWEI_IOT_SECRET", SECRET)
+    monkeypatch.setenv("HUAWEI_IOT_API_CALLS_PER_MINUTE", "50")
     result, out = run(info_module, {"operation_type": "firmware_upgrade"}, capsys)
     assert result["changed"] is False and result["tasks"] == [] and result["total"] == 0
+    assert result["invocation"]["module_args"]["api_calls_per_minute"] == 50
     assert SECRET not in out
 
 
-def test_validation_fails_before_any_request(fake, capsys):
-    args = connection(file_id=FILE, targets={"device_groups": ["north"]},
+def test_validation_fails_before_any_request(emu, capsys):
+    args = connection(emu, file_id=FILE, targets={"device_groups": ["north"]},
                       policy={"execute_type": "custom", "retry_times": 9})
     result, dummy = run(task_module, args, capsys)
-    assert result["failed"] is True and fake.calls == []
+    assert result["failed"] is True and log(emu) == []
     assert len(result["errors"]) == 3
     assert "targets.device_groups requires" in result["msg"] and "policy.execute_type=custom requires" in result["msg"]
 
 
-def test_mutually_exclusive_operation_id(fake, capsys):
-    result, dummy = run(task_module, connection(operation_id="op-1", file_id=FILE), capsys)
-    assert result["failed"] is True and "mutually exclusive" in result["msg"] and fake.calls == []
+def test_mutually_exclusive_operation_id(emu, capsys):
+    result, dummy = run(task_module, connection(emu, operation_id="op-1", file_id=FILE), capsys)
+    assert result["failed"] is True and "mutually exclusive" in result["msg"] and log(emu) == []
 
 
-def test_secret_or_token_required(fake, capsys):
-    result, dummy = run(task_module, {"endpoint": ENDPOINT, "app_id": APP_ID, "file_id": FILE,
-                                      "targets": {"devices": DEVICES}}, capsys)
-    assert result["failed"] is True and "secret" in result["msg"] and fake.calls == []
+@pytest.mark.parametrize("extra, text", [
+    ({"secret": None}, "secret (or the HUAWEI_IOT_SECRET environment variable) is required"),
+    ({"client_key": "/k.pem"}, "client_key requires client_cert"),
+    ({"timeout": 0}, "timeout must be at least 1"),
+    ({"api_calls_per_minute": 0}, "api_calls_per_minute must be at least 1"),
+    ({"endpoint": "iot.example.com:8743"}, "endpoint must be a full URL"),
+])
+def test_connection_rules_fail_before_any_request(emu, capsys, extra, text):
+    args = connection(emu, file_id=FILE, targets={"devices": DEVICES})
+    args.update(extra)
+    args = dict((key, value) for key, value in args.items() if value is not None)
+    result, dummy = run(task_module, args, capsys)
+    assert result["failed"] is True and text in result["msg"] and log(emu) == []
 
 
-def test_access_token_never_in_output(fake, capsys):
-    fake.token = "given-token-0123456789"
-    args = {"endpoint": ENDPOINT, "app_id": APP_ID, "access_token": fake.token, "file_id": FILE,
+def test_access_token_never_in_output(emu, capsys):
+    token = requests.post(emu.url + LOGIN, data={"appId": APP_ID, "secret": SECRET}, timeout=10).json()["accessToken"]
+    args = {"endpoint": emu.url, "app_id": APP_ID, "access_token": token, "file_id": FILE,
             "targets": {"devices": DEVICES}}
     result, out = run(task_module, args, capsys)
-    assert result["changed"] is True and "given-token-0123456789" not in out
-    assert "POST " + LOGIN not in fake.paths()
+    assert result["changed"] is True and token not in out
+    assert log(emu).count("POST " + LOGIN) == 1  # only the test's own login
 
 
-def test_secrets_never_in_failure_output(fake, capsys):
-    fake.fault("GET", OPS, ("error", 400, "120015", "echo %s" % SECRET))
-    result, out = run(task_module, connection(file_id=FILE, targets={"devices": DEVICES}), capsys)
+def test_secrets_never_in_failure_output(emu, capsys):
+    emu.core.faults.add([parse_rule({"kind": "mutate", "platform": "huawei", "method": "GET", "path": OPS,
+                                     "set": {"error_code": "120015", "error_desc": "echo %s" % SECRET}})])
+    result, out = run(task_module, connection(emu, file_id=FILE, targets={"devices": DEVICES}), capsys)
     assert result["failed"] is True and result["error_code"] == "120015"
-    assert SECRET not in out and fake.tokens_issued[0] not in out
+    assert SECRET not in out and emu.core.huawei.tokens[APP_ID].access not in out
 
 
-def test_absent_running_task_fails(fake, capsys):
-    fake.add_task(FILE, devices=DEVICES)
-    result, dummy = run(task_module, connection(state="absent", file_id=FILE, targets={"devices": DEVICES}), capsys)
+def test_absent_running_task_fails(emu, capsys):
+    run(task_module, connection(emu, file_id=FILE, targets={"devices": DEVICES}), capsys)
+    result, dummy = run(task_module, connection(emu, state="absent", file_id=FILE, targets={"devices": DEVICES}),
+                        capsys)
     assert result["failed"] is True and result["error_code"] == "StopNotSupported"
 
 
-def test_policy_difference_warning(fake, capsys, monkeypatch):
+def test_policy_difference_warning(emu, capsys, monkeypatch):
     # Record warnings where the module emits them: how ansible-core collects them into the result differs
     # between a module process and this test process (which also imports controller code in other tests).
     warnings = []
     original_warn = AnsibleModule.warn
     monkeypatch.setattr(AnsibleModule, "warn", lambda self, msg: (warnings.append(msg), original_warn(self, msg)))
-    fake.add_task(FILE, devices=DEVICES)
-    result, dummy = run(task_module, connection(file_id=FILE, targets={"devices": DEVICES},
+    run(task_module, connection(emu, file_id=FILE, targets={"devices": DEVICES}), capsys)
+    result, dummy = run(task_module, connection(emu, file_id=FILE, targets={"devices": DEVICES},
                                                 policy={"retry_type": True, "retry_times": 2}), capsys, diff=True)
-    assert result["changed"] is False and result["policy_differences"] == ["retry_times", "retry_type"]
-    assert any("policy differs" in warning for warning in warnings)
-    assert result["diff"]["before"]["policy"] != result["diff"]["after"]["policy"]
+    assert result["changed"] is False
+    assert any("policy differs in retry_times, retry_type" in warning for warning in warnings)
 
 
-def test_info_rejects_bad_combinations(fake, capsys):
-    result, dummy = run(info_module, connection(operation_id="op-1", page_no=2), capsys)
+def test_info_rejects_bad_combinations(emu, capsys):
+    result, dummy = run(info_module, connection(emu, operation_id="op-1", page_no=2), capsys)
     assert result["failed"] is True and "cannot be combined" in result["msg"]
-    result, dummy = run(info_module, connection(page_size=101), capsys)
+    result, dummy = run(info_module, connection(emu, page_size=101), capsys)
     assert result["failed"] is True and "page_size must be between 1 and 100" in result["msg"]
-    result, dummy = run(info_module, connection(sub_operation_status="fail"), capsys)
+    result, dummy = run(info_module, connection(emu, sub_operation_status="fail"), capsys)
     assert result["failed"] is True and "include_subtasks" in result["msg"]
-    assert fake.calls == []
+    assert log(emu) == []
 
 
-def test_info_by_id(fake, capsys):
-    op_id = fake.add_task(FILE, devices=DEVICES, status="success")
-    result, dummy = run(info_module, connection(operation_id=op_id, include_subtasks=True), capsys, check=True)
-    assert result["changed"] is False and result["summary"]["succeeded"] == 2
+def test_info_by_id(emu, capsys):
+    first, dummy = run(task_module, connection(emu, file_id=FILE, targets={"devices": DEVICES}), capsys)
+    emu.core.clock._real = lambda real=emu.core.clock._real: real() + 1000  # both upgrades finish
+    emu.core.log.clear()
+    result, dummy = run(info_module, connection(emu, operation_id=first["operation_id"], include_subtasks=True),
+                        capsys, check=True)
+    assert result["changed"] is False and result["summary"]["succeeded"] == 2 and result["all_done"] is True
     assert len(result["tasks"][0]["subtasks"]) == 2
+    assert log(emu) == ["GET %s/%s" % (OPS, first["operation_id"]),
+                        "GET %s/%s/subOperations" % (OPS, first["operation_id"])]
 
 
-def test_bad_endpoint_fails_cleanly(fake, capsys):
-    result, dummy = run(info_module, connection(endpoint="iot.example.com:8743"), capsys)
-    assert result["failed"] is True and "endpoint must be a full URL" in result["msg"]
+def test_info_list_page(emu, capsys):
+    run(task_module, connection(emu, file_id=FILE, targets={"devices": DEVICES}), capsys)
+    result, dummy = run(info_module, connection(emu, operation_type="firmware_upgrade", page_size=10), capsys)
+    assert result["total"] == 1 and result["page_no"] == 0 and result["page_size"] == 10
+    assert len(result["operation_ids"]) == 1
