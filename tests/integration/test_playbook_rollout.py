@@ -142,6 +142,8 @@ def test_error_threshold_aborts_then_resume(run_playbook, emulator, dirs):
     emulator.behaviour(time_scale=60, failure_rates={"hw-meter-*": 1.0})
     result = rollout(run_playbook, emulator, dirs, "it-rollout-abort", expect_rc=2, staged_rollout_tencent_rate_limit=1)
     assert "Rollout it-rollout-abort ABORTED in wave wave1: error threshold tripped" in result.stdout
+    verdict = [line for line in result.stdout.splitlines() if "ABORTED in wave wave1" in line][0]
+    assert ".." not in verdict.replace("...", "")                  # tidy sentences, no doubled periods
     state = state_of(dirs, "it-rollout-abort")
     assert state["status"] == "aborted" and state["abort"]["wave"] == "wave1"
     assert state["waves"]["canary"]["status"] == "passed" and "rest" not in state["waves"]
