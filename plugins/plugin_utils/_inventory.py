@@ -124,6 +124,8 @@ class IotInventoryPlugin(BaseInventoryPlugin, Constructable, Cacheable):
         super(IotInventoryPlugin, self).parse(inventory, loader, path, cache)
         self._read_config_data(path)
         devices = self._devices(path, cache)
+        if self.get_option("default_groups"):  # present even when nothing matches, so patterns using them resolve
+            self._add_group_pair(ALL_DEVICES_GROUP, "iot_%s" % safe_group_part(self.PLATFORM))
         for device in devices:
             self._add_device(device)
 
@@ -234,11 +236,14 @@ class IotInventoryPlugin(BaseInventoryPlugin, Constructable, Cacheable):
 
     def _add_default_groups(self, host, device):
         platform_group, version_group = default_groups(device)
-        for parent, child in ((ALL_DEVICES_GROUP, platform_group), (platform_group, version_group)):
-            self.inventory.add_group(parent)
-            self.inventory.add_group(child)
-            self.inventory.add_child(parent, child)
+        self._add_group_pair(ALL_DEVICES_GROUP, platform_group)
+        self._add_group_pair(platform_group, version_group)
         self.inventory.add_child(version_group, host)
+
+    def _add_group_pair(self, parent, child):
+        self.inventory.add_group(parent)
+        self.inventory.add_group(child)
+        self.inventory.add_child(parent, child)
 
     def _check_unique(self, name, device):
         """Two devices must never share a host name (the second would silently overwrite the first's variables)."""
