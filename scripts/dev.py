@@ -279,7 +279,10 @@ def demo(args):
         for name in os.listdir(state_dir):  # the state and reports; a running 'emulator start' keeps its files
             if not name.startswith("emulator."):
                 path = os.path.join(state_dir, name)
-                shutil.rmtree(path) if os.path.isdir(path) else os.unlink(path)
+                if os.path.isdir(path):
+                    shutil.rmtree(path)
+                else:
+                    os.unlink(path)
     if not args.check:
         os.makedirs(state_dir, exist_ok=True)
     try:
@@ -482,7 +485,7 @@ def render_guide(name):
     return header + rst
 
 
-def docs_command(args):
+def docs_command():
     bootstrap()
     os.makedirs(DOCSITE_RST, exist_ok=True)
     for name in DOCSITE_GUIDES:
@@ -704,7 +707,7 @@ def main():
     if args.command == "emulator":
         return emulator_command(args)
     if args.command == "docs":
-        return docs_command(args)
+        return docs_command()
     if args.command == "compat":
         return compat(args)
     return test(args)
