@@ -198,9 +198,14 @@ class HuaweiProvider(Provider):
             return self._find_groups(work, tasks, exclude, lookup)
         # reconciling: the task sought is the one the lost create was for (maybe a subset of the work's devices)
         desired = set(self._posted_devices) if self._posted_devices else set(devices)
+        done_by_marker = []  # finished tasks proven this work by the fast path: after the active ones
         for task in tasks:
             new = self._posted and task.task_id not in exclude
             if not (task.active or new):
+                if (task.status == "success" and task.task_id not in exclude and task.devices
+                        and task.devices >= desired and ht.task_file_id(task.raw) == work["file_id"]):
+                    task.matched_by = "file_id"
+                    done_by_marker.append(task)
                 continue
             if task.devices is None:
                 # a group task (or one without targets): its subtasks name its devices (one per device, §6)
@@ -213,6 +218,8 @@ class HuaweiProvider(Provider):
             elif task.active:
                 for device in sorted(desired.intersection(task.devices or ())):
                     lookup.busy.setdefault(device, task.task_id)
+        if not lookup.same and not lookup.busy:
+            lookup.same = done_by_marker
         if lookup.same or self._posted:
             # reconciling a lost create looks for the task only (the devices were read before the create)
             self._warn_policy(work, lookup)

@@ -3,6 +3,7 @@
 Every scenario lists the exact HTTP requests (``Recorder`` fails on the first unexpected one) and checks the
 emulator's state: one task per device, zero duplicates.
 """
+import time
 from fnmatch import fnmatchcase
 from urllib.parse import quote_plus
 
@@ -365,3 +366,29 @@ def test_validation_fails_before_any_request(hw, capsys):
         hw.provider(endpoint="ftp://nowhere", secret=None)
     assert "endpoint must be a full URL" in str(err.value) and "secret" in str(err.value)
 
+
+
+# --------------------------------------------------------------------------- the echo as a fast path only
+
+def test_with_the_echo_a_finished_task_of_this_package_is_returned(make_hw, capsys):
+    hw = make_hw(behaviour={"documented_only": False})
+    first = hw.run(capsys)
+    hw.clock.sleep(1000)
+    again = hw.run(capsys, expect=[PKG, LIST])
+    assert again["changed"] is False and again["operation_id"] == first["operation_id"]
+    assert again["matched_by"] == "file_id" and again["task"]["status"] == "success"
+
+
+def test_with_the_echo_an_active_task_of_another_package_makes_its_devices_busy(make_hw, capsys):
+    hw = make_hw(behaviour={"documented_only": False})
+    start = hw.clock.now + 3600
+    window = {"execute_type": "custom", "start_time": time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(start)),
+              "end_time": time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(start + 3600)), "retry_type": False,
+              "retry_times": None}
+    hw.control("POST", "devices", {"huawei": {D1: {"version": "0.9.0"}, D2: {"version": "0.9.0"}}})
+    other = hw.run(capsys, file_id="fw-wm100-1.0.0", policy=window)
+    assert other["changed"] is True and other["task"]["status"] == "wait"
+    result = hw.run(capsys, expect=[PKG, LIST])
+    assert result["failed"] is True and result["busy_devices"] == {D1: other["operation_id"],
+                                                                   D2: other["operation_id"]}
+    assert len(hw.tasks()) == 1
