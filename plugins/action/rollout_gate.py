@@ -2,7 +2,12 @@
 # Copyright: (c) 2026, iotfleet.firmware maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Read the progress of one rollout wave from both platforms and evaluate its gate."""
+"""Read the progress of one rollout wave from both platforms once and evaluate its gate (through the engine).
+
+The staged_rollout role no longer uses it (iotfleet.firmware.rollout_wave polls in its own loop); it stays for
+playbooks that drive their own waves. The connection settings come from the connection actions
+(huawei_iot_connection / tencent_iot_connection), no module is run and no private ansible-core API is used.
+"""
 
 from __future__ import absolute_import, division, print_function
 
@@ -12,69 +17,70 @@ from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
 from ansible_collections.iotfleet.firmware.plugins.module_utils import rollout
+from ansible_collections.iotfleet.firmware.plugins.module_utils._http import Redactor
+from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import ValidationError
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import rollout_files
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import connect, planner, poller, report
 
 display = Display()
 
-ARGUMENT_SPEC = rollout.GATE_ARGUMENT_SPEC
+ARGUMENT_SPEC = rollout.GATE_ENGINE_ARGUMENT_SPEC
 
-
-def _apply_module_defaults(action_plugin, fqcn, args):
-    """Apply the play's ``module_defaults`` (incl. ``group/...``) for a module this plugin runs itself."""
-    try:
-        from ansible.executor.module_common import _apply_action_arg_defaults  # ansible-core >= 2.19
-    except ImportError:
-        _apply_action_arg_defaults = None
-    if _apply_action_arg_defaults is not None:
-        return _apply_action_arg_defaults(fqcn, action_plugin._task, args, action_plugin._templar)
-    from ansible.executor.module_common import get_action_args_with_defaults  # ansible-core 2.16 - 2.18
-
-    return get_action_args_with_defaults(fqcn, args, action_plugin._task.module_defaults, action_plugin._templar,
-                                         action_groups=action_plugin._task._parent._play._action_groups)
+# Tests replace this with a factory of scripted providers: (platform, params, on_secret) -> Provider.
+PROVIDER_FACTORY = None
 
 
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
+    _requires_connection = False
 
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp
         dummy, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-        try:
-            calls = rollout.poll_requests(args["chunks"], args["tencent_firmware_version"], args["tencent_fw_type"])
-            if args["elapsed"] is not None:
-                elapsed = args["elapsed"]
-            elif args["started_at"]:
-                elapsed = rollout_files.seconds_since(args["started_at"])
-            else:
-                elapsed = 0.0
-        except (rollout.RolloutError, ValueError) as exc:
-            result.update(failed=True, msg=str(exc))
+        missing = [c.get("key") or str(c.get("platform")) for c in args["chunks"] if c.get("task_id") in (None, "")]
+        if missing:
+            result.update(failed=True, msg="no task id recorded for %s" % ", ".join(missing))
             return result
-        summaries = []
-        platforms = {}
+        chunks = [dict(c, devices=list(c.get("devices") or []), created=c.get("size")) for c in args["chunks"]]
+        targets = {"huawei_file_id": args["huawei_file_id"], "tencent_firmware_version": args["tencent_firmware_version"],
+                   "tencent_fw_type": args["tencent_fw_type"]}
+        providers = connect.Providers({"huawei": args["huawei_connection"], "tencent": args["tencent_connection"]},
+                                      factory=PROVIDER_FACTORY)
         try:
-            for call in calls:
-                module_args = _apply_module_defaults(self, call["module"], dict(call["args"]))
-                answer = self._execute_module(module_name=call["module"], module_args=module_args, task_vars=task_vars)
-                if answer.get("failed"):
-                    result.update(failed=True, msg="%s failed while polling wave %s: %s"
-                                  % (call["module"], args["wave"], answer.get("msg")),
-                                  error_code=answer.get("error_code"))
-                    return result
-                summary = rollout.merge_summaries([answer.get("summary") or {}], expected_total=call["expected"])
-                summaries.append(summary)
-                label = call["platform"] if call["platform"] == "huawei" else "tencent/%s" % call["product_id"]
-                platforms[label] = summary
+            try:
+                unconnected = sorted(set(c["platform"] for c in chunks) - set(providers.connections))
+                if unconnected:
+                    raise ValidationError(["the wave has %s tasks: give %s" % (
+                        p, "%s_connection (the result of iotfleet.firmware.%s_iot_connection)" % (p, p))
+                        for p in unconnected])
+                progress = poller.read_once(providers.get, chunks, targets)
+                if args["elapsed"] is not None:
+                    elapsed = args["elapsed"]
+                elif args["started_at"]:
+                    elapsed = rollout_files.seconds_since(args["started_at"])
+                else:
+                    elapsed = 0.0
+            except ValidationError as exc:
+                outcome = {"failed": True, "msg": "Invalid options: %s" % exc}
+            except Exception as exc:
+                if not hasattr(exc, "maybe_committed"):  # an IoTError; anything else is a bug
+                    raise
+                platform = "huawei" if "huawei" in (getattr(exc, "call", "") or "").lower() else "tencent"
+                outcome = dict(failed=True, msg="polling wave %s failed: %s" % (
+                    args["wave"], planner.describe_error(platform, exc)), error=planner.error_fields(platform, exc))
+            else:
+                platforms = poller.platform_summaries(chunks, progress)
+                gate = rollout.evaluate_gate(rollout.merge_summaries(list(platforms.values())), args["gate"], elapsed)
+                line = report.progress_line(args["wave"], gate, platforms)
+                if args["show_progress"]:
+                    display.display(line)
+                outcome = dict(changed=False, decision=gate["decision"], reason=gate["reason"],
+                               summary=gate["summary"], failure_percent_of_finished=gate["failure_percent_of_finished"],
+                               elapsed=gate["elapsed"], timed_out=gate["timed_out"], trigger=gate.get("trigger"),
+                               gate=gate["gate"], platforms=platforms, msg=line.strip())
         finally:
-            self._remove_tmp_path(self._connection._shell.tmpdir)
-        total = rollout.merge_summaries(summaries)
-        gate = rollout.evaluate_gate(total, args["gate"], elapsed)
-        line = rollout.progress_line(args["wave"], gate)
-        if args["show_progress"]:
-            display.display("    [rollout] %s" % line)
-        result.update(changed=False, decision=gate["decision"], reason=gate["reason"], summary=gate["summary"],
-                      failure_percent_of_finished=gate["failure_percent_of_finished"], elapsed=gate["elapsed"],
-                      timed_out=gate["timed_out"], trigger=gate.get("trigger"), gate=gate["gate"],
-                      platforms=platforms, msg=line)
+            secrets = providers.all_secrets()
+            providers.close()
+        result.update(Redactor(secrets).redact_data(outcome))
         return result

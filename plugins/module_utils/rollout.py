@@ -1211,3 +1211,11 @@ REFRESH_ARGUMENT_SPEC = dict(
     huawei_connection=dict(type="dict", no_log=True),
     tencent_connection=dict(type="dict", no_log=True),
 )
+
+# rollout_gate reads progress through the engine's providers: the connection settings come as options.
+GATE_ENGINE_ARGUMENT_SPEC = dict(
+    GATE_ARGUMENT_SPEC,
+    huawei_file_id=dict(type="str"),
+    huawei_connection=dict(type="dict", no_log=True),
+    tencent_connection=dict(type="dict", no_log=True),
+)

@@ -12,12 +12,16 @@ module: rollout_gate
 short_description: Poll the firmware tasks of one rollout wave on both platforms and evaluate its gate
 version_added: 0.1.0
 description:
-  - Reads the progress of a wave's platform tasks with one M(iotfleet.firmware.huawei_iot_firmware_task_info) call for
-    all its Huawei tasks and one M(iotfleet.firmware.tencent_iot_batch_firmware_info) call per Tencent product,
-    adds up their C(summary) and decides what the wave does next, RV(decision) V(wait), V(pass) or V(abort).
-  - The connection options of those modules come from the play's C(module_defaults) (groups
-    C(group/iotfleet.firmware.huawei_iot) and C(group/iotfleet.firmware.tencent_iot)) or their environment variables.
-  - Designed for C(until) loops; every poll prints one progress line.
+  - Reads the progress of a wave's platform tasks once, by pages (Huawei task list pages with C(staResult), Tencent
+    the device rows of the firmware version filtered to the wave's task ids), adds the devices up and decides what
+    the wave does next, RV(decision) V(wait), V(pass) or V(abort). It prints one progress line.
+  - The R(iotfleet.firmware.staged_rollout,ansible_collections.iotfleet.firmware.staged_rollout_role) role does not
+    use it any more, M(iotfleet.firmware.rollout_wave) runs a whole wave, its poll loop included. This action stays
+    for playbooks that drive their own waves.
+  - "The connection settings are O(huawei_connection) and O(tencent_connection), the C(connection) results of
+    M(iotfleet.firmware.huawei_iot_connection) and M(iotfleet.firmware.tencent_iot_connection) (which take the
+    play's C(module_defaults) for the action groups and the environment variables). Register those with
+    C(no_log: true)."
   - "Gate: abort as soon as at least C(min_finished) devices finished and more than C(error_percent) of the
     B(finished) devices failed; once no device is in progress, pass when at least C(success_percent) of B(all)
     devices of the wave succeeded, else abort; after C(timeout) seconds pass if the success condition already holds,
@@ -75,20 +79,48 @@ options:
     description:
       - Firmware module of the Tencent tasks.
     type: str
+  huawei_file_id:
+    description:
+      - The Huawei package of the tasks; when given, the task list reads are narrowed to its device type, model and
+        manufacturer.
+    type: str
+  huawei_connection:
+    description:
+      - Huawei connection settings, the C(connection) result of M(iotfleet.firmware.huawei_iot_connection).
+        Required when the wave has Huawei tasks.
+    type: dict
+  tencent_connection:
+    description:
+      - Tencent connection settings, the C(connection) result of M(iotfleet.firmware.tencent_iot_connection).
+        Required when the wave has Tencent tasks.
+    type: dict
   show_progress:
     description:
-      - Print one progress line per poll.
+      - Print the progress line.
     type: bool
     default: true
 seealso:
   - module: iotfleet.firmware.rollout_plan
-  - module: iotfleet.firmware.huawei_iot_firmware_task_info
-  - module: iotfleet.firmware.tencent_iot_batch_firmware_info
+  - module: iotfleet.firmware.rollout_wave
+  - module: iotfleet.firmware.huawei_iot_connection
+  - module: iotfleet.firmware.tencent_iot_connection
 """
 
 EXAMPLES = r"""
+- name: Read the connection settings (module_defaults and environment)
+  iotfleet.firmware.huawei_iot_connection:
+  register: huawei
+  no_log: true
+
+- name: Read the connection settings (module_defaults and environment)
+  iotfleet.firmware.tencent_iot_connection:
+  register: tencent
+  no_log: true
+
 - name: Wait for the canary wave
   iotfleet.firmware.rollout_gate:
+    huawei_connection: "{{ huawei.connection }}"
+    tencent_connection: "{{ tencent.connection }}"
     wave: canary
     chunks:
       - {platform: huawei, task_id: 5c9a1b2e3f4d5a6b7c8d9e0f, size: 5}
@@ -128,7 +160,7 @@ failure_percent_of_finished:
   returned: success
   type: float
 platforms:
-  description: The summary per platform (C(huawei), C(tencent/<product_id>)).
+  description: The summary per platform (C(huawei), C(tencent)).
   returned: success
   type: dict
 elapsed:
@@ -147,11 +179,11 @@ gate:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils.rollout import GATE_ARGUMENT_SPEC
+from ansible_collections.iotfleet.firmware.plugins.module_utils.rollout import GATE_ENGINE_ARGUMENT_SPEC
 
 
 def main():
-    module = AnsibleModule(argument_spec=GATE_ARGUMENT_SPEC, supports_check_mode=True)
+    module = AnsibleModule(argument_spec=GATE_ENGINE_ARGUMENT_SPEC, supports_check_mode=True)
     module.fail_json(msg="iotfleet.firmware.rollout_gate runs on the controller as an action plugin; "
                          "it cannot be executed as a module")
 

@@ -188,7 +188,6 @@ class WaveDriver:
     def _poll(self, gate, entered):
         started = self.monotonic()
         tasks = poller.wave_tasks(self._chunks)
-        expected = poller.expected_devices(self._chunks)
         poll_seconds = max(1, int(self.wave.get("poll_seconds") or 30))
         while True:
             self.rounds += 1
@@ -197,7 +196,7 @@ class WaveDriver:
             for scopes in by_platform.values():
                 for values in scopes.values():
                     progress.update(values)
-            platforms = self._platform_summaries(progress, expected)
+            platforms = poller.platform_summaries(self._chunks, progress)
             total = rollout.merge_summaries(list(platforms.values()))
             result = rollout.evaluate_gate(total, gate, max(0.0, self.clock() - entered))
             result["platforms"] = platforms
@@ -207,14 +206,6 @@ class WaveDriver:
                 self.phase_seconds["poll"] = round(self.monotonic() - started, 3)
                 return result, progress
             self.sleep(poll_seconds)
-
-    def _platform_summaries(self, progress, expected):
-        out = {}
-        for chunk in self._chunks:
-            if chunk.get("task_id") in (None, ""):
-                continue
-            out.setdefault(chunk["platform"], {})[chunk["task_id"]] = expected[chunk["task_id"]]
-        return dict((platform, poller.platform_summary(progress, counts)) for platform, counts in out.items())
 
     def _failures(self, progress):
         """Failed devices with the platform's reason: one more read of the tasks that have failures."""
@@ -268,6 +259,8 @@ class WaveDriver:
                  "devices_created": sum(int(c.get("created") or 0) for c in self._chunks if c.get("task_id")),
                  "busy": dict((d, t) for c in self._chunks for d, t in (c.get("busy") or {}).items()),
                  "up_to_date": sorted(d for c in self._chunks for d in (c.get("up_to_date") or []))}
+        extra["engine"] = {"phase_seconds": self.phase_seconds, "rounds": self.rounds, "create_stats": self.stats,
+                           "api_calls": self._calls()}
         if result["decision"] == "pass":
             self._event("wave_passed", {"wave": self.name, "result": result}, extra)
             status = rollout.WAVE_PASSED
@@ -298,7 +291,8 @@ class WaveDriver:
         self._event("failed", {"wave": self.name, "message": message}, {"error_detail": detail})
         return dict(self._result(rollout.ROLLOUT_FAILED, None, {}), failed=True, msg=message, error=detail)
 
-    def _result(self, status, gate_result, extra, cancelled=(), cancel_errors=()):
+    def _calls(self):
+        """API calls of this wave per platform: total, per call, throttle answers (from the providers' logs)."""
         calls = {}
         for provider in self.instances():
             platform = provider.capabilities.platform
@@ -307,6 +301,10 @@ class WaveDriver:
                 mine["total"] += 1
                 mine["by_call"][entry.get("call")] = mine["by_call"].get(entry.get("call"), 0) + 1
                 mine["throttled"] += entry.get("code") in _THROTTLE_CODES
+        return calls
+
+    def _result(self, status, gate_result, extra, cancelled=(), cancel_errors=()):
+        calls = self._calls()
         result = {
             "changed": True,
             "status": status,

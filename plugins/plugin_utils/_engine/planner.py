@@ -47,7 +47,7 @@ def chunk_params(chunk, targets, options, rollout_id, wave_name):
         return params
     params = {"product_id": chunk["product_id"], "firmware_version": targets.get("tencent_firmware_version"),
               "device_names": list(chunk["devices"]), "state": "present", "wait": False,
-              "task_user_define": {"rollout": rollout_id, "wave": wave_name, "chunk": chunk["key"]}}
+              "task_user_define": {"rollout": rollout_id, "wave": wave_name, "chunk": chunk.get("key")}}
     _set(params, "fw_type", targets.get("tencent_fw_type") or None)
     for key in ("timeout_interval", "rate_limit", "max_retry_num", "retry_interval"):
         _set(params, key, options.get("tencent_" + key))

@@ -87,3 +87,31 @@ def in_flight(progress_by_task, expected):
         out.append({"task_id": task_id, "status": getattr(progress, "status", None),
                     "in_progress": summary["in_progress"]})
     return out
+
+
+def platform_summaries(chunks, progress):
+    """``{platform: summary}`` of the chunks with a task, from ``{task_id: Progress}``."""
+    expected = expected_devices(chunks)
+    by_platform = {}
+    for chunk in chunks:
+        if chunk.get("task_id") not in (None, ""):
+            by_platform.setdefault(chunk["platform"], {})[chunk["task_id"]] = expected[chunk["task_id"]]
+    return dict((platform, platform_summary(progress, counts)) for platform, counts in by_platform.items())
+
+
+def read_once(provider_for, chunks, targets):
+    """One sequential round over every scope (``rollout_gate``): prepare the scope, then one progress read.
+
+    Huawei is prepared only when the package is known (its progress reads work without); Tencent always, it
+    sets the product + version the device rows are read for.
+    """
+    progress = {}
+    for scope, tasks in wave_tasks(chunks).items():
+        provider = provider_for(scope[0], scope[1] or None)
+        first = next(c for c in chunks if planner.scope_key(c) == scope)
+        if scope[0] != "huawei" or targets.get("huawei_file_id"):
+            # prepare reads the package / firmware only; a task's devices may be unknown here: any name validates
+            probe = dict(first, devices=first.get("devices") or ["%s" % first["task_id"]])
+            provider.prepare(provider.validate(planner.chunk_params(probe, targets, {}, "gate", "gate")))
+        progress.update(read_scope(provider, tasks))
+    return progress

@@ -129,3 +129,32 @@ def test_rollout_wave_refuses_a_corrupt_state_file_naming_it(started, monkeypatc
     result = action(rollout_wave.ActionModule, wave_args(started, [])).run(task_vars={})
     assert result["failed"] is True and os.path.join(started, "r1.json") in result["msg"]
     assert result["recorded"] is False
+
+
+def test_rollout_gate_reads_each_scope_once_through_the_providers(monkeypatch):
+    from ansible_collections.iotfleet.firmware.plugins.action import rollout_gate
+
+    scripts = {
+        "huawei": [("progress", [("op-1", "op-2"), False], {"op-1": progress("op-1", 2), "op-2": progress("op-2", 1)})],
+        "tencent": [("prepare", [("7",)], None),  # sets the product + version the device rows are read for
+                    ("progress", [(7,), False], {7: progress(7, 1, in_progress=2)})],
+    }
+    made = []
+
+    def factory(platform, params, on_secret):
+        made.append(ScriptedProvider(platform, scripts[platform]))
+        return made[-1]
+
+    monkeypatch.setattr(rollout_gate, "PROVIDER_FACTORY", factory)
+    args = {"wave": "w1", "gate": {"min_finished": 1}, "elapsed": 5.0, "tencent_firmware_version": "2.0.0",
+            "chunks": [{"platform": "huawei", "task_id": "op-1", "size": 2}, {"platform": "huawei", "task_id": "op-2",
+                                                                               "size": 1},
+                       {"platform": "tencent", "product_id": "P", "task_id": 7, "size": 3}],
+            "huawei_connection": {"app_id": "a"}, "tencent_connection": {"secret_id": "x"}}
+    result = action(rollout_gate.ActionModule, args).run(task_vars={})
+    assert result["decision"] == "wait" and result["summary"]["succeeded"] == 4 and result["summary"]["total"] == 6
+    assert result["platforms"]["tencent"]["in_progress"] == 2
+    for provider in made:
+        provider.done()
+    missing = action(rollout_gate.ActionModule, dict(args, tencent_connection=None)).run(task_vars={})
+    assert missing["failed"] is True and "tencent_connection" in missing["msg"]

@@ -1,0 +1,75 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, iotfleet.firmware maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: tencent_iot_connection
+short_description: The Tencent Cloud IoT Explorer connection settings from module_defaults and the environment
+version_added: 0.2.0
+description:
+  - Validates the Tencent Cloud IoT Explorer connection options and returns them as RV(connection), for the controller plugins
+    that talk to the platform themselves (M(iotfleet.firmware.rollout_wave), M(iotfleet.firmware.rollout_gate),
+    M(iotfleet.firmware.rollout_plan) with O(iotfleet.firmware.rollout_plan#module:refresh_versions)).
+  - It is a member of the action group C(iotfleet.firmware.tencent_iot), so the play's C(module_defaults) for
+    C(group/iotfleet.firmware.tencent_iot) apply to it exactly as to the modules; options not set there fall back to
+    the same environment variables (read on the controller, in the C(ansible-playbook) process).
+  - "Sends nothing. The result holds the secrets in clear text (the controller plugins need them), so B(register it
+    with) C(no_log: true)."
+author:
+  - iotfleet.firmware maintainers (@iotfleet)
+extends_documentation_fragment:
+  - iotfleet.firmware.tencent_iot
+  - iotfleet.firmware._attributes.actiongroup_tencent
+attributes:
+  action:
+    description: Indicates this has a corresponding action plugin so some parts of the options can be executed on the controller.
+    support: full
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
+    support: full
+    details: Sends nothing in any mode.
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: none
+  platform:
+    description: Target OS/families that can be operated against.
+    support: full
+    platforms: all
+"""
+
+EXAMPLES = r"""
+- name: Read the tencent connection settings
+  iotfleet.firmware.tencent_iot_connection:
+  register: tencent
+  no_log: true
+"""
+
+RETURN = r"""
+connection:
+  description: The validated connection options (defaults and environment fallbacks applied), secrets included.
+  returned: success
+  type: dict
+platform:
+  description: V(tencent).
+  returned: success
+  type: str
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent.connection import argument_spec
+
+
+def main():
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module.fail_json(msg="iotfleet.firmware.tencent_iot_connection runs on the controller as an action plugin; "
+                         "it cannot be executed as a module")
+
+
+if __name__ == "__main__":
+    main()

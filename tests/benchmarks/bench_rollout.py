@@ -1,0 +1,437 @@
+"""Fleet-scale benchmark of the staged rollout (not part of the test suite).
+
+    .venv/bin/python tests/benchmarks/bench_rollout.py --devices 1000 10000 [100000] [--baseline 200]
+
+For each N it starts the emulator (``python -m iotemu --devices N``: half Huawei, half Tencent) with the
+documented rate limits enforced in real time (Huawei 100 calls/min per app, Tencent 20/s) and a fast simulated
+upgrade clock, runs the ``staged_rollout`` role with ``ansible-playbook`` (role defaults: canary 10, wave1 10 %,
+rest 100 %; polls every ``--poll-seconds``), and reports:
+
+* calls by kind per platform (the emulator's ``GET /_emulator/stats``) against the careful-client lower bound,
+* throttle answers, and those that reached the user (failed tasks),
+* wall time by phase (plan, per wave: create / poll), planning time, peak RSS of the ansible-playbook process tree,
+* the per-device baseline (``ansible.builtin.uri``, one create call per device) measured on ``--baseline`` Huawei
+  devices and extrapolated (labelled as such).
+
+It writes ``docs/performance.md`` (``--docs``) and a JSON result file (``--output``).
+"""
+import argparse
+import json
+import math
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import requests
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.dirname(HERE))
+import conftest  # noqa: E402  (puts the collection on sys.path, sets ANSIBLE_COLLECTIONS_PATH)
+
+BIN = os.path.dirname(sys.executable)
+HUAWEI_PER_TASK = 256
+TENCENT_PER_TASK = 500  # the Tencent provider's max_devices_per_task (no maximum is documented)
+PAGE = 100  # Huawei task list page; Tencent DescribeFirmwareTaskDevices Limit (1..100)
+HUAWEI_RATE = 100.0 / 60  # documented calls per second
+TENCENT_RATE = 20.0
+CREDENTIALS = {"HUAWEI_IOT_APP_ID": "demo-app", "HUAWEI_IOT_SECRET": "demo-secret",
+               "TENCENTCLOUD_SECRET_ID": "AKIDdemo0000000000000000000000000000",
+               "TENCENTCLOUD_SECRET_KEY": "demo-secret-key-000000000000000000", "TENCENTCLOUD_REGION": "ap-guangzhou"}
+
+PLAYBOOK = """---
+- name: Staged rollout benchmark
+  hosts: localhost
+  connection: local
+  gather_facts: false
+  vars:
+    staged_rollout_hosts: iot_devices
+    staged_rollout_inventory_vars: inventory
+    staged_rollout_huawei_file_id: fw-wm100-2.0.0
+    staged_rollout_huawei_target_version: 2.0.0
+    staged_rollout_tencent_firmware_version: 2.0.0
+    staged_rollout_tencent_fw_type: mcu
+    staged_rollout_show_progress: true
+  roles:
+    - role: iotfleet.firmware.staged_rollout
+"""
+
+BASELINE_PLAYBOOK = """---
+- name: Per-device baseline (ansible.builtin.uri, one create call per device)
+  hosts: localhost
+  connection: local
+  gather_facts: false
+  tasks:
+    - name: Log in
+      ansible.builtin.uri:
+        url: "{{ lookup('env', 'HUAWEI_IOT_ENDPOINT') }}/iocm/app/sec/v1.1.0/login"
+        method: POST
+        body_format: form-urlencoded
+        body: {appId: demo-app, secret: demo-secret}
+      register: login
+    - name: One upgrade task per device
+      ansible.builtin.uri:
+        url: "{{ lookup('env', 'HUAWEI_IOT_ENDPOINT') }}/iodm/northbound/v1.5.0/operations/firmwareUpgrade"
+        method: POST
+        body_format: json
+        headers: {app_key: demo-app, Authorization: "Bearer {{ login.json.accessToken }}"}
+        body: {fileId: fw-wm100-2.0.0, targets: {devices: ["{{ item }}"]}}
+        status_code: [200, 201, 403]
+      loop: "{{ devices }}"
+      register: created
+      until: created.status != 403
+      retries: 100
+      delay: 5
+"""
+
+
+def inventory(path, huawei, tencent):
+    def hosts(prefix, count):
+        out = []
+        if count >= 1:
+            out.append("        %s-[0001:%04d]:" % (prefix, min(count, 9999)))
+        if count >= 10000:
+            out.append("        %s-[10000:%d]:" % (prefix, count))
+        return "\n".join(out)
+
+    with open(path, "w") as handle:
+        handle.write("""all:
+  children:
+    iot_devices:
+      children:
+        huawei_meters:
+        tencent_sensors:
+    huawei_meters:
+      hosts:
+%s
+      vars: {iot_platform: huawei, iot_firmware_version: 1.0.0}
+    tencent_sensors:
+      hosts:
+%s
+      vars: {iot_platform: tencent, iot_product_id: TCPROD0001, iot_firmware_version: 1.0.0}
+""" % (hosts("hw-meter", huawei), hosts("tc-sensor", tencent)))
+
+
+class Emulator:
+    def __init__(self, workdir, fleet_args, time_scale, upgrade_seconds):
+        ready = os.path.join(workdir, "ready.json")
+        self.log = open(os.path.join(workdir, "emulator.log"), "w")
+        env = dict(os.environ, PYTHONPATH=os.path.join(REPO, "tests", "emulator"))
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "iotemu", "--port", "0", "--time-scale", str(time_scale), "--upgrade-seconds",
+             str(upgrade_seconds), "--ready-file", ready] + fleet_args, env=env, stdout=self.log,
+            stderr=subprocess.STDOUT)
+        deadline = time.time() + 300
+        while not os.path.exists(ready):
+            if self.process.poll() is not None or time.time() > deadline:
+                raise SystemExit("the emulator did not start: see %s" % self.log.name)
+            time.sleep(0.2)
+        time.sleep(0.2)
+        with open(ready) as handle:
+            self.url = json.load(handle)["url"]
+
+    def stats(self):
+        return requests.get(self.url + "/_emulator/stats", timeout=120).json()
+
+    def reset_counters(self):
+        requests.delete(self.url + "/_emulator/requests", timeout=120)
+
+    def stop(self):
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+
+
+def tree_rss(root):
+    """RSS in bytes of ``root`` and all its descendants (from /proc)."""
+    children = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % name) as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(name))
+        except (OSError, IndexError, ValueError):
+            continue
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        todo += children.get(pid, [])
+        try:
+            with open("/proc/%d/status" % pid) as handle:
+                for line in handle:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) * 1024
+        except OSError:
+            pass
+    return total
+
+
+def run_playbook(cmd, env, log_path):
+    peak = [0]
+    with open(log_path, "w") as log:
+        started = time.time()
+        process = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=os.path.dirname(log_path))
+        done = threading.Event()
+
+        def sample():
+            while not done.is_set():
+                peak[0] = max(peak[0], tree_rss(process.pid))
+                done.wait(0.5)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        rc = process.wait()
+        done.set()
+        sampler.join()
+    return rc, time.time() - started, peak[0]
+
+
+def planning_seconds(huawei, tencent):
+    """The planner on the same fleet, in this process (what ``rollout_plan`` computes after reading the hosts)."""
+    from ansible_collections.iotfleet.firmware.plugins.module_utils import rollout
+
+    raws = [{"platform": "huawei", "id": "hw-meter-%04d" % n, "version": "1.0.0"} for n in range(1, huawei + 1)]
+    raws += [{"platform": "tencent", "id": "tc-sensor-%04d" % n, "product_id": "TCPROD0001", "version": "1.0.0"}
+             for n in range(1, tencent + 1)]
+    targets = {"huawei_file_id": "fw-wm100-2.0.0", "huawei_target_version": "2.0.0",
+               "tencent_firmware_version": "2.0.0", "tencent_fw_type": "mcu"}
+    started = time.time()
+    devices, _errors, _duplicates = rollout.normalize_devices(raws)
+    rollout.plan_rollout("bench", devices, [{"name": "canary", "count": 10}, {"name": "wave1", "percent": 10},
+                                            {"name": "rest", "percent": 100}], targets)
+    return round(time.time() - started, 3)
+
+
+def lower_bound(state):
+    """The careful-client lower bound per platform from the waves as run: one login, per wave and platform one
+    package read, one listing page and ``ceil(devices / per task)`` creates, and one final read of the progress
+    (Huawei task-list pages, Tencent device-row pages of the wave)."""
+    bound = {"huawei": 1, "tencent": 0}
+    for wave in state["waves"].values():
+        for platform, per_task in (("huawei", HUAWEI_PER_TASK), ("tencent", TENCENT_PER_TASK)):
+            devices = sum(int(c.get("created") or 0) for c in wave["chunks"] if c["platform"] == platform)
+            if not devices:
+                continue
+            tasks = int(math.ceil(devices / float(per_task)))
+            reads = int(math.ceil((tasks if platform == "huawei" else devices) / float(PAGE)))
+            bound[platform] += 1 + 1 + tasks + reads
+    return bound
+
+
+def rollout_run(n, args, workdir):
+    huawei = (n + 1) // 2
+    tencent = n // 2
+    emulator = Emulator(workdir, ["--devices", str(n)], args.time_scale, args.upgrade_seconds)
+    try:
+        inv = os.path.join(workdir, "inventory.yml")
+        inventory(inv, huawei, tencent)
+        playbook = os.path.join(workdir, "rollout.yml")
+        with open(playbook, "w") as handle:
+            handle.write(PLAYBOOK)
+        env = dict(os.environ, HUAWEI_IOT_ENDPOINT=emulator.url, IOTFLEET_TENCENT_ENDPOINT=emulator.url,
+                   ANSIBLE_NOCOLOR="1",
+                   IOTFLEET_PACING_DIR=os.path.join(workdir, "pacing"), ANSIBLE_LOCALHOST_WARNING="0",
+                   PATH=BIN + os.pathsep + os.environ.get("PATH", ""), **CREDENTIALS)
+        extra = {"staged_rollout_id": "bench-%d" % n, "staged_rollout_state_dir": os.path.join(workdir, "state"),
+                 "staged_rollout_report_dir": os.path.join(workdir, "reports"),
+                 "staged_rollout_poll_seconds": args.poll_seconds,
+                 "staged_rollout_refresh_versions": args.refresh}
+        cmd = [os.path.join(BIN, "ansible-playbook"), playbook, "-i", inv, "-e", json.dumps(extra)]
+        emulator.reset_counters()
+        rc, wall, peak = run_playbook(cmd, env, os.path.join(workdir, "ansible.log"))
+        stats = emulator.stats()
+    finally:
+        emulator.stop()
+    state_path = os.path.join(workdir, "state", "bench-%d.json" % n)
+    state = json.load(open(state_path)) if os.path.exists(state_path) else {"waves": {}, "status": "no state"}
+    with open(os.path.join(workdir, "ansible.log")) as handle:
+        log = handle.read()
+    waves = []
+    for name in state.get("order") or []:
+        wave = state["waves"][name]
+        engine = wave.get("engine") or {}
+        waves.append({"name": name, "status": wave["status"],
+                      "devices": sum(int(c.get("created") or 0) for c in wave["chunks"]),
+                      "tasks": {p: len([c for c in wave["chunks"] if c["platform"] == p and c.get("task_id")])
+                                for p in ("huawei", "tencent")},
+                      "phase_seconds": engine.get("phase_seconds"), "rounds": engine.get("rounds"),
+                      "api_calls": dict((p, v.get("total")) for p, v in (engine.get("api_calls") or {}).items()),
+                      "started_at": wave.get("started_at"), "finished_at": wave.get("finished_at")})
+    bound = lower_bound(state)
+    platforms = {}
+    for platform in ("huawei", "tencent"):
+        mine = stats.get(platform) or {}
+        platforms[platform] = {"calls": mine.get("calls"), "by_kind": mine.get("by_kind"),
+                               "throttled": mine.get("throttled"), "creates": mine.get("creates"),
+                               "logins": mine.get("logins"), "lower_bound": bound[platform],
+                               "duplicates": len(mine.get("duplicates") or [])}
+    huawei_creates_bound = sum(int(math.ceil(w["devices_h"] / float(HUAWEI_PER_TASK))) for w in [
+        {"devices_h": sum(int(c.get("created") or 0) for c in wave["chunks"] if c["platform"] == "huawei")}
+        for wave in state["waves"].values()])
+    total_calls = sum((platforms[p]["calls"] or 0) for p in platforms)
+    api_bound_seconds = (platforms["huawei"]["calls"] or 0) / HUAWEI_RATE
+    return {
+        "devices": n, "huawei_devices": huawei, "tencent_devices": tencent, "rc": rc,
+        "status": state.get("status"), "wall_seconds": round(wall, 1), "peak_rss_mb": round(peak / 1048576.0, 1),
+        "plan_seconds": planning_seconds(huawei, tencent),
+        "waves_seconds": round(sum(sum((w.get("phase_seconds") or {}).values()) for w in waves), 1),
+        "waves": waves, "platforms": platforms, "total_calls": total_calls,
+        "lower_bound_calls": bound["huawei"] + bound["tencent"],
+        "huawei_creates_lower_bound": huawei_creates_bound,
+        "throttle_answers": sum((platforms[p]["throttled"] or 0) for p in platforms),
+        "throttle_errors_to_user": len(re.findall(r"1010009|RequestLimitExceeded", log.split("PLAY RECAP")[0])),
+        "api_bound_seconds_huawei": round(api_bound_seconds, 1),
+        "refresh_versions": args.refresh,
+    }
+
+
+def baseline_run(n, args, workdir):
+    emulator = Emulator(workdir, ["--devices", str(2 * n)], args.time_scale, args.upgrade_seconds)
+    try:
+        playbook = os.path.join(workdir, "baseline.yml")
+        with open(playbook, "w") as handle:
+            handle.write(BASELINE_PLAYBOOK)
+        devices = ["hw-meter-%04d" % number for number in range(1, n + 1)]
+        env = dict(os.environ, HUAWEI_IOT_ENDPOINT=emulator.url, ANSIBLE_NOCOLOR="1", ANSIBLE_LOCALHOST_WARNING="0",
+                   PATH=BIN + os.pathsep + os.environ.get("PATH", ""))
+        emulator.reset_counters()
+        rc, wall, peak = run_playbook([os.path.join(BIN, "ansible-playbook"), playbook, "-i", "localhost,",
+                                       "-e", json.dumps({"devices": devices})], env,
+                                      os.path.join(workdir, "baseline.log"))
+        stats = emulator.stats()["huawei"]
+    finally:
+        emulator.stop()
+    return {"devices": n, "rc": rc, "wall_seconds": round(wall, 1), "calls": stats.get("calls"),
+            "throttled": stats.get("throttled"), "creates": stats.get("creates"),
+            "calls_per_device": round((stats.get("calls") or 0) / float(n), 2)}
+
+
+def fmt(value):
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return "%.1f" % value
+    return "{:,}".format(value) if isinstance(value, int) else str(value)
+
+
+def markdown(results, baseline, args):
+    out = ["# Performance of the staged rollout", "",
+           "Measured with `tests/benchmarks/bench_rollout.py` against the emulator with the documented rate limits "
+           "enforced in real time (Huawei 100 calls per minute per application, Tencent 20 calls per second); the "
+           "simulated upgrade clock runs %sx (one device upgrade: %s simulated seconds). Mixed fleet, half Huawei, half "
+           "Tencent (one product); role defaults (canary 10, wave1 10 %%, rest 100 %%), polls every %s s, "
+           "`staged_rollout_inventory_vars: inventory`, version refresh %s. Measured on %s (2 cores shared with other "
+           "work)." % (fmt(args.time_scale), fmt(args.upgrade_seconds), args.poll_seconds,
+                       "on" if args.refresh else "off", time.strftime("%Y-%m-%d")), "",
+           "## Results", "",
+           "| devices | outcome | wall time | API calls (Huawei + Tencent) | lower bound | calls / bound | Huawei creates "
+           "/ bound | throttle answers | reaching the user | peak RSS | planning |",
+           "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        h, t = r["platforms"]["huawei"], r["platforms"]["tencent"]
+        out.append("| %s | %s | %s s | %s (%s + %s) | %s | %.2f | %s / %s | %s | %s | %s MB | %s s |" % (
+            fmt(r["devices"]), r["status"], fmt(r["wall_seconds"]), fmt(r["total_calls"]), fmt(h["calls"]),
+            fmt(t["calls"]), fmt(r["lower_bound_calls"]), r["total_calls"] / float(r["lower_bound_calls"] or 1),
+            fmt(h["creates"]), fmt(r["huawei_creates_lower_bound"]), fmt(r["throttle_answers"]),
+            fmt(r["throttle_errors_to_user"]), fmt(r["peak_rss_mb"]), fmt(r["plan_seconds"])))
+    out += ["", "## Calls by kind", ""]
+    for r in results:
+        out.append("**%s devices**" % fmt(r["devices"]))
+        out.append("")
+        for platform in ("huawei", "tencent"):
+            kinds = r["platforms"][platform]["by_kind"] or {}
+            out.append("* %s: %s; lower bound %s" % (platform, ", ".join(
+                "%s %s" % (k, fmt(v)) for k, v in sorted(kinds.items())), fmt(r["platforms"][platform]["lower_bound"])))
+        out.append("")
+    out += ["## Wall time by wave and phase", "",
+            "| devices | wave | devices created | Huawei / Tencent tasks | create s | poll s | rounds | calls (H / T) |",
+            "|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        for w in r["waves"]:
+            phases = w.get("phase_seconds") or {}
+            out.append("| %s | %s | %s | %s / %s | %s | %s | %s | %s / %s |" % (
+                fmt(r["devices"]), w["name"], fmt(w["devices"]), w["tasks"]["huawei"], w["tasks"]["tencent"],
+                fmt(phases.get("create")), fmt(phases.get("poll")), fmt(w.get("rounds")),
+                fmt((w.get("api_calls") or {}).get("huawei")), fmt((w.get("api_calls") or {}).get("tencent"))))
+    out.append("")
+    if baseline:
+        factor = baseline["calls_per_device"]
+        out += ["## Per-device baseline (`ansible.builtin.uri`)", "",
+                "Measured on %d Huawei devices: one login, then one create call per device (`until` retries on "
+                "`403 1010009`), no progress reads: %s calls, %s throttle answers, %s s, rc %s. **Extrapolated** "
+                "(linear, %s calls per device, at 100 calls per minute):" % (
+                    baseline["devices"], fmt(baseline["calls"]), fmt(baseline["throttled"]),
+                    fmt(baseline["wall_seconds"]), baseline["rc"], factor), "",
+                "| devices | baseline calls (extrapolated) | engine calls | ratio | baseline API time (extrapolated) |",
+                "|---|---|---|---|---|"]
+        for r in results:
+            calls = int(round(factor * r["devices"]))
+            out.append("| %s | %s | %s | %.0fx | %s min |" % (fmt(r["devices"]), fmt(calls), fmt(r["total_calls"]),
+                                                             calls / float(r["total_calls"] or 1),
+                                                             fmt(calls / 100.0)))
+        out.append("")
+    out += ["## Notes", "",
+            "* Lower bound (careful client): one Huawei login; per wave and platform one package read, one listing "
+            "page, `ceil(devices / per task)` creates (Huawei 256, Tencent 500: the provider's task size, no maximum "
+            "is documented) and one final progress read (Huawei task-list pages of 100 tasks, Tencent device-row "
+            "pages of 100). Polls beyond the last one are the price of waiting for the devices and grow with the "
+            "poll interval; the rounds column shows them.",
+            "* API-bound time: Huawei calls / (100 per minute); Tencent at 20/s is never the bound.",
+            "* Peak RSS: the `ansible-playbook` process and all its children (workers), sampled every 0.5 s.",
+            "* Planning: the planner (ranking, stages, chunks) on the same fleet, timed in the benchmark process; "
+            "the rest of the wall time outside the waves is ansible-playbook reading the inventory, templating and "
+            "the role's other tasks (`wall time` - `waves_seconds` in the JSON result).", ""]
+    return "\n".join(out)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--devices", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--baseline", type=int, default=200, help="devices of the uri baseline (0: skip)")
+    parser.add_argument("--time-scale", type=float, default=600.0)
+    parser.add_argument("--upgrade-seconds", type=float, default=300.0)
+    parser.add_argument("--poll-seconds", type=int, default=10)
+    parser.add_argument("--refresh", action="store_true", help="staged_rollout_refresh_versions=true")
+    parser.add_argument("--output", default=os.path.join(REPO, "tests", "output", "bench_rollout.json"))
+    parser.add_argument("--docs", default=os.path.join(REPO, "docs", "performance.md"),
+                        help="Markdown report to write ('' to skip)")
+    parser.add_argument("--merge", action="store_true", help="add to the results already in --output")
+    args = parser.parse_args()
+    results, baseline = [], None
+    if args.merge and os.path.exists(args.output):
+        previous = json.load(open(args.output))
+        results, baseline = previous.get("results") or [], previous.get("baseline")
+    for n in args.devices:
+        workdir = tempfile.mkdtemp(prefix="bench-rollout-%d-" % n)
+        print("N=%d: running in %s" % (n, workdir), flush=True)
+        result = rollout_run(n, args, workdir)
+        result["workdir"] = workdir
+        results = [r for r in results if r["devices"] != n] + [result]
+        print(json.dumps(dict((k, v) for k, v in result.items() if k not in ("waves",)), indent=1),
+              flush=True)
+    if args.baseline:
+        workdir = tempfile.mkdtemp(prefix="bench-baseline-")
+        baseline = baseline_run(args.baseline, args, workdir)
+        print(json.dumps(baseline, indent=1), flush=True)
+    results.sort(key=lambda r: r["devices"])
+    os.makedirs(os.path.dirname(args.output), exist_ok=True)
+    with open(args.output, "w") as handle:
+        json.dump({"results": results, "baseline": baseline, "settings": vars(args)}, handle, indent=2)
+    if args.docs:
+        with open(args.docs, "w") as handle:
+            handle.write(markdown(results, baseline, args))
+    print("wrote %s%s" % (args.output, " and %s" % args.docs if args.docs else ""))
+
+
+if __name__ == "__main__":
+    main()

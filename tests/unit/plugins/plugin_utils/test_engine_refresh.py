@@ -1,0 +1,54 @@
+"""Plan-time refresh of the devices' current versions: one scope read each, exact provider calls."""
+import pytest
+
+from ansible_collections.iotfleet.firmware.plugins.module_utils import rollout
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import refresh
+
+from engine_fakes import ScriptedProvider
+
+TARGETS = {"huawei_file_id": "fw-2", "huawei_target_version": "2.0.0", "tencent_firmware_version": "2.0.0",
+           "tencent_fw_type": "mcu"}
+
+
+def devices():
+    raws = [{"platform": "huawei", "id": "hw-1", "version": "1.0.0"}, {"platform": "huawei", "id": "hw-2"},
+            {"platform": "tencent", "id": "tc-1", "product_id": "P1", "version": "2.0.0"},
+            {"platform": "tencent", "id": "tc-2", "product_id": "P2", "version": "1.0.0"}]
+    return rollout.normalize_devices(raws)[0]
+
+
+def test_the_platform_versions_replace_the_inventory_ones_and_decide_the_plan():
+    scripts = {
+        ("huawei", None): [("prepare", [("hw-1",)], None),
+                           ("device_versions", [("hw-1", "hw-2")], {"hw-1": "2.0.0", "hw-2": "1.0.0"})],
+        ("tencent", "P1"): [("prepare", [("tc-1",)], None), ("device_versions", [("tc-1",)], {"tc-1": "1.0.0"})],
+        ("tencent", "P2"): [("prepare", [("tc-2",)], None), ("device_versions", [("tc-2",)], {})],
+    }
+    made = {}
+
+    def factory(platform, params, on_secret):
+        key = (platform, None) if platform == "huawei" else (platform, "P%d" % (len([k for k in made if
+                                                                                     k[0] == "tencent"]) + 1))
+        made[key] = ScriptedProvider(platform, scripts[key])
+        return made[key]
+
+    fleet = devices()
+    stats = refresh.plan_hook({"refresh_versions": True, "huawei_connection": {"a": 1},
+                               "tencent_connection": {"b": 1}}, fleet, TARGETS, factory=factory)
+    for provider in made.values():
+        provider.done()
+        assert provider.closed
+    assert [(d["id"], d["version"]) for d in fleet] == [("hw-1", "2.0.0"), ("hw-2", "1.0.0"), ("tc-1", "1.0.0"),
+                                                        ("tc-2", None)]
+    assert [(s["platform"], s["product_id"], s["changed"], s["missing"]) for s in stats] == [
+        ("huawei", None, 2, 0), ("tencent", "P1", 1, 0), ("tencent", "P2", 1, 1)]
+    plan = rollout.plan_rollout("r", fleet, [{"name": "all", "percent": 100}], TARGETS)
+    assert plan["totals"]["skipped"] == 1  # hw-1, current according to the platform (the inventory said 1.0.0)
+    assert "WARNING: 1 devices report no version" in refresh.refresh_lines(stats)[2]
+
+
+def test_refresh_off_reads_nothing_and_a_missing_connection_is_a_clear_error():
+    assert refresh.plan_hook({"refresh_versions": False}, devices(), TARGETS,
+                             factory=lambda *a: pytest.fail("no provider")) == []
+    with pytest.raises(rollout.RolloutError, match="needs the huawei connection settings"):
+        refresh.plan_hook({"refresh_versions": True}, devices(), TARGETS, factory=lambda *a: pytest.fail("none"))
