@@ -202,8 +202,7 @@ cache_connection: ~/.cache/iotfleet-inventory
 cache_timeout: 3600
 """
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils._device_info import (
-    HUAWEI_DEVICE_FILTERS, huawei_listings)
+from ansible_collections.iotfleet.firmware.plugins.module_utils._device_info import HUAWEI_DEVICE_FILTERS
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils._inventory import IotInventoryPlugin
 
 
@@ -212,14 +211,6 @@ class InventoryModule(IotInventoryPlugin):
     PLATFORM = "huawei"
     SUFFIXES = (".huawei_iot.yml", ".huawei_iot.yaml")
     FILTER_OPTIONS = HUAWEI_DEVICE_FILTERS
-
-    def connection(self):
-        from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei import connection
-
-        return connection
-
-    def listings(self, filters):
-        return huawei_listings(filters)
 
     def status_of(self, device):
         return ((device.get("raw") or {}).get("deviceInfo") or {}).get("status")

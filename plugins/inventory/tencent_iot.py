@@ -182,8 +182,7 @@ cache_connection: ~/.cache/iotfleet-inventory
 cache_timeout: 3600
 """
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils._device_info import (
-    TENCENT_DEVICE_FILTERS, tencent_listings)
+from ansible_collections.iotfleet.firmware.plugins.module_utils._device_info import TENCENT_DEVICE_FILTERS
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils._inventory import IotInventoryPlugin
 
 
@@ -192,14 +191,6 @@ class InventoryModule(IotInventoryPlugin):
     PLATFORM = "tencent"
     SUFFIXES = (".tencent_iot.yml", ".tencent_iot.yaml")
     FILTER_OPTIONS = TENCENT_DEVICE_FILTERS
-
-    def connection(self):
-        from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent import connection
-
-        return connection
-
-    def listings(self, filters):
-        return tencent_listings(filters, self.get_option("fw_type"))
 
     def status_of(self, device):
         return (device.get("raw") or {}).get("Status")

@@ -63,6 +63,10 @@ def tencent_listings(filters: Dict[str, List[str]], fw_type: Optional[str] = Non
             for version in filters.get("firmware_versions") or [None]]
 
 
+def listings(platform: str, filters: Dict[str, List[str]], fw_type: Optional[str] = None) -> List[Dict[str, Any]]:
+    return huawei_listings(filters) if platform == "huawei" else tencent_listings(filters, fw_type)
+
+
 def list_devices(provider, listings: Iterable[Dict[str, Any]], filters: Dict[str, List[str]]) -> Iterator[Dict]:
     """Every device of the listings that passes ``filters``, each once (paged and paced by the provider)."""
     seen = set()

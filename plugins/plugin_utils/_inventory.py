@@ -18,6 +18,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import importlib
 import re
 
 from ansible.errors import AnsibleParserError
@@ -26,7 +27,7 @@ from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructa
 from ansible.utils.display import Display
 from ansible.utils.unsafe_proxy import wrap_var
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils._device_info import list_devices
+from ansible_collections.iotfleet.firmware.plugins.module_utils import _device_info
 
 display = Display()
 
@@ -101,12 +102,15 @@ class IotInventoryPlugin(BaseInventoryPlugin, Constructable, Cacheable):
     # ---- hooks of the platform plugins ---------------------------------------------------------------------
 
     def connection(self):
-        """The platform's ``connection`` module (argument_spec, validate, provider_from_params)."""
-        raise NotImplementedError
+        """The platform's ``connection`` module (argument_spec, validate, provider_from_params), imported only
+        when a source is parsed (``ansible-doc`` and ``verify_file`` never need the platform layer)."""
+        return importlib.import_module("ansible_collections.iotfleet.firmware.plugins.module_utils._%s.connection"
+                                       % self.PLATFORM)
 
     def listings(self, filters):
         """The provider filter dicts of the listings that together cover ``filters`` (see ``_device_info``)."""
-        raise NotImplementedError
+        fw_type = self.get_option("fw_type") if self.has_option("fw_type") else None
+        return _device_info.listings(self.PLATFORM, filters, fw_type)
 
     def status_of(self, device):
         """The platform's own status value of a device (``iot_status``), as it sent it."""
@@ -184,7 +188,7 @@ class IotInventoryPlugin(BaseInventoryPlugin, Constructable, Cacheable):
             provider = connection.provider_from_params(params, on_secret=secrets.add, **self.provider_kwargs)
             raw_vars = bool(self.get_option("raw_vars"))
             devices = []
-            for device in list_devices(provider, self.listings(filters), filters):
+            for device in _device_info.list_devices(provider, self.listings(filters), filters):
                 device["status"] = self.status_of(device)
                 devices.append(cacheable_device(device, raw_vars))
             self._report_cost(provider, len(devices))

@@ -158,3 +158,30 @@ def test_ansible_doc_renders_the_plugins_and_modules():
                               timeout=120, check=False)
         assert proc.returncode == 0 and "[WARNING]" not in proc.stderr, (args, proc.stderr)
         assert "EXAMPLES" in proc.stdout
+
+
+def test_quick_start_with_the_example_configs(run_playbook, emulator, tmp_path):
+    """docs/inventory.md's quick start: playbooks/inventories/fleet.*.yml (cache in tmp) and playbooks/rollout.yml."""
+    examples = os.path.join(os.path.dirname(os.path.dirname(HERE)), "playbooks", "inventories")
+    sources = []
+    for name in ("fleet.huawei_iot.yml", "fleet.tencent_iot.yml"):
+        with open(os.path.join(examples, name)) as handle:
+            config = yaml.safe_load(handle)
+        config["cache_connection"] = str(tmp_path / "cache")
+        sources.append(str(tmp_path / name))
+        with open(sources[-1], "w") as handle:
+            yaml.safe_dump(config, handle)
+    playbook = os.path.join(os.path.dirname(os.path.dirname(HERE)), "playbooks", "rollout.yml")
+    extra = {"staged_rollout_id": "fw-2.0.0", "staged_rollout_huawei_file_id": "fw-wm100-2.0.0",
+             "staged_rollout_huawei_target_version": "2.0.0", "staged_rollout_tencent_firmware_version": "2.0.0",
+             "staged_rollout_tencent_fw_type": "mcu", "staged_rollout_poll_seconds": 2,
+             "staged_rollout_state_dir": str(tmp_path / "state"), "staged_rollout_report_dir": str(tmp_path / "reports")}
+    env = env_of(emulator, tmp_path)
+    plan = run_playbook(playbook, extra_vars=extra, env=env, inventory=sources, check=True)
+    assert "600 devices in the fleet, 600 to upgrade" in plan.stdout and writes(emulator) == []
+    result = run_playbook(playbook, extra_vars=extra, env=env, inventory=sources, extra_args=["--flush-cache"])
+    assert "Rollout fw-2.0.0: COMPLETED" in result.stdout
+    emulator.control("DELETE", "requests")
+    again = run_playbook(playbook, extra_vars=dict(extra, staged_rollout_id="fw-2.0.0-again"), env=env,
+                         inventory=sources, extra_args=["--flush-cache"])
+    assert "600 already on the target version" in again.stdout and writes(emulator) == []

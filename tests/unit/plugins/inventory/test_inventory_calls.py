@@ -17,7 +17,7 @@ from inventory_loading import load_plugin  # tests/unit/plugins/inventory/invent
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "modules"))
 from device_info_harness import (  # noqa: E402
-    DEVICES, HUAWEI_SECRET, LOGIN, TENCENT_SECRET_KEY, huawei_devices_page, platform, tencent_device_list)
+    HUAWEI_SECRET, LOGIN, TENCENT_SECRET_KEY, huawei_devices_page, platform, tencent_device_list)
 
 __all__ = ["platform"]  # the fixture
 

@@ -172,8 +172,8 @@ def test_env_vars_feed_the_connection_options(make, monkeypatch):
     _plugin, conn, parse, _path = make("huawei", "plugin: iotfleet.firmware.huawei_iot\n", [huawei_device(1)])
     parse()
     params = [entry for entry in conn.log if entry[0] == "validate"][0][1]
-    assert (params["endpoint"], params["app_id"], params["secret"]) == ("https://env.example:8743", "env-app",
-                                                                         "env-secret")
+    expected = ("https://env.example:8743", "env-app", "env-secret")
+    assert (params["endpoint"], params["app_id"], params["secret"]) == expected
 
 
 def test_missing_required_option_fails_before_any_request(make):
