@@ -1204,6 +1204,7 @@ WAVE_ARGUMENT_SPEC = dict(
     tencent_retry_interval=dict(type="int"),
     cancel_on_abort=dict(type="bool", default=True),
     show_progress=dict(type="bool", default=True),
+    poll_seconds=dict(type="int"),
 )
 
 REFRESH_ARGUMENT_SPEC = dict(

@@ -103,6 +103,13 @@ options:
       - Cancel the Tencent tasks of an aborted wave that are still running (Huawei has no cancel call).
     type: bool
     default: true
+  poll_seconds:
+    description:
+      - Seconds between two poll rounds (the role's C(staged_rollout_poll_seconds)); without it the wave's
+        C(poll_seconds) from the plan.
+      - Raised only when one round's Huawei task-list pages (100 tasks each) would exceed 80 calls per minute at
+        that pace, which takes more than 1,300 Huawei tasks (333,000 devices) at 10 s.
+    type: int
   show_progress:
     description:
       - Print one progress line per round (devices finished, succeeded, failed, in progress, per platform).

@@ -35,6 +35,19 @@ def parse_utc(text):
     return float(calendar.timegm(time.strptime(text, "%Y-%m-%dT%H:%M:%SZ")))
 
 
+# A poll round's Huawei reads stay under this share of the documented 100 calls per minute (creates of the next
+# wave, other runs and the token refresh get the rest).
+HUAWEI_POLL_CALLS_PER_MINUTE = 80
+
+
+def poll_interval(poll_seconds, tasks_by_scope):
+    """Seconds between two rounds: the configured value, raised only when one round's Huawei task-list pages
+    (100 tasks each) would exceed :data:`HUAWEI_POLL_CALLS_PER_MINUTE` at that pace."""
+    huawei = sum(len(tasks) for scope, tasks in tasks_by_scope.items() if scope[0] == "huawei")
+    pages = -(-huawei // 100)
+    return max(1, int(poll_seconds), -(-pages * 60 // HUAWEI_POLL_CALLS_PER_MINUTE))
+
+
 class WaveFailed(Exception):
     def __init__(self, message, detail=None):
         super(WaveFailed, self).__init__(message)
@@ -188,7 +201,8 @@ class WaveDriver:
     def _poll(self, gate, entered):
         started = self.monotonic()
         tasks = poller.wave_tasks(self._chunks)
-        poll_seconds = max(1, int(self.wave.get("poll_seconds") or 30))
+        poll_seconds = poll_interval(self.options.get("poll_seconds") or self.wave.get("poll_seconds") or 30,
+                                     tasks)
         while True:
             self.rounds += 1
             by_platform = self._per_platform(lambda platform: self._read(platform, tasks)) if tasks else {}

@@ -158,9 +158,11 @@ class ScopeCreator:
 
     def _one(self, chunk, work, lookup):
         if lookup.same:
+            # the platform reports a task as a whole: a task that covers more than this chunk counts all its devices
+            adopted = lookup.same[0]
             self.stats["adopted"] += 1
-            self.record(chunk["key"], {"task_id": lookup.same[0].task_id, "created": len(chunk["devices"]),
-                                       "matched_by": lookup.same[0].matched_by or "lookup"})
+            self.record(chunk["key"], {"task_id": adopted.task_id, "matched_by": adopted.matched_by or "lookup",
+                                       "created": len(adopted.devices) if adopted.devices else len(chunk["devices"])})
             return
         busy = dict(lookup.busy or {})
         up_to_date = list(lookup.up_to_date or [])

@@ -38,14 +38,15 @@ def wave_tasks(chunks):
 
 
 def expected_devices(chunks):
-    """Devices sent to the platform per task id (the devices created, not the chunk as planned)."""
+    """Devices per task id: those created, or all the devices of an adopted task (not the chunk as planned)."""
     expected = {}
     for chunk in chunks:
         if chunk.get("task_id") in (None, ""):
             continue
         count = chunk.get("created")
-        expected[chunk["task_id"]] = expected.get(chunk["task_id"], 0) + int(
-            len(chunk["devices"]) if count is None else count)
+        count = int(len(chunk["devices"]) if count is None else count)
+        # chunks share a task only when they adopted one existing task: it is counted once
+        expected[chunk["task_id"]] = max(expected.get(chunk["task_id"], 0), count)
     return expected
 
 

@@ -144,15 +144,19 @@ def test_a_lost_create_is_reconciled_by_lookup_and_never_posted_again(store):
     assert saved(store)["waves"]["w1"]["chunks"][0]["matched_by"] == "reconciled"
 
 
-def test_an_existing_task_found_by_the_lookup_is_adopted(store):
-    devices = ["hw-1"]
+def test_an_existing_task_found_by_the_lookup_is_adopted_and_counted_as_the_platform_reports_it(store):
+    first, second = ["hw-1"], ["hw-2"]
+    bigger = task("op-3", ["hw-0", "hw-1", "hw-2"])  # an earlier task that covers both chunks and one more device
     huawei = ScriptedProvider("huawei", [
-        ("prepare", [tuple(devices)], None),
-        ("find", [tuple(devices), ()], lookup(same=[task("op-3", devices)])),
-        ("progress", [("op-3",), False], {"op-3": progress("op-3", 1)}),
+        ("prepare", [tuple(first)], None),
+        ("find", [tuple(first), ()], lookup(same=[bigger])),
+        ("find", [tuple(second), ()], lookup(same=[bigger])),
+        ("progress", [("op-3",), False], {"op-3": progress("op-3", 3)}),
     ])
-    result, _ = run(store, wave([chunk("w1/huawei/1", "huawei", devices)]), {"huawei": huawei})
-    assert result["status"] == "passed" and saved(store)["waves"]["w1"]["chunks"][0]["task_id"] == "op-3"
+    result, _ = run(store, wave([chunk("w1/huawei/1", "huawei", first), chunk("w1/huawei/2", "huawei", second)]),
+                    {"huawei": huawei})
+    assert result["status"] == "passed" and result["summary"]["total"] == 3  # the task once, all its devices
+    assert [c["task_id"] for c in saved(store)["waves"]["w1"]["chunks"]] == ["op-3", "op-3"]
 
 
 def test_busy_and_current_devices_are_left_out_of_the_create(store):
@@ -240,3 +244,11 @@ def test_the_gate_timeout_ends_the_poll_loop(store):
                                          ("create", [tuple(devices)], "op-1")] + rounds)
     result, lines = run(store, wave([chunk("w1/huawei/1", "huawei", devices)]), {"huawei": huawei})
     assert result["status"] == "aborted" and "timeout" in result["reason"] and len(lines) == 61
+
+
+def test_the_poll_interval_is_the_configured_one_unless_huawei_pages_would_exceed_their_share():
+    huawei = {("huawei", ""): [task("op-%d" % n, ["hw-%d" % n]) for n in range(250)]}
+    assert driver.poll_interval(10, huawei) == 10                      # 3 pages per round: 18 calls per minute
+    many = {("huawei", ""): [task("op-%d" % n, ["hw-%d" % n]) for n in range(20000)]}
+    assert driver.poll_interval(10, many) == 150                       # 200 pages: 80 per minute at most
+    assert driver.poll_interval(0, {("tencent", "P"): [task(1, ["tc"])]}) == 1

@@ -1,0 +1,122 @@
+"""Integration tests of the rollout engine (iotfleet.firmware.rollout_wave): configuration by module_defaults,
+two concurrent runs, corrupt state files, a kill in the middle of a wave's creates, against the real emulator."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from test_playbook_rollout import INVENTORIES, PLAYBOOK, ROLLOUT, env_of, read_json, rollout, state_of
+
+pytestmark = pytest.mark.integration
+
+BIN = os.path.dirname(sys.executable)
+
+
+@pytest.fixture
+def dirs(tmp_path):
+    return {"staged_rollout_state_dir": str(tmp_path / "state"), "staged_rollout_report_dir": str(tmp_path / "reports")}
+
+
+def platform_requests(emulator):
+    return [entry for entry in emulator.requests() if entry["platform"] != "control"]
+
+
+def background(emulator, dirs, rollout_id, tmp_path, env=None, **extra):
+    cmd = [os.path.join(BIN, "ansible-playbook"), PLAYBOOK]
+    for inventory in INVENTORIES:
+        cmd += ["-i", inventory]
+    cmd += ["-e", json.dumps(dict(dirs, staged_rollout_id=rollout_id, **extra))]
+    full = dict(os.environ)
+    full.update(env_of(emulator))
+    full.update(env or {})
+    full.update({"ANSIBLE_NOCOLOR": "1", "ANSIBLE_LOCAL_TEMP": str(tmp_path / "ansible-tmp-bg"),
+                 "PATH": BIN + os.pathsep + full.get("PATH", "")})
+    log = open(str(tmp_path / ("%s.log" % rollout_id)), "w")
+    return subprocess.Popen(cmd, env=full, cwd=str(tmp_path), stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+
+
+def wait_for(condition, process, timeout=120):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if condition():
+            return
+        assert process.poll() is None, "the run ended early (rc %s)" % process.returncode
+        time.sleep(0.2)
+    pytest.fail("timed out")
+
+
+def test_module_defaults_for_the_action_groups_configure_the_engine(run_playbook, emulator, dirs):
+    result = run_playbook(os.path.join(ROLLOUT, "rollout_module_defaults.yml"), inventory=INVENTORIES,
+                          extra_vars=dict(dirs, staged_rollout_id="it-defaults", emulator_url=emulator.url))
+    assert "Rollout it-defaults: COMPLETED" in result.stdout
+    assert "demo-secret" not in result.stdout and "AKIDdemo" not in result.stdout
+    assert emulator.control("GET", "stats")["huawei"]["logins"] == 1  # one token for the whole run
+
+
+def test_a_second_run_of_the_same_rollout_fails_at_once(run_playbook, emulator, dirs, tmp_path):
+    emulator.behaviour(time_scale=10)  # the first run stays in its first wave for a while
+    first = background(emulator, dirs, "it-twice", tmp_path)
+    try:
+        wait_for(lambda: os.path.exists(os.path.join(dirs["staged_rollout_state_dir"], "it-twice.json")), first)
+        started = time.time()
+        second = rollout(run_playbook, emulator, dirs, "it-twice", expect_rc=2)
+        assert "rollout 'it-twice' is already running" in second.stdout and "it-twice.lock" in second.stdout
+        assert time.time() - started < 60
+    finally:
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait()
+    # the killed run's lock is stale: the next run takes over and finishes, nothing created twice
+    emulator.behaviour(time_scale=300)
+    resumed = rollout(run_playbook, emulator, dirs, "it-twice")
+    assert "Rollout it-twice: COMPLETED" in resumed.stdout
+    assert emulator.control("GET", "stats")["huawei"]["duplicates"] == []
+    assert emulator.control("GET", "stats")["tencent"]["duplicates"] == []
+
+
+@pytest.mark.parametrize("content", ["null", "[]", "{}", '{"format": 1}', "not json"])
+def test_a_corrupt_state_file_stops_the_run_naming_it_before_any_request(run_playbook, emulator, dirs, content):
+    os.makedirs(dirs["staged_rollout_state_dir"])
+    path = os.path.join(dirs["staged_rollout_state_dir"], "it-corrupt.json")
+    with open(path, "w") as handle:
+        handle.write(content)
+    emulator.control("DELETE", "requests")
+    result = rollout(run_playbook, emulator, dirs, "it-corrupt", expect_rc=2)
+    assert path in result.stdout and "not read as a new rollout" in result.stdout
+    assert platform_requests(emulator) == []
+    assert open(path).read() == content  # left as it was
+
+
+def test_a_kill_between_two_creates_then_a_rerun_creates_no_task_twice(run_playbook, emulator, dirs, tmp_path):
+    # one device per Huawei task and 30 calls per minute: the creates of the last wave take a while
+    extra = {"staged_rollout_huawei_chunk_size": 1}
+    env = {"HUAWEI_IOT_API_CALLS_PER_MINUTE": "30", "IOTFLEET_PACING_DIR": str(tmp_path / "pacing")}
+    process = background(emulator, dirs, "it-kill-create", tmp_path, env=env, **extra)
+    path = os.path.join(dirs["staged_rollout_state_dir"], "it-kill-create.json")
+
+    def two_recorded():
+        if not os.path.exists(path):
+            return False
+        rest = read_json(path)["waves"].get("rest")
+        return bool(rest) and len([c for c in rest["chunks"] if c["task_id"]]) >= 2
+
+    try:
+        wait_for(two_recorded, process, timeout=300)
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    killed = read_json(path)["waves"]["rest"]["chunks"]
+    assert [c for c in killed if not c["task_id"]], "the kill came after the last create"
+    resumed = rollout(run_playbook, emulator, dirs, "it-kill-create", **extra)
+    assert "Rollout it-kill-create: COMPLETED" in resumed.stdout
+    stats = emulator.control("GET", "stats")
+    assert stats["huawei"]["duplicates"] == [] and stats["tencent"]["duplicates"] == []
+    state = state_of(dirs, "it-kill-create")
+    chunks = [c for w in state["waves"].values() for c in w["chunks"]]
+    assert [c["task_id"] for c in state["waves"]["rest"]["chunks"][:len(killed)] if c["task_id"]][:2] == [
+        c["task_id"] for c in killed if c["task_id"]][:2]
+    assert stats["huawei"]["tasks"] + stats["tencent"]["tasks"] == len(set(str(c["task_id"]) for c in chunks))
