@@ -25,7 +25,8 @@ options:
   session_token:
     description:
       - STS session token of temporary credentials, sent as C(X-TC-Token) (it is not part of the signature).
-      - If not set, the value of the E(TENCENTCLOUD_SESSION_TOKEN) environment variable is used.
+      - If not set, the value of the E(TENCENTCLOUD_SESSION_TOKEN) environment variable is used, then
+        E(TENCENTCLOUD_SECURITY_TOKEN).
     type: str
   region:
     description:
@@ -46,6 +47,7 @@ options:
   ca_path:
     description:
       - PEM file of the certificate authorities to trust instead of the system/certifi bundle.
+      - If not set, the value of the E(TENCENTCLOUD_CA_PATH) environment variable is used.
     type: path
   validate_certs:
     description:
@@ -54,16 +56,39 @@ options:
     default: true
   timeout:
     description:
-      - Seconds to wait for each HTTP answer.
+      - Overall deadline in seconds of each HTTP exchange (connect, send and the whole answer).
     type: int
     default: 30
+  api_calls_per_second:
+    description:
+      - Calls per second this controller sends for one endpoint and O(secret_id), shared by every process of the
+        controller (C(forks), parallel plays) through a lock file in O(pacing_dir). The documented default limit of
+        the actions used is 20 per second; raise it only for a raised quota.
+      - If not set, the value of the E(TENCENT_IOT_API_CALLS_PER_SECOND) environment variable is used.
+    type: int
+    default: 20
+  pacing_dir:
+    description:
+      - Directory of the rate limiter's state files (mode 0700), shared by the processes of the controller.
+      - If not set, the value of the E(IOTFLEET_PACING_DIR) environment variable is used, else
+        C(<temp dir>/iotfleet-firmware-<uid>).
+    type: path
+  reconcile_timeout:
+    description:
+      - Seconds a create whose answer was lost (or refused because the devices are in a task) is looked up before
+        the module gives up; nothing is ever posted twice. Default twice O(timeout).
+    type: int
 notes:
   - Requests are made with the Python C(requests) library and signed by the collection itself; the Tencent Cloud SDK
     is not needed.
   - The controller clock must be within 5 minutes of Tencent Cloud's, or every call fails with
     C(AuthFailure.SignatureExpire).
-  - Reads are retried with bounded, jittered exponential backoff on C(RequestLimitExceeded*), C(InternalError*),
-    HTTP 5xx and connection errors; writes only on C(RequestLimitExceeded*) and refused connections.
+  - Every call is paced by the shared rate limiter (O(api_calls_per_second)). C(RequestLimitExceeded*) answers wait
+    for the window and are sent again (the platform executed nothing). Reads are retried with bounded, jittered
+    exponential backoff on C(InternalError*), HTTP 5xx and connection errors; writes only when the request cannot
+    have been executed (a refused connection).
+  - Every answer is type-checked; a missing or null list, a non-integer C(Total), an empty or non-JSON body is a
+    failure naming the action, never read as "nothing there".
 requirements:
   - requests >= 2.25
 """

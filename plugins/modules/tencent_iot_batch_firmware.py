@@ -15,8 +15,9 @@ description:
   - Ensures a batch firmware upgrade task (C(BatchUpdateFirmware)) exists for devices of a Tencent Cloud IoT Explorer
     product (O(state=present)), or that no matching task is still running (O(state=absent), C(UpdateOtaTaskStatus)).
   - Before any write the options are validated and the target firmware must exist (C(DescribeFirmware)).
-  - Re-running the same task definition returns the existing task with C(changed=false); it never creates a second
-    task, also not when the answer to a create was lost on the network (see notes).
+  - Re-running the same work (devices and firmware version) returns the existing task with C(changed=false), also when
+    the platform does not echo C(TaskUserDefine); it never creates a second task, also not when the answer to a create
+    was lost on the network (see notes). Devices already on the target version are not upgraded again.
   - Optionally waits until every device of the task reached a final state and returns per-status device counts.
 author:
   - iotfleet.firmware maintainers (@iotfleet)
@@ -28,7 +29,8 @@ attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
-    details: Only reads are sent (C(DescribeFirmware), C(DescribeFirmwareTasks), ...); the task is not created or cancelled.
+    details: Only reads are sent (C(DescribeFirmware), C(DescribeFirmwareTaskDevices), ...); the task is not created or
+      cancelled.
   diff_mode:
     description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
@@ -145,33 +147,54 @@ options:
     type: int
 notes:
   - >-
-    B(Same task.) A task found by C(DescribeFirmwareTasks) for O(product_id), O(firmware_version) (and O(fw_type)) is the
-    same task when it is not cancelled (task C(Status) 6) and its C(TaskUserDefine) holds the marker the module computes
-    from the definition: product, firmware version, fw_type, upgrade mode and its selector (sorted device names, original
-    version, or file name + MD5 + size), the shaping options (upgrade_method and type with their defaults 0 and 1,
-    timeout_interval, delay_time, override_mode, max_retry_num, retry_interval, rate_limit, start_time, end_time) and the
-    user part of O(task_user_define). Changing any of them describes a new task.
+    B(Same work.) The work is these target devices and this firmware version of O(product_id) (and O(fw_type)). It is
+    decided from what the API documents as returned; the C(iotfleet) marker in C(TaskUserDefine) is only a fast
+    path (C(DescribeFirmwareTask) does not have to echo it).
   - >-
-    Without a marker (O(task_user_define) is a string that is not a JSON object) a task matches when everything
-    C(DescribeFirmwareTask) echoes agrees (upgrade mode, fw_type, original version, C(TaskUserDefine) verbatim, each shaping
-    option that is set) and, in device-names mode, the set of device names of its C(DescribeFirmwareTaskDevices) rows equals
-    O(device_names). A device-list-file task cannot be told apart from another file's task with the same settings then.
+    B(Before anything else) C(DescribeFirmware) must succeed for O(product_id), O(firmware_version) and O(fw_type);
+    otherwise the module fails naming the product and the version.
   - >-
-    A finished task still counts as the done work: re-running returns it with C(changed=false). Only a cancelled task is
-    replaced by a new one.
+    B(By device names) (O(device_names)): the paged C(DescribeFirmwareTaskDevices) rows of this product and
+    firmware version (documented fields C(TaskId), C(DeviceName), C(Status), C(DstVersion)) give, per task, its
+    device set and whether it still has non-final rows (active). An active task whose rows cover the desired devices
+    is the same task (C(changed=false)); only that task is read with C(DescribeFirmwareTask), for the task returned
+    and the marker fast path (RV(matched_by) V(marker) when the marker is echoed, V(rows) otherwise). Devices in
+    other active tasks of the version are busy: the module fails naming them and their tasks, nothing is created.
+    Devices that already run the target version (C(GetDeviceList) with C(FirmwareVersion), paged, or per-device
+    reads when fewer) are up to date (RV(up_to_date_devices)) and are not upgraded again; a task is created for the
+    remaining ones only. A re-run after the task completed reports every device up to date (C(changed=false)).
   - >-
-    B(Lost answers.) C(BatchUpdateFirmware) has no client token. When its answer is lost (read timeout, connection closed,
-    HTTP 5xx, C(InternalError)) the module lists the tasks again (three reads over about four seconds) and adopts the task
-    carrying the marker; only when none appeared is the create posted once more. Throttling (C(RequestLimitExceeded*)) and
-    refused connections are retried directly because the platform did not execute the request.
+    B(By original version) (O(firmware_ori_version)): the same task is an active task (non-final rows, or no rows
+    yet) of the version listed by C(DescribeFirmwareTasks) whose C(DescribeFirmwareTask) says C(UpgradeMode)
+    V(originalVersion) and the same C(OriginalVersion); only such tasks are described. When C(GetDeviceList) with
+    C(FirmwareVersion) = O(firmware_ori_version) has C(Total) 0, there is nothing to upgrade (C(changed=false)).
   - >-
-    B(Cancel.) O(state=absent) sends C(UpdateOtaTaskStatus) with task-level C(Status=6), the documented "cancelled" value.
-    Do not confuse it with the device-level status 6 of C(DescribeFirmwareTaskDevices) rows, which means "upgrade complete".
+    B(By device-list file) (O(file_name)): the file is not echoed by any documented answer, so only the marker (or,
+    for a non-JSON O(task_user_define), every field C(DescribeFirmwareTask) echoes) identifies the task; a finished
+    task still counts as the done work, a cancelled one (task C(Status) 6) is replaced. Without the marker echo a
+    file task cannot be recognised and a re-run creates another task (documented gap).
+  - >-
+    The shaping options (O(timeout_interval), O(rate_limit), ...) and O(task_user_define) are part of the marker but
+    not of the identity: an active task of the same devices and version is the same work whatever its settings.
+  - >-
+    B(Lost answers.) C(BatchUpdateFirmware) has no client token. After an error after which the task may exist (read
+    timeout, connection closed, HTTP 5xx, C(InternalError), an answer without an integer C(TaskId)) the task is
+    looked up with the rules above, tasks seen before excluded, for O(reconcile_timeout) seconds (default twice
+    O(timeout)); found, it is returned (RV(reconciled)); not found, the module fails saying it may still appear and a
+    re-run will reconcile it. The create is never posted a second time. C(FailedOperation.DeviceIsUpdating),
+    C(FailedOperation.OtherUpdateTaskExist) and C(UnsupportedOperation.DeviceOtaTaskInProgress) mean the devices
+    are already in a task: it is looked up the same way and adopted when it is this work, otherwise the module fails.
+  - >-
+    B(Cancel.) O(state=absent) sends C(UpdateOtaTaskStatus) with task-level C(Status=6), the documented "cancelled"
+    value, to the active tasks that are this work. Do not confuse it with the device-level status 6 of
+    C(DescribeFirmwareTaskDevices) rows, which means "upgrade complete". A lost answer is checked by reading the task
+    and its rows, never by sending the cancel again.
   - >-
     B(Progress.) Task-level status values are not documented by Tencent (only 6 = cancelled); they are returned as they
     are. Completion is decided from the per-device rows of the task (C(DescribeFirmwareTaskDevices) rows filtered by
-    C(TaskId)): 6 succeeded, 5 and 10 failed (5 with C(ErrMsg) "firmware no need update." counts as succeeded, the device
-    already runs the version), everything else (0 offline, 8 awaiting confirmation, 1-4, 7, 20) is in progress.
+    C(TaskId), pages of 100: the largest page is not documented): 6 succeeded, 5 and 10 failed (5 with C(ErrMsg)
+    "firmware no need update." counts as succeeded, the device already runs the version), everything else (0 offline,
+    8 awaiting confirmation, 1-4, 7, 20) is in progress. A non-integer C(Status) fails the module.
   - O(wait) is not performed in check mode.
 seealso:
   - module: iotfleet.firmware.tencent_iot_batch_firmware_info
@@ -251,8 +274,8 @@ EXAMPLES = r"""
 RETURN = r"""
 task_id:
   description:
-    - ID of the task found, created or given. V(null) in check mode when the task would be created, and with
-      O(state=absent) unless exactly one task was found.
+    - ID of the task found, created or given. V(null) in check mode when the task would be created, when every
+      device is already up to date, and with O(state=absent) when no task was found (else the first one).
   returned: always
   type: int
   sample: 1000696
@@ -278,20 +301,41 @@ created:
   type: bool
   sample: true
 reconciled:
-  description: Whether the answer to the create was lost and the task was found by listing the tasks instead.
+  description: Whether the create answer was lost (or refused because the devices are in a task) and the task was
+    found by looking it up instead.
   returned: when O(state=present)
   type: bool
   sample: false
 matched_by:
-  description: How an existing task was recognised, V(marker), V(fields) or V(task_id); V(null) when none matched.
+  description:
+    - How an existing task was recognised, V(rows) (its device rows), V(marker) (the echoed marker), V(fields) (echoed
+      task fields), V(given) (O(task_id)); V(null) when none matched.
   returned: when O(state=present)
   type: str
-  sample: marker
+  sample: rows
 marker:
-  description: The idempotency marker stored under C(iotfleet) in C(TaskUserDefine); V(null) without one.
+  description: The idempotency marker stored under C(iotfleet) in C(TaskUserDefine) (a fast path only); V(null)
+    without one.
   returned: always
   type: str
   sample: 3f0c9d1e2a4b5c6d7e8f
+task_ids:
+  description: Every task that covers the work (the adopted or created one and the other active tasks of it).
+  returned: always
+  type: list
+  elements: int
+  sample: [1000696]
+up_to_date_devices:
+  description: Devices that already run O(firmware_version); they are not part of a new task.
+  returned: when O(state=present)
+  type: list
+  elements: str
+  sample: [tc-sensor-0004]
+busy_devices:
+  description: Devices in another active task of the version, with that task's ID; the module fails when there are any.
+  returned: when O(state=present)
+  type: dict
+  sample: {tc-sensor-0005: 1000695}
 request:
   description: The C(BatchUpdateFirmware) parameters sent or that would be sent (no credentials).
   returned: when O(state=present) and O(task_id) is not set
@@ -357,6 +401,9 @@ wait:
   returned: when O(wait=true)
   type: dict
   contains:
+    status:
+      description: The raw task-level status at the end of the wait.
+      type: int
     timed_out:
       description: Whether O(wait_timeout) passed before every device was final.
       type: bool
@@ -364,19 +411,29 @@ wait:
       description: Seconds spent waiting.
       type: float
     polls:
-      description: Status reads made.
+      description: Status reads made after the first one (0 when the task was already done).
       type: int
     skipped:
       description: Present and true in check mode, where the module does not wait.
       type: bool
       returned: in check mode
-  sample: {timed_out: false, elapsed: 42.3, polls: 5}
+  sample: {status: 5, timed_out: false, elapsed: 42.3, polls: 5}
 retries:
-  description: Requests that were repeated after throttling or a transient error (action, attempt, error code).
+  description: Requests that repeated an earlier attempt (after a throttle answer or a transient error).
   returned: always
   type: list
   elements: dict
-  sample: [{action: DescribeFirmwareTasks, attempt: 1, error_code: RequestLimitExceeded}]
+  sample: [{call: DescribeFirmwareTaskDevices, status: 200, code: null, attempt: 2, waited: 1.0}]
+api_calls:
+  description: HTTP requests sent by this run.
+  returned: always
+  type: int
+  sample: 4
+throttle_waits:
+  description: Requests sent only after waiting (the shared rate limiter, a throttle answer or a backoff).
+  returned: always
+  type: int
+  sample: 0
 elapsed:
   description: Seconds spent waiting (same as RV(wait.elapsed)).
   returned: when O(wait=true) and the module waited
@@ -386,15 +443,15 @@ elapsed:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils.common import (
-    IoTError, check_wait_options, ensure_requests, redact, wait_argument_spec,
+from ansible_collections.iotfleet.firmware.plugins.module_utils._module.firmware_task import (
+    run_firmware_task,
+    wait_argument_spec,
 )
-from ansible_collections.iotfleet.firmware.plugins.module_utils import tencent_iot
-from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent import task as tencent_task
+from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent import connection
 
 
 def argument_spec():
-    spec = tencent_iot.connection_argument_spec()
+    spec = connection.argument_spec()
     spec.update(
         state=dict(type="str", default="present", choices=["present", "absent"]),
         task_id=dict(type="int"),
@@ -424,26 +481,7 @@ def argument_spec():
 
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
-    ensure_requests(module)
-    params = module.params
-    secrets = [params.get("secret_key"), params.get("session_token")]
-    check_wait_options(module)
-    try:
-        desired = tencent_task.validate(params)
-    except tencent_task.TaskValidationError as exc:
-        module.fail_json(msg=redact("Invalid options: %s" % exc, secrets), errors=exc.errors)
-    client = tencent_iot.client_from_module(module)
-    runner = tencent_iot.BatchFirmware(client, desired, check_mode=module.check_mode, wait=params["wait"],
-                                       wait_timeout=params["wait_timeout"], wait_sleep=params["wait_sleep"])
-    try:
-        result = runner.run()
-    except IoTError as exc:
-        tencent_iot.fail_from_error(module, exc, secrets, retries=client.retries)
-    diff = result.pop("diff", None)
-    if module._diff and diff is not None:
-        result["diff"] = diff
-    result["retries"] = client.retries
-    module.exit_json(**result)
+    run_firmware_task(module, connection.provider_factory)
 
 
 if __name__ == "__main__":

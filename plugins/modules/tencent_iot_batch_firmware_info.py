@@ -72,8 +72,11 @@ options:
       - When listing tasks, the page size (C(Limit)) of the single page returned. Default 100 when O(offset) is set.
     type: int
 notes:
-  - C(DescribeFirmwareTaskDevices) has no task input; its rows cover every task of the version and are filtered by
-    C(TaskId) by the module. Device statuses are counted as described for M(iotfleet.firmware.tencent_iot_batch_firmware).
+  - C(DescribeFirmwareTaskDevices) has no task input; its rows cover every task of the version, are read once (pages of
+    100; the largest page is not documented) for all tasks returned and are filtered by C(TaskId) by the module.
+    Device statuses are counted as described for M(iotfleet.firmware.tencent_iot_batch_firmware).
+  - Every answer is type-checked (C(TaskInfos), C(Devices) must be lists, C(Total), C(TaskId) and C(Status)
+    integers); anything else fails the module naming the action.
   - Task-level C(Status) values are undocumented except 6 = cancelled; they are returned as they are.
 seealso:
   - module: iotfleet.firmware.tencent_iot_batch_firmware
@@ -175,26 +178,52 @@ counts:
   type: dict
   sample: {succeeded: 3, failed: 0, offline: 0, already_current: 0}
 per_task:
-  description: RV(summary) and RV(counts) of each task, keyed by the task ID as a string.
+  description: C(status), RV(summary), RV(counts) and C(done) (every device row final) of each task, keyed by the task
+    ID as a string.
   returned: always
   type: dict
-  sample: {"1000696": {summary: {total: 3, succeeded: 3}, counts: {succeeded: 3}}}
+  sample: {"1000696": {status: 5, done: true, summary: {total: 3, succeeded: 3}, counts: {succeeded: 3}}}
+all_done:
+  description: True when at least one task was returned and every one is done.
+  returned: always
+  type: bool
+  sample: true
+offset:
+  description: The O(offset) of the page returned.
+  returned: when O(offset) or O(limit) is set
+  type: int
+  sample: 20
+limit:
+  description: The O(limit) of the page returned.
+  returned: when O(offset) or O(limit) is set
+  type: int
+  sample: 20
 retries:
-  description: Requests that were repeated after throttling or a transient error.
+  description: Requests that repeated an earlier attempt (after a throttle answer or a transient error).
   returned: always
   type: list
   elements: dict
   sample: []
+api_calls:
+  description: HTTP requests sent by this run.
+  returned: always
+  type: int
+  sample: 3
+throttle_waits:
+  description: Requests sent only after waiting (the shared rate limiter, a throttle answer or a backoff).
+  returned: always
+  type: int
+  sample: 0
 """
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils.common import IoTError, ensure_requests
-from ansible_collections.iotfleet.firmware.plugins.module_utils import tencent_iot
+from ansible_collections.iotfleet.firmware.plugins.module_utils._module.firmware_task_info import run_firmware_task_info
+from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent import connection
 
 
 def argument_spec():
-    spec = tencent_iot.connection_argument_spec()
+    spec = connection.argument_spec()
     spec.update(
         product_id=dict(type="str", required=True),
         firmware_version=dict(type="str", required=True),
@@ -210,31 +239,7 @@ def argument_spec():
 
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
-    ensure_requests(module)
-    params = module.params
-    secrets = [params.get("secret_key"), params.get("session_token")]
-    problems = []
-    for name in ("product_id", "firmware_version"):
-        if not params[name] or params[name] != params[name].strip():
-            problems.append("%s must be a non-empty string without surrounding spaces" % name)
-    if params.get("offset") is not None and params["offset"] < 0:
-        problems.append("offset must be at least 0")
-    if params.get("limit") is not None and params["limit"] < 1:
-        problems.append("limit must be at least 1")
-    ids = list(params.get("task_ids") or []) + ([params["task_id"]] if params.get("task_id") is not None else [])
-    if any(task_id < 1 for task_id in ids):
-        problems.append("task ids must be positive")
-    if ids and (params.get("offset") is not None or params.get("limit") is not None):
-        problems.append("offset and limit page the task listing; they cannot be combined with task_id/task_ids")
-    if problems:
-        module.fail_json(msg="Invalid options: %s" % "; ".join(problems), errors=problems)
-    client = tencent_iot.client_from_module(module)
-    try:
-        result = tencent_iot.run_info(client, params)
-    except IoTError as exc:
-        tencent_iot.fail_from_error(module, exc, secrets, retries=client.retries)
-    result["retries"] = client.retries
-    module.exit_json(**result)
+    run_firmware_task_info(module, connection.provider_factory)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ import json
 import re
 
 from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import ValidationError
+from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import summarize as neutral_summary
 
 # --------------------------------------------------------------------------- constants
 
@@ -538,18 +539,7 @@ def summarize(rows):
         outcome, name = classify_row(row)
         totals[outcome] += 1
         counts[name] = counts.get(name, 0) + 1
-    total = sum(totals.values())
-    finished = totals["succeeded"] + totals["failed"]
-    summary = {
-        "total": total,
-        "succeeded": totals["succeeded"],
-        "failed": totals["failed"],
-        "in_progress": totals["in_progress"],
-        "finished": finished,
-        "success_percent": round(100.0 * totals["succeeded"] / total, 2) if total else 0,
-        "failure_percent": round(100.0 * totals["failed"] / total, 2) if total else 0,
-    }
-    return summary, counts
+    return neutral_summary(**totals), counts
 
 
 def all_final(rows):

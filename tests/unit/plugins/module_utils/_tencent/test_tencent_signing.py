@@ -11,8 +11,11 @@ from unittest import mock
 
 import pytest
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils import tencent_iot
-from ansible_collections.iotfleet.firmware.plugins.module_utils.tencent_iot import (
+from ansible_collections.iotfleet.firmware.plugins.module_utils._http import HttpResponse
+from ansible_collections.iotfleet.firmware.plugins.module_utils._pacing import RateLimiter
+from ansible_collections.iotfleet.firmware.plugins.module_utils._retry import RetryPolicy
+from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent.api import TencentApi
+from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent.signing import (
     authorization_header,
     encode_body,
     signed_headers,
@@ -182,14 +185,13 @@ def test_sdk_signing_code_accepts_the_exact_bytes_our_client_sends(seed):
     sent = {}
 
     class Capture:
-        def request(self, method, url, data=None, headers=None, **kwargs):
+        def request(self, method, url, call, data=None, headers=None, **kwargs):
             sent.update(method=method, url=url, data=data, headers=headers)
-            return type("R", (), {"status_code": 200, "headers": {}, "text": json.dumps({"Response": {"TaskId": 1}})})()
+            return HttpResponse(200, {}, json.dumps({"Response": {"TaskId": 1}}).encode())
 
     port = rng.choice(["", ":8080"])
-    client = tencent_iot.TencentIoTClient("AKIDcross", secret_key, "ap-guangzhou", endpoint="http://127.0.0.1%s" % port,
-                                          session=Capture(), clock=lambda: timestamp)
-    client.request_once("BatchUpdateFirmware", params)
+    client = api_on(Capture(), "http://127.0.0.1%s" % port, lambda: timestamp, secret_key=secret_key)
+    client.batch_update_firmware(params)
     assert sent["url"] == "http://127.0.0.1%s/" % port
     assert sent["headers"]["Host"] == "127.0.0.1%s" % port
     assert json.loads(sent["data"].decode()) == params
@@ -207,24 +209,33 @@ def test_sdk_signing_code_accepts_the_exact_bytes_our_client_sends(seed):
     assert Sign.sign_tc3(secret_key, date, "iotexplorer", ours["string_to_sign"]) == sdk_signature
 
 
+def api_on(session, endpoint, clock, secret_key="key-xxxx"):
+    """The client on ``session``; ``clock`` stamps the requests, the limiter runs on its own fake time."""
+    fake = [0.0]
+
+    def sleep(seconds):
+        fake[0] += seconds
+
+    limiter = RateLimiter("signing-test", 1000, 1.0, shared=False, clock=lambda: fake[0], sleep=sleep)
+    return TencentApi("AKIDcross", secret_key, "ap-guangzhou", endpoint, session=session, clock=clock,
+                      limiter=limiter, retry=RetryPolicy(limiter, sleep=sleep))
+
+
 def test_fresh_timestamp_and_signature_per_attempt():
     sent = []
     ticks = iter([1767225600, 1767225603])
 
     class Capture:
-        def request(self, method, url, data=None, headers=None, **kwargs):
+        def request(self, method, url, call, data=None, headers=None, **kwargs):
             sent.append(dict(headers))
             if len(sent) == 1:
-                text = json.dumps({"Response": {"Error": {"Code": "RequestLimitExceeded", "Message": "slow"}, "RequestId": "r"}})
+                payload = {"Response": {"Error": {"Code": "RequestLimitExceeded", "Message": "slow"}, "RequestId": "r"}}
             else:
-                text = json.dumps({"Response": {"TaskInfos": [], "Total": 0, "RequestId": "r"}})
-            return type("R", (), {"status_code": 200, "headers": {}, "text": text})()
+                payload = {"Response": {"TaskInfos": [], "Total": 0, "RequestId": "r"}}
+            return HttpResponse(200, {}, json.dumps(payload).encode())
 
-    from ansible_collections.iotfleet.firmware.plugins.module_utils.common import Backoff
-    client = tencent_iot.TencentIoTClient("AKIDx", "key-xxxx", "ap-guangzhou", endpoint="http://127.0.0.1:1",
-                                          session=Capture(), clock=lambda: next(ticks),
-                                          backoff=Backoff(attempts=3, sleep=lambda s: None))
-    client.describe_firmware_tasks("P", "2.0.0")
+    client = api_on(Capture(), "http://127.0.0.1:1", lambda: next(ticks))
+    assert list(client.describe_firmware_tasks("P", "2.0.0")) == []
     assert [h["X-TC-Timestamp"] for h in sent] == ["1767225600", "1767225603"]
     assert sent[0]["Authorization"] != sent[1]["Authorization"]
 

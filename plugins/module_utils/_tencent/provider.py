@@ -1,0 +1,427 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, iotfleet.firmware maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""TencentProvider: the provider contract (``_provider.Provider``) for Tencent Cloud IoT Explorer.
+
+"The same work" is decided from documented facts (reference §3.3-§3.5, addendum), the ``TaskUserDefine`` marker
+is a fast path only:
+
+* devicenames mode: the ``DescribeFirmwareTaskDevices`` rows of the product + version (documented: ``TaskId``,
+  ``DeviceName``, ``Status``, ``DstVersion``) give per task its device set and whether it still has non-final rows
+  (active). Active tasks whose rows cover every desired device that is not already on the target version are the
+  same work; devices in other active tasks of the version are busy; devices on the target version (GetDeviceList
+  with ``FirmwareVersion``, or ``known_versions``) are up to date; the rest remains.
+* originalVersion mode: an active task with ``UpgradeMode`` originalVersion and the same ``OriginalVersion``;
+  nothing to do when no device of the product reports the source version.
+* filename mode: the device file is not echoed, only the marker / echoed fields identify a task (documented gap).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.iotfleet.firmware.plugins.module_utils._http import IoTError
+from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import (
+    Capabilities,
+    Lookup,
+    Progress,
+    Provider,
+    TaskInfo,
+    ValidationError,
+)
+from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent import errors
+from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent import task as tt
+from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent.api import PAGE_LIMIT
+
+CAPABILITIES = Capabilities(
+    platform="tencent",
+    label="Tencent Cloud IoT Explorer",
+    task_id_key="task_id",
+    # spec silent: no maximum count of DeviceNames is documented; the rollout engine's default chunk size.
+    max_devices_per_task=500,
+    can_cancel=True,
+    calls_per_window=20,
+    window_seconds=1.0,
+    task_page_size=PAGE_LIMIT,  # spec silent on the largest page; see api.PAGE_LIMIT
+    progress_page_size=PAGE_LIMIT,
+)
+
+
+def _pages_needed(total):
+    return (total + PAGE_LIMIT - 1) // PAGE_LIMIT
+
+
+class TencentProvider(Provider):
+    capabilities = CAPABILITIES
+
+    def __init__(self, api, reconcile_timeout=None):
+        self.api = api
+        self.reconcile_timeout = reconcile_timeout
+        self.scope = None  # (product_id, firmware_version, fw_type) of the last work seen
+        self._scopes = {}  # task id -> scope, for progress() of tasks found or created here
+
+    # ---- identity of the work
+
+    def validate(self, params):
+        return tt.validate(params)
+
+    def work_devices(self, work):
+        return list(work["device_names"]) if work.get("mode") == tt.MODE_DEVICENAMES else None
+
+    @staticmethod
+    def _scope_of(work):
+        return work["product_id"], work["firmware_version"], work.get("fw_type")
+
+    def prepare(self, work):
+        product_id, version, fw_type = self.scope = self._scope_of(work)
+        try:
+            work["firmware"] = self.api.describe_firmware(product_id, version, fw_type)
+        except IoTError as exc:
+            if exc.code == errors.FIRMWARE_NOT_FOUND:
+                raise errors.with_context(exc, "Firmware version %s%s of product %s does not exist on Tencent Cloud IoT "
+                                               "Explorer; upload it first (console or UploadFirmware)."
+                                          % (version, " (fw_type %s)" % fw_type if fw_type else "", product_id))
+            if exc.code in errors.PRODUCT_NOT_FOUND:
+                raise errors.with_context(exc, "Product %s does not exist in region %s." % (product_id, self.api.region))
+            raise
+        work["target_version"] = version
+
+    def find(self, work, exclude=(), known_versions=None):
+        self.scope = self._scope_of(work)
+        exclude = frozenset(exclude)
+        groups = tt.group_rows(list(self.api.describe_firmware_task_devices(*self.scope)))
+        if work.get("task_id") is not None:
+            lookup = self._find_given(work, groups)
+        elif work["mode"] == tt.MODE_DEVICENAMES:
+            lookup = self._find_devicenames(work, groups, exclude, known_versions or {})
+        else:
+            lookup = self._find_by_task_fields(work, groups, exclude)
+        lookup.extra_result = {"marker": work.get("marker")}
+        return lookup
+
+    def _find_given(self, work, groups):
+        task = self.get(work["task_id"])
+        if task is not None:
+            task = self._info(task.raw, groups.get(task.task_id))
+        if task is None:
+            if work.get("state") == "absent":
+                return Lookup(seen=frozenset([work["task_id"]]))
+            raise IoTError("Task %s of product %s, firmware %s does not exist." % (
+                work["task_id"], work["product_id"], work["firmware_version"]),
+                code=errors.TASK_NOT_FOUND[0], call=errors.call_name("DescribeFirmwareTask"))
+        task.matched_by = "given"
+        return Lookup(same=[task], remaining=[], seen=frozenset([task.task_id]))
+
+    def _find_devicenames(self, work, groups, exclude, known_versions):
+        active = dict((task_id, group) for task_id, group in groups.items() if group["active"])
+        covered = {}  # device -> newest active task of this version that has a row for it
+        for task_id in sorted(active, reverse=True):  # inferred: task ids grow with creation
+            for device in active[task_id]["devices"]:
+                covered.setdefault(device, task_id)
+        desired = work["device_names"]
+        up_to_date = []
+        if work.get("state") != "absent":  # cancelling needs no device versions
+            up_to_date = self._on_version(work, [d for d in desired if d not in covered], work["firmware_version"],
+                                          known_versions)
+        need = [device for device in desired if device not in up_to_date]
+        seen = frozenset(groups)
+        if need and all(device in covered for device in need):
+            covering = sorted(set(covered[device] for device in need), reverse=True)
+            same = self._confirm(work, [task_id for task_id in covering if task_id not in exclude], groups)
+            if same:
+                return Lookup(same=same, up_to_date=up_to_date, remaining=[], seen=seen)
+        busy = dict((device, covered[device]) for device in need if device in covered)
+        remaining = [device for device in need if device not in covered]
+        return Lookup(busy=busy, up_to_date=up_to_date, remaining=remaining, seen=seen)
+
+    def _confirm(self, work, task_ids, groups):
+        """TaskInfos of the covering tasks; only the newest is described (raw task, marker fast path)."""
+        same = []
+        for task_id in task_ids:
+            if same:
+                same.append(self._info({"TaskId": task_id}, groups.get(task_id), "rows"))
+                continue
+            raw = self.api.describe_firmware_task(work["product_id"], work["firmware_version"], task_id)
+            if tt.is_cancelled(raw):
+                continue
+            matched_by = "marker" if tt.marker_matches(work, raw) else "rows"
+            same.append(self._info(raw, groups.get(task_id), matched_by))
+        return same
+
+    def _find_by_task_fields(self, work, groups, exclude):
+        """originalVersion and filename modes: the task list, then DescribeFirmwareTask for the candidates."""
+        product_id, version, fw_type = self.scope
+        infos = list(self.api.describe_firmware_tasks(product_id, version, fw_type))
+        seen = frozenset(groups) | frozenset(info["TaskId"] for info in infos)
+        by_file = work["mode"] == tt.MODE_FILENAME
+        same = []
+        for info in tt.candidate_infos(work, infos):
+            task_id = info["TaskId"]
+            group = groups.get(task_id)
+            # A task without rows may not have materialised them yet (inferred): it is a candidate too.
+            if task_id in exclude or (not by_file and group is not None and not group["active"]):
+                continue
+            raw = self.api.describe_firmware_task(product_id, version, task_id)
+            if by_file:
+                matched = tt.match_task(work, raw)  # today's rule: the marker, else every echoed field
+                matched_by = "marker" if work.get("marker") else "fields"
+            else:
+                matched = (not tt.is_cancelled(raw) and raw.get("UpgradeMode") == tt.MODE_ORIGINAL_VERSION
+                           and raw.get("OriginalVersion") == work["firmware_ori_version"])
+                matched_by = "fields"
+            if matched:
+                same.append(self._info(raw, group, matched_by))
+                if work.get("state") != "absent":
+                    break
+        if same:
+            return Lookup(same=same, seen=seen)
+        if not by_file:
+            _devices, total = self.api.device_list_page(product_id, work["firmware_ori_version"], fw_type, limit=1)
+            if total == 0:
+                return Lookup(remaining=[], seen=seen, warnings=[
+                    "No device of product %s reports firmware %s: nothing to upgrade."
+                    % (product_id, work["firmware_ori_version"])])
+        return Lookup(seen=seen)
+
+    def _info(self, raw, group, matched_by=None):
+        task_id = raw["TaskId"]
+        cancelled = tt.is_cancelled(raw)
+        self._scopes[task_id] = self.scope
+        return TaskInfo(
+            task_id=task_id,
+            status=raw.get("Status"),
+            active=not cancelled and (group is None or group["active"]),
+            devices=frozenset(group["devices"]) if group else None,
+            created=str(raw["CreateTime"]) if raw.get("CreateTime") is not None else None,
+            matched_by=matched_by,
+            raw=raw,
+        )
+
+    def create(self, work, devices=None):
+        try:
+            task_id = self.api.batch_update_firmware(self.create_request(work, devices))
+        except IoTError as exc:
+            if exc.already_in_task:
+                errors.with_context(exc, "Devices of product %s are already in an upgrade task (%s)."
+                                    % (work["product_id"], exc.code))
+            raise
+        self._scopes[task_id] = self._scope_of(work)
+        return task_id
+
+    def get(self, task_id):
+        """One DescribeFirmwareTask (its rows are read by :meth:`progress`); ``None`` when it does not exist."""
+        product_id, version, _fw_type = self._scopes.get(task_id, self.scope)
+        try:
+            raw = self.api.describe_firmware_task(product_id, version, task_id)
+        except IoTError as exc:
+            if exc.code in errors.TASK_NOT_FOUND:
+                return None
+            raise
+        return self._info(raw, None)
+
+    def progress(self, tasks, with_failures=False):
+        result = {}
+        by_scope = {}
+        for task in tasks:
+            by_scope.setdefault(self._scopes.get(task.task_id, self.scope), []).append(task)
+        for scope, mine in by_scope.items():
+            rows = list(self.api.describe_firmware_task_devices(*scope))  # every row read once per round
+            for task in mine:
+                task_rows = tt.rows_for_tasks(rows, [task.task_id])
+                summary, counts = tt.summarize(task_rows)
+                done = tt.all_final(task_rows) or (not task_rows and tt.is_cancelled({"Status": task.status}))
+                failures = []
+                if with_failures:
+                    failures = [{"device": row["DeviceName"], "detail": "%s (Retcode %s)" % (
+                        row.get("ErrMsg") or "failed", row.get("Retcode"))}
+                        for row in task_rows if tt.classify_row(row)[0] == "failed"]
+                result[task.task_id] = Progress(task_id=task.task_id, counts=counts, summary=summary, done=done,
+                                                status=task.status, failures=failures)
+        return result
+
+    def cancel(self, task):
+        product_id, version, fw_type = self._scopes.get(task.task_id, self.scope)
+        try:
+            self.api.update_ota_task_status(product_id, task.task_id, tt.TASK_STATUS_CANCELLED)
+            return True
+        except IoTError as exc:
+            if not (exc.maybe_committed or exc.code == errors.CANCEL_REFUSED):
+                raise
+            # A lost answer or a refusal: read what happened, never repeat the cancel blindly.
+            raw = self.api.describe_firmware_task(product_id, version, task.task_id)
+            if tt.is_cancelled(raw):
+                return exc.maybe_committed
+            rows = tt.rows_for_tasks(list(self.api.describe_firmware_task_devices(product_id, version, fw_type)),
+                                     [task.task_id])
+            if not exc.maybe_committed and not tt.needs_cancel(rows):
+                return False  # it finished between the read and the cancel
+            raise errors.with_context(exc, "Cancelling task %s: the task is still running;" % task.task_id)
+
+    # ---- views
+
+    def create_request(self, work, devices=None):
+        request = tt.build_create_request(work)
+        if devices is not None and work.get("mode") == tt.MODE_DEVICENAMES:
+            request["DeviceNames"] = list(devices)
+        return request
+
+    def desired_view(self, work, devices=None):
+        view = tt.desired_view(work)
+        view["request"] = self.create_request(work, devices)
+        return view
+
+    def task_view(self, task):
+        return tt.task_view(task.raw or {"TaskId": task.task_id, "Status": task.status})
+
+    # ---- devices
+
+    def _on_version(self, work, devices, version, known_versions):
+        """The devices of ``devices`` whose current firmware is ``version``, with the fewest calls.
+
+        ``known_versions`` first; the rest from GetDeviceList(FirmwareVersion=version) pages or per-device reads,
+        whichever needs fewer calls (the first listing page tells the total).
+        """
+        product_id, fw_type = work["product_id"], work.get("fw_type")
+        found = [device for device in devices if known_versions.get(device) == version]
+        unknown = [device for device in devices if device not in known_versions]
+        if not unknown:
+            return found
+        first = self.api.device_list_page(product_id, version, fw_type)
+        listed = set(device["DeviceName"] for device in first[0])
+        rest = [device for device in unknown if device not in listed]
+        if rest and _pages_needed(first[1]) - 1 <= len(rest):
+            listed.update(device["DeviceName"] for device in self.api.get_device_list(product_id, version, fw_type,
+                                                                                       first=first))
+        elif rest:
+            versions = self._read_versions(product_id, fw_type, rest)
+            listed.update(device for device in rest if versions.get(device) == version)
+        return found + [device for device in unknown if device in listed]
+
+    def _read_versions(self, product_id, fw_type, devices):
+        """Per-device reads: DescribeDeviceFirmwares for a module (fw_type), else DescribeDevice."""
+        versions = {}
+        for device in devices:
+            try:
+                if fw_type:
+                    versions.update((device, item["Version"]) for item in
+                                    self.api.describe_device_firmwares(product_id, device)
+                                    if item["FwType"] == fw_type and item["Version"])
+                else:
+                    version = self.api.describe_device(product_id, device).get("Version")
+                    if version:
+                        versions[device] = version
+            except IoTError as exc:
+                if exc.code not in errors.DEVICE_NOT_FOUND:
+                    raise
+        return versions
+
+    def device_versions(self, devices, work=None):
+        work = work or {"product_id": self.scope[0], "fw_type": self.scope[2]}
+        product_id, fw_type = work["product_id"], work.get("fw_type")
+        devices = list(devices)
+        first = self.api.device_list_page(product_id, None, fw_type)
+        if _pages_needed(first[1]) <= len(devices):
+            wanted = set(devices)
+            return dict((device["DeviceName"], device["Version"]) for device in
+                        self.api.get_device_list(product_id, None, fw_type, first=first)
+                        if device["DeviceName"] in wanted and device["Version"])
+        versions = dict((device["DeviceName"], device["Version"]) for device in first[0]
+                        if device["DeviceName"] in devices and device["Version"])
+        versions.update(self._read_versions(product_id, fw_type, [d for d in devices if d not in versions]))
+        return versions
+
+    def iter_devices(self, filters):
+        products = list(filters.get("product_ids") or [])
+        if filters.get("product_id"):
+            products.append(filters["product_id"])
+        if not products:
+            raise ValidationError(["product_ids is required to list Tencent devices (GetDeviceList is per product)"])
+        versions = list(filters.get("firmware_versions") or [])
+        if filters.get("firmware_version"):
+            versions.append(filters["firmware_version"])
+        # One version: the documented FirmwareVersion filter; several: every device (the caller filters).
+        version = versions[0] if len(set(versions)) == 1 else None
+        for product_id in products:
+            for device in self.api.get_device_list(product_id, version, filters.get("fw_type")):
+                yield {
+                    "device_id": device["DeviceName"],
+                    "platform": "tencent",
+                    "product_id": device.get("ProductId") or product_id,
+                    "firmware_version": device.get("Version"),
+                    "software_version": None,
+                    "name": device["DeviceName"],
+                    "model": None,
+                    "device_type": device.get("DeviceType"),
+                    "manufacturer": None,
+                    "product_name": device.get("ProductName"),
+                    "online": None,  # spec silent: the DeviceInfo.Status values are not documented
+                    "raw": device,
+                }
+
+    # ---- info module
+
+    def info_tasks(self, params):
+        """``tencent_iot_batch_firmware_info``: given tasks, one page, or every task of the version."""
+        work = validate_info(params)
+        product_id, version, fw_type = self.scope = self._scope_of(work)
+        if work["task_ids"]:
+            groups = tt.group_rows(list(self.api.describe_firmware_task_devices(product_id, version, fw_type)))
+            tasks = []
+            for task_id in work["task_ids"]:
+                raw = self.api.describe_firmware_task(product_id, version, task_id)
+                tasks.append(self._info(raw, groups.get(raw["TaskId"])))
+            page = {"total": len(tasks)}
+            if work["include_devices"]:
+                page["devices"] = [row for group in (groups.get(task.task_id) for task in tasks) if group
+                                   for row in group["rows"]]
+            return tasks, page
+        if work["offset"] is not None or work["limit"] is not None:
+            infos, total = self.api.describe_firmware_tasks_page(product_id, version, fw_type, work["offset"] or 0,
+                                                                 work["limit"] or PAGE_LIMIT)
+            page = {"total": total, "offset": work["offset"] or 0, "limit": work["limit"] or PAGE_LIMIT}
+        else:
+            infos = list(self.api.describe_firmware_tasks(product_id, version, fw_type))
+            page = {"total": len(infos)}
+        tasks = [self._info(info, None) for info in tt.sort_newest_first(infos)]
+        if work["include_devices"]:
+            ids = [task.task_id for task in tasks]
+            page["devices"] = tt.rows_for_tasks(list(self.api.describe_firmware_task_devices(product_id, version,
+                                                                                            fw_type)), ids)
+        return tasks, page
+
+    # ---- bookkeeping
+
+    @property
+    def secrets(self):
+        return self.api.secrets
+
+    @property
+    def call_log(self):
+        return self.api.call_log
+
+    def close(self):
+        self.api.close()
+
+
+def validate_info(params):
+    """The info module's options, checked before any request."""
+    problems = []
+    for name in ("product_id", "firmware_version"):
+        value = params.get(name)
+        if not isinstance(value, str) or not value.strip() or value != value.strip():
+            problems.append("%s must be a non-empty string without surrounding spaces" % name)
+    for name, low in (("offset", 0), ("limit", 1)):
+        if params.get(name) is not None and params[name] < low:
+            problems.append("%s must be at least %d" % (name, low))
+    ids = ([params["task_id"]] if params.get("task_id") is not None else []) + list(params.get("task_ids") or [])
+    if any(task_id < 1 for task_id in ids):
+        problems.append("task ids must be positive")
+    if ids and (params.get("offset") is not None or params.get("limit") is not None):
+        problems.append("offset and limit page the task listing; they cannot be combined with task_id/task_ids")
+    if problems:
+        raise ValidationError(problems)
+    return {"product_id": params["product_id"], "firmware_version": params["firmware_version"],
+            "fw_type": params.get("fw_type"), "task_ids": list(dict.fromkeys(ids)),
+            "offset": params.get("offset"), "limit": params.get("limit"),
+            "include_devices": bool(params.get("include_devices"))}
