@@ -124,7 +124,8 @@ class _Handle:
         data = json.dumps(value, separators=(",", ":")).encode("utf-8")
         os.ftruncate(self.fd, 0)
         os.lseek(self.fd, 0, os.SEEK_SET)
-        os.write(self.fd, data)
+        while data:
+            data = data[os.write(self.fd, data):]
 
 
 class StateFile:

@@ -3,6 +3,8 @@ import json
 import multiprocessing
 import os
 import stat
+import subprocess
+import sys
 import threading
 import time
 
@@ -163,6 +165,20 @@ def test_without_fcntl_the_limiter_falls_back_to_in_process(tmp_path, monkeypatc
     limiter = RateLimiter(KEY + "nofcntl", 1, 5, state_dir=str(tmp_path), shared=True)
     assert not limiter.shared
     assert limiter.acquire() == 0
+    assert os.listdir(str(tmp_path)) == []
+
+
+def test_a_failing_fcntl_import_means_unshared(tmp_path):
+    code = ("import sys; sys.modules['fcntl'] = None\n"  # makes `import fcntl` raise ImportError
+            "from ansible_collections.iotfleet.firmware.plugins.module_utils import _pacing\n"
+            "limiter = _pacing.RateLimiter('k', 1, 5, state_dir=sys.argv[1])\n"
+            "cache = _pacing.TokenCache('k', state_dir=sys.argv[1])\n"
+            "cache.put('tok', 100)\n"
+            "print(_pacing.HAS_FCNTL, limiter.shared, limiter.acquire(), cache.get()['token'])\n")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(path for path in sys.path if path))
+    output = subprocess.run([sys.executable, "-c", code, str(tmp_path)], env=env, capture_output=True, text=True,
+                            timeout=60, check=True).stdout
+    assert output.split() == ["False", "False", "0.0", "tok"]
     assert os.listdir(str(tmp_path)) == []
 
 
