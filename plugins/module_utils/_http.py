@@ -297,24 +297,24 @@ def _watch(connection: Any) -> None:
         deadline.attach(connection)
 
 
+class _WatchMixin:
+    """A urllib3 connection that registers with the running exchange's deadline (new and reused ones)."""
+
+    def connect(self):
+        _watch(self)
+        return super().connect()
+
+    def request(self, *args, **kwargs):
+        _watch(self)
+        return super().request(*args, **kwargs)
+
+
 if requests is not None:
-    class _WatchedConnection(urllib3_connection.HTTPConnection):
-        def connect(self):
-            _watch(self)
-            return super(_WatchedConnection, self).connect()
+    class _WatchedConnection(_WatchMixin, urllib3_connection.HTTPConnection):
+        pass
 
-        def request(self, *args, **kwargs):
-            _watch(self)
-            return super(_WatchedConnection, self).request(*args, **kwargs)
-
-    class _WatchedHTTPSConnection(urllib3_connection.HTTPSConnection):
-        def connect(self):
-            _watch(self)
-            return super(_WatchedHTTPSConnection, self).connect()
-
-        def request(self, *args, **kwargs):
-            _watch(self)
-            return super(_WatchedHTTPSConnection, self).request(*args, **kwargs)
+    class _WatchedHTTPSConnection(_WatchMixin, urllib3_connection.HTTPSConnection):
+        pass
 
     class _WatchedPool(urllib3_connectionpool.HTTPConnectionPool):
         ConnectionCls = _WatchedConnection
