@@ -587,8 +587,21 @@ def plan_lines(plan):
                 polls.append("%s (product %s)" % (TENCENT_INFO_MODULE, product))
             lines.append("  poll: %s every %d s" % (", ".join(polls), wave["poll_seconds"]))
         else:
-            lines.append("  no platform call: every device of this wave is already on the target version")
+            lines.append("  no platform call: " + empty_wave_reason(wave))
     return lines
+
+
+def empty_wave_reason(wave):
+    """Why a planned wave has no device to upgrade: the stage sizes left it none, or all of its devices are current."""
+    if not wave.get("assigned"):
+        size = "count %s" % wave.get("count") if wave.get("count") is not None else "percent %s" % _fmt(wave.get("percent"))
+        return "empty wave: the stage boundaries (%s, rounded up on the whole fleet) leave no device for it" % size
+    parts = []
+    if wave.get("skipped"):
+        parts.append("%d already on the target version" % wave["skipped"])
+    if wave.get("outside"):
+        parts.append("%d handled in an earlier wave" % wave["outside"])
+    return "no device of this wave needs the upgrade (%s)" % (", ".join(parts) or "none left")
 
 
 def chunk_call(chunk, targets):

@@ -120,3 +120,49 @@ def test_a_kill_between_two_creates_then_a_rerun_creates_no_task_twice(run_playb
     assert [c["task_id"] for c in state["waves"]["rest"]["chunks"][:len(killed)] if c["task_id"]][:2] == [
         c["task_id"] for c in killed if c["task_id"]][:2]
     assert stats["huawei"]["tasks"] + stats["tencent"]["tasks"] == len(set(str(c["task_id"]) for c in chunks))
+
+
+LARGE = int(os.environ.get("IOTFLEET_LARGE_ROLLOUT", "30000"))
+
+
+@pytest.mark.skipif(LARGE < 2, reason="IOTFLEET_LARGE_ROLLOUT=0")
+def test_a_large_mixed_rollout_at_the_documented_rate_limits(run_playbook, tmp_path, dirs):
+    """LARGE devices (default 30,000), half per platform, at the real limits (100 calls/min, 20/s)."""
+    from iotemu.server import EmulatorServer
+
+    from conftest import EmulatorHandle
+
+    huawei, tencent = (LARGE + 1) // 2, LARGE // 2
+    inventory = tmp_path / "large.yml"
+    inventory.write_text("""all:
+  children:
+    iot_devices:
+      children: {huawei_meters: {}, tencent_sensors: {}}
+    huawei_meters:
+      hosts: {%s}
+      vars: {iot_platform: huawei, iot_firmware_version: 1.0.0}
+    tencent_sensors:
+      hosts: {%s}
+      vars: {iot_platform: tencent, iot_product_id: TCPROD0001, iot_firmware_version: 1.0.0}
+""" % (", ".join("hw-meter-%04d: {}" % n for n in range(1, huawei + 1)),
+       ", ".join("tc-sensor-%04d: {}" % n for n in range(1, tencent + 1))))
+    server = EmulatorServer(fleet="demo:%d+%d" % (huawei, tencent), behaviour={"time_scale": 600},
+                            tls=None, tls_dir=str(tmp_path)).start()
+    try:
+        emulator = EmulatorHandle(server)
+        result = run_playbook(PLAYBOOK, inventory=[str(inventory)], env=env_of(emulator), timeout=900,
+                              extra_vars=dict(dirs, staged_rollout_id="it-large", staged_rollout_inventory_vars="inventory",
+                                              staged_rollout_wave_timeout=600))
+        stats = emulator.control("GET", "stats")
+    finally:
+        server.stop()
+    assert "Rollout it-large: COMPLETED" in result.stdout
+    assert "1010009" not in result.stdout and "RequestLimitExceeded" not in result.stdout
+    state = state_of(dirs, "it-large")
+    created = [c for w in state["waves"].values() for c in w["chunks"] if c["task_id"]]
+    assert sum(c["created"] for c in created) == LARGE
+    huawei_bound = sum(-(-sum(c["created"] for c in w["chunks"] if c["platform"] == "huawei") // 256)
+                       for w in state["waves"].values())
+    assert stats["huawei"]["creates"] == huawei_bound and stats["huawei"]["logins"] == 1
+    assert stats["huawei"]["duplicates"] == [] and stats["tencent"]["duplicates"] == []
+    assert stats["huawei"]["by_kind"].get("get_task", 0) <= 2 * len(state["waves"])  # pages, not one read per task

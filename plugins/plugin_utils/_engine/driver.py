@@ -152,8 +152,9 @@ class WaveDriver:
                 raise WaveFailed("the task of %s is invalid: %s" % (chunk["key"], exc), {"platform": chunk["platform"]})
         return works
 
-    def _per_platform(self, job):
-        platforms = [p for p in PLATFORMS if any(c["platform"] == p for c in self._chunks)]
+    def _per_platform(self, job, only=None):
+        platforms = [p for p in PLATFORMS if any(c["platform"] == p for c in self._chunks)
+                     and (only is None or p in only)]
         if len(platforms) == 1:
             return {platforms[0]: job(platforms[0])}
         with ThreadPoolExecutor(max_workers=len(platforms), thread_name_prefix="rollout") as pool:
@@ -203,13 +204,19 @@ class WaveDriver:
         tasks = poller.wave_tasks(self._chunks)
         poll_seconds = poll_interval(self.options.get("poll_seconds") or self.wave.get("poll_seconds") or 30,
                                      tasks)
+        progress = {}
         while True:
             self.rounds += 1
-            by_platform = self._per_platform(lambda platform: self._read(platform, tasks)) if tasks else {}
-            progress = {}
-            for scopes in by_platform.values():
-                for values in scopes.values():
-                    progress.update(values)
+            # a finished task stays finished: later rounds read only the scopes that still have running tasks
+            pending = dict((scope, members) for scope, members in tasks.items()
+                           if not all(progress.get(t.task_id) is not None and progress[t.task_id].done
+                                      for t in members))
+            if pending:
+                platforms = set(scope[0] for scope in pending)
+                by_platform = self._per_platform(lambda platform: self._read(platform, pending), platforms)
+                for scopes in by_platform.values():
+                    for values in scopes.values():
+                        progress.update(values)
             platforms = poller.platform_summaries(self._chunks, progress)
             total = rollout.merge_summaries(list(platforms.values()))
             result = rollout.evaluate_gate(total, gate, max(0.0, self.clock() - entered))
@@ -287,7 +294,7 @@ class WaveDriver:
         return self._result(status, result, extra, cancelled=cancelled, cancel_errors=cancel_errors)
 
     def _finish_empty(self, gate):
-        reason = report.empty_wave_reason(self.wave)
+        reason = rollout.empty_wave_reason(self.wave)
         result = rollout.evaluate_gate({"total": 0}, gate, 0.0)
         result["reason"] = reason
         extra = {"failures": [], "in_flight": [], "platforms": {}, "rounds": 0, "devices_created": 0, "empty": reason}

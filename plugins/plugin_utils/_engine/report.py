@@ -33,22 +33,6 @@ def progress_line(wave_name, result, platforms):
     return line
 
 
-def empty_wave_reason(wave):
-    """Why a wave has no task: the stage sizes left it no device, or all of its devices are current."""
-    if not wave.get("assigned"):
-        size = "count %s" % wave.get("count") if wave.get("count") is not None else "percent %s" % wave.get("percent")
-        return ("empty wave: the stage boundaries (%s, rounded up on the whole fleet) leave no device for it"
-                % size)
-    skipped = wave.get("skipped") or 0
-    outside = wave.get("outside") or 0
-    parts = []
-    if skipped:
-        parts.append("%d already on the target version" % skipped)
-    if outside:
-        parts.append("%d handled in an earlier wave" % outside)
-    return "no device of this wave needs the upgrade (%s)" % (", ".join(parts) or "none left")
-
-
 def _created(chunk):
     return int(chunk["created"]) if chunk.get("created") is not None else len(chunk["devices"])
 
@@ -79,12 +63,13 @@ def build_report(state, waves_brief=None):
         if record.get("empty"):
             wave["empty"] = record["empty"]
         elif not record and wave["name"] in planned and not planned[wave["name"]].get("chunks"):
-            wave["empty"] = empty_wave_reason(planned[wave["name"]])
+            wave["empty"] = rollout.empty_wave_reason(planned[wave["name"]])
     base["totals"]["devices"] = sum(w["devices"] for w in base["waves"] if w["status"] != "not started")
-    if state.get("error") and not (state["error"] or {}).get("detail"):
-        wave = records.get((state.get("error") or {}).get("wave")) or {}
-        if wave.get("error_detail"):
-            base["error"] = dict(base["error"], detail=wave["error_detail"])
+    error = base.get("error")
+    if error:
+        detail = (records.get(error.get("wave")) or {}).get("error_detail")
+        if detail:
+            base["error"] = dict(error, detail=detail)
     return base
 
 
