@@ -464,11 +464,13 @@ DOCSITE_LABEL = "ansible_collections.iotfleet.firmware.docsite.%s"
 
 def render_guide(name):
     """The RST of docs/<name>.md: pandoc's GFM reader, a docsite label, links between guides as :ref:."""
-    import pypandoc  # pylint: disable=import-outside-toplevel  (requirements-dev.txt: pypandoc-binary)
-
     with open(os.path.join(REPO, "docs", name + ".md")) as handle:
         markdown = handle.read()
-    rst = pypandoc.convert_text(markdown, "rst", format="gfm", extra_args=["--wrap=preserve"])
+    # pandoc comes with pypandoc-binary (requirements-dev.txt), installed in .venv, not in this interpreter
+    convert = ("import sys, pypandoc; sys.stdout.write(pypandoc.convert_text(sys.stdin.read(), 'rst', format='gfm', "
+               "extra_args=['--wrap=preserve']))")
+    rst = subprocess.run([VENV_PYTHON, "-c", convert], input=markdown, capture_output=True, text=True,
+                         check=True).stdout
 
     def link(match):
         text, target = match.group(1).strip(), match.group(2)
@@ -640,8 +642,8 @@ def run_steps(steps, junits):
         log("step: %s: %s" % (label, name))
         try:
             rc = step()
-        except SystemExit as exc:  # a setup that cannot be done (e.g. a missing interpreter) fails its step only
-            print(exc, flush=True)
+        except (SystemExit, Exception) as exc:  # pylint: disable=broad-except  (a broken step fails only itself)
+            print("step failed: %s: %s" % (type(exc).__name__, exc), flush=True)
             rc = 1
         results.append((label, name, rc, time.time() - started))
     print("\n==> summary (wall-clock seconds per step)")
