@@ -26,9 +26,9 @@ PROVIDER_FACTORY = None
 
 
 def wave_options(args):
-    options = dict((key, args[key]) for key in ("huawei_policy", "tencent_timeout_interval", "tencent_rate_limit",
-                                                 "tencent_max_retry_num", "tencent_retry_interval",
-                                                 "cancel_on_abort", "show_progress", "poll_seconds"))
+    keys = ("huawei_policy", "tencent_timeout_interval", "tencent_rate_limit", "tencent_max_retry_num",
+            "tencent_retry_interval", "cancel_on_abort", "show_progress", "poll_seconds")
+    options = dict((key, args[key]) for key in keys)
     timeouts = [c.get("reconcile_timeout") or 2 * (c.get("timeout") or 30)
                 for c in (args["huawei_connection"], args["tencent_connection"]) if c]
     options["reconcile_seconds"] = max(timeouts) if timeouts else 60

@@ -34,6 +34,8 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.dirname(HERE))
 import conftest  # noqa: E402  (puts the collection on sys.path, sets ANSIBLE_COLLECTIONS_PATH)
 
+COLLECTIONS_ROOT = conftest.COLLECTIONS_ROOT
+
 BIN = os.path.dirname(sys.executable)
 HUAWEI_PER_TASK = 256
 TENCENT_PER_TASK = 500  # the Tencent provider's max_devices_per_task (no maximum is documented)
@@ -306,7 +308,8 @@ def baseline_run(n, args, workdir):
                    PATH=BIN + os.pathsep + os.environ.get("PATH", ""))
         emulator.reset_counters()
         rc, wall, peak = run_playbook([os.path.join(BIN, "ansible-playbook"), playbook, "-i", "localhost,",
-                                       "-e", json.dumps({"devices": devices})], env,
+                                       "-e", json.dumps({"devices": devices, "ansible_python_interpreter":
+                                                         sys.executable})], env,
                                       os.path.join(workdir, "baseline.log"))
         stats = emulator.stats()["huawei"]
     finally:
@@ -376,9 +379,9 @@ def markdown(results, baseline, args):
                 "|---|---|---|---|---|"]
         for r in results:
             calls = int(round(factor * r["devices"]))
-            out.append("| %s | %s | %s | %.0fx | %s min |" % (fmt(r["devices"]), fmt(calls), fmt(r["total_calls"]),
-                                                             calls / float(r["total_calls"] or 1),
-                                                             fmt(calls / 100.0)))
+            ratio = calls / float(r["total_calls"] or 1)
+            out.append("| %s | %s | %s | %.0fx | %s min |"
+                       % (fmt(r["devices"]), fmt(calls), fmt(r["total_calls"]), ratio, fmt(calls / 100.0)))
         out.append("")
     out += ["## Notes", "",
             "* Lower bound (careful client): one Huawei login; per wave and platform one package read, one listing "

@@ -69,6 +69,18 @@ def prepare_once(provider, works):
 SHARED_LISTINGS = ("task_pages", "describe_firmware_task_devices")
 
 
+def _read_once(listing):
+    memo = {}
+
+    def cached(*args, **kwargs):
+        key = repr((args, sorted(kwargs.items())))
+        if key not in memo:
+            memo[key] = list(listing(*args, **kwargs))
+        return iter(memo[key])
+
+    return cached
+
+
 @contextlib.contextmanager
 def shared_listing(provider):
     """Within the block, repeated listings with the same arguments are read from the platform once."""
@@ -76,18 +88,9 @@ def shared_listing(provider):
     patched = []
     for name in SHARED_LISTINGS:
         original = getattr(api, name, None)
-        if original is None:
-            continue
-        memo = {}
-
-        def cached(*args, _original=original, _memo=memo, **kwargs):
-            key = repr((args, sorted(kwargs.items())))
-            if key not in _memo:
-                _memo[key] = list(_original(*args, **kwargs))
-            return iter(_memo[key])
-
-        setattr(api, name, cached)
-        patched.append(name)
+        if original is not None:
+            setattr(api, name, _read_once(original))
+            patched.append(name)
     try:
         yield
     finally:
@@ -149,10 +152,10 @@ class ScopeCreator:
                    and not chunk.get("settled")]
         # also when nothing is missing: the package must still exist, and it sets the provider's scope
         # (Tencent product + version) for the progress reads of tasks recorded by an earlier run
-        prepare_once(self.provider, [work for _, work in missing] or list(works[:1]))
+        prepare_once(self.provider, [work for dummy, work in missing] or list(works[:1]))
         if not missing:
             return
-        lookups = find_many(self.provider, [work for _, work in missing], known_versions)
+        lookups = find_many(self.provider, [work for dummy, work in missing], known_versions)
         for (chunk, work), lookup in zip(missing, lookups):
             self._one(chunk, work, lookup)
 

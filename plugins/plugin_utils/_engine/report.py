@@ -99,9 +99,9 @@ def render_markdown(report):
             devices = wave["failed_devices"]
             out += ["### %s (%d)" % (wave["name"], len(devices)), "", "| Platform | Product | Device | Task | Reason |",
                     "|---|---|---|---|---|"]
-            out += ["| %s | %s | %s | %s | %s |" % (f.get("platform"), f.get("product_id") or "-", f.get("device"),
-                                                   f.get("task_id"), _cell(f.get("detail")))
-                    for f in devices[:MAX_LISTED]]
+            out += ["| %s | %s | %s | %s | %s |" % (
+                f.get("platform"), f.get("product_id") or "-", f.get("device"), f.get("task_id"), _cell(f.get("detail")))
+                for f in devices[:MAX_LISTED]]
             if len(devices) > MAX_LISTED:
                 out.append("")
                 out.append("... and %d more (all of them are in the JSON report)." % (len(devices) - MAX_LISTED))

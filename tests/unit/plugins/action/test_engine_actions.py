@@ -79,7 +79,7 @@ def test_a_bad_connection_fails_naming_the_option_before_any_request(clean_env):
 @pytest.fixture
 def started(tmp_path):
     path = str(tmp_path / "r1.json")
-    start, _ = rollout.apply_event(None, "start", {"rollout_id": "r1", "targets": TARGETS}, "2026-12-01T12:00:00Z")
+    start, dummy = rollout.apply_event(None, "start", {"rollout_id": "r1", "targets": TARGETS}, "2026-12-01T12:00:00Z")
     state.atomic_write(path, state.dump_state(start))
     return str(tmp_path)
 
@@ -147,8 +147,8 @@ def test_rollout_gate_reads_each_scope_once_through_the_providers(monkeypatch):
 
     monkeypatch.setattr(rollout_gate, "PROVIDER_FACTORY", factory)
     args = {"wave": "w1", "gate": {"min_finished": 1}, "elapsed": 5.0, "tencent_firmware_version": "2.0.0",
-            "chunks": [{"platform": "huawei", "task_id": "op-1", "size": 2}, {"platform": "huawei", "task_id": "op-2",
-                                                                               "size": 1},
+            "chunks": [{"platform": "huawei", "task_id": "op-1", "size": 2},
+                       {"platform": "huawei", "task_id": "op-2", "size": 1},
                        {"platform": "tencent", "product_id": "P", "task_id": 7, "size": 3}],
             "huawei_connection": {"app_id": "a"}, "tencent_connection": {"secret_id": "x"}}
     result = action(rollout_gate.ActionModule, args).run(task_vars={})

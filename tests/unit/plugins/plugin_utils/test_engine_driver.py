@@ -28,7 +28,7 @@ def wave(chunks, name="w1", assigned=None, **extra):
 @pytest.fixture
 def store(tmp_path):
     path = str(tmp_path / "r1.json")
-    start, _ = rollout.apply_event(None, "start", {"rollout_id": "r1", "targets": TARGETS}, "2026-12-01T12:00:00Z")
+    start, dummy = rollout.apply_event(None, "start", {"rollout_id": "r1", "targets": TARGETS}, "2026-12-01T12:00:00Z")
     state.atomic_write(path, state.dump_state(start))
     return state.StateStore(path, "r1", owner=OWNER)
 
@@ -71,8 +71,8 @@ def test_creates_each_missing_chunk_once_records_every_id_at_once_then_passes(st
         ("find", [tuple(h2), ()], lookup(remaining=h2)),
         ("create", [tuple(h1)], first_create),
         ("create", [tuple(h2)], second_create),
-        ("progress", [("op-1", "op-2"), False], {"op-1": progress("op-1", 1, in_progress=1),
-                                                  "op-2": progress("op-2", 0, in_progress=1)}),
+        ("progress", [("op-1", "op-2"), False],
+         {"op-1": progress("op-1", 1, in_progress=1), "op-2": progress("op-2", 0, in_progress=1)}),
         ("progress", [("op-1", "op-2"), False], {"op-1": progress("op-1", 2), "op-2": progress("op-2", 1)}),
     ])
     tencent = ScriptedProvider("tencent", [
@@ -100,7 +100,7 @@ def test_a_re_entered_wave_creates_nothing_and_polls_its_recorded_tasks(store):
     recorded = [chunk("w1/huawei/1", "huawei", ["hw-1"], task_id="op-9", created=1)]
     huawei = ScriptedProvider("huawei", [("prepare", [("hw-1",)], None),  # the package still exists; sets the scope
                                          ("progress", [("op-9",), False], {"op-9": progress("op-9", 1)})])
-    result, _ = run(store, wave(recorded), {"huawei": huawei})
+    result, dummy = run(store, wave(recorded), {"huawei": huawei})
     assert result["status"] == "passed" and [c[0] for c in huawei.calls] == ["prepare", "progress"]
 
 
@@ -114,7 +114,7 @@ def test_a_huawei_task_that_ended_failed_counts_as_failed_and_is_not_created_aga
         ("progress", [("op-7",), False], {"op-7": progress("op-7", 0, failed=4, status="failed")}),
         ("progress", [("op-7",), True], {"op-7": progress("op-7", 0, failed=4, failures=failures)}),
     ])
-    result, _ = run(store, wave(recorded), {"huawei": huawei})
+    result, dummy = run(store, wave(recorded), {"huawei": huawei})
     assert result["status"] == "aborted" and result["summary"]["failed"] == 4
     assert "error threshold tripped" in result["reason"]
     assert [c[0] for c in huawei.calls] == ["prepare", "progress", "progress"]  # no find, create, cancel (no API)
@@ -136,7 +136,7 @@ def test_a_lost_create_is_reconciled_by_lookup_and_never_posted_again(store):
         ("find", [tuple(devices), (100,)], lookup(same=[task(101, devices)])),
         ("progress", [(101,), False], {101: progress(101, 2)}),
     ])
-    result, _ = run(store, wave([chunk("w1/tencent/P/1", "tencent", devices, "P")]), {"tencent": tencent})
+    result, dummy = run(store, wave([chunk("w1/tencent/P/1", "tencent", devices, "P")]), {"tencent": tencent})
     assert result["status"] == "passed"
     assert [c[0] for c in tencent.calls].count("create") == 1
     assert saved(store)["waves"]["w1"]["chunks"][0]["task_id"] == 101
@@ -152,8 +152,8 @@ def test_an_existing_task_found_by_the_lookup_is_adopted_and_counted_as_the_plat
         ("find", [tuple(second), ()], lookup(same=[bigger])),
         ("progress", [("op-3",), False], {"op-3": progress("op-3", 3)}),
     ])
-    result, _ = run(store, wave([chunk("w1/huawei/1", "huawei", first), chunk("w1/huawei/2", "huawei", second)]),
-                    {"huawei": huawei})
+    result, dummy = run(store, wave([chunk("w1/huawei/1", "huawei", first), chunk("w1/huawei/2", "huawei", second)]),
+                        {"huawei": huawei})
     assert result["status"] == "passed" and result["summary"]["total"] == 3  # the task once, all its devices
     assert [c["task_id"] for c in saved(store)["waves"]["w1"]["chunks"]] == ["op-3", "op-3"]
 
@@ -167,7 +167,7 @@ def test_busy_and_current_devices_are_left_out_of_the_create(store):
         ("create", [("hw-3",)], "op-4"),
         ("progress", [("op-4",), False], {"op-4": progress("op-4", 1)}),
     ])
-    result, _ = run(store, wave([chunk("w1/huawei/1", "huawei", devices)]), {"huawei": huawei})
+    result, dummy = run(store, wave([chunk("w1/huawei/1", "huawei", devices)]), {"huawei": huawei})
     assert result["devices_created"] == 1 and result["summary"]["total"] == 1
     record = saved(store)["waves"]["w1"]
     assert record["busy"] == {"hw-2": "op-other"} and record["up_to_date"] == ["hw-1"]
@@ -191,9 +191,9 @@ def test_abort_cancels_the_running_tencent_tasks_and_lists_failures_and_what_is_
         ("progress", [(7,), True], {7: progress(7, 0, failed=3, in_progress=7, failures=failures)}),
         ("cancel", [7], True),
     ])
-    result, _ = run(store, wave([chunk("w1/huawei/1", "huawei", h_devices),
-                                 chunk("w1/tencent/P/1", "tencent", t_devices, "P")]),
-                    {"huawei": huawei, "tencent": tencent})
+    result, dummy = run(store, wave([chunk("w1/huawei/1", "huawei", h_devices),
+                                     chunk("w1/tencent/P/1", "tencent", t_devices, "P")]),
+                        {"huawei": huawei, "tencent": tencent})
     assert result["status"] == "aborted" and result["cancelled"] == [7]
     record = saved(store)["waves"]["w1"]
     assert record["cancelled"] == [7] and len(record["failures"]) == 3
@@ -212,8 +212,8 @@ def test_a_platform_error_names_platform_code_request_id_and_call_and_keeps_the_
         ("create", [tuple(first)], "op-1"),
         ("create", [tuple(second)], platform_error("package not found", "123002", request_id="rq-77")),
     ])
-    result, _ = run(store, wave([chunk("w1/huawei/1", "huawei", first), chunk("w1/huawei/2", "huawei", second)]),
-                    {"huawei": huawei})
+    result, dummy = run(store, wave([chunk("w1/huawei/1", "huawei", first), chunk("w1/huawei/2", "huawei", second)]),
+                        {"huawei": huawei})
     assert result["failed"] is True and result["status"] == "failed"
     assert result["error"]["platform"] == "huawei" and result["error"]["code"] == "123002"
     assert result["error"]["request_id"] == "rq-77" and "firmwareUpgrade" in result["error"]["call"]
@@ -224,14 +224,14 @@ def test_a_platform_error_names_platform_code_request_id_and_call_and_keeps_the_
 
 
 def test_an_empty_wave_from_rounding_says_so_and_calls_nothing(store):
-    result, _ = run(store, wave([], assigned=0, percent=0.1), {})
+    result, dummy = run(store, wave([], assigned=0, percent=0.1), {})
     assert result["status"] == "passed"
     assert "stage boundaries" in result["reason"] and "already on the target version" not in result["reason"]
     assert saved(store)["waves"]["w1"]["empty"] == result["reason"]
 
 
 def test_an_empty_wave_of_current_devices_says_that(store):
-    result, _ = run(store, wave([], assigned=5, skipped=5), {})
+    result, dummy = run(store, wave([], assigned=5, skipped=5), {})
     assert result["reason"] == "no device of this wave needs the upgrade (5 already on the target version)"
 
 

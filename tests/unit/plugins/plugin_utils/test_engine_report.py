@@ -7,20 +7,20 @@ TARGETS = {"huawei_file_id": "fw-2", "huawei_target_version": "2.0.0", "tencent_
 
 
 def test_the_report_lists_failures_in_flight_errors_and_counts_devices_created_not_planned():
-    state, _ = rollout.apply_event(None, "start", {"rollout_id": "r1", "targets": TARGETS}, "2026-12-01T12:00:00Z")
+    state, dummy = rollout.apply_event(None, "start", {"rollout_id": "r1", "targets": TARGETS}, "2026-12-01T12:00:00Z")
     chunks = [{"key": "w1/huawei/1", "platform": "huawei", "product_id": None, "size": 3,
                "devices": ["hw-1", "hw-2", "hw-3"], "task_id": "op-1", "created": 2},
               {"key": "w1/tencent/P/1", "platform": "tencent", "product_id": "P", "size": 2,
                "devices": ["tc-1", "tc-2"], "task_id": None, "created": 0, "settled": True}]
-    state, _ = rollout.apply_event(state, "wave_started", {"wave": {"name": "w1", "index": 1, "gate": {},
-                                                                    "chunks": chunks}}, "2026-12-01T12:00:01Z")
+    state, dummy = rollout.apply_event(state, "wave_started", {"wave": {"name": "w1", "index": 1, "gate": {},
+                                                                        "chunks": chunks}}, "2026-12-01T12:00:01Z")
     state["waves"]["w1"].update(
         failures=[{"platform": "huawei", "task_id": "op-1", "device": "hw-1", "detail": "timeout | no answer"}],
         in_flight=[{"platform": "huawei", "product_id": None, "task_id": "op-1", "status": "processing",
                     "in_progress": 1}],
         busy={"tc-1": 77}, error_detail={"platform": "huawei", "code": "1010009", "request_id": "rq-1",
                                          "call": "Huawei IoT GET /iodm/northbound/v1.5.0/operations"})
-    state, _ = rollout.apply_event(state, "failed", {"wave": "w1", "message": "throttled"}, "2026-12-01T12:00:02Z")
+    state, dummy = rollout.apply_event(state, "failed", {"wave": "w1", "message": "throttled"}, "2026-12-01T12:00:02Z")
     brief = [{"index": 1, "name": "w1", "assigned": 5, "chunks": 2},
              {"index": 2, "name": "w2", "assigned": 0, "chunks": 0, "count": 0}]
     built = report.build_report(state, brief)

@@ -15,7 +15,7 @@ TARGETS = {"huawei_file_id": "fw-2", "huawei_target_version": "2.0.0", "tencent_
 
 
 def a_state():
-    new, _ = rollout.apply_event(None, "start", {"rollout_id": "r1", "targets": TARGETS}, "2026-12-01T12:00:00Z")
+    new, dummy = rollout.apply_event(None, "start", {"rollout_id": "r1", "targets": TARGETS}, "2026-12-01T12:00:00Z")
     return new
 
 
