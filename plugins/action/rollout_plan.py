@@ -155,7 +155,7 @@ class ActionModule(ActionBase):
             state = rollout_files.read_state(state_path) if state_path else None
             targets = dict((key, args[key]) for key in ("huawei_file_id", "huawei_target_version",
                                                         "tencent_firmware_version", "tencent_fw_type"))
-            refreshed = refresh.plan_hook(args, devices, targets)  # current versions from the platforms
+            refreshed = refresh.plan_hook(args, devices, targets, state)  # current versions from the platforms
             gate_defaults = {
                 "success_percent": args["success_percent"],
                 "error_percent": args["error_percent"],

@@ -73,15 +73,35 @@ def refresh_lines(stats):
     return lines
 
 
-def plan_hook(args, devices, targets, factory=None):
+def recorded_uids(state):
+    """Devices the state already places in a wave: they are not planned again, so their versions are not read."""
+    from ansible_collections.iotfleet.firmware.plugins.module_utils import rollout
+
+    uids = set()
+    for wave in ((state or {}).get("waves") or {}).values():
+        for chunk in wave.get("chunks") or []:
+            uids.update(rollout.device_uid(chunk["platform"], device, chunk.get("product_id"))
+                        for device in chunk["devices"])
+    return uids
+
+
+def plan_hook(args, devices, targets, state=None, factory=None):
     """The ``rollout_plan`` action's refresh step; ``[]`` when ``refresh_versions`` is off.
 
-    Errors become :class:`RolloutError` (platform, code, request id and call named) before anything is planned.
+    Only devices that the plan may still put in a new wave are read (not those recorded in the state's waves: a
+    finished rollout re-run reads nothing). Errors become :class:`RolloutError` (platform, code, request id and
+    call named) before anything is planned.
     """
     from ansible_collections.iotfleet.firmware.plugins.module_utils import rollout
     from . import connect
 
     if not args.get("refresh_versions"):
+        return []
+    # a rollout that may not continue (aborted, other targets) is refused before any platform call
+    rollout.check_resume(args.get("rollout_id"), targets, state, bool(args.get("resume_aborted")))
+    done = recorded_uids(state)
+    devices = [device for device in devices if device["uid"] not in done]
+    if not devices:
         return []
     providers = connect.Providers({"huawei": args.get("huawei_connection"),
                                    "tencent": args.get("tencent_connection")}, factory=factory)

@@ -33,8 +33,8 @@ def test_the_platform_versions_replace_the_inventory_ones_and_decide_the_plan():
         return made[key]
 
     fleet = devices()
-    stats = refresh.plan_hook({"refresh_versions": True, "huawei_connection": {"a": 1},
-                               "tencent_connection": {"b": 1}}, fleet, TARGETS, factory=factory)
+    stats = refresh.plan_hook({"refresh_versions": True, "rollout_id": "r", "huawei_connection": {"a": 1},
+                               "tencent_connection": {"b": 1}}, fleet, TARGETS, None, factory=factory)
     for provider in made.values():
         provider.done()
         assert provider.closed
@@ -50,5 +50,17 @@ def test_the_platform_versions_replace_the_inventory_ones_and_decide_the_plan():
 def test_refresh_off_reads_nothing_and_a_missing_connection_is_a_clear_error():
     assert refresh.plan_hook({"refresh_versions": False}, devices(), TARGETS,
                              factory=lambda *a: pytest.fail("no provider")) == []
+    recorded, dummy = rollout.apply_event(None, "start", {"rollout_id": "r", "targets": TARGETS}, "2026-12-01T12:00:00Z")
+    recorded["waves"] = {"w1": {"chunks": [
+        {"platform": "huawei", "devices": ["hw-1", "hw-2"]},
+        {"platform": "tencent", "product_id": "P1", "devices": ["tc-1"]},
+        {"platform": "tencent", "product_id": "P2", "devices": ["tc-2"]}]}}
+    args = {"refresh_versions": True, "rollout_id": "r"}
+    assert refresh.plan_hook(args, devices(), TARGETS, recorded,
+                             factory=lambda *a: pytest.fail("a finished rollout reads nothing")) == []
+    recorded["status"] = "aborted"
+    with pytest.raises(rollout.RolloutError, match="staged_rollout_resume_aborted"):
+        refresh.plan_hook(args, devices(), TARGETS, recorded, factory=lambda *a: pytest.fail("refused first"))
     with pytest.raises(rollout.RolloutError, match="needs the huawei connection settings"):
-        refresh.plan_hook({"refresh_versions": True}, devices(), TARGETS, factory=lambda *a: pytest.fail("none"))
+        refresh.plan_hook({"refresh_versions": True, "rollout_id": "r"}, devices(), TARGETS,
+                          factory=lambda *a: pytest.fail("none"))
