@@ -246,7 +246,7 @@ class WaveDriver:
         return failures
 
     def _cancel(self, progress):
-        cancelled, errors, not_cancellable = [], [], []
+        cancelled, errors = [], []
         if not self.options.get("cancel_on_abort", True):
             return cancelled, errors
         for scope, tasks in poller.wave_tasks(self._chunks).items():
@@ -256,8 +256,7 @@ class WaveDriver:
                 if state is not None and state.done:
                     continue
                 if not provider.capabilities.can_cancel:
-                    not_cancellable.append(task.task_id)
-                    continue
+                    continue  # Huawei: no cancel call; the report lists its tasks as not cancellable
                 try:
                     if provider.cancel(task):
                         cancelled.append(task.task_id)
@@ -277,7 +276,7 @@ class WaveDriver:
                     flight.append(dict(entry, platform=chunk["platform"], product_id=chunk.get("product_id")))
         extra = {"failures": failures, "in_flight": [f for f in flight if f["in_progress"]],
                  "platforms": result["platforms"], "rounds": self.rounds,
-                 "devices_created": sum(int(c.get("created") or 0) for c in self._chunks if c.get("task_id")),
+                 "devices_created": sum(poller.expected_devices(self._chunks).values()),
                  "busy": dict((d, t) for c in self._chunks for d, t in (c.get("busy") or {}).items()),
                  "up_to_date": sorted(d for c in self._chunks for d in (c.get("up_to_date") or []))}
         extra["engine"] = {"phase_seconds": self.phase_seconds, "rounds": self.rounds, "create_stats": self.stats,
