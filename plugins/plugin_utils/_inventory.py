@@ -24,6 +24,7 @@ import re
 from ansible.errors import AnsibleParserError
 from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+from ansible.release import __version__ as ansible_version
 from ansible.utils.display import Display
 from ansible.utils.unsafe_proxy import wrap_var
 
@@ -50,6 +51,10 @@ HOST_VARS = (
 
 # Options of the modules' argument spec that mean nothing to a listing (nothing is ever created).
 NOT_INVENTORY_OPTIONS = frozenset(["reconcile_timeout"])
+
+# Before ansible-core 2.19 a host variable is templated unless marked unsafe; from 2.19 on, data that did not come
+# from a trusted source (such as the platform's JSON) is never templated, and wrapping 100,000 hosts costs seconds.
+_NEEDS_UNSAFE = tuple(int(part) for part in re.findall(r"\d+", ansible_version)[:2]) < (2, 19)
 
 ALL_DEVICES_GROUP = "iot_devices"  # the staged_rollout role's default staged_rollout_hosts
 _UNSAFE_GROUP_CHARS = re.compile(r"[^A-Za-z0-9_]")
@@ -127,6 +132,7 @@ class IotInventoryPlugin(BaseInventoryPlugin, Constructable, Cacheable):
     def parse(self, inventory, loader, path, cache=True):
         super(IotInventoryPlugin, self).parse(inventory, loader, path, cache)
         self._read_config_data(path)
+        self._group_pairs = set()
         devices = self._devices(path, cache)
         if self.get_option("default_groups"):  # present even when nothing matches, so patterns using them resolve
             self._add_group_pair(ALL_DEVICES_GROUP, "iot_%s" % safe_group_part(self.PLATFORM))
@@ -228,7 +234,9 @@ class IotInventoryPlugin(BaseInventoryPlugin, Constructable, Cacheable):
         self._check_unique(name, device)
         host = self.inventory.add_host(name)
         # platform data is never templated (a device name such as "{{ lookup('pipe', ...) }}" stays text)
-        variables = wrap_var(host_vars(device, bool(self.get_option("raw_vars"))))
+        variables = host_vars(device, bool(self.get_option("raw_vars")))
+        if _NEEDS_UNSAFE:
+            variables = wrap_var(variables)
         for key, value in variables.items():
             self.inventory.set_variable(host, key, value)
         if self.get_option("default_groups"):
@@ -245,6 +253,9 @@ class IotInventoryPlugin(BaseInventoryPlugin, Constructable, Cacheable):
         self.inventory.add_child(version_group, host)
 
     def _add_group_pair(self, parent, child):
+        if (parent, child) in self._group_pairs:
+            return
+        self._group_pairs.add((parent, child))
         self.inventory.add_group(parent)
         self.inventory.add_group(child)
         self.inventory.add_child(parent, child)

@@ -350,3 +350,12 @@ def test_safe_group_part():
     assert _inventory.safe_group_part("v2.1-rc 1") == "v2_1_rc_1"
     assert _inventory.safe_group_part(None) == "unknown"
     assert _inventory.safe_group_part("") == "unknown"
+
+
+def test_platform_values_are_never_templated(make):
+    from ansible.template import Templar
+
+    _plugin, _conn, parse, _path = make("huawei", HUAWEI_CONFIG, [huawei_device(1, name="{{ 6 * 7 }}")])
+    inventory = parse()
+    value = inventory.get_host("hw-meter-0001").get_vars()["iot_device_name"]
+    assert Templar(loader=DataLoader()).template(value) == "{{ 6 * 7 }}"
