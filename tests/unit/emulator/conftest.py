@@ -5,14 +5,9 @@ import sys
 
 import pytest
 
-# The emulator package and this directory's helper module (emu_helpers) are imported by plain name. pytest's default
-# import mode puts this directory on sys.path by itself, but ansible-test units imports the tests as modules of the
-# ansible_collections package and does not, so both directories are put there explicitly.
-HERE = os.path.dirname(os.path.abspath(__file__))
-EMULATOR_DIR = os.path.join(os.path.dirname(os.path.dirname(HERE)), "emulator")
-for _path in (EMULATOR_DIR, HERE):
-    if _path not in sys.path:
-        sys.path.insert(0, _path)
+EMULATOR_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "emulator")
+if EMULATOR_DIR not in sys.path:
+    sys.path.insert(0, EMULATOR_DIR)
 
 from iotemu.server import EmulatorServer  # noqa: E402  pylint: disable=wrong-import-position
 
