@@ -253,10 +253,13 @@ groups:
 
 
 def test_strict_fails_on_an_undefined_variable(make):
-    config = HUAWEI_CONFIG + "strict: true\ncompose:\n  x: iot_product_id.upper()\n"
-    _plugin, _conn, parse, _path = make("huawei", config, [huawei_device(1)])
-    with pytest.raises(Exception):
+    compose = "compose:\n  x: iot_product_id.upper()\n"
+    _plugin, _conn, parse, _path = make("huawei", HUAWEI_CONFIG + compose, [huawei_device(1)])
+    assert "x" not in parse().get_host("hw-meter-0001").get_vars()  # not strict: skipped
+    _plugin, _conn, parse, _path = make("huawei", HUAWEI_CONFIG + "strict: true\n" + compose, [huawei_device(1)])
+    with pytest.raises(Exception) as info:
         parse()
+    assert "iot_product_id" in str(info.value)
 
 
 def test_default_groups_can_be_disabled_and_prefix_applies(make):
