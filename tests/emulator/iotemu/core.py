@@ -176,8 +176,8 @@ class EmulatorCore:
     def defer(self, platform: str, request: Request, commit_after: float, entry: dict) -> float:
         """Accept a create now (authentication, throttle) and run its work ``commit_after`` real s from now.
 
-        Returns the real time it is due. Its log ``entry`` gets ``commit`` = pending / committed (with the
-        answer the client never received).
+        Returns the real time it is due. Its log ``entry`` gets ``commit`` = pending, then committed or failed
+        (with the answer the client never received).
         """
         with self.lock:
             self.commit_due()
@@ -200,7 +200,8 @@ class EmulatorCore:
                 at = max(item.due, item.received)
                 with self.clock.pinned(at):
                     reply = item.run()
-                self.log.annotate(item.entry, commit={"state": "committed", "at": round(at, 3), "status": reply.status,
+                state = "failed" if reply.error_code else "committed"  # failed: the late work was refused
+                self.log.annotate(item.entry, commit={"state": state, "at": round(at, 3), "status": reply.status,
                                                       "error_code": reply.error_code, "answer": _answer_of(reply)})
 
     def advance(self, seconds: float) -> float:

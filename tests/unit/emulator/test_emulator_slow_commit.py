@@ -89,7 +89,7 @@ def test_commit_is_validated_when_it_takes_effect(emulator, tencent):
     emulator.advance(30)
     assert [task["TaskId"] for task in emulator.state()["tencent"]["tasks"]] == [task_id]
     commit = creates(emulator)[0]["commit"]
-    assert commit["state"] == "committed" and commit["error_code"] == "FailedOperation.DeviceIsUpdating"
+    assert commit["state"] == "failed" and commit["error_code"] == "FailedOperation.DeviceIsUpdating"
 
 
 def test_authentication_happens_at_receipt(emulator, huawei):
@@ -98,7 +98,7 @@ def test_authentication_happens_at_receipt(emulator, huawei):
         huawei.post("/operations/firmwareUpgrade", HW_BODY, token="stale")
     emulator.advance(5)
     assert emulator.state()["huawei"]["tasks"] == []
-    assert creates(emulator)[0]["commit"]["error_code"] == "1010005"
+    assert creates(emulator)[0]["commit"]["state"] == "failed" and creates(emulator)[0]["commit"]["error_code"] == "1010005"
 
 
 def test_reset_drops_pending_commits(emulator, tencent):
