@@ -1,5 +1,6 @@
 """Tencent modules end to end: real ansible-playbook against the emulator (fixtures in conftest.py)."""
 import json
+import time
 
 import pytest
 
@@ -40,6 +41,7 @@ def run(run_playbook, emulator, playbook, expect_rc=0, env=None, **kwargs):
 # --------------------------------------------------------------------------- each mode, re-run unchanged
 
 def test_device_names_create_then_rerun_unchanged(emulator, run_playbook, tmp_path):
+    emulator.behaviour(time_scale=1)  # still running at the re-run: the same task is found
     first = run(run_playbook, emulator, "devicenames.yml",
                 extra_vars={"expect_changed": True, "result_file": str(tmp_path / "first.json")})
     assert first.host()["changed"] == 1 and first.host()["failed"] == 0
@@ -108,7 +110,7 @@ def test_check_mode_never_writes_and_diff_is_shown(emulator, run_playbook):
     assert tencent_calls(emulator, BUF) == [] and tencent_tasks(emulator) == []
     assert "tc-sensor-0011" in predicted.stdout and "DeviceNames" in predicted.stdout  # the diff
     assert {entry["action"] for entry in tencent_calls(emulator)} <= {
-        "DescribeFirmware", "DescribeFirmwareTasks", "DescribeFirmwareTask", "DescribeFirmwareTaskDevices"}
+        "DescribeFirmware", "DescribeFirmwareTaskDevices", "GetDeviceList"}
 
     real = run(run_playbook, emulator, "check_diff.yml", extra_vars={"expect_changed": True})
     assert real.host()["changed"] == 1 and len(tencent_calls(emulator, BUF)) == 1
@@ -146,6 +148,7 @@ def test_every_validation_rule_fails_before_any_request(emulator, run_playbook):
 # --------------------------------------------------------------------------- lost answers and throttling
 
 def test_lost_create_response_creates_no_duplicate(emulator, run_playbook):
+    emulator.behaviour(time_scale=1)
     emulator.inject(platform="tencent", action=BUF, kind="drop_response", times=1)
     result = run(run_playbook, emulator, "devicenames.yml", extra_vars={"expect_changed": True})
     assert result.host()["changed"] == 1
@@ -155,17 +158,21 @@ def test_lost_create_response_creates_no_duplicate(emulator, run_playbook):
     assert again.host()["changed"] == 0 and len(tencent_tasks(emulator)) == 1
 
 
-def test_server_error_on_create_is_reconciled_then_posted_once_more(emulator, run_playbook):
+def test_server_error_on_create_is_never_posted_again(emulator, run_playbook):
+    emulator.behaviour(time_scale=1)
     emulator.inject(platform="tencent", action=BUF, kind="http_500", times=1)
+    failed = run(run_playbook, emulator, "devicenames.yml", expect_rc=2,
+                 extra_vars={"expect_changed": True, "reconcile_timeout": 2})
+    assert "may have been executed" in failed.stdout and "re-run will reconcile it" in failed.stdout
+    assert len(tencent_calls(emulator, BUF)) == 1 and tencent_tasks(emulator) == []  # one POST, never a second
     result = run(run_playbook, emulator, "devicenames.yml", extra_vars={"expect_changed": True})
-    assert result.host()["changed"] == 1
-    assert len(tencent_calls(emulator, BUF)) == 2  # the 500 was not executed: reconciled, then posted again
-    assert len(tencent_tasks(emulator)) == 1
+    assert result.host()["changed"] == 1  # the re-run finds nothing and creates it
+    assert len(tencent_calls(emulator, BUF)) == 2 and len(tencent_tasks(emulator)) == 1
 
 
 def test_throttling_is_survived(emulator, run_playbook, tmp_path):
-    for action, times in (("DescribeFirmware", 1), ("DescribeFirmwareTasks", 2), (BUF, 1),
-                          ("DescribeFirmwareTaskDevices", 2)):
+    for action, times in (("DescribeFirmware", 1), ("DescribeFirmwareTaskDevices", 2), ("GetDeviceList", 1),
+                          (BUF, 1)):
         emulator.inject(platform="tencent", action=action, kind="throttle", times=times)
     result_file = tmp_path / "result.json"
     result = run(run_playbook, emulator, "devicenames.yml",
@@ -173,12 +180,82 @@ def test_throttling_is_survived(emulator, run_playbook, tmp_path):
     assert result.host()["changed"] == 1
     throttled = [e for e in tencent_calls(emulator) if (e.get("error_code") or "").startswith("RequestLimitExceeded")
                  or e.get("fault") == "throttle"]
-    assert len(throttled) == 6
+    assert len(throttled) == 5
     assert len([e for e in tencent_calls(emulator, BUF) if not e.get("fault")]) == 1
     assert len(tencent_tasks(emulator)) == 1
     data = read_json(result_file)
-    assert len(data["retries"]) == 6
+    assert len(data["retries"]) == 5 and data["throttle_waits"] == 5
     assert data["wait"]["timed_out"] is False and data["summary"]["in_progress"] == 0
+
+
+def test_rerun_after_completion_reports_every_device_up_to_date(emulator, run_playbook, tmp_path):
+    run(run_playbook, emulator, "devicenames.yml", extra_vars={"expect_changed": True, "wait": True})
+    result_file = tmp_path / "again.json"
+    run(run_playbook, emulator, "no_echo.yml", extra_vars={"runs": 1, "created": 0, "result_file": str(result_file)})
+    again = read_json(result_file)[0]
+    assert again["task_id"] is None and sorted(again["up_to_date_devices"]) == [
+        "tc-sensor-0001", "tc-sensor-0002", "tc-sensor-0003"]
+    assert len(tencent_calls(emulator, BUF)) == 1
+
+
+# --------------------------------------------------------------------------- no echo (documented-only emulator)
+
+def no_echo(emulator, **behaviour):
+    """Documented-only answers (no TaskUserDefine echo); devices stay in progress for minutes."""
+    emulator.behaviour(documented_only=True, time_scale=1, **behaviour)
+
+
+def tencent_stats(emulator):
+    return emulator.control("GET", "stats")["tencent"]
+
+
+def test_no_echo_rerun_is_unchanged_with_one_task(emulator, run_playbook, tmp_path):
+    no_echo(emulator)
+    run(run_playbook, emulator, "no_echo.yml", extra_vars={"runs": 2, "created": 1})
+    assert len(tencent_calls(emulator, BUF)) == 1 and len(tencent_tasks(emulator)) == 1
+    assert tencent_stats(emulator)["duplicates"] == []
+
+
+def test_no_echo_loop_of_module_calls_under_the_real_throttle(emulator, run_playbook, tmp_path):
+    no_echo(emulator)  # the emulator enforces 20 calls/s per SecretId in real time
+    result_file = tmp_path / "loop.json"
+    run(run_playbook, emulator, "no_echo.yml", extra_vars={"runs": 40, "created": 1, "result_file": str(result_file)})
+    results = read_json(result_file)
+    assert len(results) == 40 and not any(item.get("failed") for item in results)
+    assert len(tencent_calls(emulator, BUF)) == 1 and len(tencent_tasks(emulator)) == 1
+    stats = tencent_stats(emulator)
+    assert stats["duplicates"] == [] and stats["calls"] >= 160
+    # paced by the shared limiter: a throttle answer is rare (window edges) and never reaches the user
+    assert stats["throttled"] <= 4, stats
+
+
+def test_no_echo_slow_commit_within_the_reconcile_window_is_adopted(emulator, run_playbook, tmp_path):
+    no_echo(emulator)
+    emulator.inject(platform="tencent", action=BUF, kind="slow_commit", commit_after=3, delay=0.5)
+    result_file = tmp_path / "slow.json"
+    run(run_playbook, emulator, "no_echo.yml", extra_vars={"runs": 2, "created": 1, "reconcile_timeout": 20,
+                                                         "result_file": str(result_file)})
+    first, second = read_json(result_file)
+    assert first["reconciled"] is True and first["created"] is False and second["changed"] is False
+    assert len(tencent_calls(emulator, BUF)) == 1 and len(tencent_tasks(emulator)) == 1
+    assert tencent_stats(emulator)["duplicates"] == []
+
+
+def test_no_echo_slow_commit_beyond_the_window_fails_then_a_rerun_reconciles(emulator, run_playbook, tmp_path):
+    no_echo(emulator)
+    emulator.inject(platform="tencent", action=BUF, kind="slow_commit", commit_after=6, delay=0.5)
+    failed = run(run_playbook, emulator, "no_echo.yml", expect_rc=2,
+                 extra_vars={"runs": 1, "created": 0, "reconcile_timeout": 2})
+    assert "may still appear" in failed.stdout and tencent_tasks(emulator) == []
+    result_file = tmp_path / "later.json"
+    for _attempt in range(40):  # the commit is due 6 real seconds after the create was received
+        if not emulator.control("GET", "stats")["tencent"]["pending_commits"]:
+            break
+        time.sleep(0.25)
+    run(run_playbook, emulator, "no_echo.yml", extra_vars={"runs": 1, "created": 0, "result_file": str(result_file)})
+    assert read_json(result_file)[0]["matched_by"] == "rows"
+    assert len(tencent_calls(emulator, BUF)) == 1 and len(tencent_tasks(emulator)) == 1
+    assert tencent_stats(emulator)["duplicates"] == []
 
 
 # --------------------------------------------------------------------------- info

@@ -344,20 +344,7 @@ class TencentProvider(Provider):
         version = versions[0] if len(set(versions)) == 1 else None
         for product_id in products:
             for device in self.api.get_device_list(product_id, version, filters.get("fw_type")):
-                yield {
-                    "device_id": device["DeviceName"],
-                    "platform": "tencent",
-                    "product_id": device.get("ProductId") or product_id,
-                    "firmware_version": device.get("Version"),
-                    "software_version": None,
-                    "name": device["DeviceName"],
-                    "model": None,
-                    "device_type": device.get("DeviceType"),
-                    "manufacturer": None,
-                    "product_name": device.get("ProductName"),
-                    "online": None,  # spec silent: the DeviceInfo.Status values are not documented
-                    "raw": device,
-                }
+                yield neutral_device(product_id, device)
 
     # ---- info module
 
@@ -402,6 +389,24 @@ class TencentProvider(Provider):
 
     def close(self):
         self.api.close()
+
+
+def neutral_device(product_id, device):
+    """A ``DeviceInfo`` (already without device secrets) as the contract's neutral device dict."""
+    return {
+        "device_id": device["DeviceName"],
+        "platform": "tencent",
+        "product_id": device.get("ProductId") or product_id,
+        "firmware_version": device.get("Version"),
+        "software_version": None,
+        "name": device["DeviceName"],
+        "model": None,
+        "device_type": device.get("DeviceType"),
+        "manufacturer": None,
+        "product_name": device.get("ProductName"),
+        "online": None,  # spec silent: the DeviceInfo.Status values are not documented
+        "raw": device,
+    }
 
 
 def validate_info(params):
