@@ -127,10 +127,22 @@ def test_devices_from_inventory_inventory_only(task_vars):
     ("iot_devices:&site_north", ["hw-meter-0001", "tc-sensor-0001"]),
     ("huawei_meters:!site_north", ["hw-meter-0002", "hw-meter-0003", "hw-meter-0004", "meter-lobby"]),
     ("tc-sensor-000*", ["tc-sensor-0001", "tc-sensor-0002", "tc-sensor-0003"]),
-    ("nothing_like_this", []),
 ])
 def test_patterns(task_vars, pattern, hosts):
     assert sorted(rollout_plan.select_hosts(pattern, task_vars["hostvars"], task_vars["groups"])) == hosts
+
+
+@pytest.mark.parametrize("mismatch", ["warning", "ignore", "error"])
+def test_a_pattern_matching_nothing_follows_host_pattern_mismatch(task_vars, monkeypatch, mismatch):
+    # ansible.cfg's host_pattern_mismatch decides (ansible-test units runs with "error")
+    import ansible.constants
+
+    monkeypatch.setattr(ansible.constants, "HOST_PATTERN_MISMATCH", mismatch)
+    if mismatch != "error":
+        assert rollout_plan.select_hosts("nothing_like_this", task_vars["hostvars"], task_vars["groups"]) == []
+        return
+    with pytest.raises(rollout.RolloutError, match="cannot resolve staged_rollout_hosts 'nothing_like_this'"):
+        rollout_plan.select_hosts("nothing_like_this", task_vars["hostvars"], task_vars["groups"])
 
 
 def test_patterns_without_the_run_inventory(task_vars):
