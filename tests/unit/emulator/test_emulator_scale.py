@@ -1,8 +1,14 @@
 """Scale: indexes that keep list pages O(page) answer exactly what the brute-force computation answers."""
 
+import json
+import os
 import random
+import subprocess
+import sys
+import time
 
 import pytest
+import requests
 
 from emu_helpers import PRODUCT
 from iotemu import fleet as fleet_module
@@ -161,3 +167,21 @@ def test_mixed_fleets_from_the_control_api_and_the_command_line(emulator):
     assert build_parser().parse_args(["--devices", "100000"]).devices == 100000
     big = fleet_module.load_fleet("demo:50000+50000")
     assert len(big["huawei"]["devices"]) == 50000 and len(big["tencent"]["devices"]) == 50000
+
+
+def test_command_line_devices_and_documented_only(tmp_path):
+    ready = tmp_path / "ready.json"
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(fleet_module.__file__)))
+    process = subprocess.Popen([sys.executable, "-m", "iotemu", "--devices", "5", "--documented-only",
+                                "--ready-file", str(ready)], env=env, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 20
+        while not ready.exists() and time.time() < deadline and process.poll() is None:
+            time.sleep(0.05)
+        url = json.loads(ready.read_text())["url"]
+        state = requests.get(url + "/_emulator/state", timeout=10).json()
+        assert len(state["huawei"]["devices"]) == 3 and len(state["tencent"]["devices"]) == 2
+        assert state["behaviour"]["documented_only"] is True
+    finally:
+        process.terminate()
+        assert process.wait(timeout=10) == 0
