@@ -474,10 +474,8 @@ class TencentPlatform:
             names = list(dict.fromkeys(params["DeviceNames"]))
             mode = "devicenames"
         elif params.get("FirmwareOriVersion"):
-            now = self.now()
-            return "originalVersion", sorted(
-                name for (pid, name) in self.devices
-                if pid == product_id and self.version_of(pid, name, firmware["FwType"], now) == params["FirmwareOriVersion"])
+            return "originalVersion", list(self.names_on_version(product_id, firmware["FwType"],
+                                                                  params["FirmwareOriVersion"], self.now()))
         else:
             raise TencentError("InvalidParameterValue",
                                "One of FirmwareOriVersion, DeviceNames or FileName selects the devices to upgrade.")
