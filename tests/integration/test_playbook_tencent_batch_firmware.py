@@ -233,8 +233,8 @@ def test_no_echo_slow_commit_within_the_reconcile_window_is_adopted(emulator, ru
     no_echo(emulator)
     emulator.inject(platform="tencent", action=BUF, kind="slow_commit", commit_after=3, delay=0.5)
     result_file = tmp_path / "slow.json"
-    run(run_playbook, emulator, "no_echo.yml", extra_vars={"runs": 2, "created": 1, "reconcile_timeout": 20,
-                                                         "result_file": str(result_file)})
+    extra = {"runs": 2, "created": 1, "reconcile_timeout": 20, "result_file": str(result_file)}
+    run(run_playbook, emulator, "no_echo.yml", extra_vars=extra)
     first, second = read_json(result_file)
     assert first["reconciled"] is True and first["created"] is False and second["changed"] is False
     assert len(tencent_calls(emulator, BUF)) == 1 and len(tencent_tasks(emulator)) == 1

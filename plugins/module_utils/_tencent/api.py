@@ -188,8 +188,7 @@ class TencentApi:
         items, total = first or self._page(action, params, list_key, checker)
         offset = 0
         while True:
-            for item in items:
-                yield item
+            yield from items
             offset += len(items)
             if not items or offset >= total:
                 return

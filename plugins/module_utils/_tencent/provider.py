@@ -69,6 +69,14 @@ class TencentProvider(Provider):
     def work_devices(self, work):
         return list(work["device_names"]) if work.get("mode") == tt.MODE_DEVICENAMES else None
 
+    def _scope_for(self, task_id):
+        """(product, version, fw_type) of a task: where it was found or created, else the last work prepared."""
+        scope = self._scopes.get(task_id, self.scope)
+        if scope is None:
+            raise ValueError("TencentProvider: prepare() or find() the work before reading task %s (the device rows "
+                             "are read per product and firmware version)" % task_id)
+        return scope
+
     @staticmethod
     def _scope_of(work):
         return work["product_id"], work["firmware_version"], work.get("fw_type")
@@ -211,7 +219,7 @@ class TencentProvider(Provider):
 
     def get(self, task_id):
         """One DescribeFirmwareTask (its rows are read by :meth:`progress`); ``None`` when it does not exist."""
-        product_id, version, _fw_type = self._scopes.get(task_id, self.scope)
+        product_id, version, _fw_type = self._scope_for(task_id)
         try:
             raw = self.api.describe_firmware_task(product_id, version, task_id)
         except IoTError as exc:
@@ -224,7 +232,7 @@ class TencentProvider(Provider):
         result = {}
         by_scope = {}
         for task in tasks:
-            by_scope.setdefault(self._scopes.get(task.task_id, self.scope), []).append(task)
+            by_scope.setdefault(self._scope_for(task.task_id), []).append(task)
         for scope, mine in by_scope.items():
             rows = list(self.api.describe_firmware_task_devices(*scope))  # every row read once per round
             for task in mine:
@@ -241,7 +249,7 @@ class TencentProvider(Provider):
         return result
 
     def cancel(self, task):
-        product_id, version, fw_type = self._scopes.get(task.task_id, self.scope)
+        product_id, version, fw_type = self._scope_for(task.task_id)
         try:
             self.api.update_ota_task_status(product_id, task.task_id, tt.TASK_STATUS_CANCELLED)
             return True
@@ -291,8 +299,8 @@ class TencentProvider(Provider):
         listed = set(device["DeviceName"] for device in first[0])
         rest = [device for device in unknown if device not in listed]
         if rest and _pages_needed(first[1]) - 1 <= len(rest):
-            listed.update(device["DeviceName"] for device in self.api.get_device_list(product_id, version, fw_type,
-                                                                                       first=first))
+            rows = self.api.get_device_list(product_id, version, fw_type, first=first)
+            listed.update(device["DeviceName"] for device in rows)
         elif rest:
             versions = self._read_versions(product_id, fw_type, rest)
             listed.update(device for device in rest if versions.get(device) == version)
@@ -373,8 +381,8 @@ class TencentProvider(Provider):
         tasks = [self._info(info, None) for info in tt.sort_newest_first(infos)]
         if work["include_devices"]:
             ids = [task.task_id for task in tasks]
-            page["devices"] = tt.rows_for_tasks(list(self.api.describe_firmware_task_devices(product_id, version,
-                                                                                            fw_type)), ids)
+            rows = list(self.api.describe_firmware_task_devices(product_id, version, fw_type))
+            page["devices"] = tt.rows_for_tasks(rows, ids)
         return tasks, page
 
     # ---- bookkeeping

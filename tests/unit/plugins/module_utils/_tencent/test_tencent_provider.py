@@ -108,8 +108,8 @@ def test_busy_devices_in_another_task_of_the_version_fail_before_any_write(emula
     calls.expect(DF, ROWS, GDL)
     result, _out = run_module(TASK)
     calls.assert_done()
-    assert result["failed"] is True and result["busy_devices"] == {DEVICES[0]: first["task_id"],
-                                                                    DEVICES[1]: first["task_id"]}
+    busy = {DEVICES[0]: first["task_id"], DEVICES[1]: first["task_id"]}
+    assert result["failed"] is True and result["busy_devices"] == busy
     assert "No task was created" in result["msg"] and len(emulator.tasks()) == 1
 
 
