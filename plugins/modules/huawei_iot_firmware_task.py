@@ -336,7 +336,7 @@ busy_devices:
   sample: {hw-meter-0004: 6a1f0c2b9a8e7f6d5c4b3a30}
 request:
   description: The create body sent, or that would be sent (C(CreateUpgradeTaskInDTO)).
-  returned: when O(state=present) and O(operation_id) is not set
+  returned: when a task is created, or would be created in check mode
   type: dict
   sample:
     fileId: fw-wm100-2.0.0
