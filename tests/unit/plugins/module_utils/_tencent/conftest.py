@@ -121,12 +121,6 @@ class Emulator:
     def stats(self):
         return self.control("GET", "stats")["tencent"]
 
-    def wait_for_commits(self, limit=10.0):
-        """Real-time synchronisation with a slow_commit fault (the emulator commits on its real clock)."""
-        deadline = time.monotonic() + limit
-        while self.stats()["pending_commits"] and time.monotonic() < deadline:
-            time.sleep(0.02)
-
 
 @pytest.fixture
 def emulator(tmp_path):

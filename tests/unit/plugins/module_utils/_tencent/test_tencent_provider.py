@@ -114,14 +114,17 @@ def test_busy_devices_in_another_task_of_the_version_fail_before_any_write(emula
 
 
 def test_slow_commit_within_reconcile_timeout_is_adopted(emulator, calls, run_module, fake_time):
-    emulator.inject(kind="slow_commit", action=BUF, commit_after=0.5, delay=0.05)
-    fake_time.on_sleep = lambda seconds: emulator.wait_for_commits()  # the emulator commits in real time
-    # the lost create, a first lookup (not there yet), a second one that finds it
-    calls.expect(DF, *FIND + (BUF,) + FIND + (ROWS,) + ADOPTED)
+    # executed 2.5 s after receipt; the answer is lost. Each fake sleep of the lookup loop moves the emulator's
+    # clock (and its pending commit) by the same seconds, so no test time passes.
+    emulator.inject(kind="slow_commit", action=BUF, commit_after=2.5, delay=0.05)
+    fake_time.on_sleep = emulator.advance
+    # the lost create, lookups at 0 s and 1 s (not there yet), the one at 3 s finds it
+    calls.expect(DF, *FIND + (BUF,) + FIND * 2 + (ROWS,) + ADOPTED)
     result, _out = run_module(TASK)
     calls.assert_done()
     assert result["changed"] is True and result["reconciled"] is True and result["created"] is False
-    assert len(emulator.tasks()) == 1 and emulator.stats()["by_kind"].get(BUF, 1) == 1
+    assert fake_time.sleeps == [1.0, 2.0] and calls.sent.count(BUF) == 1
+    assert len(emulator.tasks()) == 1
     one_task_per_device(emulator)
 
 
