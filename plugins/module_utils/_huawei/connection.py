@@ -21,6 +21,9 @@ from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei.provider
 
 DEFAULT_TIMEOUT = 30
 DEFAULT_CALLS_PER_MINUTE = 100
+# The platform counts calls when it receives them, the limiter when it sends them: a request that takes longer to
+# arrive than the one a window earlier would be the platform's call 101 within its minute. One second of margin.
+WINDOW_SECONDS = 61.0
 SECRET_OPTIONS = ("secret", "access_token")
 
 
@@ -87,7 +90,8 @@ def provider_from_params(params, session=None, sleep=None, clock=None, monotonic
                               redactor=redactor)
     if limiter is None:
         limiter = RateLimiter(hapi.limiter_key(base, app_id),
-                              calls=params.get("api_calls_per_minute") or DEFAULT_CALLS_PER_MINUTE, per_seconds=60.0,
+                              calls=params.get("api_calls_per_minute") or DEFAULT_CALLS_PER_MINUTE,
+                              per_seconds=WINDOW_SECONDS,
                               state_dir=state_dir, clock=clock, sleep=sleep)
     if token_cache is None and not params.get("access_token"):
         token_cache = TokenCache(hapi.token_cache_key(base, app_id, params.get("secret")), state_dir=state_dir,
