@@ -11,7 +11,7 @@ from conftest import BUF, CANCEL, DEVICES, DF, DFT, DFTS, GDL, PRODUCT, ROWS, SE
 from ansible_collections.iotfleet.firmware.plugins.module_utils._http import HttpSession, IoTError
 from ansible_collections.iotfleet.firmware.plugins.module_utils._pacing import RateLimiter
 from ansible_collections.iotfleet.firmware.plugins.module_utils._retry import RetryPolicy
-from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent.api import TencentApi
+from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent.api import WINDOW_SECONDS, TencentApi
 
 TASK = {"product_id": PRODUCT, "firmware_version": "2.0.0", "fw_type": "mcu", "device_names": DEVICES,
         "task_user_define": {"wave": "canary"}}
@@ -146,7 +146,7 @@ def test_throttle_answer_waits_for_the_window_then_succeeds(emulator, calls, run
     calls.assert_done()
     assert result["changed"] is True
     assert result["throttle_waits"] >= 1 and any(entry["attempt"] == 2 for entry in result["retries"])
-    assert pytest.approx(sum(fake_time.sleeps), abs=0.01) == 1.0  # one window of the limiter, on fake time
+    assert pytest.approx(sum(fake_time.sleeps), abs=0.01) == WINDOW_SECONDS  # one limiter window, on fake time
 
 
 def test_the_limiter_paces_to_20_calls_per_second(emulator, calls, run_module, fake_time):
@@ -156,8 +156,8 @@ def test_the_limiter_paces_to_20_calls_per_second(emulator, calls, run_module, f
         result, _out = run_module(dict(TASK, state="present"), check=True)
         assert result["changed"] is True
     calls.assert_done()
-    # 30 calls: the first 20 in the first second, the next 10 only after the window moved on
-    assert 1.0 <= sum(fake_time.sleeps) < 2.0
+    # 30 calls: the first 20 at once, the next 10 only once the window (20 calls per 1.1 s) moved on
+    assert pytest.approx(sum(fake_time.sleeps), abs=0.01) == WINDOW_SECONDS
 
 
 # --------------------------------------------------------------------------- garbage answers
