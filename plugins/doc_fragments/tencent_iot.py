@@ -63,7 +63,8 @@ options:
     description:
       - Calls per second this controller sends for one endpoint and O(secret_id), shared by every process of the
         controller (C(forks), parallel plays) through a lock file in O(pacing_dir). The documented default limit of
-        the actions used is 20 per second; raise it only for a raised quota.
+        the actions used is 20 per second; raise it only for a raised quota. The window is 1.1 s, as the platform
+        counts a call when it arrives and the limiter when it leaves.
       - If not set, the value of the E(TENCENT_IOT_API_CALLS_PER_SECOND) environment variable is used.
     type: int
     default: 20
