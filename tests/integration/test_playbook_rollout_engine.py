@@ -166,3 +166,25 @@ def test_a_large_mixed_rollout_at_the_documented_rate_limits(run_playbook, tmp_p
     assert stats["huawei"]["creates"] == huawei_bound and stats["huawei"]["logins"] == 1
     assert stats["huawei"]["duplicates"] == [] and stats["tencent"]["duplicates"] == []
     assert stats["huawei"]["by_kind"].get("get_task", 0) <= 2 * len(state["waves"])  # pages, not one read per task
+
+
+def test_the_plan_reads_the_versions_from_the_platforms_also_in_check_mode(run_playbook, emulator, dirs):
+    """Issue 10 item 3: "already on the target version" is what the platform says, not the static inventory."""
+    emulator.behaviour(time_scale=600)
+    rollout(run_playbook, emulator, dirs, "it-upgrade-first",
+            staged_rollout_stages=[{"name": "canary", "count": 4}, {"name": "rest", "percent": 100}])
+    plan = os.path.join(ROLLOUT, "plan_refresh.yml")
+    emulator.control("DELETE", "requests")
+    fresh = run_playbook(plan, inventory=INVENTORIES, env=env_of(emulator), check=True,
+                         extra_vars={"plan_id": "it-refresh", "refresh": True})
+    assert "40 devices in the fleet, 0 to upgrade (0 Huawei, 0 Tencent)" in fresh.stdout
+    assert "Versions of 20 huawei devices read from the platform" in fresh.stdout
+    assert "Versions of 20 tencent product TCPROD0001 devices read from the platform" in fresh.stdout
+    sent = platform_requests(emulator)
+    assert sent and all(e["method"] == "GET" or e.get("action", "").startswith(("Describe", "GetDeviceList", "List"))
+                        or e["path"].startswith("/iocm/app/sec") for e in sent)  # reads (and the login) only
+    emulator.control("DELETE", "requests")
+    static = run_playbook(plan, inventory=INVENTORIES, env=env_of(emulator), check=True,
+                          extra_vars={"plan_id": "it-refresh", "refresh": False})
+    assert "40 devices in the fleet, 40 to upgrade (20 Huawei, 20 Tencent)" in static.stdout  # the inventory's 1.0.0
+    assert platform_requests(emulator) == []
