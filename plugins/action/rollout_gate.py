@@ -17,7 +17,7 @@ from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
 from ansible_collections.iotfleet.firmware.plugins.module_utils import rollout
-from ansible_collections.iotfleet.firmware.plugins.module_utils._http import Redactor
+from ansible_collections.iotfleet.firmware.plugins.module_utils._http import IoTError, Redactor
 from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import ValidationError
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import rollout_files
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import connect, planner, poller, report
@@ -63,9 +63,7 @@ class ActionModule(ActionBase):
                     elapsed = 0.0
             except ValidationError as exc:
                 outcome = {"failed": True, "msg": "Invalid options: %s" % exc}
-            except Exception as exc:
-                if not hasattr(exc, "maybe_committed"):  # an IoTError; anything else is a bug
-                    raise
+            except IoTError as exc:
                 platform = "huawei" if "huawei" in (getattr(exc, "call", "") or "").lower() else "tencent"
                 outcome = dict(failed=True, msg="polling wave %s failed: %s" % (
                     args["wave"], planner.describe_error(platform, exc)), error=planner.error_fields(platform, exc))

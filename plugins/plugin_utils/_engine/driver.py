@@ -20,6 +20,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.iotfleet.firmware.plugins.module_utils import rollout
+from ansible_collections.iotfleet.firmware.plugins.module_utils._http import IoTError
 from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import ValidationError
 
 from . import planner, poller, report
@@ -354,7 +355,7 @@ _THROTTLE_CODES = ("1010009", "RequestLimitExceeded", "RequestLimitExceeded.Glob
 
 def _expected(exc):
     """Errors the wave reports as its outcome (platform errors, bad input); anything else is a bug."""
-    return isinstance(exc, (WaveFailed, planner.CreateError, ValidationError)) or hasattr(exc, "maybe_committed")
+    return isinstance(exc, (WaveFailed, planner.CreateError, ValidationError, IoTError))
 
 
 def _with_platform(exc, platform):

@@ -14,6 +14,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.iotfleet.firmware.plugins.module_utils._http import IoTError, Redactor
 from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import ValidationError
 
 from . import planner
@@ -109,10 +110,7 @@ def plan_hook(args, devices, targets, state=None, factory=None):
         return refresh_versions(devices, targets, providers)
     except (RefreshError, ValidationError) as exc:
         raise rollout.RolloutError(str(exc))
-    except Exception as exc:
-        if not hasattr(exc, "maybe_committed"):  # an IoTError from the platform; anything else is a bug
-            raise
-        from ansible_collections.iotfleet.firmware.plugins.module_utils._http import Redactor
+    except IoTError as exc:
         platform = next((p for p in ("huawei", "tencent") if p in (getattr(exc, "call", "") or "").lower()), None)
         raise rollout.RolloutError(Redactor(providers.all_secrets()).redact(
             "refreshing the device versions failed: %s" % planner.describe_error(platform, exc)))

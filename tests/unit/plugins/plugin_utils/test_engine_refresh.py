@@ -64,3 +64,19 @@ def test_refresh_off_reads_nothing_and_a_missing_connection_is_a_clear_error():
     with pytest.raises(rollout.RolloutError, match="needs the huawei connection settings"):
         refresh.plan_hook({"refresh_versions": True, "rollout_id": "r"}, devices(), TARGETS,
                           factory=lambda *a: pytest.fail("none"))
+
+
+def test_a_platform_error_during_the_refresh_names_the_call_and_hides_the_secrets():
+    from engine_fakes import platform_error
+
+    failing = platform_error("token s3cret-token rejected", "1010005", request_id="rq-9",
+                             call="Huawei IoT GET /iocm/app/dm/v1.4.0/devices")
+    huawei = ScriptedProvider("huawei", [("prepare", [("hw-1",)], None),
+                                         ("device_versions", [("hw-1", "hw-2")], failing)])
+    fleet = [d for d in devices() if d["platform"] == "huawei"]
+    with pytest.raises(rollout.RolloutError) as info:
+        refresh.plan_hook({"refresh_versions": True, "rollout_id": "r", "huawei_connection": {"secret": "x"}},
+                          fleet, TARGETS, None, factory=lambda *a: huawei)
+    message = str(info.value)
+    assert "Huawei IoT GET /iocm/app/dm/v1.4.0/devices" in message and "error code 1010005" in message
+    assert "request id rq-9" in message and "s3cret-token" not in message and huawei.closed
