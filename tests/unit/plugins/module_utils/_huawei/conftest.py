@@ -8,6 +8,8 @@ so token lifetimes and late commits pass without sleeping.
 """
 import fnmatch
 import json
+import os
+import sys
 import time
 from urllib.parse import urlsplit
 
@@ -15,7 +17,9 @@ import pytest
 import requests
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.testing import patch_module_args
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "modules"))
+from module_runner import patch_module_args  # noqa: E402  (works before ansible-core 2.19 too)
 
 from iotemu.server import EmulatorServer  # tests/emulator is on sys.path (tests/conftest.py)
 
