@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from test_playbook_rollout import INVENTORIES, PLAYBOOK, ROLLOUT, env_of, read_json, rollout, state_of
+from test_playbook_rollout import HUAWEI_CREATE, INVENTORIES, PLAYBOOK, ROLLOUT, env_of, read_json, rollout, state_of
 
 pytestmark = pytest.mark.integration
 
@@ -92,10 +92,11 @@ def test_a_corrupt_state_file_stops_the_run_naming_it_before_any_request(run_pla
 
 
 def test_a_kill_between_two_creates_then_a_rerun_creates_no_task_twice(run_playbook, emulator, dirs, tmp_path):
-    # one device per Huawei task and 30 calls per minute: the creates of the last wave take a while
+    # one device per Huawei task, each create executed 6 s after it arrived: the kill finds one on its way, and
+    # its task appears only after the next run has started and looked up what exists
     extra = {"staged_rollout_huawei_chunk_size": 1}
-    env = {"HUAWEI_IOT_API_CALLS_PER_MINUTE": "30", "IOTFLEET_PACING_DIR": str(tmp_path / "pacing")}
-    process = background(emulator, dirs, "it-kill-create", tmp_path, env=env, **extra)
+    emulator.inject(kind="delay", platform="huawei", method="POST", path=HUAWEI_CREATE, times=-1, delay=6)
+    process = background(emulator, dirs, "it-kill-create", tmp_path, **extra)
     path = os.path.join(dirs["staged_rollout_state_dir"], "it-kill-create.json")
 
     def two_recorded():
@@ -111,14 +112,21 @@ def test_a_kill_between_two_creates_then_a_rerun_creates_no_task_twice(run_playb
         process.wait()
     killed = read_json(path)["waves"]["rest"]["chunks"]
     assert [c for c in killed if not c["task_id"]], "the kill came after the last create"
+    on_its_way = [c["key"] for c in killed if c.get("posting_at") and not c["task_id"]]
+    assert len(on_its_way) == 1
+    emulator.control("DELETE", "faults")
     resumed = rollout(run_playbook, emulator, dirs, "it-kill-create", **extra)
     assert "Rollout it-kill-create: COMPLETED" in resumed.stdout
     stats = emulator.control("GET", "stats")
-    assert stats["huawei"]["duplicates"] == [] and stats["tencent"]["duplicates"] == []
     state = state_of(dirs, "it-kill-create")
+    assert stats["huawei"]["duplicates"] == [] and stats["tencent"]["duplicates"] == [], json.dumps(
+        {"duplicates": stats["huawei"]["duplicates"], "killed": killed,
+         "final": [c for w in state["waves"].values() for c in w["chunks"]],
+         "tasks": emulator.state()["huawei"]["tasks"]}, default=str)
     chunks = [c for w in state["waves"].values() for c in w["chunks"]]
-    assert [c["task_id"] for c in state["waves"]["rest"]["chunks"][:len(killed)] if c["task_id"]][:2] == [
-        c["task_id"] for c in killed if c["task_id"]][:2]
+    final = dict((c["key"], c) for c in state["waves"]["rest"]["chunks"])
+    assert all(final[c["key"]]["task_id"] == c["task_id"] for c in killed if c["task_id"])  # recorded ids kept
+    assert final[on_its_way[0]]["matched_by"] != "created"  # the create on its way was found, not posted again
     assert stats["huawei"]["tasks"] + stats["tencent"]["tasks"] == len(set(str(c["task_id"]) for c in chunks))
 
 
@@ -126,11 +134,9 @@ LARGE = int(os.environ.get("IOTFLEET_LARGE_ROLLOUT", "30000"))
 
 
 @pytest.mark.skipif(LARGE < 2, reason="IOTFLEET_LARGE_ROLLOUT=0")
-def test_a_large_mixed_rollout_at_the_documented_rate_limits(run_playbook, tmp_path, dirs):
+def test_a_large_mixed_rollout_at_the_documented_rate_limits(run_playbook, emulator, tmp_path, dirs):
     """LARGE devices (default 30,000), half per platform, at the real limits (100 calls/min, 20/s)."""
     from iotemu.server import EmulatorServer
-
-    from conftest import EmulatorHandle
 
     huawei, tencent = (LARGE + 1) // 2, LARGE // 2
     inventory = tmp_path / "large.yml"
@@ -149,7 +155,7 @@ def test_a_large_mixed_rollout_at_the_documented_rate_limits(run_playbook, tmp_p
     server = EmulatorServer(fleet="demo:%d+%d" % (huawei, tencent), behaviour={"time_scale": 600},
                             tls=None, tls_dir=str(tmp_path)).start()
     try:
-        emulator = EmulatorHandle(server)
+        emulator = type(emulator)(server)  # the fixture's handle class, over the large fleet
         result = run_playbook(PLAYBOOK, inventory=[str(inventory)], env=env_of(emulator), timeout=900,
                               extra_vars=dict(dirs, staged_rollout_id="it-large", staged_rollout_inventory_vars="inventory",
                                               staged_rollout_wave_timeout=600))

@@ -104,14 +104,17 @@ class WaveDriver:
         with self._lock:
             return self.store.update(change)
 
-    def _record_chunk(self, key, fields):
-        """Persist a chunk's task id the moment its create (or lookup) returns."""
+    def _record_chunks(self, updates):
+        """Persist ``{chunk_key: fields}`` at once: a task id the moment its create (or lookup) returns."""
         def change(state):
-            for chunk in state["waves"][self.name]["chunks"]:
-                if chunk["key"] == key:
-                    chunk.update(fields)
-                    return state, True
-            raise WaveFailed("wave %r of the state file %s has no chunk %r" % (self.name, self.store.path, key))
+            chunks = dict((chunk["key"], chunk) for chunk in state["waves"][self.name]["chunks"])
+            unknown = sorted(set(updates) - set(chunks))
+            if unknown:
+                raise WaveFailed("wave %r of the state file %s has no chunk %s"
+                                 % (self.name, self.store.path, ", ".join(unknown)))
+            for key, fields in updates.items():
+                chunks[key].update(fields)
+            return state, True
         with self._lock:
             state = self.store.update(change)
         self._chunks = state["waves"][self.name]["chunks"]
@@ -175,8 +178,8 @@ class WaveDriver:
         for (scope_platform, product_id), chunks in planner.scopes(self._chunks).items():
             if scope_platform != platform:
                 continue
-            creator = planner.ScopeCreator(self.provider_for(platform, product_id or None), self._record_chunk,
-                                           sleep=self.sleep, monotonic=self.monotonic,
+            creator = planner.ScopeCreator(self.provider_for(platform, product_id or None), self._record_chunks,
+                                           sleep=self.sleep, monotonic=self.monotonic, clock=self.clock,
                                            reconcile_seconds=float(self.options.get("reconcile_seconds") or 60))
             # the plan dropped devices already on the target version: the lookup need not read them again
             known = dict((device, "") for chunk in chunks for device in chunk["devices"])

@@ -134,16 +134,23 @@ def error_fields(platform, exc):
 
 
 class ScopeCreator:
-    """Creates the missing tasks of one scope; ``record(chunk_key, fields)`` persists each result at once."""
+    """Creates the missing tasks of one scope.
+
+    ``record({chunk_key: fields})`` persists at once (one atomic write per call). Before a create is sent, its chunk
+    carries ``posting_at`` in the state (written together with the previous chunk's task id, so it costs no extra
+    write): a run killed while a create was on its way leaves that mark, and the next run waits for the task to
+    appear (up to ``reconcile_seconds`` after the mark) before it would post again.
+    """
 
     def __init__(self, provider, record, reconcile_seconds=60.0, reconcile_interval=5.0, sleep=time.sleep,
-                 monotonic=time.monotonic):
+                 monotonic=time.monotonic, clock=time.time):
         self.provider = provider
         self.record = record
         self.reconcile_seconds = reconcile_seconds
         self.reconcile_interval = reconcile_interval
         self.sleep = sleep
         self.monotonic = monotonic
+        self.clock = clock
         self.stats = {"created": 0, "adopted": 0, "reconciled": 0, "devices_created": 0, "busy": 0, "up_to_date": 0}
 
     def run(self, chunks, works, known_versions=None):
@@ -156,34 +163,62 @@ class ScopeCreator:
         if not missing:
             return
         lookups = find_many(self.provider, [work for dummy, work in missing], known_versions)
-        for (chunk, work), lookup in zip(missing, lookups):
-            self._one(chunk, work, lookup)
+        decisions = [self._decide(chunk, work, lookup) for (chunk, work), lookup in zip(missing, lookups)]
+        posts = [d for d in decisions if d["devices"]]
+        updates = dict((d["key"], d["fields"]) for d in decisions if not d["devices"])
+        updates.update(self._mark(posts, 0))
+        if updates:
+            self.record(updates)
+        for index, decision in enumerate(posts):
+            task_id, how = self._create(decision["work"], decision["devices"], decision["lookup"])
+            updates = {decision["key"]: dict(decision["fields"], task_id=task_id, created=len(decision["devices"]),
+                                             matched_by=how, posting_at=None)}
+            updates.update(self._mark(posts, index + 1))
+            self.record(updates)
+            self.stats["devices_created"] += len(decision["devices"])
 
-    def _one(self, chunk, work, lookup):
+    def _mark(self, posts, index):
+        return {posts[index]["key"]: {"posting_at": round(self.clock(), 3)}} if index < len(posts) else {}
+
+    def _decide(self, chunk, work, lookup):
+        """What to do with one chunk: adopt a task, nothing (busy / current devices), or create for ``devices``."""
+        if not lookup.same and chunk.get("posting_at"):
+            lookup = self._await_lost(chunk, work, lookup)
+        decision = {"key": chunk["key"], "work": work, "lookup": lookup, "devices": [], "fields": {}}
         if lookup.same:
             # the platform reports a task as a whole: a task that covers more than this chunk counts all its devices
             adopted = lookup.same[0]
             self.stats["adopted"] += 1
-            self.record(chunk["key"], {"task_id": adopted.task_id, "matched_by": adopted.matched_by or "lookup",
-                                       "created": len(adopted.devices) if adopted.devices else len(chunk["devices"])})
-            return
+            decision["fields"] = {"task_id": adopted.task_id, "matched_by": adopted.matched_by or "lookup",
+                                  "created": len(adopted.devices) if adopted.devices else len(chunk["devices"]),
+                                  "posting_at": None}
+            return decision
         busy = dict(lookup.busy or {})
         up_to_date = list(lookup.up_to_date or [])
         remaining = lookup.remaining if lookup.remaining is not None else chunk["devices"]
-        devices = [device for device in remaining if device not in busy and device not in up_to_date]
         self.stats["busy"] += len(busy)
         self.stats["up_to_date"] += len(up_to_date)
-        extra = {}
+        fields = {}
         if busy:
-            extra["busy"] = dict((str(k), v) for k, v in busy.items())
+            fields["busy"] = dict((str(k), v) for k, v in busy.items())
         if up_to_date:
-            extra["up_to_date"] = sorted(up_to_date)
-        if not devices:
-            self.record(chunk["key"], dict(extra, task_id=None, created=0, settled=True))
-            return
-        task_id, how = self._create(work, devices, lookup)
-        self.record(chunk["key"], dict(extra, task_id=task_id, created=len(devices), matched_by=how))
-        self.stats["devices_created"] += len(devices)
+            fields["up_to_date"] = sorted(up_to_date)
+        decision["fields"] = fields
+        decision["devices"] = [device for device in remaining if device not in busy and device not in up_to_date]
+        if not decision["devices"]:
+            fields.update(task_id=None, created=0, settled=True, posting_at=None)
+        return decision
+
+    def _await_lost(self, chunk, work, lookup):
+        """A create was on its way when an earlier run stopped: look for its task until ``reconcile_seconds``
+        after it was sent; only then is the chunk created (the platform has not committed it)."""
+        while self.clock() < float(chunk["posting_at"]) + self.reconcile_seconds:
+            self.sleep(self.reconcile_interval)
+            lookup = self.provider.find(work, known_versions=None)
+            if lookup.same:
+                self.stats["reconciled"] += 1
+                return lookup
+        return lookup
 
     def _create(self, work, devices, lookup):
         try:

@@ -57,12 +57,16 @@ def test_creates_each_missing_chunk_once_records_every_id_at_once_then_passes(st
     t1 = ["tc-1", "tc-2"]
 
     def first_create(devices):
+        # the chunk is marked "on its way" before its create is sent
+        chunks = saved(store)["waves"]["w1"]["chunks"]
+        assert chunks[0]["task_id"] is None and chunks[0]["posting_at"] and not chunks[1].get("posting_at")
         return "op-1"
 
     def second_create(devices):
-        # the first task id is in the state file before the second create is sent
+        # the first task id is in the state file before the second create is sent (same write as the next mark)
         chunks = saved(store)["waves"]["w1"]["chunks"]
         assert [c["task_id"] for c in chunks if c["platform"] == "huawei"] == ["op-1", None]
+        assert chunks[0]["posting_at"] is None and chunks[1]["posting_at"]
         return "op-2"
 
     huawei = ScriptedProvider("huawei", [
@@ -251,3 +255,35 @@ def test_the_poll_interval_is_the_configured_one_unless_huawei_pages_would_excee
     many = {("huawei", ""): [task("op-%d" % n, ["hw-%d" % n]) for n in range(20000)]}
     assert driver.poll_interval(10, many) == 150                       # 200 pages: 80 per minute at most
     assert driver.poll_interval(0, {("tencent", "P"): [task(1, ["tc"])]}) == 1
+
+
+def test_a_create_on_its_way_when_the_last_run_stopped_is_waited_for_not_posted_again(store):
+    """Killed while a create was in flight: the task appears a little later and is adopted."""
+    devices = ["hw-1"]
+    clock = Clock(start=rollout_files_epoch() + 30)
+    huawei = ScriptedProvider("huawei", [
+        ("prepare", [tuple(devices)], None),
+        ("find", [tuple(devices), ()], lookup(remaining=devices)),     # not visible yet
+        ("find", [tuple(devices), ()], lookup(remaining=devices)),
+        ("find", [tuple(devices), ()], lookup(same=[task("op-5", devices)])),
+        ("progress", [("op-5",), False], {"op-5": progress("op-5", 1)}),
+    ])
+    on_its_way = chunk("w1/huawei/1", "huawei", devices, posting_at=rollout_files_epoch() + 25)
+    result, dummy = run(store, wave([on_its_way]), {"huawei": huawei}, clock, reconcile_seconds=60)
+    assert result["status"] == "passed" and [c[0] for c in huawei.calls].count("create") == 0
+    assert clock.sleeps[:2] == [5.0, 5.0]
+    assert saved(store)["waves"]["w1"]["chunks"][0]["task_id"] == "op-5"
+
+
+def test_a_mark_older_than_the_reconcile_window_without_a_task_is_created(store):
+    devices = ["hw-1"]
+    clock = Clock(start=rollout_files_epoch() + 600)
+    huawei = ScriptedProvider("huawei", [
+        ("prepare", [tuple(devices)], None),
+        ("find", [tuple(devices), ()], lookup(remaining=devices)),
+        ("create", [tuple(devices)], "op-6"),
+        ("progress", [("op-6",), False], {"op-6": progress("op-6", 1)}),
+    ])
+    old_mark = chunk("w1/huawei/1", "huawei", devices, posting_at=rollout_files_epoch())
+    result, dummy = run(store, wave([old_mark]), {"huawei": huawei}, clock, reconcile_seconds=60)
+    assert result["status"] == "passed" and saved(store)["waves"]["w1"]["chunks"][0]["task_id"] == "op-6"
