@@ -18,7 +18,13 @@ description:
   - Files are replaced atomically (temporary file and rename) and only when their content changes, so recording a
     step that is already recorded reports C(changed=false).
   - Used by the R(iotfleet.firmware.staged_rollout,ansible_collections.iotfleet.firmware.staged_rollout_role) role
-    after every step, so a run killed at any point can be resumed.
+    at the start and the end of a run and for the steps outside the waves (approval), so a run killed at any point
+    can be resumed; M(iotfleet.firmware.rollout_wave) records the steps of a wave itself.
+  - "Run lock: V(start) claims C(<state_dir>/<rollout_id>.lock) for the running C(ansible-playbook) process; a second
+    live run of the same rollout fails at once naming that process, a lock left by a killed run is taken over. The
+    end-of-run call (with O(report_dir)) releases it."
+  - A state file that is not a rollout state (C(null), C([]), C({}), another shape, not JSON, unreadable) fails the
+    task naming the file; it is never read as a new rollout.
 author:
   - iotfleet.firmware maintainers (@iotfleet)
 attributes:
