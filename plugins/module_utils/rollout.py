@@ -66,6 +66,11 @@ HUAWEI_MODULE = "iotfleet.firmware.huawei_iot_firmware_task"
 TENCENT_MODULE = "iotfleet.firmware.tencent_iot_batch_firmware"
 HUAWEI_INFO_MODULE = "iotfleet.firmware.huawei_iot_firmware_task_info"
 TENCENT_INFO_MODULE = "iotfleet.firmware.tencent_iot_batch_firmware_info"
+# What the engine sends (plan lines)
+HUAWEI_CREATE_CALL = "/iodm/northbound/v1.5.0/operations/firmwareUpgrade"
+HUAWEI_LIST_CALL = "/iodm/northbound/v1.5.0/operations"
+TENCENT_CREATE_CALL = "BatchUpdateFirmware"
+TENCENT_POLL_CALL = "DescribeFirmwareTaskDevices"
 
 
 ROLLOUT_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
@@ -545,7 +550,7 @@ def check_resume(rollout_id, targets, state, resume_aborted=False):
 
 
 def plan_lines(plan):
-    """A readable multi-line description of the plan, including the module calls each wave makes."""
+    """A readable multi-line description of the plan, including the platform calls each wave makes."""
     targets = plan["targets"]
     totals = plan["totals"]
     lines = ["Rollout %s: %d devices in the fleet, %d to upgrade (%d Huawei, %d Tencent) in %d waves, "
@@ -568,7 +573,7 @@ def plan_lines(plan):
         if wave["action"] == "skip":
             head += " - %s, nothing to do%s" % (wave["status"], " (aborted wave accepted)" if wave.get("accepted") else "")
         elif wave["action"] == "resume":
-            head += " - started earlier, re-entered (same requests; the modules return the existing tasks)"
+            head += " - started earlier, re-entered (same device lists; recorded or existing tasks are not created again)"
         lines.append(head)
         lines.append("  gate: pass when all devices finished and >= %s %% succeeded; abort when >= %d devices "
                      "finished and > %s %% of them failed; timeout %d s%s%s"
@@ -580,12 +585,7 @@ def plan_lines(plan):
         for chunk in wave["chunks"]:
             lines.append("  call: " + chunk_call(chunk, targets))
         if wave["chunks"]:
-            polls = []
-            if wave["huawei"]:
-                polls.append(HUAWEI_INFO_MODULE)
-            for product in sorted(set(c["product_id"] for c in wave["chunks"] if c["platform"] == "tencent")):
-                polls.append("%s (product %s)" % (TENCENT_INFO_MODULE, product))
-            lines.append("  poll: %s every %d s" % (", ".join(polls), wave["poll_seconds"]))
+            lines.append("  poll: %s every %d s" % (", ".join(poll_calls(wave)), wave["poll_seconds"]))
         else:
             lines.append("  no platform call: " + empty_wave_reason(wave))
     return lines
@@ -605,12 +605,25 @@ def empty_wave_reason(wave):
 
 
 def chunk_call(chunk, targets):
+    """The create the engine sends for a chunk, unless the lookup of its scope finds the task (one per scope)."""
     sample = ", ".join(chunk["devices"][:3]) + (", ..." if len(chunk["devices"]) > 3 else "")
     if chunk["platform"] == "huawei":
-        return "%s file_id=%s devices=[%d: %s]" % (HUAWEI_MODULE, targets.get("huawei_file_id"), len(chunk["devices"]), sample)
-    return "%s product_id=%s firmware_version=%s%s device_names=[%d: %s]" % (
-        TENCENT_MODULE, chunk["product_id"], targets.get("tencent_firmware_version"),
-        " fw_type=%s" % targets["tencent_fw_type"] if targets.get("tencent_fw_type") else "", len(chunk["devices"]), sample)
+        return "Huawei POST %s fileId=%s devices=[%d: %s]" % (
+            HUAWEI_CREATE_CALL, targets.get("huawei_file_id"), len(chunk["devices"]), sample)
+    return "Tencent %s ProductId=%s FirmwareVersion=%s%s DeviceNames=[%d: %s]" % (
+        TENCENT_CREATE_CALL, chunk["product_id"], targets.get("tencent_firmware_version"),
+        " FwType=%s" % targets["tencent_fw_type"] if targets.get("tencent_fw_type") else "", len(chunk["devices"]),
+        sample)
+
+
+def poll_calls(wave):
+    """The reads of one progress round of a wave: by pages, one listing per scope for all its tasks."""
+    calls = []
+    if wave["huawei"]:
+        calls.append("Huawei GET %s pages (staResult of all the wave's tasks)" % HUAWEI_LIST_CALL)
+    for product in sorted(set(c["product_id"] for c in wave["chunks"] if c["platform"] == "tencent")):
+        calls.append("Tencent %s pages (product %s)" % (TENCENT_POLL_CALL, product))
+    return calls
 
 
 def _fmt(number):

@@ -23,7 +23,10 @@ description:
   - When O(state_dir) holds the state of an earlier run of the same O(rollout_id), passed waves are marked done,
     a started wave is re-entered with exactly the recorded device lists, and an aborted rollout is refused unless
     O(resume_aborted=true).
-  - This is an action plugin; it reads nothing but the inventory and the state file and writes nothing.
+  - With O(refresh_versions=true) the current firmware version of every device still to plan is read from its
+    platform first (paced, reads only), so that "already on the target version" is what the platform says.
+  - This is an action plugin; it reads the inventory, the state file and (with O(refresh_versions)) the platforms,
+    and writes nothing.
     It is the planning step of the R(iotfleet.firmware.staged_rollout,ansible_collections.iotfleet.firmware.staged_rollout_role)
     role.
 author:
@@ -35,7 +38,7 @@ attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
-    details: The plan is computed the same way; nothing is ever written.
+    details: The plan is computed the same way, the version refresh reads the platforms too; nothing is ever written.
   diff_mode:
     description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
@@ -152,6 +155,28 @@ options:
       - Continue a rollout whose state says it was aborted; the aborted wave is accepted as it ended.
     type: bool
     default: false
+  refresh_versions:
+    description:
+      - Read the current firmware version of the devices to plan from their platforms before planning, and use it
+        instead of C(iot_firmware_version) (or the C(version) of O(devices)).
+      - Per platform scope (Huawei; Tencent per product) the package or firmware is read once, then the versions by
+        device reads or by the paged device listing, whichever needs fewer calls; every call is paced at the
+        documented rate limits (Huawei 100 calls per minute per application, Tencent 20 per second).
+      - Devices recorded in a wave of the state file are not read again (a finished rollout re-run reads nothing).
+      - A device the platform does not know keeps no version and is planned; its create reports the platform's answer.
+    type: bool
+    default: false
+  huawei_connection:
+    description:
+      - The Huawei connection settings for O(refresh_versions), as returned by M(iotfleet.firmware.huawei_iot_connection)
+        (RV(iotfleet.firmware.huawei_iot_connection#module:connection)). Needed when the fleet has Huawei devices.
+    type: dict
+  tencent_connection:
+    description:
+      - The Tencent connection settings for O(refresh_versions), as returned by
+        M(iotfleet.firmware.tencent_iot_connection) (RV(iotfleet.firmware.tencent_iot_connection#module:connection)).
+        Needed when the fleet has Tencent devices.
+    type: dict
   scope_only:
     description:
       - Only check that this run covers the whole fleet and return; nothing else is read or planned.
@@ -201,6 +226,12 @@ plan:
           (C(key), C(platform), C(product_id), C(size), C(devices), C(task_id)).
       type: list
       elements: dict
+    targets:
+      description:
+        - What is rolled out, C(huawei_file_id), C(huawei_target_version), C(tencent_firmware_version) and
+          C(tencent_fw_type) (from the options).
+        - M(iotfleet.firmware.rollout_wave) takes it as O(iotfleet.firmware.rollout_wave#module:targets).
+      type: dict
     totals:
       description: Fleet size, devices to upgrade per platform, skipped, uncovered and chunk counts.
       type: dict
@@ -213,7 +244,9 @@ waves:
   type: list
   elements: dict
 lines:
-  description: A readable description of the plan including the module calls of every wave.
+  description:
+    - A readable description of the plan, including the platform calls of every wave (the create of each chunk the
+      lookup does not find, the paged progress reads) and, with O(refresh_versions), what the version refresh read.
   returned: success
   type: list
   elements: str
@@ -233,11 +266,11 @@ timing:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils.rollout import PLAN_ARGUMENT_SPEC
+from ansible_collections.iotfleet.firmware.plugins.module_utils.rollout import PLAN_ARGUMENT_SPEC, REFRESH_ARGUMENT_SPEC
 
 
 def main():
-    module = AnsibleModule(argument_spec=PLAN_ARGUMENT_SPEC, supports_check_mode=True)
+    module = AnsibleModule(argument_spec=dict(PLAN_ARGUMENT_SPEC, **REFRESH_ARGUMENT_SPEC), supports_check_mode=True)
     module.fail_json(msg="iotfleet.firmware.rollout_plan runs on the controller as an action plugin; "
                          "it cannot be executed as a module")
 

@@ -129,9 +129,11 @@ def test_check_mode_prints_the_plan_and_writes_nothing(run_playbook, emulator, d
     assert "Rollout it-check: 40 devices in the fleet, 40 to upgrade (20 Huawei, 20 Tencent) in 3 waves" in result.stdout
     for wave in ("Wave 1 canary (count 4): 4 devices", "Wave 2 wave1 (percent 50): 16 devices", "Wave 3 rest (percent 100): 20 devices"):
         assert wave in result.stdout
-    assert "call: iotfleet.firmware.huawei_iot_firmware_task file_id=fw-wm100-2.0.0" in result.stdout
-    assert "call: iotfleet.firmware.tencent_iot_batch_firmware product_id=TCPROD0001" in result.stdout
-    assert [e for e in emulator.requests() if e["platform"] != "control"] == []
+    assert "call: Huawei POST /iodm/northbound/v1.5.0/operations/firmwareUpgrade fileId=fw-wm100-2.0.0" in result.stdout
+    assert "call: Tencent BatchUpdateFirmware ProductId=TCPROD0001" in result.stdout
+    # --check reads (the plan-time version refresh) but never creates or cancels
+    assert [e for e in emulator.requests() if e["platform"] != "control"], "the version refresh read nothing"
+    assert writes(emulator) == []
     assert not os.path.exists(dirs["staged_rollout_state_dir"])
     assert not os.path.exists(dirs["staged_rollout_report_dir"])
 

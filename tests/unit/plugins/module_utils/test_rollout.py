@@ -210,9 +210,13 @@ def test_plan_lines_describe_the_calls():
     plan = r.plan_rollout("r1", fleet(30, 30), STAGES, TARGETS, poll_seconds=15)
     text = "\n".join(r.plan_lines(plan))
     assert "Rollout r1: 60 devices in the fleet, 60 to upgrade (30 Huawei, 30 Tencent) in 3 waves" in text
-    assert "call: iotfleet.firmware.huawei_iot_firmware_task file_id=fw-wm100-2.0.0 devices=[" in text
-    assert "call: iotfleet.firmware.tencent_iot_batch_firmware product_id=TCPROD0001 firmware_version=2.0.0 fw_type=mcu" in text
-    assert "every 15 s" in text
+    assert ("call: Huawei POST /iodm/northbound/v1.5.0/operations/firmwareUpgrade fileId=fw-wm100-2.0.0 devices=["
+            in text)
+    assert ("call: Tencent BatchUpdateFirmware ProductId=TCPROD0001 FirmwareVersion=2.0.0 FwType=mcu DeviceNames=["
+            in text)
+    assert "poll: Huawei GET /iodm/northbound/v1.5.0/operations pages (staResult" in text
+    assert "Tencent DescribeFirmwareTaskDevices pages (product TCPROD0001) every 15 s" in text
+    assert "iotfleet.firmware." not in text  # no module runs per chunk
 
 
 def test_poll_interval_keeps_huawei_reads_under_the_throttle():
