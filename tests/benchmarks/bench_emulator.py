@@ -98,7 +98,7 @@ def main():
              lambda: bench.huawei("GET", "/iocm/app/dm/v1.4.0/devices", params={"pageNo": 250, "pageSize": 100})),
             ("huawei GET /iocm/app/dm/v1.4.0/devices?status=ONLINE",
              lambda: bench.huawei("GET", "/iocm/app/dm/v1.4.0/devices", params={"status": "ONLINE", "pageNo": 250,
-                                                                                 "pageSize": 100})),
+                                                                                "pageSize": 100})),
             ("huawei GET /category", lambda: bench.huawei("GET", API + "/category", params={"pageSize": 100})),
             ("tencent DescribeFirmwareTasks", lambda: bench.tencent("DescribeFirmwareTasks", {
                 "ProductID": PRODUCT, "FirmwareVersion": "2.0.0", "Offset": 0, "Limit": 100})),

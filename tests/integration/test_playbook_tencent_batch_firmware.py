@@ -233,8 +233,8 @@ def test_no_echo_loop_of_module_calls_under_the_real_throttle(emulator, run_play
 def test_no_echo_ten_forks_on_one_secret_id_stay_under_the_limit(emulator, run_playbook, tmp_path):
     no_echo(emulator)
     inventory = tmp_path / "forks.ini"
-    inventory.write_text("[all]\n" + "".join("tc%02d ansible_connection=local ansible_python_interpreter=%s\n"
-                                               % (index, sys.executable) for index in range(10)))
+    hosts = ("tc%02d ansible_connection=local ansible_python_interpreter=%s\n" % (index, sys.executable) for index in range(10))
+    inventory.write_text("[all]\n" + "".join(hosts))
     out = tmp_path / "out"
     out.mkdir()
     run(run_playbook, emulator, "parallel.yml", inventory=str(inventory), extra_args=["-f", "10"],

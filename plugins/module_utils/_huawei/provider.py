@@ -59,7 +59,6 @@ CAPABILITIES = Capabilities(
 PER_ITEM_MAX = 2
 
 
-
 def cheapest_read(ids, pages, get_one, id_of):
     """``id -> item`` for ``ids``, by per-item reads or the paged listing, whichever costs fewer calls.
 
@@ -384,8 +383,7 @@ class HuaweiProvider(Provider):
 
     def iter_devices(self, filters):
         for rows, _pages in self._device_pages(filters or {}):
-            for row in rows:
-                yield row
+            yield from rows
 
     def _get_device(self, device_id):
         call = hapi.label("GET", "%s/%s" % (hapi.DEVICES_PATH, device_id))

@@ -475,7 +475,7 @@ class TencentPlatform:
             mode = "devicenames"
         elif params.get("FirmwareOriVersion"):
             return "originalVersion", list(self.names_on_version(product_id, firmware["FwType"],
-                                                                  params["FirmwareOriVersion"], self.now()))
+                                                                 params["FirmwareOriVersion"], self.now()))
         else:
             raise TencentError("InvalidParameterValue",
                                "One of FirmwareOriVersion, DeviceNames or FileName selects the devices to upgrade.")

@@ -115,7 +115,7 @@ def test_tencent_task_devices_pages_across_tasks(make_emulator, monkeypatch):
     paged = []
     for offset in range(0, len(full) + 7, 7):
         answer = tencent.ok("DescribeFirmwareTaskDevices", {"ProductID": PRODUCT, "FirmwareVersion": "2.0.0",
-                                                           "Offset": offset, "Limit": 7})
+                                                            "Offset": offset, "Limit": 7})
         assert answer["Total"] == len(full)
         paged += [(row["TaskId"], row["DeviceName"]) for row in answer["Devices"]]
     assert paged == full and len(rendered) == len(full)

@@ -148,4 +148,3 @@ def test_failed_rows_are_not_duplicates(make_emulator):
     assert [(row["task"], row["phase"]) for row in coverage["tasks"]] == [(first, "fail"), (retry, "delivered")]
     assert coverage["count"] == 2 and coverage["active"] == 1
     emulator.control("GET", "coverage?platform=tencent&device=tc-sensor-0001", expect=400)
-

@@ -12,7 +12,7 @@ import pytest
 from ansible_collections.iotfleet.firmware.plugins.module_utils._pacing import TOKEN_MARGIN, TokenCache
 from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import TaskInfo, ValidationError
 
-from conftest import (  # noqa: E402  (this directory's conftest)
+from huawei_calls import (
     APP_ID, DEVICES, FILE, LIST, LOGIN, PKG, POST, SECRET, TASK, device, subtasks, task)
 
 D1, D2, D3 = "hw-meter-0001", "hw-meter-0002", "hw-meter-0003"
@@ -365,7 +365,6 @@ def test_validation_fails_before_any_request(hw, capsys):
     with pytest.raises(ValidationError) as err:
         hw.provider(endpoint="ftp://nowhere", secret=None)
     assert "endpoint must be a full URL" in str(err.value) and "secret" in str(err.value)
-
 
 
 # --------------------------------------------------------------------------- the echo as a fast path only
