@@ -8,8 +8,6 @@ so token lifetimes and late commits pass without sleeping.
 """
 import fnmatch
 import json
-import os
-import sys
 import time
 from urllib.parse import urlsplit
 
@@ -17,9 +15,7 @@ import pytest
 import requests
 
 from ansible.module_utils.basic import AnsibleModule
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "modules"))
-from module_runner import patch_module_args  # noqa: E402  (works before ansible-core 2.19 too)
+from module_runner import patch_module_args  # tests/unit/plugins/modules (works before ansible-core 2.19 too)
 
 from iotemu.server import EmulatorServer  # tests/emulator is on sys.path (tests/conftest.py)
 
@@ -28,30 +24,7 @@ from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei import c
 from ansible_collections.iotfleet.firmware.plugins.module_utils._module.firmware_task import run_firmware_task
 from ansible_collections.iotfleet.firmware.plugins.modules import huawei_iot_firmware_task as task_module
 
-APP_ID = "demo-app"
-SECRET = "demo-secret"
-FILE = "fw-wm100-2.0.0"
-API = "/iodm/northbound/v1.5.0"
-LOGIN = "POST /iocm/app/sec/v1.1.0/login"
-PKG = "GET %s/category/%s" % (API, FILE)
-LIST = ("GET %s/operations?deviceType=WaterMeter&manufacturerName=Acme&model=WM-100&operationType=firmware_upgrade"
-        "&pageNo=0&pageSize=100" % API)
-POST = "POST %s/operations/firmwareUpgrade" % API
-TASK = "GET %s/operations/*" % API
-DEVICES = "GET /iocm/app/dm/v1.4.0/devices"
-
-
-def device(device_id):
-    return "%s/%s" % (DEVICES, device_id)
-
-
-def task(operation_id="*"):
-    return "GET %s/operations/%s" % (API, operation_id)
-
-
-def subtasks(operation_id="*", status=None):
-    query = "pageNo=0&pageSize=100" + ("&subOperationStatus=%s" % status if status else "")
-    return "GET %s/operations/%s/subOperations?%s" % (API, operation_id, query)
+from huawei_calls import APP_ID, FILE, SECRET  # the expected calls and credentials, shared with the tests
 
 
 class FakeTime:

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.testing import patch_module_args
+from module_runner import patch_module_args  # tests/unit/plugins/modules (works before ansible-core 2.19 too)
 
 from ansible_collections.iotfleet.firmware.plugins.module_utils._module._wait import wait_argument_spec
 from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import (

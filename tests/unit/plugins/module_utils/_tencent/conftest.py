@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.testing import patch_module_args
+from module_runner import patch_module_args  # tests/unit/plugins/modules (works before ansible-core 2.19 too)
 
 from iotemu.server import EmulatorServer  # tests/emulator is on sys.path (tests/conftest.py)
 
@@ -24,20 +24,7 @@ from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent import 
 from ansible_collections.iotfleet.firmware.plugins.modules import tencent_iot_batch_firmware as batch_module
 from ansible_collections.iotfleet.firmware.plugins.modules import tencent_iot_batch_firmware_info as info_module
 
-SECRET_ID = "AKIDdemo0000000000000000000000000000"
-SECRET_KEY = "demo-secret-key-000000000000000000"
-REGION = "ap-guangzhou"
-PRODUCT = "TCPROD0001"
-DEVICES = ["tc-sensor-0001", "tc-sensor-0002", "tc-sensor-0003"]
-
-# Short names for the expected action lists.
-DF = "DescribeFirmware"
-DFT = "DescribeFirmwareTask"
-DFTS = "DescribeFirmwareTasks"
-ROWS = "DescribeFirmwareTaskDevices"
-GDL = "GetDeviceList"
-BUF = "BatchUpdateFirmware"
-CANCEL = "UpdateOtaTaskStatus"
+from tencent_calls import REGION, SECRET_ID, SECRET_KEY  # shared with the tests
 
 
 class FakeTime:

@@ -1,7 +1,7 @@
 """Provider-level calls: device listings and versions, progress with failures, cancel after a lost answer."""
 import pytest
 
-from conftest import CANCEL, DEVICES, DF, DFT, GDL, PRODUCT, ROWS
+from tencent_calls import CANCEL, DEVICES, DF, DFT, GDL, PRODUCT, ROWS
 
 from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import TaskInfo
 from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent import errors

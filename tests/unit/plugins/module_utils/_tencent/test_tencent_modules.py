@@ -3,7 +3,7 @@ environment fallbacks (moved from tests/unit/plugins/modules/test_tencent_batch_
 import pytest
 import yaml
 
-from conftest import DEVICES, DF, PRODUCT, SECRET_ID, SECRET_KEY
+from tencent_calls import DEVICES, DF, PRODUCT, SECRET_ID, SECRET_KEY
 
 from ansible_collections.iotfleet.firmware.plugins.doc_fragments import tencent_iot as tencent_fragment
 from ansible_collections.iotfleet.firmware.plugins.doc_fragments import wait as wait_fragment

@@ -6,7 +6,7 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
-from conftest import BUF, CANCEL, DEVICES, DF, DFT, DFTS, GDL, PRODUCT, ROWS, SECRET_KEY
+from tencent_calls import BUF, CANCEL, DEVICES, DF, DFT, DFTS, GDL, PRODUCT, ROWS, SECRET_KEY
 
 from ansible_collections.iotfleet.firmware.plugins.module_utils._http import HttpSession, IoTError
 from ansible_collections.iotfleet.firmware.plugins.module_utils._pacing import RateLimiter
