@@ -9,6 +9,7 @@ from iotemu.faults import parse_rule
 
 import importlib
 
+from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei import connection as huawei_connection
 from ansible_collections.iotfleet.firmware.plugins.modules import huawei_iot_firmware_task as task_module
 from ansible_collections.iotfleet.firmware.plugins.modules import huawei_iot_firmware_task_info as info_module
 
@@ -126,9 +127,19 @@ def test_env_fallbacks(emu, capsys, monkeypatch):
     monkeypatch.setenv("HUAWEI_IOT_APP_ID", APP_ID)
     monkeypatch.setenv("HUAWEI_IOT_SECRET", SECRET)
     monkeypatch.setenv("HUAWEI_IOT_API_CALLS_PER_MINUTE", "50")
+    limits = []
+
+    class Recording(huawei_connection.RateLimiter):
+        def __init__(self, *args, **kwargs):
+            limits.append(kwargs.get("calls"))
+            super(Recording, self).__init__(*args, **kwargs)
+
+    # ansible-core 2.21 no longer returns ``invocation``: the emulator and the limiter tell what the module used
+    monkeypatch.setattr(huawei_connection, "RateLimiter", Recording)
     result, out = run(info_module, {"operation_type": "firmware_upgrade"}, capsys)
     assert result["changed"] is False and result["tasks"] == [] and result["total"] == 0
-    assert result["invocation"]["module_args"]["api_calls_per_minute"] == 50
+    assert log(emu) == ["POST " + LOGIN, "GET " + OPS]  # the endpoint, app id and secret came from the environment
+    assert limits == [50]
     assert SECRET not in out
 
 
