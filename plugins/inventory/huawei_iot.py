@@ -180,6 +180,7 @@ plugin: iotfleet.firmware.huawei_iot
 models: [WM-100]
 firmware_versions: ["1.0.0"]
 
+---
 # Groups per model and per firmware version, a composed variable, and a one-hour cache
 plugin: iotfleet.firmware.huawei_iot
 endpoint: https://iot.example.com:8743

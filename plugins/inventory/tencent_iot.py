@@ -163,6 +163,7 @@ plugin: iotfleet.firmware.tencent_iot
 product_ids: [TCPROD0001]
 firmware_versions: ["1.0.0"]
 
+---
 # Two products, hosts named <ProductId>_<DeviceName>, groups per product and version, cached for an hour
 plugin: iotfleet.firmware.tencent_iot
 region: ap-guangzhou

@@ -143,7 +143,7 @@ def test_rollout_driven_by_the_plugin_configs_then_nothing_to_do(run_playbook, e
 def test_info_modules_in_a_playbook(run_playbook, emulator, tmp_path):
     emulator.control("POST", "devices", {"huawei": {"hw-meter-0001": {"version": "2.0.0"}},
                                          "tencent": {"TCPROD0001/tc-sensor-0001": {"versions": {"mcu": "2.0.0"}}}})
-    result = run_playbook(os.path.join(CONFIGS, "info.yml"), env=env_of(emulator, tmp_path), check=True,
+    result = run_playbook(os.path.join(HERE, "playbooks", "device_info.yml"), env=env_of(emulator, tmp_path), check=True,
                           extra_vars={"expected_huawei_old": "299", "expected_tencent_old": "299"})
     assert "huawei_old=299 tencent_old=299" in result.stdout
     assert result.host()["failed"] == 0 and result.host()["changed"] == 0
