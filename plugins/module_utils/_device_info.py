@@ -106,7 +106,6 @@ def _minimum(params, rules):
 def huawei_devices(provider, params: Dict[str, Any]) -> Dict[str, Any]:
     """``huawei_iot_device_info``: given devices, or the (filtered) device listing, one page or all pages."""
     from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei import api as hapi
-    from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei import errors as herrors
     from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei.provider import device_row
 
     _minimum(params, (("page_no", 0), ("page_size", 1)))
@@ -117,15 +116,10 @@ def huawei_devices(provider, params: Dict[str, Any]) -> Dict[str, Any]:
     if params.get("device_ids"):
         devices, missing = [], []
         for device_id in params["device_ids"]:
-            call = hapi.label("GET", hapi.DEVICES_PATH + "/{deviceId}")
-            try:
-                row = device_row(call, provider.api.get_device(device_id), "Response")
-            except IoTError as exc:
-                if not herrors.not_found(exc):
-                    raise
+            row = provider.get_device(device_id)
+            if row is None:
                 missing.append(device_id)
-                continue
-            if matches(row, filters):
+            elif matches(row, filters):
                 devices.append(row)
         return {"devices": devices, "missing": missing, "total": len(devices)}
     if params.get("page_no") is None and params.get("page_size") is None:
@@ -191,28 +185,6 @@ def huawei_packages(provider, params: Dict[str, Any]) -> Dict[str, Any]:
 # ---- Tencent ---------------------------------------------------------------------------------------------------
 
 
-def tencent_device(product_id: str, device: Dict[str, Any]) -> Dict[str, Any]:
-    """A ``DeviceInfo`` (already without device secrets) as the neutral device dict of ``iter_devices``.
-
-    Temporary twin of the mapping inside ``TencentProvider.iter_devices`` (the provider offers no per-device
-    conversion): kept identical by ``test_tencent_device_matches_the_provider``.
-    """
-    return {
-        "device_id": device["DeviceName"],
-        "platform": "tencent",
-        "product_id": device.get("ProductId") or product_id,
-        "firmware_version": device.get("Version"),
-        "software_version": None,
-        "name": device["DeviceName"],
-        "model": None,
-        "device_type": device.get("DeviceType"),
-        "manufacturer": None,
-        "product_name": device.get("ProductName"),
-        "online": None,  # spec silent: the DeviceInfo.Status values are not documented
-        "raw": device,
-    }
-
-
 def _with_firmwares(provider, device):
     device = dict(device)
     device["firmwares"] = provider.api.describe_device_firmwares(device["product_id"], device["device_id"])
@@ -224,6 +196,7 @@ def tencent_devices(provider, params: Dict[str, Any]) -> Dict[str, Any]:
     optionally with every module's version (``DescribeDeviceFirmwares``, one call per device)."""
     from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent import api as tapi
     from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent import errors as terrors
+    from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent.provider import neutral_device
 
     _minimum(params, (("offset", 0), ("limit", 1)))
     if params.get("limit") is not None and params["limit"] > tapi.PAGE_LIMIT:
@@ -235,7 +208,7 @@ def tencent_devices(provider, params: Dict[str, Any]) -> Dict[str, Any]:
         devices = []
         for name in params["device_names"]:
             try:
-                devices.append(tencent_device(product_id, provider.api.describe_device(product_id, name)))
+                devices.append(neutral_device(product_id, provider.api.describe_device(product_id, name)))
             except IoTError as exc:
                 if exc.code not in terrors.DEVICE_NOT_FOUND:
                     raise
@@ -250,7 +223,7 @@ def tencent_devices(provider, params: Dict[str, Any]) -> Dict[str, Any]:
     else:
         offset, limit = params.get("offset") or 0, params.get("limit") or tapi.PAGE_LIMIT
         rows, total = provider.api.device_list_page(product_id, version, fw_type, offset, limit)
-        devices = [tencent_device(product_id, row) for row in rows]
+        devices = [neutral_device(product_id, row) for row in rows]
         page = {"total": total, "offset": offset, "limit": limit}
     if params.get("include_firmwares"):
         devices = [_with_firmwares(provider, device) for device in devices]

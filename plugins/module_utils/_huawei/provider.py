@@ -385,7 +385,8 @@ class HuaweiProvider(Provider):
         for rows, _pages in self._device_pages(filters or {}):
             yield from rows
 
-    def _get_device(self, device_id):
+    def get_device(self, device_id):
+        """The neutral device dict of one device (``GET .../devices/{deviceId}``), ``None`` when it does not exist."""
         call = hapi.label("GET", "%s/%s" % (hapi.DEVICES_PATH, device_id))
         try:
             return device_row(call, self.api.get_device(device_id), "Response")
@@ -397,7 +398,7 @@ class HuaweiProvider(Provider):
     def device_versions(self, devices, work=None):
         package = (work or {}).get("package") or {}
         filters = {"device_type": package.get("deviceType")}
-        rows = cheapest_read(devices, lambda: self._device_pages(filters), self._get_device,
+        rows = cheapest_read(devices, lambda: self._device_pages(filters), self.get_device,
                              lambda row: row["device_id"])
         return dict((device, row["firmware_version"]) for device, row in rows.items()
                     if row.get("firmware_version") is not None)

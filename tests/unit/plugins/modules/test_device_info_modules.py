@@ -230,19 +230,3 @@ def test_tencent_firmwares_versions_need_a_product(platform, monkeypatch, capsys
     session = platform.patch_factory(monkeypatch, tencent_connection)
     result, _raw = run(tc_firmwares, platform.tencent_params(versions=["2.0.0"]), capsys)
     assert result["failed"] and "product_id" in result["msg"] and session.sent == []
-
-
-def test_tencent_device_matches_the_provider():
-    """``_device_info.tencent_device`` (one DeviceInfo) must stay the mapping of ``TencentProvider.iter_devices``."""
-    from ansible_collections.iotfleet.firmware.plugins.module_utils import _device_info
-    from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent.provider import TencentProvider
-
-    raw = {"DeviceName": "d1", "ProductId": "P1", "Version": "1.2.3", "DeviceType": 0, "ProductName": "Sensor",
-           "Status": 1}
-
-    class ListingApi:
-        def get_device_list(self, product_id, firmware_version=None, fw_type=None, first=None):
-            return iter([dict(raw)])
-
-    provider = TencentProvider(ListingApi())
-    assert list(provider.iter_devices({"product_ids": ["P1"]})) == [_device_info.tencent_device("P1", dict(raw))]
