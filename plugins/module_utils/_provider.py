@@ -36,6 +36,16 @@ class ValidationError(Exception):
         super(ValidationError, self).__init__("; ".join(self.errors))
 
 
+def blank_as_unset(params: Dict[str, Any], names: Iterable[str]) -> Dict[str, Any]:
+    """A copy of the connection ``params`` where each optional option of ``names`` given as ``""`` is ``None``.
+
+    AWX injects its credential type's optional fields as empty environment variables when they are left blank
+    (``env_fallback`` then gives ``""``): an empty CA path, client certificate or token means "not set".
+    """
+    names = frozenset(names)
+    return dict((key, None if key in names and value == "" else value) for key, value in params.items())
+
+
 @dataclass(frozen=True)
 class Capabilities:
     """What the generic bodies and the engine must know about a platform."""

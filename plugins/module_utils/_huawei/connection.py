@@ -14,7 +14,7 @@ from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.iotfleet.firmware.plugins.module_utils._http import HttpSession, IoTError, Redactor
 from ansible_collections.iotfleet.firmware.plugins.module_utils._pacing import RateLimiter, TokenCache
-from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import ValidationError
+from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import ValidationError, blank_as_unset
 from ansible_collections.iotfleet.firmware.plugins.module_utils._retry import RetryPolicy
 from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei import api as hapi
 from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei.provider import HuaweiProvider
@@ -25,6 +25,8 @@ DEFAULT_CALLS_PER_MINUTE = 100
 # arrive than the one a window earlier would be the platform's call 101 within its minute. One second of margin.
 WINDOW_SECONDS = 61.0
 SECRET_OPTIONS = ("secret", "access_token")
+# Optional options whose empty value (AWX's blank credential fields) means "not set".
+BLANK_IS_UNSET = ("access_token", "client_cert", "client_key", "ca_path")
 
 
 def argument_spec():
@@ -52,6 +54,7 @@ def secrets_of(params):
 
 def validate(params):
     """Every connection rule, before any request; raises :class:`ValidationError`."""
+    params = blank_as_unset(params, BLANK_IS_UNSET)
     problems = []
     try:
         hapi.base_url(params.get("endpoint"))
@@ -76,6 +79,7 @@ def provider_from_params(params, session=None, sleep=None, clock=None, monotonic
                          token_cache=None, on_secret=None, now=None):
     """A :class:`HuaweiProvider` for the connection options; the keyword arguments are injected by tests."""
     validate(params)
+    params = blank_as_unset(params, BLANK_IS_UNSET)
     sleep = sleep or time.sleep
     clock = clock or time.time
     base = hapi.base_url(params["endpoint"])

@@ -13,7 +13,7 @@ import time
 
 from ansible.module_utils.basic import env_fallback
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import ValidationError
+from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import ValidationError, blank_as_unset
 from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent.api import (
     CALLS_PER_SECOND,
     TencentApi,
@@ -23,6 +23,8 @@ from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent.provide
 from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent.signing import DEFAULT_ENDPOINT
 
 DEFAULT_TIMEOUT = 30
+# Optional options whose empty value (AWX's blank credential fields) means "not set" (endpoint: the default).
+BLANK_IS_UNSET = ("session_token", "endpoint", "ca_path")
 
 
 def argument_spec():
@@ -46,6 +48,7 @@ def argument_spec():
 
 def validate(params):
     """Every connection problem as a sentence naming the option; raises ValidationError, sends nothing."""
+    params = blank_as_unset(params, BLANK_IS_UNSET)
     problems = []
     for name in ("secret_id", "secret_key", "region"):
         value = params.get(name)
@@ -75,6 +78,7 @@ def reconcile_timeout(params):
 def provider_from_params(params, session=None, sleep=time.sleep, clock=time.time, monotonic=time.monotonic,
                          limiter=None, token_cache=None, on_secret=None):
     """A :class:`TencentProvider` for validated connection params (``token_cache`` unused: no tokens here)."""
+    params = blank_as_unset(params, BLANK_IS_UNSET)
     api = TencentApi(
         secret_id=params["secret_id"], secret_key=params["secret_key"], region=params["region"],
         endpoint=params.get("endpoint") or DEFAULT_ENDPOINT, session_token=params.get("session_token"),
