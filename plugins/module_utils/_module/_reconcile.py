@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Dict, FrozenSet, Optional, Sequence
 
 from ansible_collections.iotfleet.firmware.plugins.module_utils._http import IoTError
-from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import Provider, TaskInfo
+from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import Lookup, Provider, TaskInfo
 
 FIRST_DELAY = 1.0  # seconds before the 2nd lookup; doubled after each lookup, at most MAX_DELAY
 MAX_DELAY = 10.0
@@ -34,8 +34,11 @@ class Created:
 
 
 def create_task(provider: Provider, work: Dict[str, Any], devices: Optional[Sequence[str]], seen: FrozenSet[Any],
-                timeout: float, clock: Callable[[], float], sleep: Callable[[float], Any]) -> Created:
-    """One create for ``devices``; on a lost answer, the lookup loop. Raises IoTError when nothing is found."""
+                timeout: float, clock: Callable[[], float], sleep: Callable[[float], Any],
+                read_back: bool = True) -> Created:
+    """One create for ``devices``; on a lost answer, the lookup loop. Raises :class:`NotReconciled` when nothing is
+    found. ``read_back=False`` returns a created task with its id alone (the rollout engine reads progress by
+    pages later, a read per create would cost a call per chunk)."""
     try:
         task_id = provider.create(work, devices)
     except IoTError as exc:
@@ -44,8 +47,27 @@ def create_task(provider: Provider, work: Dict[str, Any], devices: Optional[Sequ
         return _reconcile(provider, work, seen, exc, timeout, clock, sleep)
     # spec silent on how soon a new task can be read: an answered create whose task is not readable yet is
     # returned with its id alone (active), the progress read that follows names the call if it fails.
-    return Created(task=provider.get(task_id) or TaskInfo(task_id=task_id, active=True), reconciled=False,
-                   changed=True)
+    task = provider.get(task_id) if read_back else None
+    return Created(task=task or TaskInfo(task_id=task_id, active=True), reconciled=False, changed=True)
+
+
+def await_task(provider: Provider, work: Dict[str, Any], exclude: FrozenSet[Any], deadline: float,
+               clock: Callable[[], float], sleep: Callable[[float], Any], lookup: Optional[Lookup] = None) -> Lookup:
+    """The lookup loop: ``provider.find(work, exclude=exclude)`` until a task that is this work appears
+    (``same``) or ``clock()`` reaches ``deadline``; the waits start at 1 s and double up to 10 s. With
+    ``lookup`` (one just made) the loop waits before its first lookup. Returns the last lookup."""
+    delay = FIRST_DELAY
+    while True:
+        if lookup is None:
+            lookup = provider.find(work, exclude=exclude)
+        if lookup.same:
+            return lookup
+        left = deadline - clock()
+        if left <= 0:
+            return lookup
+        sleep(min(delay, left))
+        delay = min(delay * 2, MAX_DELAY)
+        lookup = None
 
 
 def _reconcile(provider: Provider, work: Dict[str, Any], seen: FrozenSet[Any], lost: IoTError, timeout: float,
@@ -53,30 +75,22 @@ def _reconcile(provider: Provider, work: Dict[str, Any], seen: FrozenSet[Any], l
     call = lost.call or "the create request"
     # "already in a task": the task holding the devices may be one looked at before (its rows were not listed
     # yet); any task that is provably this work is it. A lost answer: only a task new since the create is.
-    exclude = frozenset() if lost.already_in_task and not lost.maybe_committed else seen
-    deadline = clock() + timeout
-    delay = FIRST_DELAY
-    while True:
-        try:
-            lookup = provider.find(work, exclude=exclude)
-        except IoTError as exc:
-            raise _failure(lost, "%s: %s; looking the task up failed too (%s), so it is unknown whether the task "
-                                 "was created. Nothing more was sent; a re-run will find the task if it exists."
-                           % (call, _what(lost), exc.message))
-        if lookup.same:
-            task = lookup.same[0]
-            if lost.already_in_task and not lost.maybe_committed:
-                return Created(task=task, reconciled=True, changed=False, warning=(
-                    "%s was refused: %s; task %s, which is this work, was found and is returned (no task was "
-                    "created by this run)." % (call, _what(lost), task.task_id)))
-            return Created(task=task, reconciled=True, changed=True, warning=(
-                "The answer to %s was lost (%s); the task it created, %s, was found by looking it up and is "
-                "returned instead of creating another one." % (call, _what(lost), task.task_id)))
-        left = deadline - clock()
-        if left <= 0:
-            break
-        sleep(min(delay, left))
-        delay = min(delay * 2, MAX_DELAY)
+    exclude = frozenset() if lost.already_in_task and not lost.maybe_committed else frozenset(seen or ())
+    try:
+        lookup = await_task(provider, work, exclude, clock() + timeout, clock, sleep)
+    except IoTError as exc:
+        raise _failure(lost, "%s: %s; looking the task up failed too (%s), so it is unknown whether the task "
+                             "was created. Nothing more was sent; a re-run will find the task if it exists."
+                       % (call, _what(lost), exc.message))
+    if lookup.same:
+        task = lookup.same[0]
+        if lost.already_in_task and not lost.maybe_committed:
+            return Created(task=task, reconciled=True, changed=False, warning=(
+                "%s was refused: %s; task %s, which is this work, was found and is returned (no task was "
+                "created by this run)." % (call, _what(lost), task.task_id)))
+        return Created(task=task, reconciled=True, changed=True, warning=(
+            "The answer to %s was lost (%s); the task it created, %s, was found by looking it up and is "
+            "returned instead of creating another one." % (call, _what(lost), task.task_id)))
     if lost.already_in_task and not lost.maybe_committed:
         raise _failure(lost, "%s was refused: %s; no task that is provably this work was found within %s s. The "
                              "devices are in another active task: wait for it or stop it. Nothing more was sent."
@@ -97,6 +111,15 @@ def _seconds(value: float) -> str:
     return ("%.1f" % value).rstrip("0").rstrip(".")
 
 
+class NotReconciled(IoTError):
+    """A create that may have been committed (or was refused as already in a task) and whose task was not found;
+    ``lost`` is the create's error. Nothing more was sent."""
+
+    def __init__(self, message: str, lost: IoTError) -> None:
+        super(NotReconciled, self).__init__(message, code=lost.code, http_status=lost.http_status,
+                                            request_id=lost.request_id, call=lost.call)
+        self.lost = lost
+
+
 def _failure(lost: IoTError, message: str) -> IoTError:
-    return IoTError(message, code=lost.code, http_status=lost.http_status, request_id=lost.request_id,
-                    call=lost.call)
+    return NotReconciled(message, lost)

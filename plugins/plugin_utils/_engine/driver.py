@@ -309,7 +309,7 @@ class WaveDriver:
         cause = getattr(exc, "error", None) or exc
         message = planner.describe_error(platform, cause) if platform and not isinstance(exc, WaveFailed) else str(exc)
         if isinstance(exc, planner.CreateError):
-            message = "%s: %s" % (planner.describe_error(platform, cause), exc)
+            message = planner.describe_error(platform, cause, text=str(exc))  # it names the call and the error
         detail = planner.error_fields(platform, cause) if platform else {}
         detail["message"] = message
         self._event("failed", {"wave": self.name, "message": message}, {"error_detail": detail})

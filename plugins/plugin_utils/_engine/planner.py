@@ -17,6 +17,9 @@ __metaclass__ = type
 import contextlib
 import time
 
+from ansible_collections.iotfleet.firmware.plugins.module_utils._module._reconcile import (
+    NotReconciled, await_task, create_task)
+
 PLATFORM_LABELS = {"huawei": "Huawei IoT", "tencent": "Tencent Cloud IoT Explorer"}
 
 
@@ -115,16 +118,18 @@ class CreateError(Exception):
         self.error = error
 
 
-def describe_error(platform, exc):
-    """``<label> <call>: <message> (error code X, HTTP n, request id R)`` from an IoTError-like exception."""
+def describe_error(platform, exc, text=None):
+    """``<label> <call>: <message> (error code X, HTTP n, request id R)`` from an IoTError-like exception;
+    ``text`` instead of ``<label> <call>: <message>`` when it names the call already."""
     parts = []
     for attr, label in (("code", "error code %s"), ("http_status", "HTTP %s"), ("request_id", "request id %s")):
         value = getattr(exc, attr, None)
         if value not in (None, ""):
             parts.append(label % value)
     call = getattr(exc, "call", None)
-    text = "%s%s" % ("%s: " % call if call else "%s: " % PLATFORM_LABELS.get(platform, platform),
-                     getattr(exc, "message", None) or str(exc))
+    if text is None:
+        text = "%s%s" % ("%s: " % call if call else "%s: " % PLATFORM_LABELS.get(platform, platform),
+                         getattr(exc, "message", None) or str(exc))
     return text + (" (%s)" % ", ".join(parts) if parts else "")
 
 
@@ -142,12 +147,11 @@ class ScopeCreator:
     appear (up to ``reconcile_seconds`` after the mark) before it would post again.
     """
 
-    def __init__(self, provider, record, reconcile_seconds=60.0, reconcile_interval=5.0, sleep=time.sleep,
-                 monotonic=time.monotonic, clock=time.time):
+    def __init__(self, provider, record, reconcile_seconds=60.0, sleep=time.sleep, monotonic=time.monotonic,
+                 clock=time.time):
         self.provider = provider
         self.record = record
         self.reconcile_seconds = reconcile_seconds
-        self.reconcile_interval = reconcile_interval
         self.sleep = sleep
         self.monotonic = monotonic
         self.clock = clock
@@ -212,37 +216,22 @@ class ScopeCreator:
     def _await_lost(self, chunk, work, lookup):
         """A create was on its way when an earlier run stopped: look for its task until ``reconcile_seconds``
         after it was sent; only then is the chunk created (the platform has not committed it)."""
-        while self.clock() < float(chunk["posting_at"]) + self.reconcile_seconds:
-            self.sleep(self.reconcile_interval)
-            lookup = self.provider.find(work, known_versions=None)
-            if lookup.same:
-                self.stats["reconciled"] += 1
-                return lookup
-        return lookup
+        deadline = float(chunk["posting_at"]) + self.reconcile_seconds
+        found = await_task(self.provider, work, frozenset(), deadline, self.clock, self.sleep, lookup=lookup)
+        if found.same:
+            self.stats["reconciled"] += 1
+        return found
 
     def _create(self, work, devices, lookup):
+        """One create, reconciled by lookup after a lost answer (the generic module body's loop, never a second
+        post); the task id alone, the progress is read by pages later."""
         try:
-            task_id = self.provider.create(work, devices)
-        except Exception as exc:  # the provider raises IoTError; anything else is a bug worth the same care
-            if not (getattr(exc, "maybe_committed", False) or getattr(exc, "already_in_task", False)):
-                raise
-            adopted = self._reconcile(work, lookup, exc)
+            created = create_task(self.provider, work, devices, frozenset(lookup.seen or ()), self.reconcile_seconds,
+                                  self.monotonic, self.sleep, read_back=False)
+        except NotReconciled as exc:
+            raise CreateError(exc.message, exc.lost)
+        if created.reconciled:
             self.stats["reconciled"] += 1
-            return adopted, "reconciled"
+            return created.task.task_id, "reconciled"
         self.stats["created"] += 1
-        return task_id, "created"
-
-    def _reconcile(self, work, lookup, exc):
-        """The create may have been committed (or the devices are in a task): look it up, never post again."""
-        seen = set(lookup.seen or ())
-        deadline = self.monotonic() + self.reconcile_seconds
-        while True:
-            found = self.provider.find(work, exclude=() if getattr(exc, "already_in_task", False) else seen,
-                                       known_versions=None)
-            if found.same:
-                return found.same[0].task_id
-            if self.monotonic() >= deadline:
-                raise CreateError("the create may have been committed but no task for these devices has appeared "
-                                  "within %d s; it is not posted again. Re-run the rollout to look again"
-                                  % self.reconcile_seconds, exc)
-            self.sleep(self.reconcile_interval)
+        return created.task.task_id, "created"

@@ -147,6 +147,29 @@ def test_a_lost_create_is_reconciled_by_lookup_and_never_posted_again(store):
     assert saved(store)["waves"]["w1"]["chunks"][0]["matched_by"] == "reconciled"
 
 
+def test_a_lost_create_whose_task_never_appears_fails_naming_the_call_and_is_not_posted_again(store):
+    devices = ["hw-1"]
+    lost = platform_error("read timeout", "ReadTimeout", maybe_committed=True)
+    clock = Clock(start=rollout_files_epoch())
+    # the lookup loop of the generic module body: waits of 1, 2, 4, 8 s, then what is left of the 20 s
+    finds = [("find", [tuple(devices), ("op-0",)], lookup(remaining=devices))] * 6
+    huawei = ScriptedProvider("huawei", [
+        ("prepare", [tuple(devices)], None),
+        ("find", [tuple(devices), ()], lookup(remaining=devices, seen=["op-0"])),
+        ("create", [tuple(devices)], lost),
+    ] + finds)
+    result, dummy = run(store, wave([chunk("w1/huawei/1", "huawei", devices)]), {"huawei": huawei}, clock,
+                        reconcile_seconds=20)
+    assert result["failed"] and [c[0] for c in huawei.calls].count("create") == 1
+    assert clock.sleeps == [1.0, 2.0, 4.0, 8.0, 5.0]
+    assert result["msg"] == (
+        "Huawei IoT POST /iodm/northbound/v1.5.0/operations/firmwareUpgrade may have been executed (ReadTimeout: "
+        "read timeout); no task was found within 20 s; it may still appear \u2014 a re-run will reconcile it. "
+        "Nothing more was sent. (error code ReadTimeout, HTTP 400, request id req-1)")
+    chunk_state = saved(store)["waves"]["w1"]["chunks"][0]
+    assert chunk_state["task_id"] is None and chunk_state["posting_at"]  # the next run looks for it again
+
+
 def test_an_existing_task_found_by_the_lookup_is_adopted_and_counted_as_the_platform_reports_it(store):
     first, second = ["hw-1"], ["hw-2"]
     bigger = task("op-3", ["hw-0", "hw-1", "hw-2"])  # an earlier task that covers both chunks and one more device
@@ -271,7 +294,7 @@ def test_a_create_on_its_way_when_the_last_run_stopped_is_waited_for_not_posted_
     on_its_way = chunk("w1/huawei/1", "huawei", devices, posting_at=rollout_files_epoch() + 25)
     result, dummy = run(store, wave([on_its_way]), {"huawei": huawei}, clock, reconcile_seconds=60)
     assert result["status"] == "passed" and [c[0] for c in huawei.calls].count("create") == 0
-    assert clock.sleeps[:2] == [5.0, 5.0]
+    assert clock.sleeps[:2] == [1.0, 2.0]  # the generic body's lookup loop (_reconcile.await_task)
     assert saved(store)["waves"]["w1"]["chunks"][0]["task_id"] == "op-5"
 
 
