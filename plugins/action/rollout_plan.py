@@ -22,62 +22,23 @@ HOST_VARS = ("iot_platform", "iot_device_id", "iot_product_id", "iot_firmware_ve
 ARGUMENT_SPEC = dict(rollout.PLAN_ARGUMENT_SPEC, **rollout.REFRESH_ARGUMENT_SPEC)
 
 
-class InventoryOnlyVars:
-    """Variables of hosts as the inventory sources define them (host vars over group vars), without vars plugins.
-
-    About 50 times faster than ``hostvars`` for large inventories, because Ansible computes the full
-    variable set of every host (facts, vars plugins, magic variables) when ``hostvars[host]`` is read.
-    Variables from ``group_vars/`` and ``host_vars/`` directories are not seen in this mode.
-    """
-
-    def __init__(self, inventory):
-        from ansible.inventory.helpers import get_group_vars
-        from ansible.utils.vars import combine_vars
-
-        self._inventory = inventory
-        self._get_group_vars = get_group_vars
-        self._combine_vars = combine_vars
-        self._group_cache = {}
-
-    def raw_get(self, name):
-        host = self._inventory.get_host(name)
-        groups = host.get_groups()
-        key = tuple(sorted(group.name for group in groups))
-        group_vars = self._group_cache.get(key)
-        if group_vars is None:
-            group_vars = self._group_cache[key] = self._get_group_vars(groups)
-        return self._combine_vars(group_vars, host.vars)
+def _vars_of(hostvars, host):
+    """The four device host variables of one host, through ``hostvars[host]`` (each value templated on access)."""
+    variables = hostvars[host]
+    return dict((key, variables[key] if key in variables else None) for key in HOST_VARS)
 
 
-def _vars_of(hostvars, host, reader=None):
-    """The four device host variables of one host, templated only when they hold a template."""
-    raw = (reader or hostvars).raw_get(host)
-    values = {}
-    templated = None
-    for key in HOST_VARS:
-        value = raw.get(key) if hasattr(raw, "get") else None
-        if isinstance(value, str) and ("{{" in value or "{%" in value):
-            if templated is None:
-                templated = hostvars[host]
-            value = templated[key]
-        values[key] = value
-    return values
-
-
-def select_hosts(pattern, hostvars, groups=None):
+def select_hosts(pattern, groups):
     """Resolve an inventory pattern (groups, hosts, wildcards, ``:&``, ``:!``) ignoring ``--limit``.
 
-    Uses the run's inventory when reachable; otherwise rebuilds one from ``groups`` like the
-    ``ansible.builtin.inventory_hostnames`` lookup does.
+    Rebuilds an inventory from the ``groups`` magic variable (the whole inventory, whatever ``--limit`` says) like
+    the ``ansible.builtin.inventory_hostnames`` lookup does; unlike that lookup, a pattern error (or a pattern that
+    matches nothing with ``host_pattern_mismatch=error``) is reported instead of giving no hosts.
     """
-    inventory = getattr(hostvars, "_inventory", None)
-    try:
-        if inventory is not None and hasattr(inventory, "get_hosts"):
-            hosts = inventory.get_hosts(pattern=pattern, ignore_limits=True, ignore_restrictions=True)
-            return [host.name for host in hosts]
-        from ansible.inventory.manager import InventoryManager
+    from ansible.inventory.manager import InventoryManager
 
-        manager = InventoryManager(None, parse=False)
+    manager = InventoryManager(None, parse=False)
+    try:
         for group, members in (groups or {}).items():
             manager.add_group(group)
             for host in members:
@@ -90,21 +51,16 @@ def select_hosts(pattern, hostvars, groups=None):
 def devices_from_inventory(pattern, task_vars, inventory_vars="full"):
     """Raw device descriptions of the hosts matching ``pattern`` (see :func:`rollout.device_from_hostvars`).
 
-    ``inventory_vars="full"`` reads each host's variables like ``hostvars[host]`` (exact precedence,
-    ``group_vars/``/``host_vars/`` files included); ``"inventory"`` reads only what the inventory
-    sources define (:class:`InventoryOnlyVars`), for very large fleets.
+    Each host's variables are read like ``hostvars[host]`` (exact precedence, ``group_vars/``/``host_vars/`` files
+    included). ``inventory_vars="inventory"`` used to read the inventory sources' variables alone through the
+    run's inventory object, a private ansible-core attribute; it is accepted and reads like ``"full"``.
     """
+    del inventory_vars
     hostvars = task_vars.get("hostvars")
-    if hostvars is None:
-        raise rollout.RolloutError("no hostvars available to read the inventory")
-    names = select_hosts(pattern, hostvars, task_vars.get("groups"))
-    reader = None
-    if inventory_vars == "inventory":
-        inventory = getattr(hostvars, "_inventory", None)
-        if inventory is None:
-            raise rollout.RolloutError("staged_rollout_inventory_vars=inventory needs the run's inventory")
-        reader = InventoryOnlyVars(inventory)
-    return [rollout.device_from_hostvars(name, _vars_of(hostvars, name, reader)) for name in names]
+    if hostvars is None or task_vars.get("groups") is None:
+        raise rollout.RolloutError("no hostvars or groups available to read the inventory")
+    names = select_hosts(pattern, task_vars["groups"])
+    return [rollout.device_from_hostvars(name, _vars_of(hostvars, name)) for name in names]
 
 
 class ActionModule(ActionBase):

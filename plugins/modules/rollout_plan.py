@@ -67,8 +67,8 @@ options:
       - V(full) reads them like C(hostvars[host]), with Ansible's complete variable precedence (C(group_vars/) and
         C(host_vars/) files, vars plugins). Ansible computes every variable of every host for this, about 0.4 ms per
         host (about 40 s for 100,000 hosts).
-      - V(inventory) reads only what the inventory sources define (host variables over group variables), about
-        50 times faster; C(group_vars/) and C(host_vars/) directories are not seen.
+      - V(inventory) is accepted for compatibility and reads like V(full). It used to read only what the inventory
+        sources define, through an attribute of ansible-core that is not public API.
     type: str
     choices: [full, inventory]
     default: full
