@@ -255,6 +255,24 @@ class Provider:
         raise NotImplementedError
 
 
+class ApiProvider(Provider):
+    """A provider over one platform API object (``self.api``) that keeps the bookkeeping: the secrets it holds,
+    its call log, closing its session."""
+
+    api = None  # type: Any
+
+    @property
+    def secrets(self) -> List[str]:
+        return self.api.secrets
+
+    @property
+    def call_log(self) -> List[Dict[str, Any]]:
+        return self.api.call_log
+
+    def close(self) -> None:
+        self.api.close()
+
+
 def newest_first(tasks: Sequence[TaskInfo]) -> List[TaskInfo]:
     """Newest first by creation time (platform time strings sort lexically), then by id."""
     return sorted(tasks, key=lambda task: ("%s" % (task.created or ""), "%s" % task.task_id), reverse=True)

@@ -29,10 +29,10 @@ from ansible_collections.iotfleet.firmware.plugins.module_utils._http import (
     expect_str,
 )
 from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import (
+    ApiProvider,
     Capabilities,
     Lookup,
     Progress,
-    Provider,
     ValidationError,
     newest_first,
 )
@@ -117,7 +117,7 @@ def _matches(row, filters):
                                   ("device_type", "device_type")))
 
 
-class HuaweiProvider(Provider):
+class HuaweiProvider(ApiProvider):
     capabilities = CAPABILITIES
 
     def __init__(self, api, reconcile_timeout=None, now=None):
@@ -440,19 +440,8 @@ class HuaweiProvider(Provider):
     # ---- bookkeeping -------------------------------------------------------------------------------
 
     @property
-    def secrets(self):
-        return self.api.secrets
-
-    @property
-    def call_log(self):
-        return self.api.call_log
-
-    @property
     def throttle_waits(self):
         return self.api.throttle_waits
-
-    def close(self):
-        self.api.close()
 
 
 INFO_FILTERS = (("operation_type", "operationType"), ("operation_status", "operationStatus"),

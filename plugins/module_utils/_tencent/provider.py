@@ -23,10 +23,10 @@ __metaclass__ = type
 
 from ansible_collections.iotfleet.firmware.plugins.module_utils._http import IoTError
 from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import (
+    ApiProvider,
     Capabilities,
     Lookup,
     Progress,
-    Provider,
     TaskInfo,
     ValidationError,
 )
@@ -52,7 +52,7 @@ def _pages_needed(total):
     return (total + PAGE_LIMIT - 1) // PAGE_LIMIT
 
 
-class TencentProvider(Provider):
+class TencentProvider(ApiProvider):
     capabilities = CAPABILITIES
 
     def __init__(self, api, reconcile_timeout=None):
@@ -384,19 +384,6 @@ class TencentProvider(Provider):
             rows = list(self.api.describe_firmware_task_devices(product_id, version, fw_type))
             page["devices"] = tt.rows_for_tasks(rows, ids)
         return tasks, page
-
-    # ---- bookkeeping
-
-    @property
-    def secrets(self):
-        return self.api.secrets
-
-    @property
-    def call_log(self):
-        return self.api.call_log
-
-    def close(self):
-        self.api.close()
 
 
 def neutral_device(product_id, device):
