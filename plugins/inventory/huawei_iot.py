@@ -176,12 +176,11 @@ notes:
 EXAMPLES = r"""
 # inventory/fleet.huawei_iot.yml: endpoint and credentials from HUAWEI_IOT_ENDPOINT / HUAWEI_IOT_APP_ID /
 # HUAWEI_IOT_SECRET
-plugin: iotfleet.firmware.huawei_iot
-models: [WM-100]
-firmware_versions: ["1.0.0"]
+#   plugin: iotfleet.firmware.huawei_iot
+#   models: [WM-100]
+#   firmware_versions: ["1.0.0"]
 
----
-# Groups per model and per firmware version, a composed variable, and a one-hour cache
+# Another inventory file: groups per model and per firmware version, a composed variable, a one-hour cache
 plugin: iotfleet.firmware.huawei_iot
 endpoint: https://iot.example.com:8743
 ca_path: /etc/pki/huawei-iot/ca.pem

@@ -159,12 +159,12 @@ notes:
 EXAMPLES = r"""
 # inventory/sensors.tencent_iot.yml: credentials and region from TENCENTCLOUD_SECRET_ID /
 # TENCENTCLOUD_SECRET_KEY / TENCENTCLOUD_REGION
-plugin: iotfleet.firmware.tencent_iot
-product_ids: [TCPROD0001]
-firmware_versions: ["1.0.0"]
+#   plugin: iotfleet.firmware.tencent_iot
+#   product_ids: [TCPROD0001]
+#   firmware_versions: ["1.0.0"]
 
----
-# Two products, hosts named <ProductId>_<DeviceName>, groups per product and version, cached for an hour
+# Another inventory file: two products, hosts named <ProductId>_<DeviceName>, groups per product and version,
+# cached for an hour
 plugin: iotfleet.firmware.tencent_iot
 region: ap-guangzhou
 product_ids: [TCPROD0001, TCPROD0002]
