@@ -81,6 +81,9 @@ class TaskInfo:
     created: Optional[str] = None  # creation time as the platform gives it, for ordering and display
     matched_by: Optional[str] = None  # "marker" | "file_id" | "targets" | "rows" | "given" | ...
     raw: Dict[str, Any] = field(default_factory=dict)  # the platform object (no secrets), returned as ``task``
+    # what reading the task again needs besides its id, as the provider set it (Tencent: product id, firmware
+    # version, fw_type); None where the id is enough (Huawei) or the provider remembers it
+    scope: Optional[Tuple[Any, ...]] = None
 
 
 @dataclass
@@ -171,6 +174,19 @@ class Provider:
         plan-time refresh), so the provider does not read them again.
         """
         raise NotImplementedError
+
+    def find_many(self, works: Sequence[Dict[str, Any]],
+                  known_versions: Optional[Dict[str, str]] = None) -> List[Lookup]:
+        """:meth:`find` for each of ``works`` (the chunks of one rollout wave and scope), in their order, before any
+        create: a provider reads the listing they share once (Huawei: the task list of the package; Tencent: the
+        device rows of the product and version). This default calls :meth:`find` per work."""
+        return [self.find(work, known_versions=known_versions) for work in works]
+
+    def task_ref(self, work: Dict[str, Any], task_id: Any) -> TaskInfo:
+        """A task of ``work`` known by its id only (recorded by an earlier run), without a request: what
+        :meth:`progress` and :meth:`cancel` need to read it (``scope``). Active, with the work's devices."""
+        devices = self.work_devices(work)
+        return TaskInfo(task_id=task_id, active=True, devices=frozenset(devices) if devices else None)
 
     def create(self, work: Dict[str, Any], devices: Optional[Sequence[str]]) -> Any:
         """Exactly one create request for ``devices`` (``None``: the work's own targeting); returns the task id.

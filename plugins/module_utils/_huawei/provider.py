@@ -189,7 +189,29 @@ class HuaweiProvider(ApiProvider):
             return Lookup(same=[work["given_task"]], seen=frozenset([work["given_task"].task_id]))
         if "package" not in work:
             self.prepare(work)
-        tasks = newest_first(self._tasks(ht.package_filters(work["package"])))
+        return self._find_in(work, self._listed(work), exclude, known_versions)
+
+    def find_many(self, works, known_versions=None):
+        """One task listing per package for all the works (the engine's chunks of a wave), then each decided."""
+        listings = {}
+        lookups = []
+        for work in works:
+            if work.get("given_task") is not None:
+                lookups.append(self.find(work, known_versions=known_versions))
+                continue
+            if "package" not in work:
+                self.prepare(work)
+            key = json.dumps(ht.package_filters(work["package"]), sort_keys=True)
+            if key not in listings:
+                listings[key] = self._listed(work)
+            # the works share the TaskInfos: the devices of a group task are read once (subtasks)
+            lookups.append(self._find_in(work, listings[key], (), known_versions))
+        return lookups
+
+    def _listed(self, work):
+        return newest_first(self._tasks(ht.package_filters(work["package"])))
+
+    def _find_in(self, work, tasks, exclude, known_versions):
         lookup = Lookup(seen=frozenset(task.task_id for task in tasks))
         exclude = set(exclude)
         devices = self.work_devices(work)

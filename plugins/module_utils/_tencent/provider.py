@@ -69,9 +69,10 @@ class TencentProvider(ApiProvider):
     def work_devices(self, work):
         return list(work["device_names"]) if work.get("mode") == tt.MODE_DEVICENAMES else None
 
-    def _scope_for(self, task_id):
-        """(product, version, fw_type) of a task: where it was found or created, else the last work prepared."""
-        scope = self._scopes.get(task_id, self.scope)
+    def _scope_for(self, task_id, task=None):
+        """(product, version, fw_type) of a task: the one it carries (``task_ref``), where it was found or created,
+        else the last work prepared."""
+        scope = (task.scope if task is not None else None) or self._scopes.get(task_id, self.scope)
         if scope is None:
             raise ValueError("TencentProvider: prepare() or find() the work before reading task %s (the device rows "
                              "are read per product and firmware version)" % task_id)
@@ -96,9 +97,28 @@ class TencentProvider(ApiProvider):
         work["target_version"] = version
 
     def find(self, work, exclude=(), known_versions=None):
+        scope = self._scope_of(work)
+        return self._find_with(work, tt.group_rows(list(self.api.describe_firmware_task_devices(*scope))),
+                               frozenset(exclude), known_versions)
+
+    def find_many(self, works, known_versions=None):
+        """The device rows of each product and version read once for all the works (the engine's chunks)."""
+        rows = {}
+        lookups = []
+        for work in works:
+            scope = self._scope_of(work)
+            if scope not in rows:
+                rows[scope] = tt.group_rows(list(self.api.describe_firmware_task_devices(*scope)))
+            lookups.append(self._find_with(work, rows[scope], frozenset(), known_versions))
+        return lookups
+
+    def task_ref(self, work, task_id):
+        task = super(TencentProvider, self).task_ref(work, task_id)
+        task.scope = self._scope_of(work)
+        return task
+
+    def _find_with(self, work, groups, exclude, known_versions):
         self.scope = self._scope_of(work)
-        exclude = frozenset(exclude)
-        groups = tt.group_rows(list(self.api.describe_firmware_task_devices(*self.scope)))
         if work.get("task_id") is not None:
             lookup = self._find_given(work, groups)
         elif work["mode"] == tt.MODE_DEVICENAMES:
@@ -192,15 +212,17 @@ class TencentProvider(ApiProvider):
                     % (product_id, work["firmware_ori_version"])])
         return Lookup(seen=seen)
 
-    def _info(self, raw, group, matched_by=None):
+    def _info(self, raw, group, matched_by=None, scope=None):
         task_id = raw["TaskId"]
         cancelled = tt.is_cancelled(raw)
-        self._scopes[task_id] = self.scope
+        scope = scope or self.scope
+        self._scopes[task_id] = scope
         return TaskInfo(
             task_id=task_id,
             status=raw.get("Status"),
             active=not cancelled and (group is None or group["active"]),
             devices=frozenset(group["devices"]) if group else None,
+            scope=scope,
             created=str(raw["CreateTime"]) if raw.get("CreateTime") is not None else None,
             matched_by=matched_by,
             raw=raw,
@@ -219,20 +241,20 @@ class TencentProvider(ApiProvider):
 
     def get(self, task_id):
         """One DescribeFirmwareTask (its rows are read by :meth:`progress`); ``None`` when it does not exist."""
-        product_id, version, _fw_type = self._scope_for(task_id)
+        scope = self._scope_for(task_id)
         try:
-            raw = self.api.describe_firmware_task(product_id, version, task_id)
+            raw = self.api.describe_firmware_task(scope[0], scope[1], task_id)
         except IoTError as exc:
             if exc.code in errors.TASK_NOT_FOUND:
                 return None
             raise
-        return self._info(raw, None)
+        return self._info(raw, None, scope=scope)
 
     def progress(self, tasks, with_failures=False):
         result = {}
         by_scope = {}
         for task in tasks:
-            by_scope.setdefault(self._scope_for(task.task_id), []).append(task)
+            by_scope.setdefault(self._scope_for(task.task_id, task), []).append(task)
         for scope, mine in by_scope.items():
             rows = list(self.api.describe_firmware_task_devices(*scope))  # every row read once per round
             for task in mine:
@@ -249,7 +271,7 @@ class TencentProvider(ApiProvider):
         return result
 
     def cancel(self, task):
-        product_id, version, fw_type = self._scope_for(task.task_id)
+        product_id, version, fw_type = self._scope_for(task.task_id, task)
         try:
             self.api.update_ota_task_status(product_id, task.task_id, tt.TASK_STATUS_CANCELLED)
             return True

@@ -17,9 +17,6 @@ __metaclass__ = type
 import importlib
 
 PLATFORMS = ("huawei", "tencent")
-# Platforms whose provider reads progress within one scope (Tencent: one product + firmware version, set by
-# ``prepare``): one provider per product for them. Tencent has no session token, so nothing is logged in twice.
-PER_PRODUCT = ("tencent",)
 
 
 def connection_module(platform):
@@ -53,12 +50,13 @@ class Providers:
             self.secrets.append(value)
 
     def get(self, platform, product_id=None):
-        key = (platform, product_id if platform in PER_PRODUCT else None)
-        if key not in self.providers:
-            if platform not in self.connections:
-                return None
-            self.providers[key] = self._factory(platform, dict(self.connections[platform]), self._on_secret)
-        return self.providers[key]
+        """The platform's provider (one for every product: a task carries its Tencent scope, ``task_ref``)."""
+        del product_id
+        if platform not in self.connections:
+            return None
+        if platform not in self.providers:
+            self.providers[platform] = self._factory(platform, dict(self.connections[platform]), self._on_secret)
+        return self.providers[platform]
 
     def instances(self):
         return list(self.providers.values())

@@ -58,8 +58,8 @@ class WaveFailed(Exception):
 class WaveDriver:
     """Runs one wave.
 
-    ``providers``: ``{platform: Provider}``, or a :class:`connect.Providers` (one provider per platform, and per
-    product for Tencent, whose progress reads are scoped to one product and version).
+    ``providers``: ``{platform: Provider}``, or a :class:`connect.Providers` (one provider per platform; the
+    tasks carry what their progress reads need, ``Provider.task_ref``).
     """
 
     def __init__(self, store, rollout_id, wave, targets, providers, options=None, display=None,
@@ -131,7 +131,7 @@ class WaveDriver:
         if not self._chunks:
             return self._finish_empty(gate)
         try:
-            works = self._works()
+            works = self._work_of = self._works()
             started = self.monotonic()
             self._per_platform(lambda platform: self._create(platform, works))
             self.phase_seconds["create"] = round(self.monotonic() - started, 3)
@@ -155,6 +155,10 @@ class WaveDriver:
             except ValidationError as exc:
                 raise WaveFailed("the task of %s is invalid: %s" % (chunk["key"], exc), {"platform": chunk["platform"]})
         return works
+
+    def _task_ref(self, chunk, task_id):
+        provider = self.provider_for(chunk["platform"], chunk.get("product_id"))
+        return provider.task_ref(self._work_of[chunk["key"]], task_id)
 
     def _per_platform(self, job, only=None):
         platforms = [p for p in PLATFORMS if any(c["platform"] == p for c in self._chunks)
@@ -205,7 +209,7 @@ class WaveDriver:
 
     def _poll(self, gate, entered):
         started = self.monotonic()
-        tasks = poller.wave_tasks(self._chunks)
+        tasks = poller.wave_tasks(self._chunks, self._task_ref)
         poll_seconds = poll_interval(self.options.get("poll_seconds") or self.wave.get("poll_seconds") or 30,
                                      tasks)
         progress = {}
@@ -236,7 +240,7 @@ class WaveDriver:
         """Failed devices with the platform's reason: one more read of the tasks that have failures."""
         started = self.monotonic()
         failing = {}
-        for scope, tasks in poller.wave_tasks(self._chunks).items():
+        for scope, tasks in poller.wave_tasks(self._chunks, self._task_ref).items():
             mine = [t for t in tasks if (progress.get(t.task_id) and progress[t.task_id].summary.get("failed"))]
             if mine:
                 failing[scope] = mine
@@ -253,7 +257,7 @@ class WaveDriver:
         cancelled, errors = [], []
         if not self.options.get("cancel_on_abort", True):
             return cancelled, errors
-        for scope, tasks in poller.wave_tasks(self._chunks).items():
+        for scope, tasks in poller.wave_tasks(self._chunks, self._task_ref).items():
             provider = self.provider_for(scope[0], scope[1] or None)
             for task in tasks:
                 state = progress.get(task.task_id)

@@ -6,7 +6,7 @@
 
 A *scope* is what one provider call covers: all Huawei chunks of the wave, or the Tencent chunks of one product.
 Per scope: the package is read once (``prepare``), one lookup finds what already exists for every chunk that
-has no recorded task (``find_many``: one shared task listing where the provider offers it), then each missing
+has no recorded task (``Provider.find_many``: one listing they share), then each missing
 chunk gets exactly one create. Its task id goes to the state file as soon as the create returns.
 """
 
@@ -14,7 +14,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import contextlib
 import time
 
 from ansible_collections.iotfleet.firmware.plugins.module_utils._module._reconcile import (
@@ -67,47 +66,9 @@ def prepare_once(provider, works):
         work.update(learned)
 
 
-# The listing every ``find`` of a scope reads again (same arguments): read once per wave and scope while a
-# provider has no ``find_many`` of its own. Attribute names of the providers' API objects.
-SHARED_LISTINGS = ("task_pages", "describe_firmware_task_devices")
-
-
-def _read_once(listing):
-    memo = {}
-
-    def cached(*args, **kwargs):
-        key = repr((args, sorted(kwargs.items())))
-        if key not in memo:
-            memo[key] = list(listing(*args, **kwargs))
-        return iter(memo[key])
-
-    return cached
-
-
-@contextlib.contextmanager
-def shared_listing(provider):
-    """Within the block, repeated listings with the same arguments are read from the platform once."""
-    api = getattr(provider, "api", None)
-    patched = []
-    for name in SHARED_LISTINGS:
-        original = getattr(api, name, None)
-        if original is not None:
-            setattr(api, name, _read_once(original))
-            patched.append(name)
-    try:
-        yield
-    finally:
-        for name in patched:
-            delattr(api, name)  # the instance attribute goes, the class method shows through again
-
-
 def find_many(provider, works, known_versions=None):
-    """One :class:`Lookup` per work from one shared listing: the provider's ``find_many`` when it has one."""
-    shared = getattr(provider, "find_many", None)
-    if shared is not None:
-        return list(shared(works, known_versions=known_versions))
-    with shared_listing(provider):
-        return [provider.find(work, known_versions=known_versions) for work in works]
+    """One :class:`Lookup` per work from one shared listing (``Provider.find_many``)."""
+    return list(provider.find_many(works, known_versions=known_versions))
 
 
 class CreateError(Exception):

@@ -18,8 +18,12 @@ from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import
 from . import planner
 
 
-def wave_tasks(chunks):
-    """``{scope: [TaskInfo, ...]}`` of the chunks with a task (one TaskInfo per distinct task id)."""
+def wave_tasks(chunks, task_ref=None):
+    """``{scope: [TaskInfo, ...]}`` of the chunks with a task (one TaskInfo per distinct task id).
+
+    ``task_ref(chunk, task_id)``: the provider's :meth:`Provider.task_ref` for the chunk's work (what reading the task
+    needs, e.g. Tencent's product and version); by default a TaskInfo with the id and the chunk's devices.
+    """
     out = {}
     for scope, members in planner.scopes(chunks).items():
         tasks = {}
@@ -29,7 +33,9 @@ def wave_tasks(chunks):
             task = tasks.get(chunk["task_id"])
             devices = frozenset(chunk["devices"])
             if task is None:
-                tasks[chunk["task_id"]] = TaskInfo(task_id=chunk["task_id"], active=True, devices=devices)
+                task = task_ref(chunk, chunk["task_id"]) if task_ref else TaskInfo(task_id=chunk["task_id"], active=True)
+                task.devices = devices
+                tasks[chunk["task_id"]] = task
             else:
                 task.devices = task.devices | devices
         if tasks:
@@ -107,12 +113,15 @@ def read_once(provider_for, chunks, targets):
     sets the product + version the device rows are read for.
     """
     progress = {}
-    for scope, tasks in wave_tasks(chunks).items():
+    for scope, members in planner.scopes(chunks).items():
         provider = provider_for(scope[0], scope[1] or None)
-        first = next(c for c in chunks if planner.scope_key(c) == scope)
+        first = members[0]
+        # a task's devices may be unknown here: any name validates (prepare reads the package / firmware only)
+        probe = dict(first, devices=first.get("devices") or ["%s" % first["task_id"]])
+        work = provider.validate(planner.chunk_params(probe, targets, {}, "gate", "gate"))
         if scope[0] != "huawei" or targets.get("huawei_file_id"):
-            # prepare reads the package / firmware only; a task's devices may be unknown here: any name validates
-            probe = dict(first, devices=first.get("devices") or ["%s" % first["task_id"]])
-            provider.prepare(provider.validate(planner.chunk_params(probe, targets, {}, "gate", "gate")))
-        progress.update(read_scope(provider, tasks))
+            provider.prepare(work)
+        tasks = wave_tasks(members, lambda chunk, task_id: provider.task_ref(work, task_id)).get(scope)
+        if tasks:
+            progress.update(read_scope(provider, tasks))
     return progress

@@ -1,47 +1,26 @@
-"""The create planner: one shared listing for the lookups of a scope, the module parameters of a chunk."""
+"""The create planner: the lookups of a scope in one ``find_many`` call, the module parameters of a chunk."""
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import planner
 
 from engine_fakes import lookup
 
 
-class Api:
+class Shared:
     def __init__(self):
-        self.reads = []
+        self.calls = []
 
-    def task_pages(self, filters):
-        self.reads.append(filters)
-        yield [{"operationId": "op-1"}], 2
-        yield [{"operationId": "op-2"}], 2
-
-
-class ListingProvider:
-    """find() reads the whole task listing, as the Huawei provider does."""
-
-    def __init__(self):
-        self.api = Api()
+    def find_many(self, works, known_versions=None):
+        self.calls.append(("find_many", [w["devices"] for w in works], known_versions))
+        return [lookup(remaining=w["devices"]) for w in works]
 
     def find(self, work, exclude=(), known_versions=None):
-        seen = [item["operationId"] for items, _pages in self.api.task_pages({"deviceType": "M"}) for item in items]
-        return lookup(remaining=work["devices"], seen=seen)
+        raise AssertionError("the lookups of a scope go through find_many")
 
 
-def test_the_lookups_of_a_scope_share_one_listing_read_and_the_api_is_restored():
-    provider = ListingProvider()
-    works = [{"devices": ["a"]}, {"devices": ["b"]}, {"devices": ["c"]}]
-    found = planner.find_many(provider, works, known_versions={})
-    assert [sorted(f.seen) for f in found] == [["op-1", "op-2"]] * 3
-    assert provider.api.reads == [{"deviceType": "M"}]  # one listing for three lookups
-    provider.find({"devices": ["d"]})
-    assert len(provider.api.reads) == 2  # outside the lookup phase (e.g. a reconcile) it reads afresh
-    assert "task_pages" not in vars(provider.api)
-
-
-def test_a_provider_with_find_many_is_asked_once():
-    class Shared(ListingProvider):
-        def find_many(self, works, known_versions=None):
-            return [lookup(remaining=w["devices"]) for w in works]
-
-    assert [f.remaining for f in planner.find_many(Shared(), [{"devices": ["a"]}, {"devices": ["b"]}])] == [["a"], ["b"]]
+def test_the_lookups_of_a_scope_are_one_find_many_call():
+    provider = Shared()
+    found = planner.find_many(provider, [{"devices": ["a"]}, {"devices": ["b"]}], known_versions={"a": ""})
+    assert [f.remaining for f in found] == [["a"], ["b"]]
+    assert provider.calls == [("find_many", [["a"], ["b"]], {"a": ""})]
 
 
 def test_chunk_parameters_leave_out_what_is_not_set():

@@ -19,18 +19,18 @@ def devices():
 
 def test_the_platform_versions_replace_the_inventory_ones_and_decide_the_plan():
     scripts = {
-        ("huawei", None): [("prepare", [("hw-1",)], None),
-                           ("device_versions", [("hw-1", "hw-2")], {"hw-1": "2.0.0", "hw-2": "1.0.0"})],
-        ("tencent", "P1"): [("prepare", [("tc-1",)], None), ("device_versions", [("tc-1",)], {"tc-1": "1.0.0"})],
-        ("tencent", "P2"): [("prepare", [("tc-2",)], None), ("device_versions", [("tc-2",)], {})],
+        "huawei": [("prepare", [("hw-1",)], None),
+                   ("device_versions", [("hw-1", "hw-2")], {"hw-1": "2.0.0", "hw-2": "1.0.0"})],
+        # one provider for every product (one session); each product's firmware read, then its devices
+        "tencent": [("prepare", [("tc-1",)], None), ("device_versions", [("tc-1",)], {"tc-1": "1.0.0"}),
+                    ("prepare", [("tc-2",)], None), ("device_versions", [("tc-2",)], {})],
     }
     made = {}
 
     def factory(platform, params, on_secret):
-        key = (platform, None) if platform == "huawei" else (platform, "P%d" % (len([k for k in made if
-                                                                                     k[0] == "tencent"]) + 1))
-        made[key] = ScriptedProvider(platform, scripts[key])
-        return made[key]
+        assert platform not in made
+        made[platform] = ScriptedProvider(platform, scripts[platform])
+        return made[platform]
 
     fleet = devices()
     stats = refresh.plan_hook({"refresh_versions": True, "rollout_id": "r", "huawei_connection": {"a": 1},

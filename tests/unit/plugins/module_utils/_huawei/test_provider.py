@@ -332,6 +332,23 @@ def test_progress_of_many_tasks_reads_the_task_list(hw, capsys):
     assert sorted(progress) == sorted(ids) and all(item.counts["total"] == 1 for item in progress.values())
 
 
+def test_find_many_lists_the_tasks_once_for_all_chunks(hw, capsys):
+    """The engine's lookup of a wave: N chunks, one task listing (no listing cached on the API object)."""
+    first = hw.run(capsys, targets={"devices": [D1]})
+    provider = hw.provider()
+    works = [provider.validate(hw.params(targets={"devices": [dev]})) for dev in (D1, D2, D3)]
+    provider.api.session.expect(PKG, LIST)
+    provider.prepare(works[0])
+    for work in works[1:]:  # what the engine's prepare_once hands on
+        work.update(package=works[0]["package"], target_version=works[0]["target_version"])
+    lookups = provider.find_many(works, known_versions={D2: "1.0.0", D3: "1.0.0"})
+    provider.api.session.done()
+    assert [task.task_id for task in lookups[0].same] == [first["operation_id"]]
+    assert [lookup.remaining for lookup in lookups[1:]] == [[D2], [D3]]
+    assert all(lookup.seen == frozenset([first["operation_id"]]) for lookup in lookups)
+    assert "task_pages" not in vars(provider.api)
+
+
 def test_failures_come_from_the_failed_subtasks_only(make_hw, capsys):
     hw = make_hw(behaviour={"failure_rates": {"hw-meter-0001": 1.0}})
     first = hw.run(capsys)

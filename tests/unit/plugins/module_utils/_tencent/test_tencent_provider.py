@@ -294,3 +294,31 @@ def test_info_reads_the_rows_once_for_all_tasks(emulator, calls, run_module):
     calls.assert_done()
     assert info["task_ids"] == [first["task_id"], second["task_id"]] and info["summary"]["total"] == 4
     assert len(info["devices"]) == 4 and info["all_done"] is False
+
+
+def chunk_params(devices):
+    """The parameters the rollout engine validates for one chunk (plugin_utils/_engine/planner.chunk_params)."""
+    return {"product_id": PRODUCT, "firmware_version": "2.0.0", "fw_type": "mcu", "device_names": list(devices),
+            "state": "present", "wait": False, "task_user_define": {"rollout": "r", "wave": "w", "chunk": "c"}}
+
+
+def test_find_many_reads_the_rows_once_for_all_chunks_and_tasks_carry_their_scope(emulator, calls, run_module,
+                                                                                  provider_for, connection_args):
+    calls.expect(DF, *FIND + CREATED)
+    first, _out = run_module(dict(TASK, device_names=DEVICES[:1]))
+    provider = provider_for(dict(connection_args))
+    works = [provider.validate(chunk_params([device])) for device in DEVICES]
+    calls.expect(ROWS, DFT)  # one listing of the version's rows for three chunks; the covering task described once
+    lookups = provider.find_many(works, known_versions=dict((device, "1.0.0") for device in DEVICES))
+    calls.assert_done()
+    assert [task.task_id for task in lookups[0].same] == [first["task_id"]]
+    assert [lookup.remaining for lookup in lookups[1:]] == [[DEVICES[1]], [DEVICES[2]]]
+    assert "describe_firmware_task_devices" not in vars(provider.api)
+
+    # a task recorded by an earlier run: its reference carries the product and version, no prepare is needed
+    fresh = provider_for(dict(connection_args))
+    ref = fresh.task_ref(works[0], first["task_id"])
+    assert ref.scope == (PRODUCT, "2.0.0", "mcu") and ref.devices == frozenset(DEVICES[:1])
+    calls.expect(ROWS)
+    assert fresh.progress([ref])[first["task_id"]].summary["total"] == 1
+    calls.assert_done()
