@@ -329,6 +329,29 @@ class TokenCache(_FileBacked):
             yield
 
 
+# ------------------------------------------------------------------------------------------ work lock
+
+class WorkLock(_FileBacked):
+    """Serialises "look up, then create" of one platform scope across the controller's processes (and threads).
+
+    Two module runs given the same devices at the same moment would both find nothing and both create: the
+    platform serialises nothing (Huawei creates a second task for the same devices). Whoever holds the lock
+    of a key looks up, creates and reconciles; the next one then finds that task. ``flock`` on
+    ``<state_dir>/<sha256(key)[:32]>.work`` (the file holds nothing); key like the limiter's (endpoint + account),
+    plus the platform's scope where tasks of different scopes cannot share devices (Tencent: the product).
+    """
+
+    def __init__(self, key: str, state_dir: Optional[str] = None, shared: bool = True):
+        self._file = _state_file(state_dir, key, ".work", shared)
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        """Exclusive while the block runs; blocks until the other holder is done (not re-entrant across
+        processes: never nest two ``held()`` of the same key)."""
+        with self._file.locked():
+            yield
+
+
 def shared_state_files(state_dir: str) -> List[str]:
     """The state files in ``state_dir`` (for diagnostics and tests)."""
-    return sorted(name for name in os.listdir(state_dir) if name.endswith((".rate", ".token", ".login")))
+    return sorted(name for name in os.listdir(state_dir) if name.endswith((".rate", ".token", ".login", ".work")))

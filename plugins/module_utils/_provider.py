@@ -24,8 +24,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import contextlib
 from dataclasses import dataclass, field
-from typing import Any, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, ContextManager, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 
 class ValidationError(Exception):
@@ -187,6 +188,13 @@ class Provider:
         :meth:`progress` and :meth:`cancel` need to read it (``scope``). Active, with the work's devices."""
         devices = self.work_devices(work)
         return TaskInfo(task_id=task_id, active=True, devices=frozenset(devices) if devices else None)
+
+    def work_lock(self, work: Dict[str, Any]) -> ContextManager[Any]:
+        """A context manager held from the lookup (:meth:`find` / :meth:`find_many`) through :meth:`create` and its
+        reconcile, so that two processes of the controller given the same work at the same moment do not both
+        create. The platform packages lock per account and scope (``_pacing.WorkLock``); this default is a no-op."""
+        del work
+        return contextlib.nullcontext()
 
     def create(self, work: Dict[str, Any], devices: Optional[Sequence[str]]) -> Any:
         """Exactly one create request for ``devices`` (``None``: the work's own targeting); returns the task id.

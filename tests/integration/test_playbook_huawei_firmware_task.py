@@ -315,3 +315,16 @@ def test_no_echo_forks_share_one_token_and_create_no_duplicate(emulator, run_pla
     assert len(calls(emulator, "POST", LOGIN)) == 1  # the login lock: one token for all 20 module runs
     assert refused(emulator, "1010005") == [] and refused(emulator, "1010009") == []
     assert len(posts(emulator)) == 10 and len(huawei_tasks(emulator)) == 10 and duplicates(emulator) == []
+
+
+def test_forks_given_the_same_device_at_once_create_one_task(emulator, run_playbook):
+    # 10 module runs for one device at the same moment: nothing on the platform serialises find -> create; the
+    # work lock of the app id does, so one run creates and the other nine find its task
+    no_echo(emulator)
+    emulator.behaviour(time_scale=1)
+    inventory = os.path.join(PLAYBOOK_DIR, "forks_inventory.yml")
+    result = run(run_playbook, emulator, "forks_same.yml", inventory=inventory, extra_args=["--forks", "10"],
+                 extra_vars={"shared_device": "hw-meter-0120"})
+    assert all(result.host("fork%02d" % number).get("failed") == 0 for number in range(1, 11)), result.stdout
+    assert len(posts(emulator)) == 1 and len(huawei_tasks(emulator)) == 1
+    assert duplicates(emulator) == []  # GET /_emulator/stats

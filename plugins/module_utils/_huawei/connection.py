@@ -13,7 +13,7 @@ import time
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.iotfleet.firmware.plugins.module_utils._http import HttpSession, IoTError, Redactor
-from ansible_collections.iotfleet.firmware.plugins.module_utils._pacing import RateLimiter, TokenCache
+from ansible_collections.iotfleet.firmware.plugins.module_utils._pacing import RateLimiter, TokenCache, WorkLock
 from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import ValidationError, blank_as_unset
 from ansible_collections.iotfleet.firmware.plugins.module_utils._retry import RetryPolicy
 from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei import api as hapi
@@ -106,4 +106,5 @@ def provider_from_params(params, session=None, sleep=None, clock=None, monotonic
     reconcile_timeout = params.get("reconcile_timeout")
     if reconcile_timeout is None:
         reconcile_timeout = 2 * timeout
-    return HuaweiProvider(api, reconcile_timeout=reconcile_timeout, now=now)
+    return HuaweiProvider(api, reconcile_timeout=reconcile_timeout, now=now,
+                          work_lock=WorkLock(hapi.limiter_key(base, app_id), state_dir=state_dir))

@@ -120,10 +120,11 @@ def _matches(row, filters):
 class HuaweiProvider(ApiProvider):
     capabilities = CAPABILITIES
 
-    def __init__(self, api, reconcile_timeout=None, now=None):
+    def __init__(self, api, reconcile_timeout=None, now=None, work_lock=None):
         self.api = api
         self.reconcile_timeout = reconcile_timeout
         self._now = now  # () -> aware datetime, for the time-window rules
+        self._work_lock = work_lock  # _pacing.WorkLock of the app id, or None
         self._file_id = None
         self._package_filters = None
         self._posted_devices = None
@@ -302,6 +303,10 @@ class HuaweiProvider(ApiProvider):
             lookup.warnings.append(
                 "Task %s upgrades the same targets but its policy differs in %s; a task cannot be edited, so it is "
                 "returned as is and no second task is created." % (task.task_id, ", ".join(differences)))
+
+    def work_lock(self, work):
+        """One lock per app id: a task of any package may hold the devices of another work (busy)."""
+        return self._work_lock.held() if self._work_lock is not None else super(HuaweiProvider, self).work_lock(work)
 
     def create(self, work, devices):
         if work.get("deferred_errors"):

@@ -12,6 +12,9 @@
 * otherwise one create for the remaining devices (the work's own targeting when the provider cannot tell them),
   reconciled by lookup after a lost answer (``_reconcile``); check mode sends no write.
 
+From the lookup through the create and its reconcile the provider's ``work_lock`` is held: a second process of
+the controller given the same work at the same moment waits, then finds the task instead of creating another.
+
 ``state=absent``: cancel the active tasks that are this work (``capabilities.can_cancel``), or fail naming them.
 """
 
@@ -20,7 +23,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import time
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ansible_collections.iotfleet.firmware.plugins.module_utils._module._connection import (
     ModuleFailure, ProviderFactory, run_body)
@@ -66,6 +69,17 @@ def _unique(errors: Sequence[str]) -> List[str]:
 
 def _present(module, provider: Provider, work: Dict[str, Any], warnings: List[str], clock: Clock,
              sleep: Sleep) -> Dict[str, Any]:
+    # the work lock: another process of the controller given the same work waits here, then finds this task
+    with provider.work_lock(work):
+        result, task = _find_or_create(module, provider, work, warnings, clock, sleep)
+    if task is None:
+        return result
+    return _finish(provider, module, result, task, clock, sleep)
+
+
+def _find_or_create(module, provider: Provider, work: Dict[str, Any], warnings: List[str], clock: Clock,
+                    sleep: Sleep) -> Tuple[Dict[str, Any], Optional[TaskInfo]]:
+    """The result so far and the task to report (``None``: the result is complete)."""
     params = module.params
     key = provider.capabilities.task_id_key
     lookup = provider.find(work)
@@ -82,14 +96,14 @@ def _present(module, provider: Provider, work: Dict[str, Any], warnings: List[st
         result.update(matched_by=task.matched_by)
         view = provider.task_view(task)
         result["diff"] = _diff(view, view, _header(task), _header(task))
-        return _finish(provider, module, result, task, clock, sleep)
+        return result, task
     if lookup.busy:
         raise ModuleFailure(_busy_message(provider, lookup), **result)
     if devices is not None and not devices:  # every device already runs the target version
         result.update(counts={}, summary=summarize(0, 0, 0))
         if params.get("wait"):
             result["wait"] = {"status": None, "elapsed": 0, "timed_out": False, "polls": 0}
-        return result
+        return result, None
 
     # Devices left although a task is already this work (a former run created it for part of them): one more
     # task for the rest; the existing ones stay in task_ids.
@@ -100,7 +114,7 @@ def _present(module, provider: Provider, work: Dict[str, Any], warnings: List[st
         result.update(counts={}, summary=summarize(0, 0, 0))
         if params.get("wait"):
             result["wait"] = _skipped(None)
-        return result
+        return result, None
     timeout = provider.reconcile_timeout if provider.reconcile_timeout is not None else reconcile_timeout(params)
     created = create_task(provider, work, devices, lookup.seen, timeout, clock, sleep)
     if created.warning:
@@ -111,7 +125,7 @@ def _present(module, provider: Provider, work: Dict[str, Any], warnings: List[st
     if task.task_id not in result["task_ids"]:
         result["task_ids"].append(task.task_id)
     result["diff"] = _diff({}, provider.task_view(task), "no matching task", _header(task))
-    return _finish(provider, module, result, task, clock, sleep)
+    return result, task
 
 
 def _busy_message(provider: Provider, lookup: Lookup, adopted: Optional[TaskInfo] = None) -> str:

@@ -13,10 +13,12 @@ import time
 
 from ansible.module_utils.basic import env_fallback
 
+from ansible_collections.iotfleet.firmware.plugins.module_utils._pacing import WorkLock
 from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import ValidationError, blank_as_unset
 from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent.api import (
     CALLS_PER_SECOND,
     TencentApi,
+    limiter_key,
     parse_endpoint,
 )
 from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent.provider import TencentProvider
@@ -86,7 +88,12 @@ def provider_from_params(params, session=None, sleep=time.sleep, clock=time.time
         ca_path=params.get("ca_path"), calls_per_second=params.get("api_calls_per_second") or CALLS_PER_SECOND,
         pacing_dir=params.get("pacing_dir"), session=session, limiter=limiter, clock=clock, sleep=sleep,
         monotonic=monotonic)
-    return TencentProvider(api, reconcile_timeout=reconcile_timeout(params))
+    pacing_dir = params.get("pacing_dir")
+
+    def work_locks(product_id):
+        return WorkLock("%s|%s" % (limiter_key(api.url, api.secret_id), product_id), state_dir=pacing_dir)
+
+    return TencentProvider(api, reconcile_timeout=reconcile_timeout(params), work_locks=work_locks)
 
 
 def provider_factory(params, on_secret=None, **injected):

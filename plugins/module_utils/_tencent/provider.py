@@ -55,9 +55,10 @@ def _pages_needed(total):
 class TencentProvider(ApiProvider):
     capabilities = CAPABILITIES
 
-    def __init__(self, api, reconcile_timeout=None):
+    def __init__(self, api, reconcile_timeout=None, work_locks=None):
         self.api = api
         self.reconcile_timeout = reconcile_timeout
+        self._work_locks = work_locks  # product id -> _pacing.WorkLock, or None
         self.scope = None  # (product_id, firmware_version, fw_type) of the last work seen
         self._scopes = {}  # task id -> scope, for progress() of tasks found or created here
 
@@ -227,6 +228,12 @@ class TencentProvider(ApiProvider):
             matched_by=matched_by,
             raw=raw,
         )
+
+    def work_lock(self, work):
+        """One lock per product: tasks of different products never share a device."""
+        if self._work_locks is None:
+            return super(TencentProvider, self).work_lock(work)
+        return self._work_locks(work["product_id"]).held()
 
     def create(self, work, devices=None):
         try:

@@ -127,6 +127,12 @@ class ScopeCreator:
         prepare_once(self.provider, [work for dummy, work in missing] or list(works[:1]))
         if not missing:
             return
+        # the scope's work lock from the lookup through the last create: a module run (or another rollout) of the
+        # controller given some of these devices meanwhile waits, then finds the tasks
+        with self.provider.work_lock(missing[0][1]):
+            self._create_missing(missing, known_versions)
+
+    def _create_missing(self, missing, known_versions):
         lookups = find_many(self.provider, [work for dummy, work in missing], known_versions)
         decisions = [self._decide(chunk, work, lookup) for (chunk, work), lookup in zip(missing, lookups)]
         posts = [d for d in decisions if d["devices"]]

@@ -3,6 +3,8 @@
 A :class:`ScriptedProvider` is given the exact calls it must receive, in order, each with its answer; the
 first call that is not the next one expected fails the test (``validate`` is pure and not scripted).
 """
+import contextlib
+
 from ansible_collections.iotfleet.firmware.plugins.module_utils._http import IoTError
 from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import Capabilities, Lookup, Progress, \
     Provider, TaskInfo
@@ -28,6 +30,7 @@ class ScriptedProvider(Provider):
         self.script = list(script)
         self.calls = []
         self.closed = False
+        self.locks = []  # ("held", devices of the work, index of the first call inside, index after the last)
 
     # every scripted entry: (method, args, answer); answer may be a callable(*args) or an exception instance
     def _call(self, method, *args):
@@ -58,6 +61,12 @@ class ScriptedProvider(Provider):
 
     def create(self, work, devices):
         return self._call("create", tuple(devices))
+
+    @contextlib.contextmanager
+    def work_lock(self, work):
+        first = len(self.calls)
+        yield
+        self.locks.append(("held", tuple(work["devices"]), first, len(self.calls)))
 
     def progress(self, tasks, with_failures=False):
         return self._call("progress", tuple(sorted(t.task_id for t in tasks)), with_failures)

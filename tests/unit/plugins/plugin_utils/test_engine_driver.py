@@ -147,6 +147,23 @@ def test_a_lost_create_is_reconciled_by_lookup_and_never_posted_again(store):
     assert saved(store)["waves"]["w1"]["chunks"][0]["matched_by"] == "reconciled"
 
 
+def test_the_scope_holds_the_work_lock_from_the_lookup_through_the_last_create(store):
+    h1, h2 = ["hw-1"], ["hw-2"]
+    huawei = ScriptedProvider("huawei", [
+        ("prepare", [tuple(h1)], None),
+        ("find", [tuple(h1), ()], lookup(remaining=h1)),
+        ("find", [tuple(h2), ()], lookup(remaining=h2)),
+        ("create", [tuple(h1)], "op-1"),
+        ("create", [tuple(h2)], "op-2"),
+        ("progress", [("op-1", "op-2"), False], {"op-1": progress("op-1", 1), "op-2": progress("op-2", 1)}),
+    ])
+    result, dummy = run(store, wave([chunk("w1/huawei/1", "huawei", h1), chunk("w1/huawei/2", "huawei", h2)]),
+                        {"huawei": huawei})
+    assert result["status"] == "passed"
+    # one lock per scope, taken after the package read, released after the second create (before any poll)
+    assert huawei.locks == [("held", tuple(h1), 1, 5)]
+
+
 def test_a_lost_create_whose_task_never_appears_fails_naming_the_call_and_is_not_posted_again(store):
     devices = ["hw-1"]
     lost = platform_error("read timeout", "ReadTimeout", maybe_committed=True)
