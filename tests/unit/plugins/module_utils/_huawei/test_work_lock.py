@@ -70,11 +70,11 @@ def test_two_processes_with_the_same_devices_create_one_task(hw, capsys, locked)
     context = multiprocessing.get_context("fork")
     barrier, results = context.Barrier(2), context.Queue()
     params = hw.params(targets={"devices": ["hw-meter-0001", "hw-meter-0002"]}, timeout=10)
-    children = [context.Process(target=one_run, args=(params, locked, barrier, results)) for _ in range(2)]
+    children = [context.Process(target=one_run, args=(params, locked, barrier, results)) for dummy in range(2)]
     started = time.monotonic()
     for child in children:
         child.start()
-    outcomes = [results.get(timeout=DEADLINE) for _ in children]
+    outcomes = [results.get(timeout=DEADLINE) for dummy in children]
     for child in children:
         child.join(timeout=DEADLINE)
         assert child.exitcode == 0
