@@ -16,15 +16,16 @@ __metaclass__ = type
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils import rollout
+from ansible_collections.iotfleet.firmware.plugins.module_utils import _rollout_args
 from ansible_collections.iotfleet.firmware.plugins.module_utils._http import IoTError, Redactor
 from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import ValidationError
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _rollout as rollout
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import rollout_files
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import connect, planner, poller, report
 
 display = Display()
 
-ARGUMENT_SPEC = rollout.GATE_ENGINE_ARGUMENT_SPEC
+ARGUMENT_SPEC = _rollout_args.GATE_ENGINE_ARGUMENT_SPEC
 
 # Tests replace this with a factory of scripted providers: (platform, params, on_secret) -> Provider.
 PROVIDER_FACTORY = None

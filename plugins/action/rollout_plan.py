@@ -13,13 +13,14 @@ import time
 from ansible.errors import AnsibleError
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils import rollout
+from ansible_collections.iotfleet.firmware.plugins.module_utils import _rollout_args
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _rollout as rollout
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import rollout_files
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import refresh
 
 HOST_VARS = ("iot_platform", "iot_device_id", "iot_product_id", "iot_firmware_version")
 
-ARGUMENT_SPEC = dict(rollout.PLAN_ARGUMENT_SPEC, **rollout.REFRESH_ARGUMENT_SPEC)
+ARGUMENT_SPEC = dict(_rollout_args.PLAN_ARGUMENT_SPEC, **_rollout_args.REFRESH_ARGUMENT_SPEC)
 
 
 def _vars_of(hostvars, host):

@@ -10,12 +10,13 @@ __metaclass__ = type
 
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils import rollout
+from ansible_collections.iotfleet.firmware.plugins.module_utils import _rollout_args
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _rollout as rollout
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import rollout_files
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import report as engine_report
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import state as engine_state
 
-ARGUMENT_SPEC = rollout.STATE_ARGUMENT_SPEC
+ARGUMENT_SPEC = _rollout_args.STATE_ARGUMENT_SPEC
 
 
 def _wave_view(record):
@@ -36,10 +37,6 @@ class ActionModule(ActionBase):
         data = dict(args["data"] or {})
         if args["event"] == "start":
             data.setdefault("rollout_id", rollout_id)
-        if "results" in data:
-            data["task_ids"] = rollout.task_ids_from_results(data.pop("results"))
-        if "cancel_results" in data:
-            data["cancelled"], data["cancel_errors"] = rollout.cancel_outcome(data.pop("cancel_results"))
         return rollout.apply_event(state, args["event"], data, rollout_files.utc_now())
 
     def run(self, tmp=None, task_vars=None):

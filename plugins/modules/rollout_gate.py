@@ -179,7 +179,7 @@ gate:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils.rollout import GATE_ENGINE_ARGUMENT_SPEC
+from ansible_collections.iotfleet.firmware.plugins.module_utils._rollout_args import GATE_ENGINE_ARGUMENT_SPEC
 
 
 def main():

@@ -266,7 +266,7 @@ timing:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils.rollout import PLAN_ARGUMENT_SPEC, REFRESH_ARGUMENT_SPEC
+from ansible_collections.iotfleet.firmware.plugins.module_utils._rollout_args import PLAN_ARGUMENT_SPEC, REFRESH_ARGUMENT_SPEC
 
 
 def main():

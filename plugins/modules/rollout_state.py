@@ -128,7 +128,7 @@ written:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils.rollout import STATE_ARGUMENT_SPEC
+from ansible_collections.iotfleet.firmware.plugins.module_utils._rollout_args import STATE_ARGUMENT_SPEC
 
 
 def main():

@@ -190,7 +190,7 @@ recorded:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils.rollout import WAVE_ARGUMENT_SPEC
+from ansible_collections.iotfleet.firmware.plugins.module_utils._rollout_args import WAVE_ARGUMENT_SPEC
 
 
 def main():

@@ -2,10 +2,11 @@
 # Copyright: (c) 2026, iotfleet.firmware maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Staged rollout engine, pure logic: wave planning, gate evaluation, resume state, reports.
+"""Staged rollout, pure logic on the controller: wave planning, gate evaluation, resume state, reports.
 
-Nothing in here does I/O or knows about Ansible; the action plugins ``rollout_plan``,
-``rollout_gate`` and ``rollout_state`` feed it data and persist what it returns.
+Nothing in here does I/O or knows about Ansible; the action plugins ``rollout_plan``, ``rollout_wave``,
+``rollout_gate`` and ``rollout_state`` and the engine (``_engine/``) feed it data and persist what it returns.
+Controller-only: the argument specs the modules' documentation stubs need are in ``module_utils/_rollout_args``.
 
 Vocabulary
 ----------
@@ -29,14 +30,14 @@ import json
 import math
 import re
 
+# the argument specs of the controller plugins (their documentation stubs in plugins/modules read them) and the
+# constants they share with the planning
+from ansible_collections.iotfleet.firmware.plugins.module_utils._rollout_args import (
+    EVENTS, HUAWEI_MAX_CHUNK, TENCENT_DEFAULT_CHUNK)
+
 PLATFORMS = ("huawei", "tencent")
 STATE_FORMAT = 1
 
-# Huawei legacy northbound: targets.devices holds at most 256 device IDs per task.
-HUAWEI_MAX_CHUNK = 256
-# Tencent BatchUpdateFirmware documents no maximum for DeviceNames; 500 names keep one request
-# well below any plausible body limit and a failed task small. Configurable.
-TENCENT_DEFAULT_CHUNK = 500
 
 GATE_DEFAULTS = {
     "success_percent": 95.0,
@@ -62,10 +63,6 @@ ROLLOUT_ABORTED = "aborted"
 ROLLOUT_FAILED = "failed"
 ROLLOUT_AWAITING_APPROVAL = "awaiting_approval"
 
-HUAWEI_MODULE = "iotfleet.firmware.huawei_iot_firmware_task"
-TENCENT_MODULE = "iotfleet.firmware.tencent_iot_batch_firmware"
-HUAWEI_INFO_MODULE = "iotfleet.firmware.huawei_iot_firmware_task_info"
-TENCENT_INFO_MODULE = "iotfleet.firmware.tencent_iot_batch_firmware_info"
 # What the engine sends (plan lines)
 HUAWEI_CREATE_CALL = "/iodm/northbound/v1.5.0/operations/firmwareUpgrade"
 HUAWEI_LIST_CALL = "/iodm/northbound/v1.5.0/operations"
@@ -75,12 +72,22 @@ TENCENT_POLL_CALL = "DescribeFirmwareTaskDevices"
 
 ROLLOUT_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
-# Huawei throttles an application at 100 calls per minute by default; polls stay below 80.
-HUAWEI_READS_PER_MINUTE = 80
-
-
 class RolloutError(Exception):
     """Invalid input or a state that does not allow the requested run; the message is for the operator."""
+
+
+# A poll round's Huawei reads stay under this share of the documented 100 calls per minute (creates of the next
+# wave, other runs and the token refresh get the rest).
+HUAWEI_POLL_CALLS_PER_MINUTE = 80
+HUAWEI_TASK_PAGE = 100  # tasks per page of the Huawei task list (GET /operations with staResult)
+
+
+def poll_interval(poll_seconds, huawei_tasks):
+    """Seconds between two progress rounds of a wave: the configured value, raised only when one round's Huawei
+    task-list pages (:data:`HUAWEI_TASK_PAGE` tasks each) would exceed :data:`HUAWEI_POLL_CALLS_PER_MINUTE` at that
+    pace (Tencent reads 20 per second: never the bound)."""
+    pages = -(-int(huawei_tasks) // HUAWEI_TASK_PAGE)
+    return max(1, int(poll_seconds), -(-pages * 60 // HUAWEI_POLL_CALLS_PER_MINUTE))
 
 
 def validate_rollout_id(rollout_id):
@@ -92,13 +99,6 @@ def validate_rollout_id(rollout_id):
         raise RolloutError("staged_rollout_id %r must start with a letter or digit and contain only letters, digits, "
                            "'.', '_' and '-' (at most 128 characters)" % rollout_id)
     return rollout_id
-
-
-def poll_interval(poll_seconds, huawei_tasks):
-    """Seconds between two polls of a wave: the configured value, raised so that one poll (a login plus
-    one read per Huawei task of the wave) stays under :data:`HUAWEI_READS_PER_MINUTE`."""
-    floor = int(math.ceil((huawei_tasks + 1) * 60.0 / HUAWEI_READS_PER_MINUTE)) if huawei_tasks else 0
-    return max(int(poll_seconds), floor, 1)
 
 
 # --------------------------------------------------------------------------- devices
@@ -737,39 +737,6 @@ def evaluate_gate(summary, gate, elapsed=0.0):
                   % (finished, summary["total"], summary["succeeded"], summary["failed"], summary["in_progress"]))
 
 
-def poll_requests(chunks, tencent_firmware_version=None, tencent_fw_type=None):
-    """The ``_info`` module calls that read a whole wave: one for all Huawei tasks, one per Tencent product.
-
-    Each entry: ``{"platform", "product_id", "module", "args", "expected"}`` where ``expected`` is the
-    number of devices sent in those tasks.
-    """
-    calls = []
-    huawei = [c for c in chunks if c["platform"] == "huawei"]
-    missing = [c["key"] for c in chunks if c.get("task_id") in (None, "")]
-    if missing:
-        raise RolloutError("no task id recorded for %s" % ", ".join(missing))
-    if huawei:
-        calls.append({"platform": "huawei", "product_id": None, "module": HUAWEI_INFO_MODULE,
-                      "args": {"operation_ids": [str(c["task_id"]) for c in huawei]},
-                      "expected": sum(_chunk_size(c) for c in huawei)})
-    products = sorted(set(c["product_id"] for c in chunks if c["platform"] == "tencent"))
-    for product in products:
-        mine = [c for c in chunks if c["platform"] == "tencent" and c["product_id"] == product]
-        args = {"product_id": product, "firmware_version": tencent_firmware_version,
-                "task_ids": [int(c["task_id"]) for c in mine]}
-        if tencent_fw_type:
-            args["fw_type"] = tencent_fw_type
-        calls.append({"platform": "tencent", "product_id": product, "module": TENCENT_INFO_MODULE, "args": args,
-                      "expected": sum(_chunk_size(c) for c in mine)})
-    return calls
-
-
-def _chunk_size(chunk):
-    if chunk.get("size") is not None:
-        return int(chunk["size"])
-    return len(chunk.get("devices") or [])
-
-
 def progress_line(wave_name, result):
     summary = result["summary"]
     return ("wave %s: %d/%d finished, %d succeeded, %d failed (%s %% of finished), %d in progress, %ss - %s"
@@ -799,8 +766,6 @@ def new_state(rollout_id, targets, now):
     }
 
 
-EVENTS = ("start", "wave_started", "tasks_created", "wave_passed", "wave_aborted", "awaiting_approval", "completed",
-          "failed")
 
 
 def _stripped(state):
@@ -943,36 +908,6 @@ def apply_event(state, event, data, now):
         state = copy.deepcopy(state)
         state["updated_at"] = (before or {}).get("updated_at", state.get("updated_at"))
     return state, changed
-
-
-def task_ids_from_results(results):
-    """``{chunk_key: task id}`` from the registered loop results of the platform modules (skipped items ignored)."""
-    ids = {}
-    for result in results or []:
-        if not isinstance(result, dict) or result.get("skipped"):
-            continue
-        item = result.get("item") or {}
-        task_id = result.get("operation_id") if item.get("platform") == "huawei" else result.get("task_id")
-        if item.get("key") and task_id not in (None, ""):
-            ids[item["key"]] = task_id
-    return ids
-
-
-def cancel_outcome(results):
-    """``(cancelled task ids, errors)`` from the registered loop results of the Tencent cancel calls."""
-    cancelled = []
-    errors = []
-    for result in results or []:
-        if not isinstance(result, dict) or result.get("skipped"):
-            continue
-        item = result.get("item") or {}
-        if result.get("failed"):
-            errors.append("task %s: %s" % (item.get("task_id"), result.get("msg") or "cancel failed"))
-            continue
-        for task_id in result.get("cancelled_task_ids") or []:
-            if task_id not in cancelled:
-                cancelled.append(task_id)
-    return cancelled, errors
 
 
 def _wave(state, name):
@@ -1165,84 +1100,3 @@ def result_summary(report):
                   for w in report["waves"]],
         "totals": report["totals"],
     }
-
-
-# --------------------------------------------------------------------------- controller plugin argument specs
-# One definition serves both the action plugins (validation) and their documentation stubs in plugins/modules
-# (what ansible-doc and validate-modules read).
-
-PLAN_ARGUMENT_SPEC = dict(
-    rollout_id=dict(type="str", required=True),
-    hosts=dict(type="str"),
-    devices=dict(type="list", elements="dict"),
-    stages=dict(type="raw", required=True),
-    huawei_file_id=dict(type="str"),
-    huawei_target_version=dict(type="str"),
-    tencent_firmware_version=dict(type="str"),
-    tencent_fw_type=dict(type="str"),
-    success_percent=dict(type="float"),
-    error_percent=dict(type="float"),
-    min_finished=dict(type="int"),
-    wave_timeout=dict(type="int"),
-    pause_seconds=dict(type="int"),
-    approval=dict(type="bool"),
-    poll_seconds=dict(type="int", default=30),
-    huawei_chunk_size=dict(type="int", default=HUAWEI_MAX_CHUNK),
-    tencent_chunk_size=dict(type="int", default=TENCENT_DEFAULT_CHUNK),
-    state_dir=dict(type="str"),
-    resume_aborted=dict(type="bool", default=False),
-    inventory_vars=dict(type="str", default="full", choices=["full", "inventory"]),
-    scope_only=dict(type="bool", default=False),
-)
-
-GATE_ARGUMENT_SPEC = dict(
-    wave=dict(type="str", required=True),
-    chunks=dict(type="list", elements="dict", required=True),
-    gate=dict(type="dict", default={}),
-    started_at=dict(type="str"),
-    elapsed=dict(type="float"),
-    tencent_firmware_version=dict(type="str"),
-    tencent_fw_type=dict(type="str"),
-    show_progress=dict(type="bool", default=True),
-)
-
-STATE_ARGUMENT_SPEC = dict(
-    rollout_id=dict(type="str", required=True),
-    state_dir=dict(type="str", required=True),
-    event=dict(type="str", choices=list(EVENTS)),
-    data=dict(type="dict", default={}),
-    report_dir=dict(type="str"),
-    waves=dict(type="list", elements="dict"),
-)
-
-# The controller engine's plugins (plugins/plugin_utils/_engine): one wave per call, version refresh at plan time.
-WAVE_ARGUMENT_SPEC = dict(
-    rollout_id=dict(type="str", required=True),
-    state_dir=dict(type="str", required=True),
-    wave=dict(type="dict", required=True),
-    targets=dict(type="dict", required=True),
-    huawei_connection=dict(type="dict", no_log=True),
-    tencent_connection=dict(type="dict", no_log=True),
-    huawei_policy=dict(type="dict"),
-    tencent_timeout_interval=dict(type="int"),
-    tencent_rate_limit=dict(type="int"),
-    tencent_max_retry_num=dict(type="int"),
-    tencent_retry_interval=dict(type="int"),
-    cancel_on_abort=dict(type="bool", default=True),
-    show_progress=dict(type="bool", default=True),
-    poll_seconds=dict(type="int"),
-)
-
-REFRESH_ARGUMENT_SPEC = dict(
-    refresh_versions=dict(type="bool", default=False),
-    huawei_connection=dict(type="dict", no_log=True),
-    tencent_connection=dict(type="dict", no_log=True),
-)
-
-# rollout_gate reads progress through the engine's providers: the connection settings come as options.
-GATE_ENGINE_ARGUMENT_SPEC = dict(
-    GATE_ARGUMENT_SPEC,
-    huawei_file_id=dict(type="str"),
-    huawei_connection=dict(type="dict", no_log=True),
-    tencent_connection=dict(type="dict", no_log=True),
-)

@@ -213,7 +213,7 @@ def run_playbook(cmd, env, log_path):
 
 def planning_seconds(huawei, tencent):
     """The planner on the same fleet, in this process (what ``rollout_plan`` computes after reading the hosts)."""
-    from ansible_collections.iotfleet.firmware.plugins.module_utils import rollout
+    from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _rollout as rollout
 
     raws = [{"platform": "huawei", "id": "hw-meter-%04d" % n, "version": "1.0.0"} for n in range(1, huawei + 1)]
     raws += [{"platform": "tencent", "id": "tc-sensor-%04d" % n, "product_id": "TCPROD0001", "version": "1.0.0"}

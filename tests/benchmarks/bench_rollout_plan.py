@@ -17,7 +17,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 import conftest  # noqa: E402  (puts the collection on sys.path)
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils import rollout  # noqa: E402
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _rollout as rollout  # noqa: E402
 
 TARGETS = {"huawei_file_id": "fw-wm100-2.0.0", "huawei_target_version": "2.0.0",
            "tencent_firmware_version": "2.0.0", "tencent_fw_type": "mcu"}

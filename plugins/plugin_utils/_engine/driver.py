@@ -19,7 +19,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils import rollout
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _rollout as rollout
 from ansible_collections.iotfleet.firmware.plugins.module_utils._http import IoTError
 from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import ValidationError
 
@@ -36,17 +36,10 @@ def parse_utc(text):
     return float(calendar.timegm(time.strptime(text, "%Y-%m-%dT%H:%M:%SZ")))
 
 
-# A poll round's Huawei reads stay under this share of the documented 100 calls per minute (creates of the next
-# wave, other runs and the token refresh get the rest).
-HUAWEI_POLL_CALLS_PER_MINUTE = 80
-
-
 def poll_interval(poll_seconds, tasks_by_scope):
-    """Seconds between two rounds: the configured value, raised only when one round's Huawei task-list pages
-    (100 tasks each) would exceed :data:`HUAWEI_POLL_CALLS_PER_MINUTE` at that pace."""
-    huawei = sum(len(tasks) for scope, tasks in tasks_by_scope.items() if scope[0] == "huawei")
-    pages = -(-huawei // 100)
-    return max(1, int(poll_seconds), -(-pages * 60 // HUAWEI_POLL_CALLS_PER_MINUTE))
+    """Seconds between two rounds (:func:`_rollout.poll_interval` for the wave's Huawei tasks)."""
+    return rollout.poll_interval(poll_seconds, sum(len(tasks) for scope, tasks in tasks_by_scope.items()
+                                                   if scope[0] == "huawei"))
 
 
 class WaveFailed(Exception):

@@ -76,7 +76,7 @@ def refresh_lines(stats):
 
 def recorded_uids(state):
     """Devices the state already places in a wave: they are not planned again, so their versions are not read."""
-    from ansible_collections.iotfleet.firmware.plugins.module_utils import rollout
+    from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _rollout as rollout
 
     uids = set()
     for wave in ((state or {}).get("waves") or {}).values():
@@ -93,7 +93,7 @@ def plan_hook(args, devices, targets, state=None, factory=None):
     finished rollout re-run reads nothing). Errors become :class:`RolloutError` (platform, code, request id and
     call named) before anything is planned.
     """
-    from ansible_collections.iotfleet.firmware.plugins.module_utils import rollout
+    from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _rollout as rollout
     from . import connect
 
     if not args.get("refresh_versions"):

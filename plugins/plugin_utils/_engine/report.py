@@ -14,7 +14,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils import rollout
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _rollout as rollout
 
 LABELS = {"huawei": "huawei", "tencent": "tencent"}
 MAX_LISTED = 200  # failed devices listed per wave in the Markdown report (the JSON report has all)

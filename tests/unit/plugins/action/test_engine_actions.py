@@ -11,7 +11,7 @@ from ansible.playbook.play_context import PlayContext
 
 from ansible_collections.iotfleet.firmware.plugins.action import huawei_iot_connection, rollout_wave, \
     tencent_iot_connection
-from ansible_collections.iotfleet.firmware.plugins.module_utils import rollout
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _rollout as rollout
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import state
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "plugin_utils"))

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils import rollout
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _rollout as rollout
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import driver, state
 
 from engine_fakes import Clock, ScriptedProvider, lookup, platform_error, progress, task

@@ -1,7 +1,7 @@
 """Plan-time refresh of the devices' current versions: one scope read each, exact provider calls."""
 import pytest
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils import rollout
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _rollout as rollout
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import refresh
 
 from engine_fakes import ScriptedProvider

@@ -1,5 +1,5 @@
 """The engine's parts of the reports: failed devices with the platform's reason, in flight, errors, empty waves."""
-from ansible_collections.iotfleet.firmware.plugins.module_utils import rollout
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _rollout as rollout
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import report
 
 TARGETS = {"huawei_file_id": "fw-2", "huawei_target_version": "2.0.0", "tencent_firmware_version": "2.0.0",

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils import rollout
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _rollout as rollout
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import rollout_files
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import state
 

@@ -1,10 +1,10 @@
-"""Unit tests of the staged rollout engine: planning, gates, resume state, reports."""
+"""Unit tests of the staged rollout logic (plugin_utils/_rollout.py): planning, gates, resume state, reports."""
 import copy
 import json
 
 import pytest
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils import rollout as r
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _rollout as r
 
 TARGETS = {"huawei_file_id": "fw-wm100-2.0.0", "huawei_target_version": "2.0.0",
            "tencent_firmware_version": "2.0.0", "tencent_fw_type": "mcu"}
@@ -219,16 +219,14 @@ def test_plan_lines_describe_the_calls():
     assert "iotfleet.firmware." not in text  # no module runs per chunk
 
 
-def test_poll_interval_keeps_huawei_reads_under_the_throttle():
+def test_poll_interval_keeps_the_huawei_task_list_pages_under_their_share():
     assert r.poll_interval(30, 0) == 30
-    assert r.poll_interval(30, 10) == 30
-    assert r.poll_interval(30, 400) == 301
-    assert r.poll_interval(1, 1) == 2
+    assert r.poll_interval(30, 400) == 30       # 4 pages per round
+    assert r.poll_interval(10, 20000) == 150    # 200 pages: 80 per minute at most
     assert r.poll_interval(0, 0) == 1
     plan = r.plan_rollout("r", fleet(huawei=256 * 50, tencent=0), [{"name": "all", "percent": 100, "timeout": 600}],
                           TARGETS, poll_seconds=10)
-    assert plan["waves"][0]["poll_seconds"] == 39
-    assert plan["waves"][0]["poll_retries"] == 17
+    assert plan["waves"][0]["poll_seconds"] == 10  # 50 tasks: one page per round
 
 
 # --------------------------------------------------------------------------- resume
@@ -375,21 +373,6 @@ def test_failed_and_awaiting_approval_resume_on_the_next_start():
     assert started["status"] == "running" and started["awaiting_approval"] is None
 
 
-def test_results_helpers():
-    results = [
-        {"item": {"key": "w/huawei/1", "platform": "huawei"}, "operation_id": "op-1", "changed": True},
-        {"item": {"key": "w/huawei/2", "platform": "huawei"}, "skipped": True},
-        {"item": {"key": "w/tencent/P/1", "platform": "tencent"}, "task_id": 1000001},
-    ]
-    assert r.task_ids_from_results(results) == {"w/huawei/1": "op-1", "w/tencent/P/1": 1000001}
-    cancelled, errors = r.cancel_outcome([
-        {"item": {"task_id": 1}, "cancelled_task_ids": [1]},
-        {"item": {"task_id": 2}, "cancelled_task_ids": []},
-        {"item": {"task_id": 3}, "failed": True, "msg": "InternalError"},
-        {"item": {"task_id": 4}, "skipped": True}])
-    assert cancelled == [1] and errors == ["task 3: InternalError"]
-
-
 # --------------------------------------------------------------------------- gates
 
 GATE = {"success_percent": 90, "error_percent": 10, "min_finished": 5, "timeout": 600}
@@ -451,20 +434,6 @@ def test_merge_summaries_counts_unreported_devices_as_in_progress():
     assert early["in_progress"] == 25 and early["total"] == 25
     assert r.evaluate_gate(early, GATE)["decision"] == "wait"
     assert r.merge_summaries([None, {}])["total"] == 0
-
-
-def test_poll_requests_one_call_per_platform_and_product():
-    chunks = [{"key": "w/huawei/1", "platform": "huawei", "task_id": "op1", "size": 256},
-              {"key": "w/huawei/2", "platform": "huawei", "task_id": "op2", "devices": ["a", "b"]},
-              {"key": "w/tencent/P2/1", "platform": "tencent", "product_id": "P2", "task_id": 7, "size": 3},
-              {"key": "w/tencent/P1/1", "platform": "tencent", "product_id": "P1", "task_id": "5", "size": 4}]
-    calls = r.poll_requests(chunks, "2.0.0", "mcu")
-    assert [(c["module"], c["expected"]) for c in calls] == [
-        (r.HUAWEI_INFO_MODULE, 258), (r.TENCENT_INFO_MODULE, 4), (r.TENCENT_INFO_MODULE, 3)]
-    assert calls[0]["args"] == {"operation_ids": ["op1", "op2"]}
-    assert calls[1]["args"] == {"product_id": "P1", "firmware_version": "2.0.0", "fw_type": "mcu", "task_ids": [5]}
-    with pytest.raises(r.RolloutError, match="no task id recorded for w/x"):
-        r.poll_requests([{"key": "w/x", "platform": "huawei", "task_id": None}])
 
 
 def test_progress_line():

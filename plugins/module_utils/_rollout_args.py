@@ -1,0 +1,100 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, iotfleet.firmware maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The argument specs of the staged rollout's controller plugins (``rollout_plan``, ``rollout_wave``,
+``rollout_gate``, ``rollout_state``).
+
+One definition serves both the action plugins (validation) and their documentation stubs in plugins/modules (what
+ansible-doc and validate-modules read); the planning itself is controller-only (``plugin_utils/_rollout.py``).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+# Huawei legacy northbound: targets.devices holds at most 256 device IDs per task.
+HUAWEI_MAX_CHUNK = 256
+# Tencent BatchUpdateFirmware documents no maximum for DeviceNames; 500 names keep one request
+# well below any plausible body limit and a failed task small. Configurable.
+TENCENT_DEFAULT_CHUNK = 500
+
+# the events of the state file (plugin_utils/_rollout.apply_event)
+EVENTS = ("start", "wave_started", "tasks_created", "wave_passed", "wave_aborted", "awaiting_approval", "completed",
+          "failed")
+
+PLAN_ARGUMENT_SPEC = dict(
+    rollout_id=dict(type="str", required=True),
+    hosts=dict(type="str"),
+    devices=dict(type="list", elements="dict"),
+    stages=dict(type="raw", required=True),
+    huawei_file_id=dict(type="str"),
+    huawei_target_version=dict(type="str"),
+    tencent_firmware_version=dict(type="str"),
+    tencent_fw_type=dict(type="str"),
+    success_percent=dict(type="float"),
+    error_percent=dict(type="float"),
+    min_finished=dict(type="int"),
+    wave_timeout=dict(type="int"),
+    pause_seconds=dict(type="int"),
+    approval=dict(type="bool"),
+    poll_seconds=dict(type="int", default=30),
+    huawei_chunk_size=dict(type="int", default=HUAWEI_MAX_CHUNK),
+    tencent_chunk_size=dict(type="int", default=TENCENT_DEFAULT_CHUNK),
+    state_dir=dict(type="str"),
+    resume_aborted=dict(type="bool", default=False),
+    inventory_vars=dict(type="str", default="full", choices=["full", "inventory"]),
+    scope_only=dict(type="bool", default=False),
+)
+
+GATE_ARGUMENT_SPEC = dict(
+    wave=dict(type="str", required=True),
+    chunks=dict(type="list", elements="dict", required=True),
+    gate=dict(type="dict", default={}),
+    started_at=dict(type="str"),
+    elapsed=dict(type="float"),
+    tencent_firmware_version=dict(type="str"),
+    tencent_fw_type=dict(type="str"),
+    show_progress=dict(type="bool", default=True),
+)
+
+STATE_ARGUMENT_SPEC = dict(
+    rollout_id=dict(type="str", required=True),
+    state_dir=dict(type="str", required=True),
+    event=dict(type="str", choices=list(EVENTS)),
+    data=dict(type="dict", default={}),
+    report_dir=dict(type="str"),
+    waves=dict(type="list", elements="dict"),
+)
+
+# The controller engine's plugins (plugins/plugin_utils/_engine): one wave per call, version refresh at plan time.
+WAVE_ARGUMENT_SPEC = dict(
+    rollout_id=dict(type="str", required=True),
+    state_dir=dict(type="str", required=True),
+    wave=dict(type="dict", required=True),
+    targets=dict(type="dict", required=True),
+    huawei_connection=dict(type="dict", no_log=True),
+    tencent_connection=dict(type="dict", no_log=True),
+    huawei_policy=dict(type="dict"),
+    tencent_timeout_interval=dict(type="int"),
+    tencent_rate_limit=dict(type="int"),
+    tencent_max_retry_num=dict(type="int"),
+    tencent_retry_interval=dict(type="int"),
+    cancel_on_abort=dict(type="bool", default=True),
+    show_progress=dict(type="bool", default=True),
+    poll_seconds=dict(type="int"),
+)
+
+REFRESH_ARGUMENT_SPEC = dict(
+    refresh_versions=dict(type="bool", default=False),
+    huawei_connection=dict(type="dict", no_log=True),
+    tencent_connection=dict(type="dict", no_log=True),
+)
+
+# rollout_gate reads progress through the engine's providers: the connection settings come as options.
+GATE_ENGINE_ARGUMENT_SPEC = dict(
+    GATE_ARGUMENT_SPEC,
+    huawei_file_id=dict(type="str"),
+    huawei_connection=dict(type="dict", no_log=True),
+    tencent_connection=dict(type="dict", no_log=True),
+)
