@@ -38,3 +38,17 @@ for path in (COLLECTIONS_ROOT, EMULATOR_DIR):
     if path not in sys.path:
         sys.path.insert(0, path)
 os.environ["ANSIBLE_COLLECTIONS_PATH"] = COLLECTIONS_ROOT
+
+
+# Longest first: pytest-xdist hands tests out in collection order, so the slow integration files (real
+# ansible-playbook runs, real 60 s throttle windows) start at once on both workers and the unit tests fill the gaps.
+_SLOW_FIRST = ("test_playbook_rollout_engine.py", "test_playbook_huawei_firmware_task.py", "test_playbook_rollout.py",
+               "test_playbook_tencent_batch_firmware.py", "test_inventory.py")
+
+
+def pytest_collection_modifyitems(session, config, items):
+    def weight(item):
+        name = os.path.basename(str(item.fspath))
+        return _SLOW_FIRST.index(name) if name in _SLOW_FIRST else len(_SLOW_FIRST)
+
+    items.sort(key=weight)
