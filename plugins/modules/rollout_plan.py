@@ -168,8 +168,9 @@ options:
     default: false
   huawei_connection:
     description:
-      - The Huawei connection settings for O(refresh_versions), as returned by M(iotfleet.firmware.huawei_iot_connection)
-        (RV(iotfleet.firmware.huawei_iot_connection#module:connection)). Needed when the fleet has Huawei devices.
+      - The Huawei connection settings for O(refresh_versions), as returned by
+        M(iotfleet.firmware.huawei_iot_connection) (RV(iotfleet.firmware.huawei_iot_connection#module:connection)).
+        Needed when the fleet has Huawei devices.
     type: dict
   tencent_connection:
     description:
@@ -266,7 +267,8 @@ timing:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils._rollout_args import PLAN_ARGUMENT_SPEC, REFRESH_ARGUMENT_SPEC
+from ansible_collections.iotfleet.firmware.plugins.module_utils._rollout_args import (
+    PLAN_ARGUMENT_SPEC, REFRESH_ARGUMENT_SPEC)
 
 
 def main():

@@ -573,7 +573,8 @@ def plan_lines(plan):
         if wave["action"] == "skip":
             head += " - %s, nothing to do%s" % (wave["status"], " (aborted wave accepted)" if wave.get("accepted") else "")
         elif wave["action"] == "resume":
-            head += " - started earlier, re-entered (same device lists; recorded or existing tasks are not created again)"
+            head += (" - started earlier, re-entered (same device lists; recorded or existing tasks are not created "
+                     "again)")
         lines.append(head)
         lines.append("  gate: pass when all devices finished and >= %s %% succeeded; abort when >= %d devices "
                      "finished and > %s %% of them failed; timeout %d s%s%s"

@@ -33,7 +33,10 @@ def wave_tasks(chunks, task_ref=None):
             task = tasks.get(chunk["task_id"])
             devices = frozenset(chunk["devices"])
             if task is None:
-                task = task_ref(chunk, chunk["task_id"]) if task_ref else TaskInfo(task_id=chunk["task_id"], active=True)
+                if task_ref:
+                    task = task_ref(chunk, chunk["task_id"])
+                else:
+                    task = TaskInfo(task_id=chunk["task_id"], active=True)
                 task.devices = devices
                 tasks[chunk["task_id"]] = task
             else:
