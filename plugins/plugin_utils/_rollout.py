@@ -72,6 +72,7 @@ TENCENT_POLL_CALL = "DescribeFirmwareTaskDevices"
 
 ROLLOUT_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
+
 class RolloutError(Exception):
     """Invalid input or a state that does not allow the requested run; the message is for the operator."""
 
@@ -765,8 +766,6 @@ def new_state(rollout_id, targets, now):
         "accepted_aborts": [],
         "history": [],
     }
-
-
 
 
 def _stripped(state):
