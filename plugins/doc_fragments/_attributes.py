@@ -2,7 +2,8 @@
 # Copyright: (c) 2026, iotfleet.firmware maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Attributes shared by modules: the action group each platform's modules belong to (meta/runtime.yml)."""
+"""Attributes shared by modules: the action group each platform's modules belong to (meta/runtime.yml), and the
+attribute sets that several modules share (read-only info modules, controller-side connection actions)."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -33,4 +34,41 @@ attributes:
     support: full
     membership:
       - iotfleet.firmware.tencent_iot
+"""
+
+    # Attributes of the read-only info modules.
+    INFO_MODULE = r"""
+options: {}
+attributes:
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
+    support: full
+    details: The module only reads.
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: none
+  platform:
+    description: Target OS/families that can be operated against.
+    support: full
+    platforms: all
+"""
+
+    # Attributes of the controller-side connection actions.
+    CONNECTION_ACTION = r"""
+options: {}
+attributes:
+  action:
+    description: Indicates this has a corresponding action plugin so some parts of the options can be executed on the controller.
+    support: full
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
+    support: full
+    details: Sends nothing in any mode.
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: none
+  platform:
+    description: Target OS/families that can be operated against.
+    support: full
+    platforms: all
 """

@@ -25,18 +25,7 @@ author:
 extends_documentation_fragment:
   - iotfleet.firmware.huawei_iot
   - iotfleet.firmware._attributes.actiongroup_huawei
-attributes:
-  check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
-    support: full
-    details: The module only reads.
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: none
-  platform:
-    description: Target OS/families that can be operated against.
-    support: full
-    platforms: all
+  - iotfleet.firmware._attributes.info_module
 options:
   device_ids:
     description:

@@ -25,21 +25,7 @@ author:
 extends_documentation_fragment:
   - iotfleet.firmware.tencent_iot
   - iotfleet.firmware._attributes.actiongroup_tencent
-attributes:
-  action:
-    description: Indicates this has a corresponding action plugin so some parts of the options can be executed on the controller.
-    support: full
-  check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
-    support: full
-    details: Sends nothing in any mode.
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: none
-  platform:
-    description: Target OS/families that can be operated against.
-    support: full
-    platforms: all
+  - iotfleet.firmware._attributes.connection_action
 """
 
 EXAMPLES = r"""
