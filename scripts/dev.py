@@ -354,7 +354,9 @@ def emulator_command(args):
 
 def pytest_step(junit, venv=VENV, paths=(), workers="2"):
     cmd = [os.path.join(venv, "bin", "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", workers,
-           "--junitxml", junit] + list(paths)
+           # worksteal: an idle worker takes tests queued for the other (the plain load schedule hands the first
+           # quarter of the collection, every slow integration file, to one worker in one batch)
+           "--dist", "worksteal", "--junitxml", junit] + list(paths)
     return run(cmd, env=venv_env(venv=venv), check=False)
 
 
