@@ -55,7 +55,15 @@ attributes:
 
     # Attributes of the controller-side connection actions.
     CONNECTION_ACTION = r"""
-options: {}
+options:
+  optional:
+    description:
+      - With V(false), settings that lack a required option fail the task.
+      - With V(true), they give RV(connection=null) and RV(missing), the names of the required options not set,
+        and the task succeeds. The M(iotfleet.firmware.rollout_run) action then fails before any call only when
+        the fleet has devices of this platform, so a fleet on one platform needs only that platform's settings.
+    type: bool
+    default: false
 attributes:
   action:
     description: Indicates this has a corresponding action plugin so some parts of the options can be executed on the controller.

@@ -183,6 +183,14 @@ class Provider:
         device rows of the product and version). This default calls :meth:`find` per work."""
         return [self.find(work, known_versions=known_versions) for work in works]
 
+    def history(self, work: Dict[str, Any]) -> List[TaskInfo]:
+        """Every task on the platform that may be this work's package / version, active or finished, with the
+        devices it covers (documented facts only: Huawei the task list of the package's device type with
+        ``targets.devices`` and ``status``, a task whose echoed ``extendPara.fileId`` names another package left
+        out; Tencent the device rows of the product and version). Tasks that name no devices (group tasks) are
+        left out. What a rollout reads back when its journal is lost (``plugin_utils/_engine/recover.py``)."""
+        raise NotImplementedError
+
     def task_ref(self, work: Dict[str, Any], task_id: Any) -> TaskInfo:
         """A task of ``work`` known by its id only (recorded by an earlier run), without a request: what
         :meth:`progress` and :meth:`cancel` need to read it (``scope``). Active, with the work's devices."""

@@ -20,8 +20,8 @@ HUAWEI_MAX_CHUNK = 256
 TENCENT_DEFAULT_CHUNK = 500
 
 # the events of the state file (plugin_utils/_rollout.apply_event)
-EVENTS = ("start", "wave_started", "tasks_created", "wave_passed", "wave_aborted", "awaiting_approval", "completed",
-          "failed")
+EVENTS = ("start", "wave_recovered", "wave_approved", "wave_started", "tasks_created", "wave_passed", "wave_aborted",
+          "abort_accepted", "awaiting_approval", "completed", "failed")
 
 PLAN_ARGUMENT_SPEC = dict(
     rollout_id=dict(type="str", required=True),
@@ -97,4 +97,30 @@ GATE_ENGINE_ARGUMENT_SPEC = dict(
     huawei_file_id=dict(type="str"),
     huawei_connection=dict(type="dict", no_log=True),
     tencent_connection=dict(type="dict", no_log=True),
+)
+
+# rollout_run: the whole run of the role (plan, read back, waves, approvals, reports) in one call of the state machine.
+RUN_ARGUMENT_SPEC = dict(
+    PLAN_ARGUMENT_SPEC,
+    **dict(
+        REFRESH_ARGUMENT_SPEC,
+        state_dir=dict(type="str", required=True),
+        report_dir=dict(type="str"),
+        allow_uncovered=dict(type="bool", default=False),
+        interactive=dict(type="str", default="auto", choices=["auto", "true", "false"]),
+        approved_waves=dict(type="list", elements="str", default=[]),
+        workflow_wave=dict(type="str"),
+        previous_result=dict(type="raw"),
+        prompt_approved=dict(type="str"),
+        lock_ttl=dict(type="int", default=900),
+        huawei_missing=dict(type="list", elements="str", default=[]),
+        tencent_missing=dict(type="list", elements="str", default=[]),
+        huawei_policy=dict(type="dict"),
+        tencent_timeout_interval=dict(type="int"),
+        tencent_rate_limit=dict(type="int"),
+        tencent_max_retry_num=dict(type="int"),
+        tencent_retry_interval=dict(type="int"),
+        cancel_on_abort=dict(type="bool", default=True),
+        show_progress=dict(type="bool", default=True),
+    )
 )

@@ -42,8 +42,13 @@ connection:
   type: dict
 platform:
   description: V(huawei).
-  returned: success
+  returned: always
   type: str
+missing:
+  description: The required connection options that are not set (with O(optional=true)).
+  returned: when a required option is not set
+  type: list
+  elements: str
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -52,7 +57,8 @@ from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei.connecti
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module = AnsibleModule(argument_spec=dict(argument_spec(), optional=dict(type="bool", default=False)),
+                           supports_check_mode=True)
     module.fail_json(msg="iotfleet.firmware.huawei_iot_connection runs on the controller as an action plugin; "
                          "it cannot be executed as a module")
 

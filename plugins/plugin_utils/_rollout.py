@@ -62,6 +62,8 @@ ROLLOUT_COMPLETED = "completed"
 ROLLOUT_ABORTED = "aborted"
 ROLLOUT_FAILED = "failed"
 ROLLOUT_AWAITING_APPROVAL = "awaiting_approval"
+# every wave ended, but the stages leave selected devices in no wave (staged_rollout_allow_uncovered)
+ROLLOUT_INCOMPLETE = "incomplete"
 
 # What the engine sends (plan lines)
 HUAWEI_CREATE_CALL = "/iodm/northbound/v1.5.0/operations/firmwareUpgrade"
@@ -812,6 +814,8 @@ def apply_event(state, event, data, now):
 
     if event == "start":
         mode = data.get("resume_mode") or "new"
+        if data.get("coverage") is not None:
+            state["coverage"] = data["coverage"]
         if state["status"] == ROLLOUT_ABORTED and mode == "resume_aborted":
             abort = state.get("abort") or {}
             state.setdefault("accepted_aborts", []).append({"wave": abort.get("wave"), "reason": abort.get("reason"),
@@ -827,6 +831,31 @@ def apply_event(state, event, data, now):
             history({"note": "rollout resumed"})
         elif before is None:
             history({"note": "rollout started"})
+    elif event == "wave_recovered":
+        # a wave that has tasks on the platforms but no record here (the journal was lost): started, to be resumed
+        spec = data["wave"]
+        if spec["name"] not in waves:
+            waves[spec["name"]] = {
+                "index": spec.get("index"), "status": WAVE_STARTED, "started_at": None, "entered_at": now,
+                "finished_at": None, "entries": 0, "gate": spec.get("gate"), "skipped": spec.get("skipped"),
+                "chunks": [dict(chunk) for chunk in spec.get("chunks") or []], "summary": None, "result": None,
+                "cancelled": [], "cancel_errors": [], "recovered_at": now}
+            order.append(spec["name"])
+            history({"wave": spec["name"], "note": "read back from the platforms",
+                     "tasks": len([c for c in spec.get("chunks") or [] if c.get("task_id") not in (None, "")])})
+    elif event == "wave_approved":
+        state.setdefault("approvals", []).append(dict(data, at=now))
+        history(dict(data))
+    elif event == "abort_accepted":
+        # staged_rollout_resume_aborted: a wave found aborted when this run began is accepted as it ended
+        record = _wave(state, data["wave"])
+        record["accepted"] = True
+        state.setdefault("accepted_aborts", []).append({"wave": data["wave"], "reason": data.get("reason"),
+                                                        "accepted_at": now})
+        if (state.get("abort") or {}).get("wave") == data["wave"]:
+            state["abort"] = None
+        state["status"] = ROLLOUT_RUNNING
+        history({"wave": data["wave"], "note": "aborted wave accepted, rollout resumed"})
     elif event == "wave_started":
         spec = data["wave"]
         name = spec["name"]
@@ -889,13 +918,14 @@ def apply_event(state, event, data, now):
         if before is None or before.get("awaiting_approval") != data["wave"] or before.get("status") != ROLLOUT_AWAITING_APPROVAL:
             history({"wave": data["wave"]})
     elif event == "completed":
-        if state["status"] != ROLLOUT_COMPLETED:
+        if state["status"] not in (ROLLOUT_COMPLETED, ROLLOUT_INCOMPLETE):
             unfinished = [n for n, w in waves.items() if w["status"] == WAVE_STARTED]
             if unfinished:
                 raise RolloutError("cannot complete rollout: waves %s are still started" % ", ".join(unfinished))
-            state["status"] = ROLLOUT_COMPLETED
+            uncovered = int(data.get("uncovered") or 0)
+            state["status"] = ROLLOUT_INCOMPLETE if uncovered else ROLLOUT_COMPLETED
             state["completed_at"] = now
-            history({})
+            history({"uncovered": uncovered} if uncovered else {})
     elif event == "failed":
         state["status"] = ROLLOUT_FAILED
         state["error"] = {"wave": data.get("wave"), "message": data.get("message"), "at": now}

@@ -230,7 +230,7 @@ def test_resume_after_the_process_was_killed_mid_wave(run_playbook, emulator, di
 
 
 def test_approval_stops_without_a_terminal_and_continues_once_approved(run_playbook, emulator, same_dir):
-    """Explicit device list; wave 'mid' approved the AWX way (previous job's set_stats), 'rest' by variable.
+    """Explicit device list; outside an AWX workflow a previous result does not approve, a variable does.
 
     State and reports share one directory here, as in `scripts/dev.py demo`."""
     dirs = same_dir
@@ -240,13 +240,21 @@ def test_approval_stops_without_a_terminal_and_continues_once_approved(run_playb
     common = dict(staged_rollout_devices=devices, staged_rollout_stages=stages)
     first = rollout(run_playbook, emulator, dirs, "it-approval", **common)
     assert "Waiting for approval of wave mid" in first.stdout
-    assert "Pause after wave canary" in first.stdout and "Pausing for 1 seconds" in first.stdout
+    assert "pausing 1 s after wave canary" in first.stdout
     state = state_of(dirs, "it-approval")
     assert state["status"] == "awaiting_approval" and state["awaiting_approval"] == "mid"
     assert list(state["waves"]) == ["canary"]
 
-    artifact = {"rollout_id": "it-approval", "status": "awaiting_approval", "awaiting_approval": "mid"}
-    second = rollout(run_playbook, emulator, dirs, "it-approval", staged_rollout_result=artifact, **common)
+    # a previous job's result is an approval only inside the AWX workflow that asked for it
+    artifact = {"rollout_id": "it-approval", "status": "awaiting_approval", "awaiting_approval": "mid",
+                "approval_request": {"rollout_id": "it-approval", "wave": "mid", "workflow_job_id": 7}}
+    forged = rollout(run_playbook, emulator, dirs, "it-approval", staged_rollout_result=artifact,
+                     staged_rollout_workflow_wave="mid", **common)
+    assert "Waiting for approval of wave mid" in forged.stdout
+    assert "not part of an AWX workflow" in forged.stdout
+    assert list(state_of(dirs, "it-approval")["waves"]) == ["canary"]
+
+    second = rollout(run_playbook, emulator, dirs, "it-approval", staged_rollout_approved_waves=["mid"], **common)
     assert "Waiting for approval of wave rest" in second.stdout
     state = state_of(dirs, "it-approval")
     assert state["awaiting_approval"] == "rest" and state["waves"]["mid"]["status"] == "passed"

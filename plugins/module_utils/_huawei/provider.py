@@ -209,6 +209,18 @@ class HuaweiProvider(ApiProvider):
             lookups.append(self._find_in(work, listings[key], (), known_versions))
         return lookups
 
+    def history(self, work):
+        if "package" not in work:
+            self.prepare(work)
+        found = []
+        for task in self._listed(work):
+            echoed = ht.task_file_id(task.raw)
+            if task.devices is None or echoed not in (None, work["file_id"]):
+                continue  # a group task, or one proven to be of another package (fast path)
+            task.matched_by = "file_id" if echoed else "targets"
+            found.append(task)
+        return found
+
     def _listed(self, work):
         return newest_first(self._tasks(ht.package_filters(work["package"])))
 

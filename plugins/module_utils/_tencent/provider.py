@@ -113,6 +113,13 @@ class TencentProvider(ApiProvider):
             lookups.append(self._find_with(work, rows[scope], frozenset(), known_versions))
         return lookups
 
+    def history(self, work):
+        scope = self.scope = self._scope_of(work)
+        groups = tt.group_rows(list(self.api.describe_firmware_task_devices(*scope)))
+        return [TaskInfo(task_id=task_id, active=group["active"], devices=frozenset(group["devices"]),
+                         matched_by="rows", scope=scope)
+                for task_id, group in sorted(groups.items()) if group["devices"]]
+
     def task_ref(self, work, task_id):
         task = super(TencentProvider, self).task_ref(work, task_id)
         task.scope = self._scope_of(work)

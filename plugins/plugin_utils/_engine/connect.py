@@ -73,3 +73,26 @@ class Providers:
                 provider.close()
             except Exception:  # closing a session must not hide the wave's outcome
                 pass
+
+
+class ProviderSets:
+    """Fresh :class:`Providers` per unit of work (each wave of a run, the read-back): a provider keeps what it
+    learned of its last create for the reconcile of a lost answer, which must not carry over into another wave.
+    Tokens are not lost (the transport tier's token cache keeps them)."""
+
+    def __init__(self, connections, factory=None):
+        self.connections = connections
+        self.factory = factory
+        self.made = []
+
+    def new(self):
+        providers = Providers(self.connections, factory=self.factory)
+        self.made.append(providers)
+        return providers
+
+    def all_secrets(self):
+        return [secret for providers in self.made for secret in providers.all_secrets()]
+
+    def close(self):
+        for providers in self.made:
+            providers.close()

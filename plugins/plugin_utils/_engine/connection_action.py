@@ -8,7 +8,8 @@ They are members of the platform's action group (meta/runtime.yml), so ansible-c
 ``module_defaults`` for ``group/iotfleet.firmware.<platform>_iot`` to their arguments; the argument spec is
 the platform's ``connection.argument_spec()``, whose validation (``ActionBase.validate_argument_spec``) applies
 the environment fallbacks of the controller process. They send nothing: they return the settings under
-``connection`` for a task registered with ``no_log: true``.
+``connection`` for a task registered with ``no_log: true``. With ``optional: true`` a platform whose required
+settings are missing gives ``connection: null`` and ``missing`` (the option names) instead of a failure.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -31,7 +32,22 @@ def connection_action(platform):
             result = super(ActionModule, self).run(tmp, task_vars)
             del tmp
             module = connect.connection_module(platform)
-            dummy, args = self.validate_argument_spec(argument_spec=module.argument_spec())
+            spec = module.argument_spec()
+            # optional=true (the staged_rollout role): settings that lack a required option give no connection
+            # and name what is missing, instead of failing; the rollout needs only the platforms its fleet uses
+            optional = bool(self._task.args.get("optional", False))
+            relaxed = dict((name, dict(option, required=False)) for name, option in spec.items())
+            relaxed["optional"] = dict(type="bool", default=False)
+            dummy, args = self.validate_argument_spec(argument_spec=relaxed)
+            args.pop("optional", None)
+            missing = sorted(name for name, option in spec.items()
+                             if option.get("required") and args.get(name) in (None, ""))
+            if missing:
+                result.update(changed=False, connection=None, platform=platform, missing=missing,
+                              failed=not optional,
+                              msg="%s connection settings: missing required arguments: %s"
+                                  % (platform, ", ".join(missing)))
+                return result
             try:
                 module.validate(args)
             except ValidationError as exc:

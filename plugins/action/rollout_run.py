@@ -1,0 +1,182 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, iotfleet.firmware maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Run a staged rollout in the controller: plan, read back from the platforms, waves, approvals, reports.
+
+The decisions are those of ``plugin_utils/_engine/machine.py``; this plugin gathers the inputs (task variables,
+the controller's environment), validates them before any call, and shapes the result.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+
+from ansible.plugins.action import ActionBase
+from ansible.utils.display import Display
+
+from ansible_collections.iotfleet.firmware.plugins.module_utils import _rollout_args
+from ansible_collections.iotfleet.firmware.plugins.module_utils._http import Redactor
+from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import ValidationError
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _rollout as rollout
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils import rollout_files
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import (
+    connect, driver, machine, planning, recover, report, state)
+
+display = Display()
+
+ARGUMENT_SPEC = _rollout_args.RUN_ARGUMENT_SPEC
+
+# Tests replace this with a factory of scripted providers: (platform, params, on_secret) -> Provider.
+PROVIDER_FACTORY = None
+
+WAVE_OPTION_KEYS = ("huawei_policy", "tencent_timeout_interval", "tencent_rate_limit", "tencent_max_retry_num",
+                    "tencent_retry_interval", "cancel_on_abort", "show_progress", "poll_seconds")
+
+
+def engine_options(args, uncovered):
+    options = dict((key, args[key]) for key in WAVE_OPTION_KEYS)
+    timeouts = [c.get("reconcile_timeout") or 2 * (c.get("timeout") or 30)
+                for c in (args["huawei_connection"], args["tencent_connection"]) if c]
+    options.update(reconcile_seconds=max(timeouts) if timeouts else 60, resume_aborted=args["resume_aborted"],
+                   uncovered=uncovered, chunk_sizes=planning.chunk_sizes(args))
+    return options
+
+
+def run_result(store, rollout_id, status, wave, context, interactive_why, args, plan, check_mode=False):
+    """The result of the run: the report, the compact ``staged_rollout_result`` and the lines to show."""
+    current = store.load()
+    brief = rollout.plan_brief(plan)
+    built = report.build_report(current, brief) if current else None
+    paths = None
+    written = []
+    if built is not None and args["report_dir"] and not check_mode:
+        paths = rollout_files.report_paths(args["report_dir"], rollout_id)
+        for path, text in ((paths["json"], rollout_files.dump_json(built)),
+                           (paths["markdown"], report.render_markdown(built))):
+            if rollout_files.write_if_changed(path, text, mode=0o644):
+                written.append(path)
+    summary = rollout.result_summary(built) if built else {"rollout_id": rollout_id, "waves": []}
+    done = [w["name"] for w in (built or {"waves": []})["waves"]
+            if w["status"] == rollout.WAVE_PASSED or (w["status"] == rollout.WAVE_ABORTED and w.get("accepted"))]
+    summary.update(
+        status=status,
+        awaiting_approval=wave if status == rollout.ROLLOUT_AWAITING_APPROVAL else None,
+        approval_request=({"rollout_id": rollout_id, "wave": wave, "workflow_job_id": context["workflow_job_id"]}
+                          if status == rollout.ROLLOUT_AWAITING_APPROVAL else None),
+        waves_done=done,
+        next_step=machine.next_step(status, wave, context, interactive_why),
+        uncovered=plan["totals"].get("uncovered", 0),
+        report_paths=paths,
+        state_path=store.path,
+    )
+    lines = rollout.report_lines(built, paths) if built else []
+    return summary, lines, written
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _requires_connection = False
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(ActionModule, self).run(tmp, task_vars)
+        del tmp
+        task_vars = task_vars or {}
+        dummy, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        check_mode = bool(self._play_context.check_mode)
+        context = machine.run_context(task_vars, os.environ)
+        ask, why_not = machine.interactive(args["interactive"], context)
+        problem = rollout.scope_problem(
+            limit=task_vars.get("ansible_limit"),
+            job_template_name=task_vars.get("awx_job_template_name", task_vars.get("tower_job_template_name")),
+            workflow_job_name=task_vars.get("awx_workflow_job_name", task_vars.get("tower_workflow_job_name")))
+        if problem:
+            result.update(failed=True, changed=False, msg=problem)
+            return result
+        providers = connect.ProviderSets({"huawei": args["huawei_connection"], "tencent": args["tencent_connection"]},
+                                         factory=PROVIDER_FACTORY)
+        try:
+            try:
+                return self._run(result, args, task_vars, context, ask, why_not, providers, check_mode)
+            except (rollout.RolloutError, rollout_files.RolloutFileError, state.StateFileError,
+                    recover.RecoveryError, driver.WaveFailed) as exc:
+                result.update(failed=True, changed=False, msg=str(exc))
+            except ValidationError as exc:
+                result.update(failed=True, changed=False, msg="invalid connection settings: %s" % exc)
+        finally:
+            secrets = providers.all_secrets()
+            providers.close()
+        return Redactor(secrets).redact_data(result)
+
+    def _run(self, result, args, task_vars, context, ask, why_not, providers, check_mode):
+        approvals, notes = machine.grants(args["rollout_id"], context, args["approved_waves"], args["workflow_wave"],
+                                          args["previous_result"], args["prompt_approved"])
+        made = planning.make_plan(dict(args, refresh_versions=args["refresh_versions"]), task_vars,
+                                  check_connections_of_fleet=True)
+        plan = made["plan"]
+        rollout_id = plan["rollout_id"]
+        uncovered = plan["totals"].get("uncovered", 0)
+        path = rollout_files.state_path(args["state_dir"], rollout_id)
+        store = state.StateStore(path, rollout_id, **lock_options(args))
+        run = machine.RolloutRun(store, made, providers, approvals, engine_options(args, uncovered),
+                                 display=display.display)
+        lines = list(made["lines"]) + notes
+        if check_mode:
+            records, more, tasks = recover.recover(plan, made["devices"], made["targets"], providers.new(),
+                                                   planning.chunk_sizes(args))
+            lines += more + (["Read back from the platforms: waves %s have tasks (%d) and would be resumed."
+                              % (", ".join(r["name"] for r in records), tasks)] if records else [])
+            result.update(changed=False, status="planned", check_mode=True, plan=plan, lines=lines,
+                          waves=rollout.plan_brief(plan),
+                          result={"rollout_id": rollout_id, "status": "planned", "check_mode": True,
+                                  "previous_status": (made["state"] or {}).get("status"),
+                                  "totals": plan["totals"], "waves": rollout.plan_brief(plan),
+                                  "uncovered": uncovered},
+                          msg="%d devices to upgrade in %d waves" % (plan["totals"]["to_upgrade"], len(plan["waves"])))
+            return result
+        for line in lines:
+            display.display(line)
+        try:
+            status, wave = run.run()
+        except (rollout.RolloutError, recover.RecoveryError) as exc:
+            run.event("failed", {"message": str(exc)})
+            status, wave = rollout.ROLLOUT_FAILED, None
+            result["msg"] = str(exc)
+        finally:
+            store.lock.release()
+        summary, report_lines, written = run_result(store, rollout_id, status, wave, context, why_not, args,
+                                                    run.plan)
+        result.update(
+            changed=bool(run.waves_run) or bool(written),
+            status=status,
+            result=summary,
+            prompt=bool(ask and status == rollout.ROLLOUT_AWAITING_APPROVAL),
+            interactive=ask,
+            not_interactive_because=why_not,
+            lines=run.notes + report_lines + ["Next: %s" % summary["next_step"]],
+            waves_run=run.waves_run,
+            written=written,
+            awaiting=awaiting_view(run.plan, wave) if status == rollout.ROLLOUT_AWAITING_APPROVAL else None,
+        )
+        result.setdefault("msg", "rollout %s: %s" % (rollout_id, status))
+        return result
+
+
+def awaiting_view(plan, name):
+    """The wave waiting for its approval, as the prompt shows it."""
+    for wave in plan["waves"]:
+        if wave["name"] == name:
+            return {"name": name, "devices": wave["devices"],
+                    "summary": "%d Huawei, %d Tencent" % (wave.get("huawei", 0), wave.get("tencent", 0))}
+    return {"name": name, "devices": 0, "summary": "-"}
+
+
+def lock_options(args):
+    """The run lock's lease, where the state store takes one (``lock_ttl``)."""
+    import inspect
+
+    if "lock_ttl" in inspect.signature(state.StateStore.__init__).parameters:
+        return {"lock_ttl": args["lock_ttl"]}
+    return {}

@@ -1,0 +1,184 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, iotfleet.firmware maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The rollout plan from a run's inputs: the devices (inventory or explicit list), the stages, the journal and
+the platforms' current versions. Shared by the ``rollout_plan`` and ``rollout_run`` actions.
+
+Every input that can be checked without a call is checked before the first call (chunk sizes, poll interval,
+rollout id, devices, targets, stages and their coverage of the fleet, the connection settings of the platforms
+the fleet uses).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import time
+
+from ansible.errors import AnsibleError
+
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _rollout as rollout
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils import rollout_files
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import refresh
+
+HOST_VARS = ("iot_platform", "iot_device_id", "iot_product_id", "iot_firmware_version")
+TARGET_KEYS = ("huawei_file_id", "huawei_target_version", "tencent_firmware_version", "tencent_fw_type")
+# the environment variables of each platform's required connection options, for the error of a missing one
+CONNECTION_HINTS = {
+    "huawei": "HUAWEI_IOT_ENDPOINT, HUAWEI_IOT_APP_ID and HUAWEI_IOT_SECRET (or module_defaults for "
+              "group/iotfleet.firmware.huawei_iot; in AWX: a credential of the Huawei type)",
+    "tencent": "TENCENTCLOUD_SECRET_ID, TENCENTCLOUD_SECRET_KEY and TENCENTCLOUD_REGION (or module_defaults for "
+               "group/iotfleet.firmware.tencent_iot; in AWX: a credential of the Tencent type)",
+}
+
+
+def _vars_of(hostvars, host):
+    """The four device host variables of one host, through ``hostvars[host]`` (each value templated on access)."""
+    variables = hostvars[host]
+    return dict((key, variables[key] if key in variables else None) for key in HOST_VARS)
+
+
+def select_hosts(pattern, groups):
+    """Resolve an inventory pattern (groups, hosts, wildcards, ``:&``, ``:!``) ignoring ``--limit``.
+
+    Rebuilds an inventory from the ``groups`` magic variable (the whole inventory, whatever ``--limit`` says) like
+    the ``ansible.builtin.inventory_hostnames`` lookup does; unlike that lookup, a pattern error (or a pattern that
+    matches nothing with ``host_pattern_mismatch=error``) is reported instead of giving no hosts.
+    """
+    from ansible.inventory.manager import InventoryManager
+
+    manager = InventoryManager(None, parse=False)
+    try:
+        for group, members in (groups or {}).items():
+            manager.add_group(group)
+            for host in members:
+                manager.add_host(host, group=group)
+        return [host.name for host in manager.get_hosts(pattern=pattern)]
+    except AnsibleError as exc:
+        raise rollout.RolloutError("cannot resolve staged_rollout_hosts %r: %s" % (pattern, exc))
+
+
+def devices_from_inventory(pattern, task_vars, inventory_vars="full"):
+    """Raw device descriptions of the hosts matching ``pattern`` (see :func:`rollout.device_from_hostvars`).
+
+    Each host's variables are read like ``hostvars[host]`` (exact precedence, ``group_vars/``/``host_vars/`` files
+    included). ``inventory_vars="inventory"`` used to read the inventory sources' variables alone through the
+    run's inventory object, a private ansible-core attribute; it is accepted and reads like ``"full"``.
+    """
+    del inventory_vars
+    hostvars = task_vars.get("hostvars")
+    if hostvars is None or task_vars.get("groups") is None:
+        raise rollout.RolloutError("no hostvars or groups available to read the inventory")
+    names = select_hosts(pattern, task_vars["groups"])
+    return [rollout.device_from_hostvars(name, _vars_of(hostvars, name)) for name in names]
+
+
+
+
+def check_options(args):
+    """The numeric options, before anything is read."""
+    if args["huawei_chunk_size"] < 1 or args["huawei_chunk_size"] > rollout.HUAWEI_MAX_CHUNK:
+        raise rollout.RolloutError("staged_rollout_huawei_chunk_size must be 1..%d" % rollout.HUAWEI_MAX_CHUNK)
+    if args["tencent_chunk_size"] < 1:
+        raise rollout.RolloutError("staged_rollout_tencent_chunk_size must be at least 1")
+    if args["poll_seconds"] < 1:
+        raise rollout.RolloutError("staged_rollout_poll_seconds must be at least 1")
+
+
+def select_devices(args, task_vars):
+    """``(devices, duplicates, source)``: the normalized devices of the run, or :class:`RolloutError`."""
+    if args["devices"]:
+        raws = args["devices"]
+        source = "staged_rollout_devices (%d entries)" % len(raws)
+        label = "staged_rollout_devices entry"
+    else:
+        if not args["hosts"]:
+            raise rollout.RolloutError("set staged_rollout_hosts (an inventory group or pattern) or "
+                                       "staged_rollout_devices (an explicit device list)")
+        raws = devices_from_inventory(args["hosts"], task_vars, args["inventory_vars"])
+        source = "inventory pattern %r (%d hosts)" % (args["hosts"], len(raws))
+        label = "host"
+    devices, errors, duplicates = rollout.normalize_devices(raws, label)
+    if errors:
+        shown = errors[:20]
+        more = " ... and %d more" % (len(errors) - len(shown)) if len(errors) > len(shown) else ""
+        raise rollout.RolloutError("invalid devices from %s: %s%s" % (source, "; ".join(shown), more))
+    if not devices:
+        raise rollout.RolloutError("no device selected by %s" % source)
+    return devices, duplicates, source
+
+
+def check_connections(platforms, args):
+    """Every platform the fleet uses has its connection settings; the others need none."""
+    missing = []
+    for platform in sorted(platforms):
+        if not args.get("%s_connection" % platform):
+            absent = args.get("%s_missing" % platform) or []
+            missing.append("the fleet has %s devices but the %s connection settings are incomplete%s: set %s"
+                           % (platform.capitalize(), platform.capitalize(),
+                              " (missing: %s)" % ", ".join(absent) if absent else "", CONNECTION_HINTS[platform]))
+    if missing:
+        raise rollout.RolloutError("; ".join(missing))
+
+
+def gate_defaults(args):
+    return {"success_percent": args["success_percent"], "error_percent": args["error_percent"],
+            "min_finished": args["min_finished"], "timeout": args["wave_timeout"],
+            "pause_seconds": args["pause_seconds"], "approval": args["approval"]}
+
+
+def chunk_sizes(args):
+    return {"huawei": args["huawei_chunk_size"], "tencent": args["tencent_chunk_size"]}
+
+
+def plan_from(args, devices, targets, state):
+    """The pure plan of ``devices`` against the journal ``state`` (no call)."""
+    return rollout.plan_rollout(
+        args["rollout_id"], devices, args["stages"], targets, gate_defaults=gate_defaults(args),
+        chunk_sizes=chunk_sizes(args), state=state, resume_aborted=args["resume_aborted"],
+        poll_seconds=args["poll_seconds"], **allow_uncovered(args))
+
+
+TMP_UNC = False
+
+
+def allow_uncovered(args):
+    # plan_rollout takes allow_uncovered; the rollout_plan action's spec may not carry it (older callers)
+    return {"allow_uncovered": bool(args.get("allow_uncovered"))} if "allow_uncovered" in args and TMP_UNC else {}
+
+
+def make_plan(args, task_vars, check_connections_of_fleet=False):
+    """Everything up to the plan: ``{plan, devices, targets, state, state_path, lines, refreshed, timing}``.
+
+    Raises :class:`RolloutError` (or ``RolloutFileError``) naming the option and the rule before any platform
+    call when an input is wrong; a platform error of the version refresh names the call.
+    """
+    started = time.time()
+    check_options(args)
+    args = dict(args, rollout_id=rollout.validate_rollout_id(args["rollout_id"]))
+    devices, duplicates, source = select_devices(args, task_vars)
+    targets = dict((key, args[key]) for key in TARGET_KEYS)
+    errors = rollout.validate_targets(targets, set(d["platform"] for d in devices))
+    if errors:
+        raise rollout.RolloutError("; ".join(errors))
+    if check_connections_of_fleet:
+        check_connections(set(d["platform"] for d in devices), args)
+    extracted = time.time()
+    state_path = rollout_files.state_path(args["state_dir"], args["rollout_id"]) if args["state_dir"] else None
+    state = rollout_files.read_state(state_path) if state_path else None
+    if args.get("refresh_versions"):
+        plan_from(args, devices, targets, state)  # stages, coverage and the journal checked before the first call
+    refreshed = refresh.plan_hook(args, devices, targets, state)  # current versions from the platforms
+    plan = plan_from(args, devices, targets, state)
+    plan["source"] = source
+    plan["duplicates"] = duplicates
+    lines = rollout.plan_lines(plan)
+    lines[1:1] = refresh.refresh_lines(refreshed)
+    if duplicates:
+        lines.insert(1, "NOTE: %d devices were listed more than once and are counted once (%s%s)."
+                     % (len(duplicates), ", ".join(duplicates[:5]), ", ..." if len(duplicates) > 5 else ""))
+    return {"plan": plan, "devices": devices, "targets": targets, "state": state, "state_path": state_path,
+            "lines": lines, "refreshed": refreshed, "args": args,
+            "timing": {"inventory_seconds": round(extracted - started, 3),
+                       "plan_seconds": round(time.time() - extracted, 3)}}

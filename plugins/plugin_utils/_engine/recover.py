@@ -1,0 +1,137 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, iotfleet.firmware maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The rollout read back from the platforms: what a run needs when its journal (the state file) is missing.
+
+A job that starts on an empty disk (an AWX pod without a persistent volume) knows the run's inputs and the
+deterministic plan: the stable ranking of the selected devices by rollout id cut at the stage boundaries says
+which devices belong to which wave. The platforms know which tasks exist for the target package / version and
+which devices each covers (``Provider.history``: documented task targets and status, Tencent device rows).
+
+A task all of whose devices belong to one wave is that wave's task: the wave has *started* (it was approved
+when it started) and is recorded as such, with one chunk per task and the task id, plus chunks for those of its
+devices that no task covers and that are not on the target version yet (the rest of a wave whose job stopped
+between two creates). The engine then resumes it like any started wave: the first progress read tells whether
+it is still running, passed or aborted; nothing is created for a device a task already covers.
+
+A task whose devices span waves (or devices outside the selection) is attributed to none; its devices that are
+still in progress are found again by the create lookup (``busy``), never created twice.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.iotfleet.firmware.plugins.module_utils._http import IoTError, Redactor
+from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import ValidationError
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _rollout as rollout
+
+from . import planner
+
+
+def wave_members(rollout_id, devices, stages):
+    """``{wave name: [device, ...]}`` in rank order: the same cut as :func:`_rollout.plan_rollout` makes.
+
+    ``stages``: normalized stages or the plan's waves (both carry ``name``, ``count`` and ``percent``)."""
+    ranked = sorted(devices, key=lambda device: rollout.rank_key(rollout_id, device["uid"]))
+    members = {}
+    start = 0
+    for stage, end in zip(stages, rollout.stage_boundaries(stages, len(ranked))):
+        members[stage["name"]] = ranked[start:end]
+        start = end
+    return members
+
+
+def scopes_of(devices):
+    """``{(platform, product_id or ""): [device id, ...]}``."""
+    out = {}
+    for device in devices:
+        out.setdefault((device["platform"], device.get("product_id") or ""), []).append(device["id"])
+    return out
+
+
+def attribute(tasks, wave_of):
+    """Pure: ``tasks`` = ``[(platform, product_id, TaskInfo)]``, ``wave_of`` = ``{uid: wave name}``.
+
+    Returns ``({wave: [chunk, ...]}, [note, ...])``: a task whose devices all fall in one wave becomes a recorded
+    chunk of that wave; the others are named in the notes.
+    """
+    chunks, notes = {}, []
+    for platform, product_id, task in tasks:
+        devices = sorted(task.devices or ())
+        waves = set(wave_of.get(rollout.device_uid(platform, device, product_id or None)) for device in devices)
+        if len(waves) != 1 or None in waves:
+            notes.append("%s task %s covers devices of %s: not attributed to a wave of this rollout"
+                         % (platform, task.task_id, "several waves" if len(waves - {None}) > 1 else
+                            "no wave still to be read back"))
+            continue
+        wave = waves.pop()
+        scope = "%s/%s" % (platform, product_id) if product_id else platform
+        chunks.setdefault(wave, []).append({
+            "key": "%s/%s/task-%s" % (wave, scope, task.task_id), "platform": platform,
+            "product_id": product_id or None, "size": len(devices), "devices": devices, "task_id": task.task_id,
+            "matched_by": "recovered:%s" % (task.matched_by or "history"), "recovered": True})
+    return chunks, notes
+
+
+def recovered_waves(plan_waves, members, attributed, targets, chunk_sizes):
+    """Pure: the ``wave_recovered`` records (``{name, index, gate, chunks, skipped}``) of the waves that have
+    tasks on the platforms; ``plan_waves`` are the plan's waves (unrecorded ones only are considered)."""
+    covered = set()
+    for chunks in attributed.values():
+        for chunk in chunks:
+            covered.update(rollout.device_uid(chunk["platform"], d, chunk.get("product_id")) for d in chunk["devices"])
+    records = []
+    for wave in plan_waves:
+        found = attributed.get(wave["name"])
+        if wave.get("recorded") or not found:
+            continue
+        todo = [d for d in members[wave["name"]] if d["uid"] not in covered and not rollout.is_current(d, targets)]
+        skipped = len([d for d in members[wave["name"]] if d["uid"] not in covered]) - len(todo)
+        records.append({"name": wave["name"], "index": wave["index"], "gate": wave["gate"], "skipped": skipped,
+                        "chunks": found + rollout.build_chunks(wave["name"], todo, chunk_sizes)})
+    return records
+
+
+class RecoveryError(Exception):
+    pass
+
+
+def read_history(devices, targets, providers):
+    """``[(platform, product_id, TaskInfo)]`` of every scope of ``devices``: one ``history`` read per scope."""
+    found = []
+    for (platform, product_id), ids in sorted(scopes_of(devices).items()):
+        provider = providers.get(platform, product_id or None)
+        if provider is None:
+            raise RecoveryError("the fleet has %s devices but no %s connection settings were given"
+                                % (platform, platform))
+        chunk = {"key": "history", "platform": platform, "product_id": product_id or None, "devices": ids[:1]}
+        try:
+            work = provider.validate(planner.chunk_params(chunk, targets, {}, "history", "history"))
+            tasks = provider.history(work)
+        except ValidationError as exc:
+            raise RecoveryError("cannot read the %s tasks: %s" % (platform, exc))
+        except IoTError as exc:
+            raise RecoveryError(Redactor(providers.all_secrets()).redact(
+                "reading the rollout back from the platform failed: %s" % planner.describe_error(platform, exc)))
+        found += [(platform, product_id, task) for task in tasks]
+    return found
+
+
+def recover(plan, devices, targets, providers, chunk_sizes):
+    """The records of the plan's unrecorded waves that already have tasks, and notes for the operator.
+
+    Reads nothing when every wave is recorded in the journal (a rollout whose state file is kept).
+    """
+    unrecorded = [wave for wave in plan["waves"] if not wave.get("recorded")]
+    if not unrecorded:
+        return [], [], 0
+    members = wave_members(plan["rollout_id"], devices, plan["waves"])  # a plan wave has its stage's count/percent
+    pending = [device for wave in unrecorded for device in members[wave["name"]]]
+    if not pending:
+        return [], [], 0
+    history = read_history(pending, targets, providers)
+    wave_of = dict((device["uid"], wave["name"]) for wave in unrecorded for device in members[wave["name"]])
+    attributed, notes = attribute(history, wave_of)
+    return recovered_waves(unrecorded, members, attributed, targets, chunk_sizes), notes, len(history)
