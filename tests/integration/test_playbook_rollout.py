@@ -286,3 +286,30 @@ def test_limit_fails_the_run_before_any_call(run_playbook, emulator, dirs, limit
     assert "staged_rollout_hosts=" in result.stdout
     assert [e for e in emulator.requests() if e["platform"] != "control"] == []
     assert not os.path.exists(dirs["staged_rollout_state_dir"])
+
+
+def test_a_lost_state_file_is_read_back_from_the_platforms(run_playbook, emulator, dirs):
+    """Each run on an empty disk (an AWX job without a persistent volume) continues where the rollout stands."""
+    stages = "canary:4,wave1:50%:approval=true,rest:100%:approval=true"
+    first = rollout(run_playbook, emulator, dirs, "it-lost", staged_rollout_stages=stages)
+    assert "Waiting for approval of wave wave1" in first.stdout
+    creates = len(writes(emulator))
+    assert creates == 2  # the canary: one Huawei task, one Tencent task
+
+    # the journal is gone: the canary is read back (no create), and wave1 still needs its approval
+    for name in os.listdir(dirs["staged_rollout_state_dir"]):
+        os.unlink(os.path.join(dirs["staged_rollout_state_dir"], name))
+    second = rollout(run_playbook, emulator, dirs, "it-lost", staged_rollout_stages=stages)
+    assert "Read back from the platforms: 2 tasks; waves canary had started before this run." in second.stdout
+    assert "Waiting for approval of wave wave1" in second.stdout
+    assert len(writes(emulator)) == creates
+
+    os.unlink(os.path.join(dirs["staged_rollout_state_dir"], "it-lost.json"))
+    third = rollout(run_playbook, emulator, dirs, "it-lost", staged_rollout_stages=stages,
+                    staged_rollout_approved_waves=["wave1", "rest"])
+    assert "Rollout it-lost: COMPLETED" in third.stdout
+    assert all(versions(emulator)[device] == "2.0.0" for device in FLEET)
+    huawei, tencent = platform_tasks(emulator)
+    huawei_devices = [device for task in huawei for device in task["targets"]["devices"]]
+    tencent_devices = [row["DeviceName"] for task in tencent for row in task["Devices"]]
+    assert sorted(huawei_devices + tencent_devices) == sorted(FLEET)  # every device in exactly one task

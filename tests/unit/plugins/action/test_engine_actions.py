@@ -6,7 +6,6 @@ from unittest import mock
 
 import pytest
 
-from ansible.errors import AnsibleActionFail
 from ansible.playbook.play_context import PlayContext
 
 from ansible_collections.iotfleet.firmware.plugins.action import huawei_iot_connection, rollout_wave, \
@@ -72,8 +71,22 @@ def test_a_bad_connection_fails_naming_the_option_before_any_request(clean_env):
     result = action(huawei_iot_connection.ActionModule, {"endpoint": "iot.example", "app_id": "a",
                                                          "secret": "s3cret"}).run(task_vars={})
     assert result["failed"] is True and "endpoint" in result["msg"]
-    with pytest.raises(AnsibleActionFail, match="missing required arguments: region, secret_id, secret_key"):
-        action(tencent_iot_connection.ActionModule, {}).run(task_vars={})
+    missing = action(tencent_iot_connection.ActionModule, {}).run(task_vars={})
+    assert missing["failed"] is True and missing["connection"] is None
+    assert missing["missing"] == ["region", "secret_id", "secret_key"]
+    assert "missing required arguments: region, secret_id, secret_key" in missing["msg"]
+
+
+def test_an_optional_connection_without_settings_names_what_is_missing_and_succeeds(clean_env):
+    """The role reads both platforms' settings with optional=true: a one-platform fleet needs one credential."""
+    result = action(tencent_iot_connection.ActionModule, {"optional": True}).run(task_vars={})
+    assert not result.get("failed"), result
+    assert result["connection"] is None and result["missing"] == ["region", "secret_id", "secret_key"]
+    clean_env.setenv("HUAWEI_IOT_ENDPOINT", "https://iot.example:8743")
+    clean_env.setenv("HUAWEI_IOT_APP_ID", "app")
+    clean_env.setenv("HUAWEI_IOT_SECRET", "s3cret")
+    given = action(huawei_iot_connection.ActionModule, {"optional": True}).run(task_vars={})
+    assert not given.get("failed") and given["connection"]["app_id"] == "app" and "optional" not in given["connection"]
 
 
 @pytest.fixture

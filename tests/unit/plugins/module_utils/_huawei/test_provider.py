@@ -408,3 +408,19 @@ def test_with_the_echo_an_active_task_of_another_package_makes_its_devices_busy(
     assert result["failed"] is True and result["busy_devices"] == {D1: other["operation_id"],
                                                                    D2: other["operation_id"]}
     assert len(hw.tasks()) == 1
+
+
+def test_history_lists_the_package_tasks_with_their_devices_in_one_listing(hw, capsys):
+    """What a rollout reads back when its journal is lost: every task of the package, active or not, by devices."""
+    first = hw.run(capsys, targets={"devices": [D1, D2]})
+    provider = hw.provider()
+    work = provider.validate(hw.params(targets={"devices": [D3]}))
+    provider.api.session.expect(PKG, LIST)
+    found = provider.history(work)
+    provider.api.session.done()
+    assert [(task.task_id, task.devices, task.matched_by) for task in found] == [
+        (first["operation_id"], frozenset([D1, D2]), "targets")]  # no echo: decided from the documented targets
+    hw.clock.sleep(1000)  # the task finishes: it is still history
+    provider.api.session.expect(LIST)
+    assert [task.active for task in provider.history(work)] == [False]
+    provider.api.session.done()

@@ -322,3 +322,16 @@ def test_find_many_reads_the_rows_once_for_all_chunks_and_tasks_carry_their_scop
     calls.expect(ROWS)
     assert fresh.progress([ref])[first["task_id"]].summary["total"] == 1
     calls.assert_done()
+
+
+def test_history_reads_the_version_rows_once_and_groups_them_by_task(emulator, calls, run_module, provider_for,
+                                                                      connection_args):
+    """What a rollout reads back when its journal is lost: the tasks of the version with their devices."""
+    calls.expect(DF, *FIND + CREATED)
+    first, _out = run_module(dict(TASK, device_names=DEVICES[:2]))
+    provider = provider_for(dict(connection_args))
+    calls.expect(ROWS)
+    found = provider.history(provider.validate(chunk_params([DEVICES[2]])))
+    calls.assert_done()
+    assert [(task.task_id, task.devices, task.matched_by, task.scope) for task in found] == [
+        (first["task_id"], frozenset(DEVICES[:2]), "rows", (PRODUCT, "2.0.0", "mcu"))]
