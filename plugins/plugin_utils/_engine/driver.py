@@ -208,6 +208,7 @@ class WaveDriver:
         progress = {}
         while True:
             self.rounds += 1
+            self.store.heartbeat()
             # a finished task stays finished: later rounds read only the scopes that still have running tasks
             pending = dict((scope, members) for scope, members in tasks.items()
                            if not all(progress.get(t.task_id) is not None and progress[t.task_id].done

@@ -1,6 +1,7 @@
 """The state file: strict reading, the run lock, atomic writes."""
 import json
 import os
+import socket
 import subprocess
 import sys
 
@@ -142,3 +143,158 @@ def test_the_store_writes_only_changes_and_re_reads_a_file_changed_underneath(tm
     changed = dict(a_state(), status="failed")
     state.atomic_write(path, json.dumps(changed, indent=2))  # another writer (e.g. the operator) edited it
     assert store.load()["status"] == "failed"
+
+
+# --------------------------------------------------------------------------- the lease (heartbeat + ttl)
+
+class Clock:
+    """Epoch seconds that tests advance instead of sleeping."""
+
+    def __init__(self, now=1796126400.0):  # 2026-12-01T12:00:00Z
+        self.now = now
+
+    def __call__(self):
+        return self.now
+
+
+def other_host(**extra):
+    """An owner on another controller (an AWX pod that is gone): its process cannot be checked from here."""
+    return dict({"pid": 42, "started": 7, "host": "automation-job-17-abcde"}, **extra)
+
+
+def write_lock(path, holder):
+    with open(path[:-5] + ".lock", "w") as handle:
+        json.dump(holder, handle)
+
+
+def read_lock(path):
+    with open(path[:-5] + ".lock") as handle:
+        return json.load(handle)
+
+
+def test_a_lock_of_another_host_with_an_old_heartbeat_is_taken_over_and_named(tmp_path):
+    path = str(tmp_path / "r1.json")
+    clock = Clock()
+    write_lock(path, other_host(since="2026-12-01T11:00:00Z", heartbeat=clock.now - 1234))
+    store = state.StateStore(path, "r1", owner=live_owner(), clock=clock)
+    assert store.update(lambda current: (a_state(), True), take=True) == a_state()
+    assert store.took_over == store.lock.took_over == {
+        "pid": 42, "host": "automation-job-17-abcde", "since": "2026-12-01T11:00:00Z",
+        "heartbeat": clock.now - 1234, "why": "its heartbeat is 1234 s old (lock ttl 900 s)"}
+    assert state.takeover_note(store.took_over) == (
+        "took over the run lock of ansible-playbook process 42 on automation-job-17-abcde (holding it since "
+        "2026-12-01T11:00:00Z): its heartbeat is 1234 s old (lock ttl 900 s)")
+    assert read_lock(path) == dict(live_owner(), since="2026-12-01T12:00:00Z", heartbeat=clock.now)
+
+
+def test_a_lock_of_another_host_with_a_fresh_heartbeat_is_refused_naming_ttl_and_expiry(tmp_path):
+    path = str(tmp_path / "r1.json")
+    clock = Clock()
+    held = other_host(since="2026-12-01T11:00:00Z", heartbeat=clock.now - 100)
+    write_lock(path, held)
+    store = state.StateStore(path, "r1", owner=live_owner(), clock=clock)
+    with pytest.raises(state.RolloutLocked) as info:
+        store.update(lambda current: (a_state(), True), take=True)
+    message = str(info.value)
+    assert "rollout 'r1' is already running: ansible-playbook process 42 on automation-job-17-abcde" in message
+    assert "since 2026-12-01T11:00:00Z, last heartbeat 100 s ago" in message
+    assert "lock ttl 900 s" in message and path[:-5] + ".lock" in message
+    assert "if that job is gone the lock expires at 2026-12-01T12:13:20Z UTC; no file needs deleting" in message
+    assert store.took_over is None and read_lock(path) == held and not os.path.exists(path)
+    # a longer lease (lock_ttl) is named and moves the expiry
+    longer = state.StateStore(path, "r1", owner=live_owner(), clock=clock, lock_ttl=3600)
+    with pytest.raises(state.RolloutLocked, match="lock ttl 3600 s.*expires at 2026-12-01T12:58:20Z UTC"):
+        longer.update(lambda current: (a_state(), True), take=True)
+    # once the heartbeat is older than the ttl the same run takes it over
+    clock.now += 801
+    assert store.update(lambda current: (a_state(), True), take=True) == a_state()
+    assert store.took_over["why"] == "its heartbeat is 901 s old (lock ttl 900 s)"
+
+
+def test_the_heartbeat_moves_the_expiry_and_a_live_run_is_never_taken_over(tmp_path):
+    path = str(tmp_path / "r1.json")
+    clock = Clock()
+    first = state.StateStore(path, "r1", owner=other_host(), clock=clock)
+    first.update(lambda current: (a_state(), True), take=True)
+    assert read_lock(path)["heartbeat"] == clock.now
+    second = state.StateStore(path, "r1", owner=live_owner(), clock=clock)
+    for dummy in range(5):  # 5 x 600 s: the lease (900 s) would have ended without the heartbeats
+        clock.now += 600
+        assert first.heartbeat() is True
+        assert read_lock(path)["heartbeat"] == clock.now
+        with pytest.raises(state.RolloutLocked, match="last heartbeat 0 s ago .*expires at %s UTC"
+                           % state._utc(clock.now + 900)):
+            second.update(lambda current: (current, True), take=True)
+    # rate-limited: at most one write per 10 s
+    beat = read_lock(path)["heartbeat"]
+    clock.now += 9
+    assert first.heartbeat() is False and read_lock(path)["heartbeat"] == beat
+    clock.now += 1
+    assert first.heartbeat() is True and read_lock(path)["heartbeat"] == beat + 10
+    # every state update refreshes it as well, since stays
+    clock.now += 3
+    first.update(lambda current: (current, False))
+    assert read_lock(path) == dict(other_host(), since="2026-12-01T12:00:00Z", heartbeat=clock.now)
+    # a run that does not hold the lock beats nothing
+    assert second.heartbeat() is False and read_lock(path)["heartbeat"] == clock.now
+    # when the holder stops beating, the lease ends
+    clock.now += 901
+    second.update(lambda current: (current, False), take=True)
+    assert second.took_over["pid"] == 42 and "heartbeat is 901 s old" in second.took_over["why"]
+    # the old holder stops at its next write (the new one is live), and its heartbeat no longer touches the file
+    assert first.heartbeat() is False and read_lock(path)["pid"] == os.getpid()
+    with pytest.raises(state.RolloutLocked, match="already running: ansible-playbook process %d" % os.getpid()):
+        first.update(lambda current: (current, True))
+
+
+def test_a_dead_process_of_this_host_is_taken_over_at_once_despite_a_fresh_heartbeat(tmp_path):
+    path = str(tmp_path / "r1.json")
+    clock = Clock()
+    dead = dict(dead_owner(), host=socket.gethostname())
+    write_lock(path, dict(dead, since="2026-12-01T12:00:00Z", heartbeat=clock.now))
+    store = state.StateStore(path, "r1", owner=live_owner(), clock=clock)
+    store.update(lambda current: (a_state(), True), take=True)
+    assert store.took_over == {"pid": dead["pid"], "host": socket.gethostname(), "since": "2026-12-01T12:00:00Z",
+                               "heartbeat": clock.now, "why": "process %d on this host has ended" % dead["pid"]}
+    assert read_lock(path)["pid"] == os.getpid()
+
+
+def test_a_reused_pid_of_this_host_is_taken_over_at_once(tmp_path):
+    path = str(tmp_path / "r1.json")
+    clock = Clock()
+    write_lock(path, dict(live_owner(), started=-1, since="2026-12-01T12:00:00Z", heartbeat=clock.now))
+    store = state.StateStore(path, "r1", owner=dict(live_owner(), pid=os.getppid(), started=None), clock=clock)
+    store.update(lambda current: (a_state(), True), take=True)
+    assert "its pid now belongs to another process" in store.took_over["why"]
+
+
+def test_a_legacy_lock_without_heartbeat_is_taken_once_its_since_is_older_than_the_ttl(tmp_path):
+    path = str(tmp_path / "r1.json")
+    clock = Clock()
+    legacy = other_host(since="2026-12-01T11:50:00Z")  # written by an older release: no heartbeat
+    write_lock(path, legacy)
+    store = state.StateStore(path, "r1", owner=live_owner(), clock=clock)
+    with pytest.raises(state.RolloutLocked, match="no heartbeat .*expires at 2026-12-01T12:05:00Z UTC"):
+        store.update(lambda current: (a_state(), True), take=True)
+    clock.now += 301
+    store.update(lambda current: (a_state(), True), take=True)
+    assert store.took_over == {"pid": 42, "host": "automation-job-17-abcde", "since": "2026-12-01T11:50:00Z",
+                               "heartbeat": None, "why": "it has no heartbeat (a lock of an older release) and was "
+                                                         "taken 901 s ago (lock ttl 900 s)"}
+    # a record without any time cannot be dated: it never blocks a run for ever
+    write_lock(path, other_host())
+    again = state.StateStore(path, "r1", owner=other_host(pid=43), clock=clock)
+    again.update(lambda current: (current, False), take=True)
+    assert "no heartbeat and no valid time" in again.took_over["why"]
+
+
+@pytest.mark.parametrize("ttl", [59, 0, -1, 59.9, "900", None, True])
+def test_a_lock_ttl_below_60_or_no_number_is_refused_naming_lock_ttl(tmp_path, ttl):
+    path = str(tmp_path / "r1.json")
+    with pytest.raises(ValueError, match="lock_ttl must be a number of seconds of at least 60") as info:
+        state.StateStore(path, "r1", owner=live_owner(), lock_ttl=ttl)
+    assert isinstance(info.value, state.StateFileError)  # the action plugin reports it as a failed task
+    with pytest.raises(ValueError, match="lock_ttl"):
+        state.RunLock(path, live_owner(), ttl=ttl)
+    assert state.StateStore(path, "r1", owner=live_owner(), lock_ttl=60).lock.ttl == 60
+    assert state.RunLock(path, live_owner()).ttl == state.DEFAULT_LOCK_TTL == 900
