@@ -113,13 +113,22 @@ class ActionModule(ActionBase):
     def _run(self, result, args, task_vars, context, ask, why_not, providers, check_mode):
         approvals, notes = machine.grants(args["rollout_id"], context, args["approved_waves"], args["workflow_wave"],
                                           args["previous_result"], args["prompt_approved"])
-        made = planning.make_plan(dict(args, refresh_versions=args["refresh_versions"]), task_vars,
-                                  check_connections_of_fleet=True)
+        rollout_id = rollout.validate_rollout_id(args["rollout_id"])
+        store = state.StateStore(rollout_files.state_path(args["state_dir"], rollout_id), rollout_id,
+                                 lock_ttl=args["lock_ttl"])
+        if not check_mode:
+            # a second live run of this rollout fails here, before it reads anything from the platforms
+            with store.lock.held(rollout_id, take=True):
+                pass
+        try:
+            made = planning.make_plan(dict(args, refresh_versions=args["refresh_versions"]), task_vars,
+                                      check_connections_of_fleet=True)
+        except Exception:
+            if not check_mode:
+                store.lock.release()
+            raise
         plan = made["plan"]
-        rollout_id = plan["rollout_id"]
         uncovered = plan["totals"].get("uncovered", 0)
-        path = rollout_files.state_path(args["state_dir"], rollout_id)
-        store = state.StateStore(path, rollout_id, **lock_options(args))
         run = machine.RolloutRun(store, made, providers, approvals, engine_options(args, uncovered),
                                  display=display.display)
         lines = list(made["lines"]) + notes
@@ -128,7 +137,7 @@ class ActionModule(ActionBase):
                                                    planning.chunk_sizes(args))
             lines += more + (["Read back from the platforms: waves %s have tasks (%d) and would be resumed."
                               % (", ".join(r["name"] for r in records), tasks)] if records else [])
-            result.update(changed=False, status="planned", check_mode=True, plan=plan, lines=lines,
+            result.update(changed=False, status="planned", check_mode=True, plan=plan, lines=lines, prompt=False,
                           waves=rollout.plan_brief(plan),
                           result={"rollout_id": rollout_id, "status": "planned", "check_mode": True,
                                   "previous_status": (made["state"] or {}).get("status"),
@@ -171,12 +180,3 @@ def awaiting_view(plan, name):
             return {"name": name, "devices": wave["devices"],
                     "summary": "%d Huawei, %d Tencent" % (wave.get("huawei", 0), wave.get("tencent", 0))}
     return {"name": name, "devices": 0, "summary": "-"}
-
-
-def lock_options(args):
-    """The run lock's lease, where the state store takes one (``lock_ttl``)."""
-    import inspect
-
-    if "lock_ttl" in inspect.signature(state.StateStore.__init__).parameters:
-        return {"lock_ttl": args["lock_ttl"]}
-    return {}

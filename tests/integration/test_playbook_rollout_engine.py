@@ -194,3 +194,54 @@ def test_the_plan_reads_the_versions_from_the_platforms_also_in_check_mode(run_p
                           extra_vars={"plan_id": "it-refresh", "refresh": False})
     assert "40 devices in the fleet, 40 to upgrade (20 Huawei, 20 Tencent)" in static.stdout  # the inventory's 1.0.0
     assert platform_requests(emulator) == []
+
+
+def test_a_lock_left_by_a_gone_job_expires_and_a_live_one_is_refused_before_any_request(run_playbook, emulator,
+                                                                                         dirs):
+    """A job cancelled on another pod left its run lock on a shared volume: it expires, nothing to delete."""
+    os.makedirs(dirs["staged_rollout_state_dir"])
+    lock = os.path.join(dirs["staged_rollout_state_dir"], "it-lock.lock")
+    holder = {"pid": 4242, "started": 1, "host": "automation-job-17-gone", "since": "2026-12-05T01:00:00Z"}
+    with open(lock, "w") as handle:
+        json.dump(dict(holder, heartbeat=time.time() - 60), handle)
+    emulator.control("DELETE", "requests")
+    refused = rollout(run_playbook, emulator, dirs, "it-lock", expect_rc=2)
+    assert "is already running" in refused.stdout and "automation-job-17-gone" in refused.stdout
+    assert "no file needs deleting" in refused.stdout
+    assert platform_requests(emulator) == []
+
+    with open(lock, "w") as handle:
+        json.dump(dict(holder, heartbeat=time.time() - 2000), handle)
+    taken = rollout(run_playbook, emulator, dirs, "it-lock")
+    assert "took over the run lock of ansible-playbook process 4242 on automation-job-17-gone" in taken.stdout
+    assert "Rollout it-lock: COMPLETED" in taken.stdout
+
+
+def test_a_person_at_a_terminal_is_asked_and_the_answer_starts_the_wave(emulator, dirs, tmp_path):
+    """Outside AWX / ansible-runner / CI the approval prompt stays: 'yes' starts the wave, anything else stops."""
+    import pexpect
+
+    stages = "canary:4,wave1:50%:approval=true,rest:100%:approval=true"
+    args = ["-e", json.dumps(dict(dirs, staged_rollout_id="it-prompt", staged_rollout_stages=stages))]
+    for inventory in INVENTORIES:
+        args += ["-i", inventory]
+    env = dict((k, v) for k, v in os.environ.items() if k not in ("CI", "AWX_ISOLATED_DATA_DIR"))
+    env.update(env_of(emulator))
+    env.update({"ANSIBLE_NOCOLOR": "1", "ANSIBLE_LOCAL_TEMP": str(tmp_path / "ansible-tmp-pty"),
+                "PATH": BIN + os.pathsep + env.get("PATH", "")})
+    child = pexpect.spawn(os.path.join(BIN, "ansible-playbook"), [PLAYBOOK] + args, env=env, cwd=str(tmp_path),
+                          encoding="utf-8", timeout=120)
+    try:
+        child.expect(r"Wave wave1 of rollout it-prompt is next: \d+ devices")
+        child.expect("Type 'yes' to start it")
+        child.sendline("yes")
+        child.expect(r"Wave rest of rollout it-prompt is next: \d+ devices")
+        child.sendline("no")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 0
+    state = state_of(dirs, "it-prompt")
+    assert state["status"] == "awaiting_approval" and state["awaiting_approval"] == "rest"
+    assert [(a["wave"], a["by"]) for a in state["approvals"]] == [("wave1", "prompt")]
+    assert state["waves"]["wave1"]["status"] == "passed" and "rest" not in state["waves"]

@@ -21,7 +21,7 @@ import time
 
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _rollout as rollout
 
-from . import driver, recover
+from . import driver, recover, state
 
 # ansible-runner (AWX, Automation Controller, ansible-navigator) sets this in every job's environment
 RUNNER_ENV = "AWX_ISOLATED_DATA_DIR"
@@ -179,6 +179,9 @@ class RolloutRun:
         self.event("start", {"rollout_id": self.rollout_id, "targets": self.targets,
                              "resume_mode": self.plan["resume"]["mode"],
                              "coverage": {"uncovered": self.options.get("uncovered", 0)}}, take=True)
+        if self.store.took_over:
+            self.notes.append(state.takeover_note(self.store.took_over))
+            self.display(self.notes[-1])
 
     def read_back(self):
         """Waves the journal does not know but the platforms do: recorded as started, then planned again."""
