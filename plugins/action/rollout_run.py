@@ -32,16 +32,9 @@ ARGUMENT_SPEC = _rollout_args.RUN_ARGUMENT_SPEC
 # Tests replace this with a factory of scripted providers: (platform, params, on_secret) -> Provider.
 PROVIDER_FACTORY = None
 
-WAVE_OPTION_KEYS = ("huawei_policy", "tencent_timeout_interval", "tencent_rate_limit", "tencent_max_retry_num",
-                    "tencent_retry_interval", "cancel_on_abort", "show_progress", "poll_seconds")
-
-
 def engine_options(args, uncovered):
-    options = dict((key, args[key]) for key in WAVE_OPTION_KEYS)
-    timeouts = [c.get("reconcile_timeout") or 2 * (c.get("timeout") or 30)
-                for c in (args["huawei_connection"], args["tencent_connection"]) if c]
-    options.update(reconcile_seconds=max(timeouts) if timeouts else 60, resume_aborted=args["resume_aborted"],
-                   uncovered=uncovered, chunk_sizes=planning.chunk_sizes(args))
+    options = planning.wave_options(args)
+    options.update(resume_aborted=args["resume_aborted"], uncovered=uncovered, chunk_sizes=planning.chunk_sizes(args))
     return options
 
 
@@ -50,14 +43,9 @@ def run_result(store, rollout_id, status, wave, context, interactive_why, args, 
     current = store.load()
     brief = rollout.plan_brief(plan)
     built = report.build_report(current, brief) if current else None
-    paths = None
-    written = []
+    paths, written = (None, [])
     if built is not None and args["report_dir"] and not check_mode:
-        paths = rollout_files.report_paths(args["report_dir"], rollout_id)
-        for path, text in ((paths["json"], rollout_files.dump_json(built)),
-                           (paths["markdown"], report.render_markdown(built))):
-            if rollout_files.write_if_changed(path, text, mode=0o644):
-                written.append(path)
+        paths, written = report.write_reports(built, args["report_dir"], rollout_id)
     summary = rollout.result_summary(built) if built else {"rollout_id": rollout_id, "waves": []}
     done = [w["name"] for w in (built or {"waves": []})["waves"]
             if w["status"] == rollout.WAVE_PASSED or (w["status"] == rollout.WAVE_ABORTED and w.get("accepted"))]

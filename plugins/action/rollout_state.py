@@ -72,18 +72,14 @@ class ActionModule(ActionBase):
             report = engine_report.build_report(state, args["waves"])
             paths = None
             if args["report_dir"]:
-                paths = rollout_files.report_paths(args["report_dir"], rollout_id)
-                outputs = ((paths["json"], rollout_files.dump_json(report)),
-                           (paths["markdown"], engine_report.render_markdown(report)))
-                for report_path, text in outputs:
-                    if check_mode:
-                        continue
-                    if rollout_files.write_if_changed(report_path, text, mode=0o644):
-                        written.append(report_path)
-                        changed = True
-                result["report_paths"] = paths
-                if not check_mode:
+                if check_mode:
+                    paths = rollout_files.report_paths(args["report_dir"], rollout_id)
+                else:
+                    paths, reports = engine_report.write_reports(report, args["report_dir"], rollout_id)
+                    written += reports
+                    changed = changed or bool(reports)
                     store.lock.release()  # the end-of-run call: the rollout is free for the next run
+                result["report_paths"] = paths
         except (rollout.RolloutError, rollout_files.RolloutFileError, engine_state.StateFileError) as exc:
             result.update(failed=True, msg=str(exc))
             return result

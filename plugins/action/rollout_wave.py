@@ -16,7 +16,7 @@ from ansible_collections.iotfleet.firmware.plugins.module_utils._http import Red
 from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import ValidationError
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _rollout as rollout
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import rollout_files
-from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import connect, driver, state
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import connect, driver, planning, state
 
 display = Display()
 
@@ -26,14 +26,8 @@ ARGUMENT_SPEC = _rollout_args.WAVE_ARGUMENT_SPEC
 PROVIDER_FACTORY = None
 
 
-def wave_options(args):
-    keys = ("huawei_policy", "tencent_timeout_interval", "tencent_rate_limit", "tencent_max_retry_num",
-            "tencent_retry_interval", "cancel_on_abort", "show_progress", "poll_seconds")
-    options = dict((key, args[key]) for key in keys)
-    timeouts = [c.get("reconcile_timeout") or 2 * (c.get("timeout") or 30)
-                for c in (args["huawei_connection"], args["tencent_connection"]) if c]
-    options["reconcile_seconds"] = max(timeouts) if timeouts else 60
-    return options
+# the engine's wave options, written once (plugin_utils/_engine/planning.py)
+wave_options = planning.wave_options
 
 
 class ActionModule(ActionBase):

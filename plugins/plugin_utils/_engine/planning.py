@@ -182,3 +182,16 @@ def make_plan(args, task_vars, check_connections_of_fleet=False):
             "lines": lines, "refreshed": refreshed, "args": args,
             "timing": {"inventory_seconds": round(extracted - started, 3),
                        "plan_seconds": round(time.time() - extracted, 3)}}
+
+
+WAVE_OPTION_KEYS = ("huawei_policy", "tencent_timeout_interval", "tencent_rate_limit", "tencent_max_retry_num",
+                    "tencent_retry_interval", "cancel_on_abort", "show_progress", "poll_seconds")
+
+
+def wave_options(args):
+    """The engine's options of a wave (``driver.WaveDriver``) from the action's arguments."""
+    options = dict((key, args[key]) for key in WAVE_OPTION_KEYS)
+    timeouts = [c.get("reconcile_timeout") or 2 * (c.get("timeout") or 30)
+                for c in (args["huawei_connection"], args["tencent_connection"]) if c]
+    options["reconcile_seconds"] = max(timeouts) if timeouts else 60
+    return options

@@ -118,3 +118,16 @@ def render_markdown(report):
 def _cell(value):
     text = "-" if value in (None, "") else str(value)
     return text.replace("|", "\\|").replace("\n", " ")
+
+
+def write_reports(built, report_dir, rollout_id):
+    """``(paths, written)``: the JSON and Markdown reports of ``built`` (:func:`build_report`), each written only
+    when its content changed."""
+    from ansible_collections.iotfleet.firmware.plugins.plugin_utils import rollout_files
+
+    paths = rollout_files.report_paths(report_dir, rollout_id)
+    written = []
+    for path, text in ((paths["json"], rollout_files.dump_json(built)), (paths["markdown"], render_markdown(built))):
+        if rollout_files.write_if_changed(path, text, mode=0o644):
+            written.append(path)
+    return paths, written
