@@ -31,10 +31,7 @@ class ActionModule(ActionBase):
         del tmp
         task_vars = task_vars or {}
         dummy, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-        problem = rollout.scope_problem(
-            limit=task_vars.get("ansible_limit"),
-            job_template_name=task_vars.get("awx_job_template_name", task_vars.get("tower_job_template_name")),
-            workflow_job_name=task_vars.get("awx_workflow_job_name", task_vars.get("tower_workflow_job_name")))
+        problem = planning.scope_problem_of(task_vars)
         if problem or args["scope_only"]:
             result.update(failed=bool(problem), changed=False, msg=problem or "this run covers the whole fleet")
             return result

@@ -76,10 +76,7 @@ class ActionModule(ActionBase):
         check_mode = bool(self._play_context.check_mode)
         context = machine.run_context(task_vars, os.environ)
         ask, why_not = machine.interactive(args["interactive"], context)
-        problem = rollout.scope_problem(
-            limit=task_vars.get("ansible_limit"),
-            job_template_name=task_vars.get("awx_job_template_name", task_vars.get("tower_job_template_name")),
-            workflow_job_name=task_vars.get("awx_workflow_job_name", task_vars.get("tower_workflow_job_name")))
+        problem = planning.scope_problem_of(task_vars)
         if problem:
             result.update(failed=True, changed=False, msg=problem)
             return result

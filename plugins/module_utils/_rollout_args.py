@@ -115,12 +115,9 @@ RUN_ARGUMENT_SPEC = dict(
         lock_ttl=dict(type="int", default=900),
         huawei_missing=dict(type="list", elements="str", default=[]),
         tencent_missing=dict(type="list", elements="str", default=[]),
-        huawei_policy=dict(type="dict"),
-        tencent_timeout_interval=dict(type="int"),
-        tencent_rate_limit=dict(type="int"),
-        tencent_max_retry_num=dict(type="int"),
-        tencent_retry_interval=dict(type="int"),
-        cancel_on_abort=dict(type="bool", default=True),
-        show_progress=dict(type="bool", default=True),
+        # the engine's wave options, as rollout_wave takes them
+        **dict((key, WAVE_ARGUMENT_SPEC[key]) for key in ("huawei_policy", "tencent_timeout_interval",
+                                                          "tencent_rate_limit", "tencent_max_retry_num",
+                                                          "tencent_retry_interval", "cancel_on_abort", "show_progress"))
     )
 )

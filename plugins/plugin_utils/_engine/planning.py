@@ -195,3 +195,11 @@ def wave_options(args):
                 for c in (args["huawei_connection"], args["tencent_connection"]) if c]
     options["reconcile_seconds"] = max(timeouts) if timeouts else 60
     return options
+
+
+def scope_problem_of(task_vars):
+    """:func:`_rollout.scope_problem` from the run's ``--limit`` and the AWX job variables."""
+    return rollout.scope_problem(
+        limit=task_vars.get("ansible_limit"),
+        job_template_name=task_vars.get("awx_job_template_name", task_vars.get("tower_job_template_name")),
+        workflow_job_name=task_vars.get("awx_workflow_job_name", task_vars.get("tower_workflow_job_name")))
