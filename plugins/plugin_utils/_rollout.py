@@ -25,6 +25,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
+import difflib
 import hashlib
 import json
 import math
@@ -238,24 +239,67 @@ def normalize_gate(values, where="gate", base=None):
 
 
 STAGES_TEXT_FORM = "name:count or name:percent%, comma-separated, e.g. canary:10,wave1:10%,rest:100%"
+STAGE_SIZE_RULE = ("a stage is name:count (count a whole number >= 0) or name:percent% (percent 0 < p <= 100), "
+                   "e.g. canary:10,wave1:10%,rest:100%")
+STAGE_GATE_RULE = "gate overrides follow as :key=value with key one of %s (e.g. wave1:10%%:approval=true)" % ", ".join(
+    GATE_KEYS)
+STAGE_COUNT_RE = re.compile(r"^[0-9]+$")
+STAGE_PERCENT_RE = re.compile(r"^([0-9]+(?:\.[0-9]+)?|\.[0-9]+)\s*%$")
 
 
 def parse_stage_text(text, where):
-    """One stage of the survey form: ``name:count`` or ``name:percent%``, then optional ``:key=value`` gate overrides."""
+    """One stage of the survey form: ``name:count`` or ``name:percent%``, then optional ``:key=value`` gate overrides.
+
+    Every rule of the text form is checked here, and an error names ``staged_rollout_stages``, the item as written
+    and the rule it breaks.
+    """
+    def refuse(problem, rule=STAGE_SIZE_RULE):
+        raise RolloutError("staged_rollout_stages: %s %r: %s; %s" % (where, text.strip(), problem, rule))
+
+    if not text.strip():
+        refuse("empty item (two commas in a row, or a comma at the start or end)")
     parts = [part.strip() for part in text.split(":")]
-    if len(parts) < 2 or not parts[0] or not parts[1]:
-        raise RolloutError("%s %r: expected %s; gate overrides may follow as :key=value (e.g. wave1:10%%:approval=true)"
-                           % (where, text, STAGES_TEXT_FORM))
-    stage = {"name": parts[0]}
-    if parts[1].endswith("%"):
-        stage["percent"] = parts[1][:-1].strip()
+    if len(parts) < 2:
+        refuse("no ':' between the stage name and its size")
+    name, size = parts[0], parts[1]
+    if not name:
+        refuse("no stage name before the ':'")
+    stage = {"name": name}
+    if STAGE_COUNT_RE.match(size):
+        stage["count"] = int(size)
+    elif STAGE_PERCENT_RE.match(size):
+        percent = float(STAGE_PERCENT_RE.match(size).group(1))
+        if not 0 < percent <= 100:
+            refuse("percent %s is not in 0 < p <= 100" % size)
+        stage["percent"] = percent
+    elif not size:
+        refuse("no size after the ':'")
+    elif size.startswith("-"):
+        refuse("size %r is negative" % size)
+    elif re.match(r"^[0-9]*\.[0-9]+$|^[0-9]+\.[0-9]*$", size):
+        refuse("count %r is not a whole number (or add %% for a percent)" % size)
+    elif size.endswith("%"):
+        refuse("percent %r is not a number followed by one %%" % size)
     else:
-        stage["count"] = parts[1]
+        refuse("size %r is neither a count nor a percent" % size)
     for part in parts[2:]:
-        key, sep, value = part.partition("=")
-        if not sep or not key.strip():
-            raise RolloutError("%s %r: gate override %r must be key=value" % (where, text, part))
-        stage[key.strip()] = value.strip()
+        key, sep, value = [item.strip() for item in part.partition("=")]
+        if not part:
+            refuse("empty gate override after a ':'", STAGE_GATE_RULE)
+        if not sep:
+            refuse("gate override %r has no '='" % part, STAGE_GATE_RULE)
+        if key not in GATE_KEYS:
+            close = difflib.get_close_matches(key, GATE_KEYS, 1)
+            refuse("unknown gate key %r%s" % (key, " (did you mean %s?)" % close[0] if close else ""), STAGE_GATE_RULE)
+        if key in stage:
+            refuse("gate key %r given twice" % key, STAGE_GATE_RULE)
+        if not value:
+            refuse("gate override %r has no value" % part, STAGE_GATE_RULE)
+        try:
+            normalize_gate({key: value}, "gate override %r" % part)
+        except RolloutError as exc:
+            refuse(str(exc), STAGE_GATE_RULE)
+        stage[key] = value
     return stage
 
 
@@ -264,6 +308,7 @@ def parse_stages(stages):
 
     AWX surveys and ``-e key=value`` pass text, so ``"canary:10,wave1:10%,rest:100%"`` and a JSON
     document are accepted as well as a list of dicts; list items may also be single stages in text form.
+    Spaces around items are ignored; an empty item (``canary:10,,rest:100%``) is refused.
     """
     if isinstance(stages, str):
         text = stages.strip()
@@ -272,8 +317,10 @@ def parse_stages(stages):
                 stages = json.loads(text)
             except ValueError as exc:
                 raise RolloutError("staged_rollout_stages: not a valid JSON list (%s)" % exc)
+        elif not text:
+            stages = []
         else:
-            stages = [item for item in text.split(",") if item.strip()]
+            stages = text.split(",")
     if not isinstance(stages, (list, tuple)):
         return stages
     return [parse_stage_text(stage, "stage #%d" % index) if isinstance(stage, str) else stage
@@ -295,13 +342,13 @@ def normalize_stages(stages, gate_defaults=None):
     result = []
     names = set()
     for index, stage in enumerate(stages):
-        where = "stage #%d" % (index + 1)
+        where = "staged_rollout_stages: stage #%d" % (index + 1)
         if not isinstance(stage, dict):
             raise RolloutError("%s: expected a dict with name and count or percent, got %r" % (where, stage))
         name = _text(stage.get("name"))
         if not name:
             raise RolloutError("%s: a stage needs a name" % where)
-        where = "stage %r" % name
+        where = "staged_rollout_stages: stage %r" % name
         if name in names:
             raise RolloutError("%s: stage names must be unique" % where)
         names.add(name)
@@ -311,7 +358,14 @@ def normalize_stages(stages, gate_defaults=None):
         has_count = stage.get("count") is not None
         has_percent = stage.get("percent") is not None
         if has_count == has_percent:
-            raise RolloutError("%s: give exactly one of count or percent" % where)
+            raise RolloutError("%s: give exactly one of count or percent; %s" % (where, STAGE_SIZE_RULE))
+        key = "count" if has_count else "percent"
+        try:
+            finite = not (math.isnan(float(stage[key])) or math.isinf(float(stage[key])))
+        except (TypeError, ValueError):
+            finite = True  # not a number at all: _number says so
+        if not finite:
+            raise RolloutError("%s: %s must be a finite number, got %r; %s" % (where, key, stage[key], STAGE_SIZE_RULE))
         entry = {"name": name, "count": None, "percent": None}
         if has_count:
             entry["count"] = _number(stage["count"], "count", where, integer=True, minimum=0)
@@ -341,6 +395,41 @@ def stage_boundaries(stages, fleet_size):
             position = max(position, min(fleet_size, target))
         ends.append(position)
     return ends
+
+
+def coverage(stages, fleet_size):
+    """How much of the selected fleet the (normalized) ``stages`` reach.
+
+    Returns ``{"fleet", "covered", "uncovered", "last_stage", "problem"}``: ``last_stage`` is the last stage's
+    ``{"name", "count", "percent"}`` (``None`` without stages), ``problem`` the operator's text when selected devices
+    are in no stage (``None`` when every device is covered). A last stage given as a count is the likely typo
+    (``rest:100`` for ``rest:100%``).
+    """
+    fleet_size = int(fleet_size)
+    ends = stage_boundaries(stages, fleet_size)
+    covered = ends[-1] if ends else 0
+    uncovered = fleet_size - covered
+    last = stages[-1] if stages else None
+    result = {"fleet": fleet_size, "covered": covered, "uncovered": uncovered,
+              "last_stage": dict((key, last.get(key)) for key in ("name", "count", "percent")) if last else None,
+              "problem": None}
+    if uncovered <= 0:
+        return result
+    way_out = "set staged_rollout_allow_uncovered=true to leave them out on purpose"
+    if last is None:
+        hint = "no stage; add one such as rest:100%, or " + way_out
+    elif last.get("count") is not None:
+        hint = ("the last stage %r is a count of %d device%s, not a percent; write %s:100%% to cover the rest of the "
+                "fleet, or %s" % (last["name"], last["count"], "" if last["count"] == 1 else "s", last["name"], way_out))
+    else:
+        names = set(stage["name"] for stage in stages)
+        extra = "rest" if "rest" not in names else next(
+            "rest%d" % number for number in range(2, len(names) + 3) if "rest%d" % number not in names)
+        hint = ("the last stage %r ends at %s%% of the fleet; end the stages with one of 100%%, e.g. add %s:100%%, to "
+                "cover the rest of the fleet, or %s" % (last["name"], _fmt(last["percent"]), extra, way_out))
+    result["problem"] = ("staged_rollout_stages cover %d of %d selected devices: %d %s in no stage (%s)"
+                         % (covered, fleet_size, uncovered, "is" if uncovered == 1 else "are", hint))
+    return result
 
 
 def chunked(items, size):
@@ -405,7 +494,7 @@ def chunk_counts(chunks):
 
 
 def plan_rollout(rollout_id, devices, stages, targets, gate_defaults=None, chunk_sizes=None, state=None,
-                 resume_aborted=False, poll_seconds=30):
+                 resume_aborted=False, poll_seconds=30, allow_uncovered=False):
     """Compute the rollout plan.
 
     ``devices`` are normalized devices (see :func:`normalize_devices`), ``stages`` raw stage dicts,
@@ -417,9 +506,15 @@ def plan_rollout(rollout_id, devices, stages, targets, gate_defaults=None, chunk
     platform's target version are then dropped from their wave (``skipped``). Waves recorded in the
     state keep their recorded chunks (so re-entering a started wave sends identical requests), and
     their devices are never planned again in another wave.
+
+    Stages that leave selected devices in no wave (:func:`coverage`) are refused unless ``allow_uncovered``;
+    the plan carries its ``coverage`` either way.
     """
     rollout_id = validate_rollout_id(rollout_id)
     stages = normalize_stages(stages, gate_defaults)
+    covers = coverage(stages, len(devices))
+    if covers["problem"] and not allow_uncovered:
+        raise RolloutError(covers["problem"])
     platforms = set(d["platform"] for d in devices)
     errors = validate_targets(targets, platforms)
     if errors:
@@ -442,7 +537,7 @@ def plan_rollout(rollout_id, devices, stages, targets, gate_defaults=None, chunk
     waves = []
     start = 0
     totals = {"fleet": len(ranked), "skipped": 0, "to_upgrade": 0, "huawei": 0, "tencent": 0, "chunks": 0,
-              "uncovered": len(ranked) - (ends[-1] if ends else 0), "done_elsewhere": 0}
+              "uncovered": covers["uncovered"], "done_elsewhere": 0}
     for index, (stage, end) in enumerate(zip(stages, ends), 1):
         members = ranked[start:end]
         start = end
@@ -492,6 +587,7 @@ def plan_rollout(rollout_id, devices, stages, targets, gate_defaults=None, chunk
         "resume": resume,
         "waves": waves,
         "totals": totals,
+        "coverage": covers,
         "pending_waves": [w["name"] for w in waves if w["action"] != "skip"],
     }
 
@@ -560,9 +656,11 @@ def plan_lines(plan):
              "%d platform tasks; %d already on the target version."
              % (plan["rollout_id"], totals["fleet"], totals["to_upgrade"], totals["huawei"], totals["tencent"],
                 len(plan["waves"]), totals["chunks"], totals["skipped"])]
-    if totals["uncovered"]:
-        lines.append("WARNING: %d devices are beyond the last stage and not part of this rollout "
-                     "(end the stage list with percent: 100 to cover everything)." % totals["uncovered"])
+    covers = plan.get("coverage") or {"covered": totals["fleet"] - totals["uncovered"], "uncovered": totals["uncovered"]}
+    if covers["uncovered"]:
+        lines.append("NOTE: the stages cover %d of %d devices; %d selected devices are in no stage and will not be "
+                     "upgraded (staged_rollout_allow_uncovered). The rollout ends with status %s."
+                     % (covers["covered"], totals["fleet"], covers["uncovered"], ROLLOUT_INCOMPLETE))
     mode = plan["resume"]["mode"]
     if mode != "new":
         lines.append("Continuing an earlier run (state: %s, mode: %s)." % (plan["resume"]["previous_status"], mode))
@@ -959,7 +1057,8 @@ def plan_brief(plan):
 def build_report(state, waves_brief=None):
     """A JSON-friendly report of the rollout from its state (deterministic: no clock reads).
 
-    ``waves_brief`` (:func:`plan_brief`) adds the waves that have not started yet.
+    ``waves_brief`` (:func:`plan_brief`) adds the waves that have not started yet. ``uncovered`` is the number of
+    selected devices in no stage, as the state records it (``coverage``; 0 when it does not).
     """
     planned_by_name = dict((w["name"], w) for w in waves_brief or [])
     names = [w["name"] for w in waves_brief or []]
@@ -1021,6 +1120,7 @@ def build_report(state, waves_brief=None):
         "accepted_aborts": state.get("accepted_aborts") or [],
         "waves": waves,
         "totals": totals,
+        "uncovered": int((state.get("coverage") or {}).get("uncovered") or 0),
     }
 
 
@@ -1053,6 +1153,10 @@ def render_markdown(report):
     if report.get("awaiting_approval"):
         out.append("> **Waiting for approval** of wave `%s`. Re-run with `staged_rollout_approved_waves=['%s']` "
                    "(or answer the prompt) to continue." % (report["awaiting_approval"], report["awaiting_approval"]))
+        out.append("")
+    if report.get("uncovered"):
+        out.append("> **%d selected devices are in no stage and were not upgraded** (the stages do not reach them; "
+                   "`staged_rollout_allow_uncovered=true`)." % report["uncovered"])
         out.append("")
     out.append("## Waves")
     out.append("")
@@ -1105,6 +1209,9 @@ def report_lines(report, paths=None):
         lines.append("ABORTED in wave %s: %s" % (report["abort"].get("wave"), report["abort"].get("reason")))
     if report.get("awaiting_approval"):
         lines.append("Waiting for approval of wave %s" % report["awaiting_approval"])
+    if report.get("uncovered"):
+        lines.append("%d selected devices are in no stage and were not upgraded (staged_rollout_allow_uncovered)"
+                     % report["uncovered"])
     if paths:
         lines.append("Report: %s (JSON: %s)" % (paths.get("markdown"), paths.get("json")))
     return lines
@@ -1129,4 +1236,5 @@ def result_summary(report):
         "waves": [dict((k, w[k]) for k in ("name", "status", "devices", "succeeded", "failed", "in_progress", "reason"))
                   for w in report["waves"]],
         "totals": report["totals"],
+        "uncovered": int(report.get("uncovered") or 0),
     }

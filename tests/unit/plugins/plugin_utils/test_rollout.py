@@ -199,11 +199,13 @@ def test_rollout_id_must_be_file_name_safe(rollout_id):
         r.plan_rollout(rollout_id, fleet(5, 5), STAGES, TARGETS)
 
 
-def test_uncovered_devices_are_reported():
+def test_uncovered_devices_are_reported_when_allowed():
     plan = r.plan_rollout("r", fleet(50, 50), [{"name": "canary", "count": 10}, {"name": "half", "percent": 50}],
-                          TARGETS)
+                          TARGETS, allow_uncovered=True)
     assert plan["totals"]["uncovered"] == 50
-    assert any("beyond the last stage" in line for line in r.plan_lines(plan))
+    assert plan["coverage"]["covered"] == 50 and plan["coverage"]["uncovered"] == 50
+    assert any(line.startswith("NOTE: the stages cover 50 of 100 devices; 50 selected devices are in no stage")
+               for line in r.plan_lines(plan))
 
 
 def test_plan_lines_describe_the_calls():
@@ -479,7 +481,9 @@ def test_report_is_stable_between_first_run_and_rerun():
 
 def test_survey_stages_string_means_the_same_as_the_list():
     assert r.normalize_stages("canary:10,wave1:10%,rest:100%") == r.normalize_stages(STAGES)
-    assert r.normalize_stages(" canary : 10 , wave1:10% ,, rest:100% ") == r.normalize_stages(STAGES)
+    assert r.normalize_stages(" canary : 10 , wave1:10% , rest:100% ") == r.normalize_stages(STAGES)
+    assert r.normalize_stages("canary:10,wave1:10 %,rest:100.0%") == r.normalize_stages(STAGES)
+    assert r.normalize_stages(json.dumps(["canary:10", "wave1:10%", "rest:100%"])) == r.normalize_stages(STAGES)
     assert r.normalize_stages(json.dumps(STAGES)) == r.normalize_stages(STAGES)
     assert r.normalize_stages(["canary:10", {"name": "wave1", "percent": 10}, "rest:100%"]) == r.normalize_stages(STAGES)
 
@@ -491,20 +495,160 @@ def test_survey_stages_string_carries_gate_overrides():
     assert stages[1]["gate"]["error_percent"] == 2.5 and stages[1]["gate"]["approval"] is False
 
 
+SIZE_RULE = "a stage is name:count (count a whole number >= 0) or name:percent% (percent 0 < p <= 100)"
+GATE_RULE = ("gate overrides follow as :key=value with key one of approval, error_percent, min_finished, "
+             "pause_seconds, success_percent, timeout")
+
+
+@pytest.mark.parametrize("text, item, problem, rule", [
+    ("canary:10,wave1:10%%,rest:100%", "stage #2 'wave1:10%%'", "percent '10%%' is not a number followed by one %",
+     SIZE_RULE),
+    ("canary:10,wave1:ten,rest:100%", "stage #2 'wave1:ten'", "size 'ten' is neither a count nor a percent", SIZE_RULE),
+    ("canary:10,wave1:%,rest:100%", "stage #2 'wave1:%'", "percent '%' is not a number", SIZE_RULE),
+    ("canary:10,wave1:10x,rest:100%", "stage #2 'wave1:10x'", "size '10x' is neither a count nor a percent",
+     SIZE_RULE),
+    ("canary:10,wave1:-5,rest:100%", "stage #2 'wave1:-5'", "size '-5' is negative", SIZE_RULE),
+    ("canary:10,wave1:-5%,rest:100%", "stage #2 'wave1:-5%'", "size '-5%' is negative", SIZE_RULE),
+    ("canary:10,:10,rest:100%", "stage #2 ':10'", "no stage name before the ':'", SIZE_RULE),
+    ("canary:10,wave1:10%:approval,rest:100%", "stage #2 'wave1:10%:approval'",
+     "gate override 'approval' has no '='", GATE_RULE),
+    ("canary:10,wave1:10%:aproval=true,rest:100%", "stage #2 'wave1:10%:aproval=true'",
+     "unknown gate key 'aproval' (did you mean approval?)", GATE_RULE),
+    ("canary:10:colour=red,rest:100%", "stage #1 'canary:10:colour=red'", "unknown gate key 'colour'", GATE_RULE),
+    ("canary:10:count=5,rest:100%", "stage #1 'canary:10:count=5'", "unknown gate key 'count'", GATE_RULE),
+    ("canary:10:approval=,rest:100%", "stage #1 'canary:10:approval='", "gate override 'approval=' has no value",
+     GATE_RULE),
+    ("canary:10:approval=maybe,rest:100%", "stage #1 'canary:10:approval=maybe'", "approval must be a boolean",
+     GATE_RULE),
+    ("canary:10:approval=true:approval=false,rest:100%", "stage #1 'canary:10:approval=true:approval=false'",
+     "gate key 'approval' given twice", GATE_RULE),
+    ("canary:10:,rest:100%", "stage #1 'canary:10:'", "empty gate override after a ':'", GATE_RULE),
+    ("canary:10,,rest:100%", "stage #2 ''", "empty item", SIZE_RULE),
+    ("canary:10,rest:100%,", "stage #3 ''", "empty item", SIZE_RULE),
+    ("canary:10,wave1:150%,rest:100%", "stage #2 'wave1:150%'", "percent 150% is not in 0 < p <= 100", SIZE_RULE),
+    ("canary:10,wave1:0%,rest:100%", "stage #2 'wave1:0%'", "percent 0% is not in 0 < p <= 100", SIZE_RULE),
+    ("canary:10.5,rest:100%", "stage #1 'canary:10.5'", "count '10.5' is not a whole number (or add % for a percent)",
+     SIZE_RULE),
+    ("canary:1e3,rest:100%", "stage #1 'canary:1e3'", "size '1e3' is neither a count nor a percent", SIZE_RULE),
+    ("canary:nan%,rest:100%", "stage #1 'canary:nan%'", "percent 'nan%' is not a number", SIZE_RULE),
+    ("canary", "stage #1 'canary'", "no ':' between the stage name and its size", SIZE_RULE),
+    ("canary:,rest:100%", "stage #1 'canary:'", "no size after the ':'", SIZE_RULE),
+    (json.dumps(["canary:10", "wave1:10%%"]), "stage #2 'wave1:10%%'", "is not a number followed by one %", SIZE_RULE),
+])
+def test_malformed_survey_stages_name_the_item_and_the_rule(text, item, problem, rule):
+    with pytest.raises(r.RolloutError) as error:
+        r.normalize_stages(text)
+    message = str(error.value)
+    assert message.startswith("staged_rollout_stages: %s: " % item), message
+    assert problem in message and rule in message
+
+
+def test_malformed_survey_stages_are_refused_before_anything_else():
+    # no rollout id, no targets: the stage text is what is reported
+    with pytest.raises(r.RolloutError, match=r"^staged_rollout_stages: stage #2 'wave1:10%%'"):
+        r.plan_rollout("r", fleet(5, 5), "canary:10,wave1:10%%,rest:100%", {})
+
+
 @pytest.mark.parametrize("text, message", [
     ("", "non-empty list of stages .or the text form name:count"),
-    ("canary", r"stage #1 'canary': expected name:count or name:percent%"),
-    ("canary:10,:5", r"stage #2 ':5': expected name:count"),
-    ("canary:ten", "stage 'canary': count must be a number, got 'ten'"),
-    ("canary:10,wave1:x%", "stage 'wave1': percent must be a number, got 'x'"),
-    ("canary:10:approval", "gate override 'approval' must be key=value"),
-    ("canary:10:colour=red", "unknown keys colour"),
-    ("canary:10,canary:20%", "stage names must be unique"),
-    ("[{\"name\": \"a\", ", "not a valid JSON list"),
+    ("  ", "non-empty list of stages .or the text form name:count"),
+    ("canary:10,canary:20%", "staged_rollout_stages: stage 'canary': stage names must be unique"),
+    ("[{\"name\": \"a\", ", "staged_rollout_stages: not a valid JSON list"),
 ])
 def test_invalid_survey_stages_strings(text, message):
     with pytest.raises(r.RolloutError, match=message):
         r.normalize_stages(text)
+
+
+@pytest.mark.parametrize("stage, message", [
+    ({"name": "a", "percent": float("nan")}, "percent must be a finite number"),
+    ({"name": "a", "percent": "nan"}, "percent must be a finite number"),
+    ({"name": "a", "count": float("inf")}, "count must be a finite number"),
+])
+def test_non_finite_stage_sizes_are_refused(stage, message):
+    with pytest.raises(r.RolloutError, match="staged_rollout_stages: stage 'a': " + message):
+        r.normalize_stages([stage])
+
+
+# --------------------------------------------------------------------------- coverage of the fleet by the stages
+
+SURVEY_TYPO = "canary:10,wave1:10%,rest:100"
+SURVEY_TYPO_PROBLEM = (
+    "staged_rollout_stages cover 160 of 600 selected devices: 440 are in no stage (the last stage 'rest' is a count "
+    "of 100 devices, not a percent; write rest:100% to cover the rest of the fleet, or set "
+    "staged_rollout_allow_uncovered=true to leave them out on purpose)")
+
+
+def test_coverage_of_the_survey_typo():
+    result = r.coverage(r.normalize_stages(SURVEY_TYPO), 600)
+    assert result == {"fleet": 600, "covered": 160, "uncovered": 440, "problem": SURVEY_TYPO_PROBLEM,
+                      "last_stage": {"name": "rest", "count": 100, "percent": None}}
+
+
+def test_coverage_of_complete_stages_has_no_problem():
+    assert r.coverage(r.normalize_stages(STAGES), 600) == {
+        "fleet": 600, "covered": 600, "uncovered": 0, "problem": None,
+        "last_stage": {"name": "rest", "count": None, "percent": 100.0}}
+    # counts that reach the whole fleet cover it, and an empty fleet is covered by anything
+    assert r.coverage(r.normalize_stages("canary:10,rest:50"), 60)["problem"] is None
+    assert r.coverage(r.normalize_stages("canary:10"), 0)["problem"] is None
+
+
+def test_coverage_hint_for_a_last_percent_stage_has_no_count_typo():
+    problem = r.coverage(r.normalize_stages("canary:10,half:50%"), 100)["problem"]
+    assert problem.startswith("staged_rollout_stages cover 50 of 100 selected devices: 50 are in no stage (")
+    assert "the last stage 'half' ends at 50% of the fleet" in problem and "add rest:100%" in problem
+    assert "not a percent" not in problem and "staged_rollout_allow_uncovered=true" in problem
+    problem = r.coverage(r.normalize_stages("canary:10,rest:50%"), 100)["problem"]
+    assert "add rest2:100%" in problem
+    assert "1 is in no stage (the last stage 'one' is a count of 1 device," in r.coverage(
+        r.normalize_stages("one:1"), 2)["problem"]
+
+
+def test_the_survey_typo_is_refused_before_any_call():
+    with pytest.raises(r.RolloutError) as error:
+        r.plan_rollout("r1", fleet(300, 300), SURVEY_TYPO, TARGETS)
+    assert str(error.value) == SURVEY_TYPO_PROBLEM
+    with pytest.raises(r.RolloutError, match="440 are in no stage"):
+        r.plan_rollout("r1", fleet(300, 300), SURVEY_TYPO, TARGETS, allow_uncovered=False)
+
+
+def test_uncovered_devices_allowed_on_purpose():
+    plan = r.plan_rollout("r1", fleet(300, 300), SURVEY_TYPO, TARGETS, allow_uncovered=True)
+    assert plan["coverage"] == r.coverage(r.normalize_stages(SURVEY_TYPO), 600)
+    assert plan["totals"]["uncovered"] == 440 and plan["totals"]["to_upgrade"] == 160
+    assert [w["devices"] for w in plan["waves"]] == [10, 50, 100]
+    assert len(membership(plan)) == 160
+    lines = r.plan_lines(plan)
+    note = [line for line in lines if line.startswith("NOTE:")]
+    assert note == ["NOTE: the stages cover 160 of 600 devices; 440 selected devices are in no stage and will not be "
+                    "upgraded (staged_rollout_allow_uncovered). The rollout ends with status incomplete."]
+
+
+def test_a_complete_plan_carries_its_coverage_without_a_note():
+    for allowed in (False, True):
+        plan = r.plan_rollout("r1", fleet(30, 30), STAGES, TARGETS, allow_uncovered=allowed)
+        assert plan["coverage"]["uncovered"] == 0 and plan["coverage"]["problem"] is None
+        assert plan["coverage"]["covered"] == 60
+        assert not [line for line in r.plan_lines(plan) if line.startswith("NOTE:")]
+
+
+def test_reports_name_the_uncovered_devices():
+    plan = r.plan_rollout("r", fleet(300, 300), SURVEY_TYPO, TARGETS, allow_uncovered=True)
+    state = run_state(plan, 3)
+    plain = r.build_report(state, r.plan_brief(plan))
+    assert plain["uncovered"] == 0 and r.result_summary(plain)["uncovered"] == 0
+    assert "in no stage" not in r.render_markdown(plain)
+    assert not [line for line in r.report_lines(plain) if "in no stage" in line]
+    state["coverage"] = {"uncovered": 440}
+    report = r.build_report(state, r.plan_brief(plan))
+    assert report["uncovered"] == 440
+    assert r.result_summary(report)["uncovered"] == 440
+    assert "440 selected devices are in no stage and were not upgraded" in r.render_markdown(report)
+    assert any("440 selected devices are in no stage and were not upgraded" in line
+               for line in r.report_lines(report, {"markdown": "/x.md", "json": "/x.json"}))
+    state["coverage"] = None
+    assert r.build_report(state)["uncovered"] == 0
 
 
 def test_plan_from_a_survey_string_equals_the_plan_from_the_list():
