@@ -43,6 +43,7 @@ PLAN_ARGUMENT_SPEC = dict(
     tencent_chunk_size=dict(type="int", default=TENCENT_DEFAULT_CHUNK),
     state_dir=dict(type="str"),
     resume_aborted=dict(type="bool", default=False),
+    allow_uncovered=dict(type="bool", default=False),
     inventory_vars=dict(type="str", default="full", choices=["full", "inventory"]),
     scope_only=dict(type="bool", default=False),
 )
@@ -106,7 +107,6 @@ RUN_ARGUMENT_SPEC = dict(
         REFRESH_ARGUMENT_SPEC,
         state_dir=dict(type="str", required=True),
         report_dir=dict(type="str"),
-        allow_uncovered=dict(type="bool", default=False),
         interactive=dict(type="str", default="auto", choices=["auto", "true", "false"]),
         approved_waves=dict(type="list", elements="str", default=[]),
         workflow_wave=dict(type="str"),

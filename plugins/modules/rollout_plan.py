@@ -178,6 +178,12 @@ options:
         M(iotfleet.firmware.tencent_iot_connection) (RV(iotfleet.firmware.tencent_iot_connection#module:connection)).
         Needed when the fleet has Tencent devices.
     type: dict
+  allow_uncovered:
+    description:
+      - Accept stages that leave selected devices in no wave (the plan says how many); without it such stages are
+        refused, naming the numbers and the likely typo (C(rest:100) where C(rest:100%) was meant).
+    type: bool
+    default: false
   scope_only:
     description:
       - Only check that this run covers the whole fleet and return; nothing else is read or planned.

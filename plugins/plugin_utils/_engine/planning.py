@@ -137,15 +137,7 @@ def plan_from(args, devices, targets, state):
     return rollout.plan_rollout(
         args["rollout_id"], devices, args["stages"], targets, gate_defaults=gate_defaults(args),
         chunk_sizes=chunk_sizes(args), state=state, resume_aborted=args["resume_aborted"],
-        poll_seconds=args["poll_seconds"], **allow_uncovered(args))
-
-
-TMP_UNC = False
-
-
-def allow_uncovered(args):
-    # plan_rollout takes allow_uncovered; the rollout_plan action's spec may not carry it (older callers)
-    return {"allow_uncovered": bool(args.get("allow_uncovered"))} if "allow_uncovered" in args and TMP_UNC else {}
+        poll_seconds=args["poll_seconds"], allow_uncovered=args["allow_uncovered"])
 
 
 def make_plan(args, task_vars, check_connections_of_fleet=False):
