@@ -32,6 +32,7 @@ ARGUMENT_SPEC = _rollout_args.RUN_ARGUMENT_SPEC
 # Tests replace this with a factory of scripted providers: (platform, params, on_secret) -> Provider.
 PROVIDER_FACTORY = None
 
+
 def engine_options(args, uncovered):
     options = planning.wave_options(args)
     options.update(resume_aborted=args["resume_aborted"], uncovered=uncovered, chunk_sizes=planning.chunk_sizes(args))

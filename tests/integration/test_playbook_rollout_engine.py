@@ -196,8 +196,8 @@ def test_the_plan_reads_the_versions_from_the_platforms_also_in_check_mode(run_p
     assert platform_requests(emulator) == []
 
 
-def test_a_lock_left_by_a_gone_job_expires_and_a_live_one_is_refused_before_any_request(run_playbook, emulator,
-                                                                                         dirs):
+def test_a_lock_left_by_a_gone_job_expires_and_a_live_one_is_refused_before_any_request(
+        run_playbook, emulator, dirs):
     """A job cancelled on another pod left its run lock on a shared volume: it expires, nothing to delete."""
     os.makedirs(dirs["staged_rollout_state_dir"])
     lock = os.path.join(dirs["staged_rollout_state_dir"], "it-lock.lock")

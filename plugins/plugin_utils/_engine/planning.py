@@ -74,8 +74,6 @@ def devices_from_inventory(pattern, task_vars, inventory_vars="full"):
     return [rollout.device_from_hostvars(name, _vars_of(hostvars, name)) for name in names]
 
 
-
-
 def check_options(args):
     """The numeric options, before anything is read."""
     if args["huawei_chunk_size"] < 1 or args["huawei_chunk_size"] > rollout.HUAWEI_MAX_CHUNK:

@@ -28,6 +28,7 @@ __metaclass__ = type
 import calendar
 import contextlib
 import json
+import math
 import os
 import socket
 import tempfile
@@ -150,7 +151,7 @@ class LockTtlError(StateFileError, ValueError):
 
 def check_ttl(ttl):
     """``ttl`` as a float; a value that is no number or below :data:`MIN_LOCK_TTL` raises :class:`LockTtlError`."""
-    if isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or ttl != ttl or ttl < MIN_LOCK_TTL:
+    if isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or math.isnan(ttl) or ttl < MIN_LOCK_TTL:
         raise LockTtlError(
             "lock_ttl must be a number of seconds of at least %d (got %r): the run lock expires when its holder "
             "wrote no heartbeat for that long, and a live run writes one at every state write and poll round, "
@@ -171,7 +172,7 @@ def _epoch(text):
 
 
 def _number(value):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
         return None
     return float(value)
 

@@ -324,8 +324,8 @@ def test_find_many_reads_the_rows_once_for_all_chunks_and_tasks_carry_their_scop
     calls.assert_done()
 
 
-def test_history_reads_the_version_rows_once_and_groups_them_by_task(emulator, calls, run_module, provider_for,
-                                                                      connection_args):
+def test_history_reads_the_version_rows_once_and_groups_them_by_task(
+        emulator, calls, run_module, provider_for, connection_args):
     """What a rollout reads back when its journal is lost: the tasks of the version with their devices."""
     calls.expect(DF, *FIND + CREATED)
     first, _out = run_module(dict(TASK, device_names=DEVICES[:2]))
