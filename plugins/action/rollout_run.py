@@ -35,7 +35,8 @@ PROVIDER_FACTORY = None
 
 def engine_options(args, uncovered):
     options = planning.wave_options(args)
-    options.update(resume_aborted=args["resume_aborted"], uncovered=uncovered, chunk_sizes=planning.chunk_sizes(args))
+    options.update(resume_aborted=args["resume_aborted"], uncovered=uncovered, chunk_sizes=planning.chunk_sizes(args),
+                   settle_seconds=args["settle_seconds"])
     return options
 
 

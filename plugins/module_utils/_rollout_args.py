@@ -113,6 +113,7 @@ RUN_ARGUMENT_SPEC = dict(
         previous_result=dict(type="raw"),
         prompt_approved=dict(type="str"),
         lock_ttl=dict(type="int", default=900),
+        settle_seconds=dict(type="int", default=15),
         huawei_missing=dict(type="list", elements="str", default=[]),
         tencent_missing=dict(type="list", elements="str", default=[]),
         # the engine's wave options, as rollout_wave takes them

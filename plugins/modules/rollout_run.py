@@ -196,6 +196,14 @@ options:
       C(awx_job_template_name)). Every plan call makes this check first.
     type: bool
     default: false
+  settle_seconds:
+    description:
+      - The in-flight check. When a wave read back from the platforms is only partly created (devices of the wave
+        that no task covers yet), its tasks are read again after this many seconds, before anything is created.
+        Tasks that appeared meanwhile mean that another run is creating them (an AWX job on another pod shares no
+        disk and so no lock): this run then fails and creates nothing. V(0) turns the check off.
+    type: int
+    default: 15
   show_progress:
     description:
     - Print one progress line per round (devices finished, succeeded, failed, in progress, per platform).

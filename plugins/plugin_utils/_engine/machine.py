@@ -186,7 +186,9 @@ class RolloutRun:
     def read_back(self):
         """Waves the journal does not know but the platforms do: recorded as started, then planned again."""
         records, notes, tasks = recover.recover(self.plan, self.made["devices"], self.targets, self.providers.new(),
-                                                self.options.get("chunk_sizes"))
+                                                self.options.get("chunk_sizes"),
+                                                settle_seconds=float(self.options.get("settle_seconds", 0)),
+                                                sleep=self.sleep, new_providers=self.providers.new)
         self.notes += notes
         for record in records:
             self.event("wave_recovered", {"wave": record})

@@ -119,10 +119,24 @@ def read_history(devices, targets, providers):
     return found
 
 
-def recover(plan, devices, targets, providers, chunk_sizes):
+class AnotherRunCreating(RecoveryError):
+    """Tasks of a wave appeared while this run was reading it back: another run is creating them."""
+
+
+def partly_created(records):
+    """Waves read back with devices that no task covers yet: a run may have stopped - or be - between creates."""
+    return [r["name"] for r in records if any(chunk.get("task_id") in (None, "") for chunk in r["chunks"])]
+
+
+def recover(plan, devices, targets, providers, chunk_sizes, settle_seconds=0.0, sleep=None, new_providers=None):
     """The records of the plan's unrecorded waves that already have tasks, and notes for the operator.
 
     Reads nothing when every wave is recorded in the journal (a rollout whose state file is kept).
+
+    The in-flight check: when a wave read back is only partly created, the tasks are read again
+    ``settle_seconds`` later (``new_providers()`` gives fresh providers for that read). Tasks that appeared meanwhile
+    mean another run (an AWX job on another pod, which shares no disk and so no lock with this one) is creating
+    them right now: :class:`AnotherRunCreating`, before this run creates anything.
     """
     unrecorded = [wave for wave in plan["waves"] if not wave.get("recorded")]
     if not unrecorded:
@@ -131,7 +145,21 @@ def recover(plan, devices, targets, providers, chunk_sizes):
     pending = [device for wave in unrecorded for device in members[wave["name"]]]
     if not pending:
         return [], [], 0
-    history = read_history(pending, targets, providers)
     wave_of = dict((device["uid"], wave["name"]) for wave in unrecorded for device in members[wave["name"]])
+    history = read_history(pending, targets, providers)
     attributed, notes = attribute(history, wave_of)
-    return recovered_waves(unrecorded, members, attributed, targets, chunk_sizes), notes, len(history)
+    records = recovered_waves(unrecorded, members, attributed, targets, chunk_sizes)
+    waves = partly_created(records)
+    if waves and settle_seconds > 0 and sleep is not None:
+        sleep(settle_seconds)
+        again = read_history(pending, targets, new_providers() if new_providers else providers)
+        new = sorted(set(str(task.task_id) for dummy, dummy, task in again)
+                     - set(str(task.task_id) for dummy, dummy, task in history))
+        if new:
+            raise AnotherRunCreating(
+                "another run is creating the tasks of wave %s right now: %d tasks appeared within %s s (%s). This run "
+                "creates nothing; let that run finish, then run this rollout again (it reads the waves back)"
+                % (", ".join(waves), len(new), int(settle_seconds), ", ".join(new[:5])))
+        notes.append("Waves %s were partly created by an earlier run and no task appeared within %d s: this run "
+                     "creates the rest." % (", ".join(waves), int(settle_seconds)))
+    return records, notes, len(history)

@@ -151,3 +151,66 @@ def test_completed_with_devices_in_no_stage_is_incomplete():
                                                        "coverage": {"uncovered": 440}}, "2026-12-05T10:00:00Z")
     done, changed = rollout.apply_event(state, "completed", {"uncovered": 440}, "2026-12-05T10:00:01Z")
     assert changed and done["status"] == "incomplete" and done["coverage"] == {"uncovered": 440}
+
+
+class HistoryProvider:
+    """A provider whose ``history`` answers from a list of task lists, one per read (no HTTP: the read-back logic
+    above the provider contract is under test; the providers' own reads are tested with their exact calls)."""
+
+    def __init__(self, answers):
+        self.answers = list(answers)
+        self.reads = 0
+
+    def validate(self, params):
+        return dict(params)
+
+    def history(self, work):
+        self.reads += 1
+        return self.answers.pop(0)
+
+
+class HistoryProviders:
+    def __init__(self, provider):
+        self.provider = provider
+
+    def get(self, platform, product_id=None):
+        return self.provider
+
+    def all_secrets(self):
+        return []
+
+
+def partly_created_wave():
+    fleet = devices(10)
+    members = recover.wave_members("r1", fleet, STAGES)
+    plan = rollout.plan_rollout("r1", fleet, RAW_STAGES, TARGETS)
+    first = TaskInfo(task_id="t1", devices=frozenset([members["wave1"][0]["id"]]), active=True)
+    second = TaskInfo(task_id="t2", devices=frozenset([members["wave1"][1]["id"]]), active=True)
+    return fleet, plan, first, second
+
+
+def test_tasks_appearing_while_a_partly_created_wave_is_read_back_stop_the_run_before_any_create():
+    fleet, plan, first, second = partly_created_wave()
+    provider = HistoryProvider([[first], [first, second]])
+    slept = []
+    with pytest.raises(recover.AnotherRunCreating, match="creating the tasks of wave wave1 right now: 1 tasks "
+                                                         "appeared within 15 s"):
+        recover.recover(plan, fleet, TARGETS, HistoryProviders(provider), {"huawei": 256}, settle_seconds=15,
+                        sleep=slept.append)
+    assert slept == [15] and provider.reads == 2
+
+
+def test_a_partly_created_wave_whose_tasks_stay_the_same_is_completed_by_this_run():
+    fleet, plan, first, second = partly_created_wave()
+    provider = HistoryProvider([[first], [first]])
+    slept = []
+    records, notes, tasks = recover.recover(plan, fleet, TARGETS, HistoryProviders(provider), {"huawei": 256},
+                                            settle_seconds=15, sleep=slept.append)
+    assert [r["name"] for r in records] == ["wave1"] and slept == [15] and tasks == 1
+    assert "partly created by an earlier run and no task appeared within 15 s" in notes[-1]
+    # a wave whose devices all have their tasks is not read twice
+    done = HistoryProvider([[first, second, TaskInfo(task_id="t3", devices=frozenset(
+        [d["id"] for d in recover.wave_members("r1", fleet, STAGES)["wave1"][2:]]), active=True)]])
+    records, notes, tasks = recover.recover(plan, fleet, TARGETS, HistoryProviders(done), {"huawei": 256},
+                                            settle_seconds=15, sleep=slept.append)
+    assert slept == [15] and done.reads == 1 and tasks == 3
