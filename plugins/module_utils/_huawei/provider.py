@@ -390,7 +390,15 @@ class HuaweiProvider(ApiProvider):
         for status in ht.FAILED_SUBTASK_STATUSES:
             for index, row in enumerate(self.api.subtasks(task_id, status)):
                 row = expect_dict(call, row, "data[%d]" % index)
-                failures.append({"device": expect_str(call, row, "deviceId"), "status": status,
+                device = expect_str(call, row, "deviceId")
+                # a listing asked for one status must answer only that status: a server that ignores the filter
+                # would otherwise make every device of the task a failed device
+                answered = (expect_str(call, row, "status") or "").lower()
+                if answered != status:
+                    raise IoTError("%s?subOperationStatus=%s answered a subtask of status %r (device %s, data[%d]); "
+                                   "the listing is not read as failures" % (call, status, answered, device, index),
+                                   code="InvalidResponse", call=call)
+                failures.append({"device": device, "status": status,
                                  "detail": expect_str(call, row, "detailInfo", required=False)})
         return failures
 

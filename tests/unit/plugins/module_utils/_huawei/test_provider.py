@@ -9,6 +9,7 @@ from urllib.parse import quote_plus
 
 import pytest
 
+from ansible_collections.iotfleet.firmware.plugins.module_utils._http import IoTError
 from ansible_collections.iotfleet.firmware.plugins.module_utils._pacing import TOKEN_MARGIN, TokenCache
 from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import TaskInfo, ValidationError
 
@@ -424,3 +425,16 @@ def test_history_lists_the_package_tasks_with_their_devices_in_one_listing(hw, c
     provider.api.session.expect(LIST)
     assert [task.active for task in provider.history(work)] == [False]
     provider.api.session.done()
+
+
+def test_a_subtask_of_another_status_in_the_failed_listing_is_an_error_naming_the_call(make_hw, capsys):
+    """A server that ignores subOperationStatus=fail must not turn every device of the task into a failed one."""
+    hw = make_hw(behaviour={"failure_rates": {"hw-meter-0001": 1.0}})
+    first = hw.run(capsys, targets={"devices": [D1, D2]})
+    hw.clock.sleep(1000)
+    op = first["operation_id"]
+    hw.inject(method="GET", path="/iodm/northbound/v1.5.0/operations/%s/subOperations" % op, kind="mutate",
+              set={"data.0.status": "success"})
+    provider = hw.provider()
+    with pytest.raises(IoTError, match=r"subOperationStatus=fail answered a subtask of status 'success'"):
+        provider.failures(op)
