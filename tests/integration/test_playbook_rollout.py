@@ -313,3 +313,34 @@ def test_a_lost_state_file_is_read_back_from_the_platforms(run_playbook, emulato
     huawei_devices = [device for task in huawei for device in task["targets"]["devices"]]
     tencent_devices = [row["DeviceName"] for task in tencent for row in task["Devices"]]
     assert sorted(huawei_devices + tencent_devices) == sorted(FLEET)  # every device in exactly one task
+
+
+def test_a_one_platform_fleet_needs_only_that_platforms_settings(run_playbook, emulator, dirs):
+    """No Tencent setting at all in the environment: a Huawei-only fleet rolls out; a mixed one is refused before
+    any platform call, naming the missing settings."""
+    clean = dict((key, "") for key in ("TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY", "TENCENTCLOUD_REGION",
+                                       "IOTFLEET_TENCENT_ENDPOINT"))
+    env = dict(emulator.huawei_env(), **clean)
+    result = run_playbook(PLAYBOOK, inventory=INVENTORIES[:1], env=env,
+                          extra_vars=dict(dirs, staged_rollout_id="it-one", staged_rollout_stages="canary:4,rest:100%"))
+    assert "Rollout it-one: COMPLETED" in result.stdout
+    assert not [entry for entry in emulator.requests() if entry["platform"] == "tencent"]
+
+    emulator.control("DELETE", "requests")
+    mixed = run_playbook(PLAYBOOK, inventory=INVENTORIES, env=env, expect_rc=2,
+                         extra_vars=dict(dirs, staged_rollout_id="it-one-mixed",
+                                         staged_rollout_stages="canary:4,rest:100%"))
+    assert ("the fleet has Tencent devices but the Tencent connection settings are incomplete "
+            "(missing: region, secret_id, secret_key)") in mixed.stdout
+    assert [entry for entry in emulator.requests() if entry["platform"] != "control"] == []
+
+
+@pytest.mark.parametrize("stages, message", [
+    ("canary:4,wave1:10%,rest:20", "staged_rollout_stages cover 24 of 40 selected devices: 16 are in no stage"),
+    ("canary:4,wave1:ten%,rest:100%", "staged_rollout_stages: stage #2 'wave1:ten%'"),
+])
+def test_bad_stages_are_refused_before_any_platform_call(run_playbook, emulator, dirs, stages, message):
+    emulator.control("DELETE", "requests")
+    result = rollout(run_playbook, emulator, dirs, "it-bad-stages", expect_rc=2, staged_rollout_stages=stages)
+    assert message in result.stdout
+    assert [entry for entry in emulator.requests() if entry["platform"] != "control"] == []
