@@ -24,6 +24,7 @@ from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _rollout 
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import rollout_files
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import (
     connect, driver, machine, planning, recover, report, state)
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import events as events_log
 
 display = Display()
 
@@ -101,8 +102,10 @@ class ActionModule(ActionBase):
         approvals, notes = machine.grants(args["rollout_id"], context, args["approved_waves"], args["workflow_wave"],
                                           args["previous_result"], args["prompt_approved"])
         rollout_id = rollout.validate_rollout_id(args["rollout_id"])
+        events = (events_log.EventLog(rollout_files.report_paths(args["report_dir"], rollout_id)["events"])
+                  if args["report_dir"] and not check_mode else None)
         store = state.StateStore(rollout_files.state_path(args["state_dir"], rollout_id), rollout_id,
-                                 lock_ttl=args["lock_ttl"])
+                                 lock_ttl=args["lock_ttl"], on_write=events)
         if not check_mode:
             # a second live run of this rollout fails here, before it reads anything from the platforms
             with store.lock.held(rollout_id, take=True):

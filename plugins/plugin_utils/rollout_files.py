@@ -47,7 +47,8 @@ def state_path(state_dir, rollout_id):
 def report_paths(report_dir, rollout_id):
     # "-report" keeps them apart from the state file "<id>.json" when both directories are the same
     base = os.path.join(expand(report_dir), rollout_id + "-report")
-    return {"json": base + ".json", "markdown": base + ".md"}
+    return {"json": base + ".json", "markdown": base + ".md", "failed_csv": base + "-failed.csv",
+            "events": os.path.join(expand(report_dir), rollout_id + "-events.jsonl")}
 
 
 def read_json(path):

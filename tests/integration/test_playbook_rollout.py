@@ -159,6 +159,17 @@ def test_error_threshold_aborts_then_resume(run_playbook, emulator, dirs):
     markdown = open(os.path.join(dirs["staged_rollout_report_dir"], "it-rollout-abort-report.md")).read()
     assert "**Status: ABORTED**" in markdown and "Huawei tasks not cancellable" in markdown
     assert "| 3 | rest | not started |" in markdown
+    # the failed meters of wave1 as CSV, and one JSON line per transition
+    failed = open(os.path.join(dirs["staged_rollout_report_dir"], "it-rollout-abort-report-failed.csv")).read()
+    rows = failed.splitlines()
+    assert rows[0] == "wave,platform,product_id,task_id,device,detail" and len(rows) > 1
+    assert all(row.startswith("wave1,huawei,,") and ",hw-meter-" in row for row in rows[1:])
+    lines = [json.loads(line) for line in
+             open(os.path.join(dirs["staged_rollout_report_dir"], "it-rollout-abort-events.jsonl"))]
+    assert [(line["event"], line.get("wave")) for line in lines] == [
+        ("start", None), ("wave_started", "canary"), ("wave_passed", "canary"), ("wave_started", "wave1"),
+        ("wave_aborted", "wave1")]
+    assert [line["seq"] for line in lines] == list(range(5))
 
     # an aborted rollout does not continue on its own, and asks the platforms nothing
     emulator.control("DELETE", "requests")
@@ -344,3 +355,33 @@ def test_bad_stages_are_refused_before_any_platform_call(run_playbook, emulator,
     result = rollout(run_playbook, emulator, dirs, "it-bad-stages", expect_rc=2, staged_rollout_stages=stages)
     assert message in result.stdout
     assert [entry for entry in emulator.requests() if entry["platform"] != "control"] == []
+
+
+def test_the_events_reach_a_webhook_with_the_example_playbook(run_playbook, emulator, dirs):
+    """playbooks/rollout_events_webhook.yml posts each JSON line of the events file, in order."""
+    import http.server
+    import threading
+
+    received = []
+
+    class Hook(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 (the http.server method name)
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    rollout(run_playbook, emulator, dirs, "it-events", staged_rollout_stages="canary:4,rest:100%")
+    server = http.server.HTTPServer(("127.0.0.1", 0), Hook)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        run_playbook(os.path.join(os.path.dirname(os.path.dirname(HERE)), "playbooks", "rollout_events_webhook.yml"),
+                     extra_vars={"rollout_id": "it-events", "report_dir": dirs["staged_rollout_report_dir"],
+                                 "webhook_url": "http://127.0.0.1:%d/hook" % server.server_port, "after_seq": 1})
+    finally:
+        server.shutdown()
+    assert [(event["seq"], event["event"], event.get("wave")) for event in received] == [
+        (2, "wave_passed", "canary"), (3, "wave_started", "rest"), (4, "wave_passed", "rest"), (5, "completed", None)]

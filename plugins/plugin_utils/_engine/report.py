@@ -127,7 +127,26 @@ def write_reports(built, report_dir, rollout_id):
 
     paths = rollout_files.report_paths(report_dir, rollout_id)
     written = []
-    for path, text in ((paths["json"], rollout_files.dump_json(built)), (paths["markdown"], render_markdown(built))):
+    for path, text in ((paths["json"], rollout_files.dump_json(built)), (paths["markdown"], render_markdown(built)),
+                       (paths["failed_csv"], failed_csv(built))):
         if rollout_files.write_if_changed(path, text, mode=0o644):
             written.append(path)
     return paths, written
+
+
+FAILED_CSV_COLUMNS = ("wave", "platform", "product_id", "task_id", "device", "detail")
+
+
+def failed_csv(built):
+    """The failed devices of every wave as CSV (header line always), beside the JSON and Markdown reports."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(FAILED_CSV_COLUMNS)
+    for wave in built.get("waves") or []:
+        for failure in wave.get("failed_devices") or []:
+            writer.writerow([wave["name"], failure.get("platform"), failure.get("product_id") or "",
+                             failure.get("task_id"), failure.get("device"), failure.get("detail") or ""])
+    return out.getvalue()

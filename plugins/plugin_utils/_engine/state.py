@@ -394,13 +394,16 @@ class StateStore:
     two state writes or heartbeats of a live run (e.g. the poll interval); ``clock`` gives epoch seconds.
     """
 
-    def __init__(self, path, rollout_id, owner=None, write=atomic_write, lock_ttl=DEFAULT_LOCK_TTL, clock=time.time):
+    def __init__(self, path, rollout_id, owner=None, write=atomic_write, lock_ttl=DEFAULT_LOCK_TTL, clock=time.time,
+                 on_write=None):
         self.path = path
         self.rollout_id = rollout_id
         self.lock = RunLock(path, owner, ttl=lock_ttl, clock=clock)
         self._write = write
         self._cache = None  # (stat key, state)
         self.writes = 0
+        # called with the new state after each write, under the lock (the events file, ``events.EventLog``)
+        self.on_write = on_write
 
     @property
     def took_over(self):
@@ -434,4 +437,9 @@ class StateStore:
                 self._write(self.path, dump_state(new))
                 self.writes += 1
                 self._cache = (self._stat(), new)
+                if self.on_write is not None:
+                    try:
+                        self.on_write(new)
+                    except (OSError, ValueError) as exc:
+                        raise StateFileError("cannot append to the events of rollout %r: %s" % (self.rollout_id, exc))
             return new

@@ -76,8 +76,9 @@ def test_read_json(tmp_path):
 def test_paths_and_times(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path))
     assert rollout_files.state_path("~/s", "r1") == str(tmp_path / "s" / "r1.json")
-    assert rollout_files.report_paths(str(tmp_path), "r1") == {"json": str(tmp_path / "r1-report.json"),
-                                                               "markdown": str(tmp_path / "r1-report.md")}
+    assert rollout_files.report_paths(str(tmp_path), "r1") == {
+        "json": str(tmp_path / "r1-report.json"), "markdown": str(tmp_path / "r1-report.md"),
+        "failed_csv": str(tmp_path / "r1-report-failed.csv"), "events": str(tmp_path / "r1-events.jsonl")}
     assert rollout_files.report_paths(str(tmp_path), "r1")["json"] != rollout_files.state_path(str(tmp_path), "r1")
     now = rollout_files.parse_utc("2026-11-02T08:01:00Z")
     assert rollout_files.seconds_since("2026-11-02T08:00:00Z", now) == 60.0
