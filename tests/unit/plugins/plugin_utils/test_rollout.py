@@ -1,4 +1,4 @@
-"""Unit tests of the staged rollout logic (plugin_utils/_rollout.py): planning, gates, resume state, reports."""
+"""Unit tests of the staged rollout logic (plugin_utils/_rollout/): planning, gates, resume state, reports."""
 import copy
 import json
 

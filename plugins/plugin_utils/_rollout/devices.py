@@ -1,0 +1,87 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, iotfleet.firmware maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Devices: identity (``uid``), the stable rank by rollout id, normalization of inventory hosts and device lists."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import hashlib
+
+from .common import PLATFORMS, _text
+
+
+def device_uid(platform, device_id, product_id=None):
+    if platform == "tencent":
+        return "%s/%s" % (product_id, device_id)
+    return device_id
+
+
+def rank_key(rollout_id, uid):
+    """The stable position of a device in a rollout: sha256 of ``<rollout_id>:<uid>``."""
+    return hashlib.sha256(("%s:%s" % (rollout_id, uid)).encode("utf-8")).hexdigest()
+
+
+def normalize_device(raw, where="device"):
+    """Validate one device description and return ``(device, error)``.
+
+    Accepted keys: ``platform``, ``id`` (or ``device_id`` / ``name``), ``product_id``, ``version``
+    (current firmware version, optional), ``host`` (inventory host name, informational).
+    """
+    if not isinstance(raw, dict):
+        return None, "%s: expected a dict, got %s" % (where, type(raw).__name__)
+    platform = _text(raw.get("platform"))
+    platform = platform.lower() if platform else None
+    device_id = _text(raw.get("id") or raw.get("device_id") or raw.get("name"))
+    product_id = _text(raw.get("product_id"))
+    if platform not in PLATFORMS:
+        return None, "%s: platform must be one of %s, got %r" % (where, "/".join(PLATFORMS), raw.get("platform"))
+    if not device_id:
+        return None, "%s: no device id" % where
+    if platform == "tencent" and not product_id:
+        return None, "%s: a Tencent device needs a product_id" % where
+    device = {
+        "uid": device_uid(platform, device_id, product_id),
+        "platform": platform,
+        "id": device_id,
+        "product_id": product_id,
+        "version": _text(raw.get("version")),
+        "host": _text(raw.get("host")) or device_id,
+    }
+    return device, None
+
+
+def device_from_hostvars(host, hostvars):
+    """Map the documented host variables of one inventory host to a device description."""
+    return {
+        "platform": hostvars.get("iot_platform"),
+        "id": hostvars.get("iot_device_id") or host,
+        "product_id": hostvars.get("iot_product_id"),
+        "version": hostvars.get("iot_firmware_version"),
+        "host": host,
+    }
+
+
+def normalize_devices(raws, label="device"):
+    """Validate and de-duplicate a list of raw device descriptions.
+
+    Returns ``(devices, errors, duplicates)``; the first occurrence of a uid wins.
+    """
+    devices = []
+    errors = []
+    duplicates = []
+    seen = set()
+    for index, raw in enumerate(raws):
+        where = "%s %s" % (label, raw.get("host") if isinstance(raw, dict) and raw.get("host") else "#%d" % index)
+        device, error = normalize_device(raw, where)
+        if error:
+            errors.append(error)
+            continue
+        if device["uid"] in seen:
+            duplicates.append(device["uid"])
+            continue
+        seen.add(device["uid"])
+        devices.append(device)
+    return devices, errors, duplicates
