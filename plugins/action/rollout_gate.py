@@ -19,6 +19,7 @@ from ansible.utils.display import Display
 from ansible_collections.iotfleet.firmware.plugins.module_utils import _rollout_args
 from ansible_collections.iotfleet.firmware.plugins.module_utils._http import IoTError, Redactor
 from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import ValidationError
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _platforms as registry
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _rollout as rollout
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import rollout_files
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import connect, planner, poller, report
@@ -44,9 +45,8 @@ class ActionModule(ActionBase):
             result.update(failed=True, msg="no task id recorded for %s" % ", ".join(missing))
             return result
         chunks = [dict(c, devices=list(c.get("devices") or []), created=c.get("size")) for c in args["chunks"]]
-        targets = {"huawei_file_id": args["huawei_file_id"], "tencent_firmware_version": args["tencent_firmware_version"],
-                   "tencent_fw_type": args["tencent_fw_type"]}
-        providers = connect.Providers({"huawei": args["huawei_connection"], "tencent": args["tencent_connection"]},
+        targets = dict((key, args.get(key)) for key in registry.target_args())
+        providers = connect.Providers(registry.per_platform(args, "connection"),
                                       factory=PROVIDER_FACTORY)
         try:
             try:
@@ -65,7 +65,7 @@ class ActionModule(ActionBase):
             except ValidationError as exc:
                 outcome = {"failed": True, "msg": "Invalid options: %s" % exc}
             except IoTError as exc:
-                platform = "huawei" if "huawei" in (getattr(exc, "call", "") or "").lower() else "tencent"
+                platform = registry.platform_of_call(getattr(exc, "call", ""))
                 outcome = dict(failed=True, msg="polling wave %s failed: %s" % (
                     args["wave"], planner.describe_error(platform, exc)), error=planner.error_fields(platform, exc))
             else:

@@ -20,6 +20,7 @@ from ansible.utils.display import Display
 from ansible_collections.iotfleet.firmware.plugins.module_utils import _rollout_args
 from ansible_collections.iotfleet.firmware.plugins.module_utils._http import Redactor
 from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import ValidationError
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _platforms as registry
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _rollout as rollout
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import rollout_files
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import (
@@ -83,8 +84,7 @@ class ActionModule(ActionBase):
         if problem:
             result.update(failed=True, changed=False, msg=problem)
             return result
-        providers = connect.ProviderSets({"huawei": args["huawei_connection"], "tencent": args["tencent_connection"]},
-                                         factory=PROVIDER_FACTORY)
+        providers = connect.ProviderSets(registry.per_platform(args, "connection"), factory=PROVIDER_FACTORY)
         try:
             try:
                 return self._run(result, args, task_vars, context, ask, why_not, providers, check_mode)
@@ -168,5 +168,5 @@ def awaiting_view(plan, name):
     for wave in plan["waves"]:
         if wave["name"] == name:
             return {"name": name, "devices": wave["devices"],
-                    "summary": "%d Huawei, %d Tencent" % (wave.get("huawei", 0), wave.get("tencent", 0))}
+                    "summary": registry.short_counts(wave)}
     return {"name": name, "devices": 0, "summary": "-"}

@@ -14,6 +14,7 @@ from ansible.utils.display import Display
 from ansible_collections.iotfleet.firmware.plugins.module_utils import _rollout_args
 from ansible_collections.iotfleet.firmware.plugins.module_utils._http import Redactor
 from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import ValidationError
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _platforms as registry
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _rollout as rollout
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import rollout_files
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import connect, driver, planning, state
@@ -41,7 +42,7 @@ class ActionModule(ActionBase):
         if self._play_context.check_mode:
             result.update(changed=False, skipped=True, msg="check mode: the wave is not run (nothing is created)")
             return result
-        providers = connect.Providers({"huawei": args["huawei_connection"], "tencent": args["tencent_connection"]},
+        providers = connect.Providers(registry.per_platform(args, "connection"),
                                       factory=PROVIDER_FACTORY)
         try:
             try:

@@ -13,11 +13,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-# Huawei legacy northbound: targets.devices holds at most 256 device IDs per task.
-HUAWEI_MAX_CHUNK = 256
-# Tencent BatchUpdateFirmware documents no maximum for DeviceNames; 500 names keep one request
-# well below any plausible body limit and a failed task small. Configurable.
-TENCENT_DEFAULT_CHUNK = 500
+from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei.facts import FACTS as HUAWEI
+from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent.facts import FACTS as TENCENT
+
+# the default devices per task of the per-platform options below: what the platform packages declare
+HUAWEI_MAX_CHUNK = HUAWEI.max_chunk
+TENCENT_DEFAULT_CHUNK = TENCENT.default_chunk
 
 # the events of the state file (plugin_utils/_rollout.apply_event)
 EVENTS = ("start", "wave_recovered", "wave_approved", "wave_started", "tasks_created", "wave_passed", "wave_aborted",

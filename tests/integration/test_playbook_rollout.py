@@ -157,7 +157,7 @@ def test_error_threshold_aborts_then_resume(run_playbook, emulator, dirs):
                                                     if c["platform"] == "tencent"]
     assert [e for e in writes(emulator) if e.get("action") == "UpdateOtaTaskStatus"]
     markdown = open(os.path.join(dirs["staged_rollout_report_dir"], "it-rollout-abort-report.md")).read()
-    assert "**Status: ABORTED**" in markdown and "Huawei tasks not cancellable" in markdown
+    assert "**Status: ABORTED**" in markdown and "tasks not cancellable (Huawei: no cancel API)" in markdown
     assert "| 3 | rest | not started |" in markdown
     # the failed meters of wave1 as CSV, and one JSON line per transition
     failed = open(os.path.join(dirs["staged_rollout_report_dir"], "it-rollout-abort-report-failed.csv")).read()

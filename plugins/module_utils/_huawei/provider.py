@@ -36,6 +36,7 @@ from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import
     ValidationError,
     newest_first,
 )
+from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei.facts import FACTS
 from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei import api as hapi
 from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei import errors
 from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei import task as ht
@@ -44,11 +45,11 @@ CANCEL_HINT = ("the Huawei IoT northbound device upgrade API v1.5.0 offers no ca
                "complete API is: list/get/delete packages, create software/firmware task, query task, query "
                "subtasks, list tasks)")
 CAPABILITIES = Capabilities(
-    platform="huawei",
-    label="Huawei IoT",
+    platform=FACTS.name,
+    label=FACTS.label,
     task_id_key="operation_id",
     max_devices_per_task=ht.MAX_TARGETS,
-    can_cancel=False,
+    can_cancel=FACTS.can_cancel,
     calls_per_window=100,
     window_seconds=60.0,
     task_page_size=hapi.PAGE_SIZE,

@@ -30,17 +30,18 @@ from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import
     TaskInfo,
     ValidationError,
 )
+from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent.facts import FACTS
 from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent import errors
 from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent import task as tt
 from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent.api import PAGE_LIMIT
 
 CAPABILITIES = Capabilities(
-    platform="tencent",
-    label="Tencent Cloud IoT Explorer",
+    platform=FACTS.name,
+    label=FACTS.label,
     task_id_key="task_id",
     # spec silent: no maximum count of DeviceNames is documented; the rollout engine's default chunk size.
-    max_devices_per_task=500,
-    can_cancel=True,
+    max_devices_per_task=FACTS.default_chunk,
+    can_cancel=FACTS.can_cancel,
     calls_per_window=20,
     window_seconds=1.0,
     task_page_size=PAGE_LIMIT,  # spec silent on the largest page; see api.PAGE_LIMIT

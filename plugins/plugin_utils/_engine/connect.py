@@ -4,25 +4,18 @@
 
 """Connection settings -> providers, for the controller plugins.
 
-The settings come from the ``huawei_iot_connection`` / ``tencent_iot_connection`` actions: they are members
-of the action groups, so the play's ``module_defaults`` for ``group/iotfleet.firmware.huawei_iot`` /
-``tencent_iot`` apply to them, and their argument spec (the platform's ``connection.argument_spec()``) applies
-the environment fallbacks. Every secret given or obtained (tokens) is collected for redaction.
+The settings come from the platforms' ``<platform>_connection`` actions: they are members of the platforms'
+action groups, so the play's ``module_defaults`` for those groups apply to them, and their argument spec (the
+platform's ``connection.argument_spec()``) applies the environment fallbacks. Every secret given or obtained (tokens) is collected for redaction.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import importlib
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _platforms as registry
 
-PLATFORMS = ("huawei", "tencent")
-
-
-def connection_module(platform):
-    """``plugins/module_utils/_<platform>/connection.py`` (argument_spec, validate, provider_from_params)."""
-    return importlib.import_module("ansible_collections.iotfleet.firmware.plugins.module_utils._%s.connection"
-                                   % platform)
+connection_module = registry.connection_module
 
 
 def secret_options(platform):
@@ -50,7 +43,7 @@ class Providers:
             self.secrets.append(value)
 
     def get(self, platform, product_id=None):
-        """The platform's provider (one for every product: a task carries its Tencent scope, ``task_ref``)."""
+        """The platform's provider (one for every product: a task carries its scope, ``task_ref``)."""
         del product_id
         if platform not in self.connections:
             return None

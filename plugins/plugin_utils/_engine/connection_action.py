@@ -2,7 +2,7 @@
 # Copyright: (c) 2026, iotfleet.firmware maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The body of the ``huawei_iot_connection`` / ``tencent_iot_connection`` action plugins.
+"""The body of the platforms' connection action plugins (``<platform>_connection``).
 
 They are members of the platform's action group (meta/runtime.yml), so ansible-core applies the play's
 ``module_defaults`` for ``group/iotfleet.firmware.<platform>_iot`` to their arguments; the argument spec is

@@ -4,7 +4,7 @@
 
 """One wave of a staged rollout, driven in the controller: create what is missing, poll, gate, abort.
 
-Both platforms work at the same time, one thread each, each with its one provider (one session, one token)
+The wave's platforms work at the same time, one thread each, each with its one provider (one session, one token)
 for the whole wave; the providers pace every call through the transport tier's shared limiter. The state
 file is the single record of the wave: every step the YAML used to record (wave started, each task id as
 its create returns, passed / aborted / failed) is written here.
@@ -19,13 +19,13 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _platforms as registry
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _rollout as rollout
 from ansible_collections.iotfleet.firmware.plugins.module_utils._http import IoTError
 from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import ValidationError
 
 from . import planner, poller, report
 
-PLATFORMS = ("huawei", "tencent")
 
 
 def utc_text(epoch):
@@ -37,9 +37,11 @@ def parse_utc(text):
 
 
 def poll_interval(poll_seconds, tasks_by_scope):
-    """Seconds between two rounds (:func:`_rollout.poll_interval` for the wave's Huawei tasks)."""
-    return rollout.poll_interval(poll_seconds, sum(len(tasks) for scope, tasks in tasks_by_scope.items()
-                                                   if scope[0] == "huawei"))
+    """Seconds between two rounds (:func:`_rollout.poll_interval` for the wave's tasks per platform)."""
+    counts = {}
+    for scope, tasks in tasks_by_scope.items():
+        counts[scope[0]] = counts.get(scope[0], 0) + len(tasks)
+    return rollout.poll_interval(poll_seconds, counts)
 
 
 class WaveFailed(Exception):
@@ -154,7 +156,7 @@ class WaveDriver:
         return provider.task_ref(self._work_of[chunk["key"]], task_id)
 
     def _per_platform(self, job, only=None):
-        platforms = [p for p in PLATFORMS if any(c["platform"] == p for c in self._chunks)
+        platforms = [p for p in registry.names() if any(c["platform"] == p for c in self._chunks)
                      and (only is None or p in only)]
         if len(platforms) == 1:
             return {platforms[0]: job(platforms[0])}
@@ -258,7 +260,7 @@ class WaveDriver:
                 if state is not None and state.done:
                     continue
                 if not provider.capabilities.can_cancel:
-                    continue  # Huawei: no cancel call; the report lists its tasks as not cancellable
+                    continue  # no cancel call on this platform; the report lists its tasks as not cancellable
                 try:
                     if provider.cancel(task):
                         cancelled.append(task.task_id)
@@ -322,7 +324,7 @@ class WaveDriver:
             for entry in list(getattr(provider, "call_log", None) or []):
                 mine["total"] += 1
                 mine["by_call"][entry.get("call")] = mine["by_call"].get(entry.get("call"), 0) + 1
-                mine["throttled"] += entry.get("code") in _THROTTLE_CODES
+                mine["throttled"] += entry.get("code") in registry.throttle_codes()
         return calls
 
     def _result(self, status, gate_result, extra, cancelled=(), cancel_errors=()):
@@ -348,10 +350,6 @@ class WaveDriver:
         }
         result["msg"] = "wave %s: %s%s" % (self.name, status, " - %s" % result["reason"] if result["reason"] else "")
         return result
-
-
-_THROTTLE_CODES = ("1010009", "RequestLimitExceeded", "RequestLimitExceeded.GlobalRegionUinLimitExceeded",
-                   "RequestLimitExceeded.UinLimitExceeded", "RequestLimitExceeded.IPLimitExceeded")
 
 
 def _expected(exc):

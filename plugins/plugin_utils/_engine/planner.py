@@ -4,7 +4,8 @@
 
 """What one platform scope of a wave still has to create, and creating it with the fewest calls.
 
-A *scope* is what one provider call covers: all Huawei chunks of the wave, or the Tencent chunks of one product.
+A *scope* is what one provider call covers: the chunks of one platform, per product where device ids are unique
+per product only (``RolloutFacts.product_scoped``).
 Per scope: the package is read once (``prepare``), one lookup finds what already exists for every chunk that
 has no recorded task (``Provider.find_many``: one listing they share), then each missing
 chunk gets exactly one create. Its task id goes to the state file as soon as the create returns.
@@ -16,10 +17,10 @@ __metaclass__ = type
 
 import time
 
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _platforms as registry
 from ansible_collections.iotfleet.firmware.plugins.module_utils._module._reconcile import (
     NotReconciled, await_task, create_task)
 
-PLATFORM_LABELS = {"huawei": "Huawei IoT", "tencent": "Tencent Cloud IoT Explorer"}
 
 
 def scope_key(chunk):
@@ -34,26 +35,10 @@ def scopes(chunks):
     return out
 
 
-def _set(params, key, value):
-    if value is not None:
-        params[key] = value
-
-
 def chunk_params(chunk, targets, options, rollout_id, wave_name):
-    """The module parameters that describe one chunk's task (what the provider validates into ``work``)."""
-    options = options or {}
-    if chunk["platform"] == "huawei":
-        params = {"file_id": targets.get("huawei_file_id"), "targets": {"devices": list(chunk["devices"])},
-                  "state": "present", "wait": False}
-        _set(params, "policy", options.get("huawei_policy"))
-        return params
-    params = {"product_id": chunk["product_id"], "firmware_version": targets.get("tencent_firmware_version"),
-              "device_names": list(chunk["devices"]), "state": "present", "wait": False,
-              "task_user_define": {"rollout": rollout_id, "wave": wave_name, "chunk": chunk.get("key")}}
-    _set(params, "fw_type", targets.get("tencent_fw_type") or None)
-    for key in ("timeout_interval", "rate_limit", "max_retry_num", "retry_interval"):
-        _set(params, key, options.get("tencent_" + key))
-    return params
+    """The module parameters that describe one chunk's task (what the provider validates into ``work``): the
+    platform package's ``RolloutFacts.chunk_params``."""
+    return registry.facts(chunk["platform"]).chunk_params(chunk, targets, options or {}, rollout_id, wave_name)
 
 
 def prepare_once(provider, works):
@@ -89,7 +74,8 @@ def describe_error(platform, exc, text=None):
             parts.append(label % value)
     call = getattr(exc, "call", None)
     if text is None:
-        text = "%s%s" % ("%s: " % call if call else "%s: " % PLATFORM_LABELS.get(platform, platform),
+        label = registry.facts(platform).label if platform in registry.names() else platform
+        text = "%s%s" % ("%s: " % call if call else "%s: " % label,
                          getattr(exc, "message", None) or str(exc))
     return text + (" (%s)" % ", ".join(parts) if parts else "")
 
@@ -123,7 +109,7 @@ class ScopeCreator:
         missing = [(chunk, work) for chunk, work in zip(chunks, works) if chunk.get("task_id") in (None, "")
                    and not chunk.get("settled")]
         # also when nothing is missing: the package must still exist, and it sets the provider's scope
-        # (Tencent product + version) for the progress reads of tasks recorded by an earlier run
+        # (e.g. a product + version) for the progress reads of tasks recorded by an earlier run
         prepare_once(self.provider, [work for dummy, work in missing] or list(works[:1]))
         if not missing:
             return

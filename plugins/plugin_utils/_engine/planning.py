@@ -18,19 +18,12 @@ import time
 
 from ansible.errors import AnsibleError
 
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _platforms as registry
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _rollout as rollout
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import rollout_files
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import refresh
 
 HOST_VARS = ("iot_platform", "iot_device_id", "iot_product_id", "iot_firmware_version")
-TARGET_KEYS = ("huawei_file_id", "huawei_target_version", "tencent_firmware_version", "tencent_fw_type")
-# the environment variables of each platform's required connection options, for the error of a missing one
-CONNECTION_HINTS = {
-    "huawei": "HUAWEI_IOT_ENDPOINT, HUAWEI_IOT_APP_ID and HUAWEI_IOT_SECRET (or module_defaults for "
-              "group/iotfleet.firmware.huawei_iot; in AWX: a credential of the Huawei type)",
-    "tencent": "TENCENTCLOUD_SECRET_ID, TENCENTCLOUD_SECRET_KEY and TENCENTCLOUD_REGION (or module_defaults for "
-               "group/iotfleet.firmware.tencent_iot; in AWX: a credential of the Tencent type)",
-}
 
 
 def _vars_of(hostvars, host):
@@ -76,10 +69,12 @@ def devices_from_inventory(pattern, task_vars, inventory_vars="full"):
 
 def check_options(args):
     """The numeric options, before anything is read."""
-    if args["huawei_chunk_size"] < 1 or args["huawei_chunk_size"] > rollout.HUAWEI_MAX_CHUNK:
-        raise rollout.RolloutError("staged_rollout_huawei_chunk_size must be 1..%d" % rollout.HUAWEI_MAX_CHUNK)
-    if args["tencent_chunk_size"] < 1:
-        raise rollout.RolloutError("staged_rollout_tencent_chunk_size must be at least 1")
+    for name, size in registry.per_platform(args, "chunk_size").items():
+        maximum = registry.facts(name).max_chunk
+        if size is not None and (size < 1 or (maximum and size > maximum)):
+            raise rollout.RolloutError("staged_rollout_%s_chunk_size must be %s" % (
+                name, "1..%d (the most devices one %s task takes)" % (maximum, registry.facts(name).short)
+                if maximum else "at least 1"))
     if args["poll_seconds"] < 1:
         raise rollout.RolloutError("staged_rollout_poll_seconds must be at least 1")
 
@@ -113,9 +108,10 @@ def check_connections(platforms, args):
     for platform in sorted(platforms):
         if not args.get("%s_connection" % platform):
             absent = args.get("%s_missing" % platform) or []
+            found = registry.facts(platform)
             missing.append("the fleet has %s devices but the %s connection settings are incomplete%s: set %s"
-                           % (platform.capitalize(), platform.capitalize(),
-                              " (missing: %s)" % ", ".join(absent) if absent else "", CONNECTION_HINTS[platform]))
+                           % (found.short, found.short, " (missing: %s)" % ", ".join(absent) if absent else "",
+                              found.connection_hint))
     if missing:
         raise rollout.RolloutError("; ".join(missing))
 
@@ -127,7 +123,7 @@ def gate_defaults(args):
 
 
 def chunk_sizes(args):
-    return {"huawei": args["huawei_chunk_size"], "tencent": args["tencent_chunk_size"]}
+    return registry.per_platform(args, "chunk_size")
 
 
 def plan_from(args, devices, targets, state):
@@ -148,7 +144,7 @@ def make_plan(args, task_vars, check_connections_of_fleet=False):
     check_options(args)
     args = dict(args, rollout_id=rollout.validate_rollout_id(args["rollout_id"]))
     devices, duplicates, source = select_devices(args, task_vars)
-    targets = dict((key, args[key]) for key in TARGET_KEYS)
+    targets = dict((key, args.get(key)) for key in registry.target_args())
     errors = rollout.validate_targets(targets, set(d["platform"] for d in devices))
     if errors:
         raise rollout.RolloutError("; ".join(errors))
@@ -174,15 +170,15 @@ def make_plan(args, task_vars, check_connections_of_fleet=False):
                        "plan_seconds": round(time.time() - extracted, 3)}}
 
 
-WAVE_OPTION_KEYS = ("huawei_policy", "tencent_timeout_interval", "tencent_rate_limit", "tencent_max_retry_num",
-                    "tencent_retry_interval", "cancel_on_abort", "show_progress", "poll_seconds")
+WAVE_OPTION_KEYS = ("cancel_on_abort", "show_progress", "poll_seconds")
 
 
 def wave_options(args):
-    """The engine's options of a wave (``driver.WaveDriver``) from the action's arguments."""
-    options = dict((key, args[key]) for key in WAVE_OPTION_KEYS)
+    """The engine's options of a wave (``driver.WaveDriver``) from the action's arguments: the platforms' task
+    options (``<platform>_<option>``) and the engine's own."""
+    options = dict((key, args.get(key)) for key in registry.task_option_args() + WAVE_OPTION_KEYS)
     timeouts = [c.get("reconcile_timeout") or 2 * (c.get("timeout") or 30)
-                for c in (args["huawei_connection"], args["tencent_connection"]) if c]
+                for c in registry.per_platform(args, "connection").values() if c]
     options["reconcile_seconds"] = max(timeouts) if timeouts else 60
     return options
 

@@ -4,14 +4,15 @@
 
 """The progress of a wave's tasks, read by pages: one ``provider.progress`` call per scope and round.
 
-Huawei: all tasks of the wave in one call (the provider reads the task list pages with ``staResult``).
-Tencent: per product, the device rows of this firmware version filtered to this wave's task ids.
+Each provider reads its tasks in as few paged reads as its platform allows (for example a task list with per-status
+counters for all the wave's tasks, or the device rows of a product's version filtered to the wave's task ids).
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _platforms as registry
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _rollout as rollout
 from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import TaskInfo
 
@@ -22,7 +23,7 @@ def wave_tasks(chunks, task_ref=None):
     """``{scope: [TaskInfo, ...]}`` of the chunks with a task (one TaskInfo per distinct task id).
 
     ``task_ref(chunk, task_id)``: the provider's :meth:`Provider.task_ref` for the chunk's work (what reading the task
-    needs, e.g. Tencent's product and version); by default a TaskInfo with the id and the chunk's devices.
+    needs, e.g. a product and version); by default a TaskInfo with the id and the chunk's devices.
     """
     out = {}
     for scope, members in planner.scopes(chunks).items():
@@ -112,8 +113,8 @@ def platform_summaries(chunks, progress):
 def read_once(provider_for, chunks, targets):
     """One sequential round over every scope (``rollout_gate``): prepare the scope, then one progress read.
 
-    Huawei is prepared only when the package is known (its progress reads work without); Tencent always, it
-    sets the product + version the device rows are read for.
+    A scope is prepared when its platform needs it for the progress reads (``RolloutFacts.prepare_needs_target``:
+    always, or only when that target is given).
     """
     progress = {}
     for scope, members in planner.scopes(chunks).items():
@@ -122,7 +123,8 @@ def read_once(provider_for, chunks, targets):
         # a task's devices may be unknown here: any name validates (prepare reads the package / firmware only)
         probe = dict(first, devices=first.get("devices") or ["%s" % first["task_id"]])
         work = provider.validate(planner.chunk_params(probe, targets, {}, "gate", "gate"))
-        if scope[0] != "huawei" or targets.get("huawei_file_id"):
+        needs = registry.facts(scope[0]).prepare_needs_target
+        if not needs or registry.facts(scope[0]).target(targets, needs):
             provider.prepare(work)
         tasks = wave_tasks(members, lambda chunk, task_id: provider.task_ref(work, task_id)).get(scope)
         if tasks:

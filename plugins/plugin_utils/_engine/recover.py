@@ -7,7 +7,7 @@
 A job that starts on an empty disk (an AWX pod without a persistent volume) knows the run's inputs and the
 deterministic plan: the stable ranking of the selected devices by rollout id cut at the stage boundaries says
 which devices belong to which wave. The platforms know which tasks exist for the target package / version and
-which devices each covers (``Provider.history``: documented task targets and status, Tencent device rows).
+which devices each covers (``Provider.history``: documented task targets and status, or device rows).
 
 A task all of whose devices belong to one wave is that wave's task: the wave has *started* (it was approved
 when it started) and is recorded as such, with one chunk per task and the task id, plus chunks for those of its

@@ -5,7 +5,7 @@
 """Plan-time refresh: the planned devices' current firmware versions, read from the platforms.
 
 "Already on the target version" then means what the platform says, not what an inventory was told. Per scope
-(Huawei; Tencent per product) the package / firmware is read once (it must exist, and its facts narrow the
+(per product where device ids are per product) the package / firmware is read once (it must exist, and its facts narrow the
 device listing), then ``provider.device_versions`` chooses the cheaper of per-device reads and the paged
 listing; every call is paced by the transport tier. Only reads: it runs in check mode too.
 """
@@ -15,6 +15,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.iotfleet.firmware.plugins.module_utils._http import IoTError, Redactor
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _platforms as registry
 from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import ValidationError
 
 from . import planner
@@ -37,8 +38,8 @@ def refresh_versions(devices, targets, providers):
     for (platform, product_id), members in sorted(by_scope.items()):
         provider = providers.get(platform, product_id or None)
         if provider is None:
-            raise RefreshError("staged_rollout_refresh_versions needs the %s connection settings (module_defaults "
-                               "for group/iotfleet.firmware.%s_iot or the environment variables)" % (platform, platform))
+            raise RefreshError("staged_rollout_refresh_versions needs the %s connection settings: set %s"
+                               % (registry.facts(platform).short, registry.facts(platform).connection_hint))
         calls_before = len(provider.call_log or [])
         ids = [device["id"] for device in members]
         chunk = {"key": "refresh", "platform": platform, "product_id": product_id or None, "devices": ids[:1]}
@@ -104,14 +105,13 @@ def plan_hook(args, devices, targets, state=None, factory=None):
     devices = [device for device in devices if device["uid"] not in done]
     if not devices:
         return []
-    providers = connect.Providers({"huawei": args.get("huawei_connection"),
-                                   "tencent": args.get("tencent_connection")}, factory=factory)
+    providers = connect.Providers(registry.per_platform(args, "connection"), factory=factory)
     try:
         return refresh_versions(devices, targets, providers)
     except (RefreshError, ValidationError) as exc:
         raise rollout.RolloutError(str(exc))
     except IoTError as exc:
-        platform = next((p for p in ("huawei", "tencent") if p in (getattr(exc, "call", "") or "").lower()), None)
+        platform = registry.platform_of_call(getattr(exc, "call", ""))
         raise rollout.RolloutError(Redactor(providers.all_secrets()).redact(
             "refreshing the device versions failed: %s" % planner.describe_error(platform, exc)))
     finally:

@@ -5,8 +5,7 @@
 """What the operator reads: the progress line of each round, and the engine's parts of the reports.
 
 The report of :func:`rollout.build_report` is extended with, per wave: the devices actually created (not the
-chunks planned), the failed devices with the platform's reason (Huawei subtask ``detailInfo``, Tencent
-``ErrMsg``/``Retcode``), the tasks still in flight, busy devices, the error's platform / code / request id /
+chunks planned), the failed devices with the platform's reason (as its provider reads it), the tasks still in flight, busy devices, the error's platform / code / request id /
 call, and why a wave is empty (the stage rounding, or every device already current).
 """
 
@@ -14,9 +13,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _platforms as registry
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _rollout as rollout
 
-LABELS = {"huawei": "huawei", "tencent": "tencent"}
 MAX_LISTED = 200  # failed devices listed per wave in the Markdown report (the JSON report has all)
 
 
@@ -26,10 +25,10 @@ def _counts(summary):
 
 
 def progress_line(wave_name, result, platforms):
-    """``[rollout] wave <name>: <totals>, <elapsed> - <decision> | huawei ... | tencent ...``"""
+    """``[rollout] wave <name>: <totals>, <elapsed> - <decision> | <platform> ... | <platform> ...``"""
     line = "    [rollout] " + rollout.progress_line(wave_name, result)
     for platform in sorted(platforms):
-        line += " | %s %s" % (LABELS.get(platform, platform), _counts(platforms[platform]))
+        line += " | %s %s" % (platform, _counts(platforms[platform]))
     return line
 
 
@@ -46,12 +45,11 @@ def build_report(state, waves_brief=None):
         record = records.get(wave["name"]) or {}
         chunks = record.get("chunks") or []
         if record:
-            by_platform = {"huawei": 0, "tencent": 0}
+            by_platform = registry.counts()
             for chunk in chunks:
                 if chunk.get("task_id") not in (None, ""):
                     by_platform[chunk["platform"]] += _created(chunk)
-            wave.update(devices=by_platform["huawei"] + by_platform["tencent"], huawei=by_platform["huawei"],
-                        tencent=by_platform["tencent"])
+            wave.update(by_platform, devices=sum(by_platform.values()))
             wave["planned_devices"] = sum(len(c["devices"]) for c in chunks)
             for task, chunk in zip(wave["tasks"], chunks):
                 task["devices"] = _created(chunk) if chunk.get("task_id") not in (None, "") else 0

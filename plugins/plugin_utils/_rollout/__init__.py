@@ -11,8 +11,9 @@ Controller-only: the argument specs the modules' documentation stubs need are in
 Vocabulary
 ----------
 device   ``{"uid", "platform", "id", "product_id", "version", "host"}``; ``uid`` is the identity used
-         for hashing and de-duplication: the Huawei device ID, or ``<product_id>/<device name>`` for
-         Tencent (device names are only unique within a product).
+         for hashing and de-duplication: the device id, or ``<product_id>/<device id>`` on a platform whose
+         ids are unique within a product only (``RolloutFacts.product_scoped``). No platform is named here: the
+         platforms' facts come from the registry ``plugin_utils/_platforms.py``.
 stage    what the operator asks for: ``{"name", "count" | "percent", gate overrides...}``.
 wave     a stage resolved against the fleet: its devices, split into platform chunks (one platform
          task each), plus its gate.
@@ -27,7 +28,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from .common import (  # noqa: F401
-    PLATFORMS, STATE_FORMAT, GATE_DEFAULTS, GATE_KEYS, STAGE_KEYS, SUMMARY_KEYS, WAVE_PENDING, WAVE_STARTED,
+    STATE_FORMAT, GATE_DEFAULTS, GATE_KEYS, STAGE_KEYS, SUMMARY_KEYS, WAVE_PENDING, WAVE_STARTED,
     WAVE_PASSED, WAVE_ABORTED, ROLLOUT_RUNNING, ROLLOUT_COMPLETED, ROLLOUT_ABORTED, ROLLOUT_FAILED,
     ROLLOUT_AWAITING_APPROVAL, ROLLOUT_INCOMPLETE, ROLLOUT_ID_RE, RolloutError, validate_rollout_id, _text,
     _number, _bool, _fmt, _percent, chunked)
@@ -37,8 +38,8 @@ from .stages import (  # noqa: F401
     normalize_gate, STAGES_TEXT_FORM, STAGE_SIZE_RULE, STAGE_GATE_RULE, STAGE_COUNT_RE, STAGE_PERCENT_RE,
     parse_stage_text, parse_stages, normalize_stages, stage_boundaries, coverage)
 from .plan import (  # noqa: F401
-    HUAWEI_CREATE_CALL, HUAWEI_LIST_CALL, TENCENT_CREATE_CALL, TENCENT_POLL_CALL, HUAWEI_POLL_CALLS_PER_MINUTE,
-    HUAWEI_TASK_PAGE, poll_interval, targets_fingerprint, target_version, is_current, validate_targets,
+    poll_interval, tasks_by_platform, given_targets, same_targets, chunk_size,
+    targets_fingerprint, target_version, is_current, validate_targets,
     build_chunks, chunk_counts, plan_rollout, check_resume, plan_lines, empty_wave_reason, chunk_call, poll_calls,
     plan_brief)
 from .scope import (  # noqa: F401

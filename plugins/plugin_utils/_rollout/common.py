@@ -11,7 +11,6 @@ __metaclass__ = type
 import re
 
 
-PLATFORMS = ("huawei", "tencent")
 STATE_FORMAT = 1
 GATE_DEFAULTS = {
     "success_percent": 95.0,
@@ -43,7 +42,7 @@ class RolloutError(Exception):
 
 
 def validate_rollout_id(rollout_id):
-    """The rollout id names the state and report files and tags Tencent tasks: keep it file-name safe."""
+    """The rollout id names the state and report files and tags the platforms' tasks: keep it file-name safe."""
     rollout_id = _text(rollout_id)
     if not rollout_id:
         raise RolloutError("staged_rollout_id is required")

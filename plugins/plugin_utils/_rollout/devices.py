@@ -10,11 +10,14 @@ __metaclass__ = type
 
 import hashlib
 
-from .common import PLATFORMS, _text
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _platforms as registry
+
+from .common import _text
 
 
 def device_uid(platform, device_id, product_id=None):
-    if platform == "tencent":
+    """The identity of a device: its id, or ``<product_id>/<id>`` where ids are unique per product only."""
+    if registry.facts(platform).product_scoped:
         return "%s/%s" % (product_id, device_id)
     return device_id
 
@@ -36,12 +39,13 @@ def normalize_device(raw, where="device"):
     platform = platform.lower() if platform else None
     device_id = _text(raw.get("id") or raw.get("device_id") or raw.get("name"))
     product_id = _text(raw.get("product_id"))
-    if platform not in PLATFORMS:
-        return None, "%s: platform must be one of %s, got %r" % (where, "/".join(PLATFORMS), raw.get("platform"))
+    if platform not in registry.names():
+        return None, "%s: platform must be one of %s, got %r" % (where, "/".join(registry.names()),
+                                                                   raw.get("platform"))
     if not device_id:
         return None, "%s: no device id" % where
-    if platform == "tencent" and not product_id:
-        return None, "%s: a Tencent device needs a product_id" % where
+    if registry.facts(platform).product_scoped and not product_id:
+        return None, "%s: a %s device needs a product_id" % (where, registry.facts(platform).short)
     device = {
         "uid": device_uid(platform, device_id, product_id),
         "platform": platform,

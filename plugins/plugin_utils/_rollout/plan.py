@@ -13,9 +13,7 @@ import hashlib
 import json
 import math
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils._rollout_args import (
-    HUAWEI_MAX_CHUNK, TENCENT_DEFAULT_CHUNK
-)
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _platforms as registry
 
 from .common import (
     ROLLOUT_ABORTED, ROLLOUT_COMPLETED, ROLLOUT_INCOMPLETE, RolloutError, STATE_FORMAT, WAVE_ABORTED,
@@ -25,36 +23,45 @@ from .devices import device_uid, rank_key
 from .stages import coverage, normalize_stages, stage_boundaries
 
 
-# What the engine sends (plan lines)
-HUAWEI_CREATE_CALL = "/iodm/northbound/v1.5.0/operations/firmwareUpgrade"
-HUAWEI_LIST_CALL = "/iodm/northbound/v1.5.0/operations"
-TENCENT_CREATE_CALL = "BatchUpdateFirmware"
-TENCENT_POLL_CALL = "DescribeFirmwareTaskDevices"
-# A poll round's Huawei reads stay under this share of the documented 100 calls per minute (creates of the next
-# wave, other runs and the token refresh get the rest).
-HUAWEI_POLL_CALLS_PER_MINUTE = 80
-HUAWEI_TASK_PAGE = 100  # tasks per page of the Huawei task list (GET /operations with staResult)
+def poll_interval(poll_seconds, tasks_by_platform):
+    """Seconds between two progress rounds of a wave: the configured value, raised only when one round's progress
+    pages of a platform (``progress_page`` tasks each) would exceed its ``progress_calls_per_minute`` at that pace.
+
+    ``tasks_by_platform``: ``{platform: number of tasks in the wave}``."""
+    interval = max(1, int(poll_seconds))
+    for name, tasks in (tasks_by_platform or {}).items():
+        found = registry.facts(name)
+        if found.progress_page and found.progress_calls_per_minute:
+            pages = -(-int(tasks) // found.progress_page)
+            interval = max(interval, -(-pages * 60 // found.progress_calls_per_minute))
+    return interval
 
 
-def poll_interval(poll_seconds, huawei_tasks):
-    """Seconds between two progress rounds of a wave: the configured value, raised only when one round's Huawei
-    task-list pages (:data:`HUAWEI_TASK_PAGE` tasks each) would exceed :data:`HUAWEI_POLL_CALLS_PER_MINUTE` at that
-    pace (Tencent reads 20 per second: never the bound)."""
-    pages = -(-int(huawei_tasks) // HUAWEI_TASK_PAGE)
-    return max(1, int(poll_seconds), -(-pages * 60 // HUAWEI_POLL_CALLS_PER_MINUTE))
+def tasks_by_platform(chunks):
+    out = {}
+    for chunk in chunks:
+        out[chunk["platform"]] = out.get(chunk["platform"], 0) + 1
+    return out
+
+
+def given_targets(targets):
+    """The targets that are set (``None`` and ``""`` are not): what identifies the firmware rolled out."""
+    return dict((key, value) for key, value in (targets or {}).items() if value not in (None, ""))
 
 
 def targets_fingerprint(targets):
-    """Identity of what is rolled out; a state file written for other targets is refused."""
-    keys = ("huawei_file_id", "huawei_target_version", "tencent_firmware_version", "tencent_fw_type")
-    data = dict((key, targets.get(key)) for key in keys)
-    return hashlib.sha256(json.dumps(data, sort_keys=True).encode("utf-8")).hexdigest()[:16]
+    """Identity of what is rolled out (recorded in the journal; :func:`same_targets` decides)."""
+    return hashlib.sha256(json.dumps(given_targets(targets), sort_keys=True).encode("utf-8")).hexdigest()[:16]
+
+
+def same_targets(recorded, targets):
+    """A journal written for ``recorded`` targets continues only with the same firmware (the set targets)."""
+    return given_targets(recorded) == given_targets(targets)
 
 
 def target_version(device, targets):
-    if device["platform"] == "huawei":
-        return targets.get("huawei_target_version")
-    return targets.get("tencent_firmware_version")
+    found = registry.facts(device["platform"])
+    return found.target(targets, found.version_key)
 
 
 def is_current(device, targets):
@@ -62,37 +69,44 @@ def is_current(device, targets):
     return bool(wanted) and device.get("version") is not None and str(device["version"]) == str(wanted)
 
 
-def validate_targets(targets, platforms):
+def validate_targets(targets, fleet_platforms):
     errors = []
-    if "huawei" in platforms and not targets.get("huawei_file_id"):
-        errors.append("the fleet has Huawei devices: staged_rollout_huawei_file_id is required")
-    if "tencent" in platforms and not targets.get("tencent_firmware_version"):
-        errors.append("the fleet has Tencent devices: staged_rollout_tencent_firmware_version is required")
+    for name in registry.names():
+        found = registry.facts(name)
+        for key in found.required_targets if name in fleet_platforms else ():
+            if not found.target(targets, key):
+                errors.append("the fleet has %s devices: staged_rollout_%s_%s is required" % (found.short, name, key))
     return errors
 
 
+def chunk_size(name, chunk_sizes):
+    """Devices per task of platform ``name``: the configured size, at most the platform's documented maximum."""
+    found = registry.facts(name)
+    size = int((chunk_sizes or {}).get(name) or found.default_chunk)
+    return min(size, found.max_chunk) if found.max_chunk else size
+
+
 def build_chunks(wave_name, devices, chunk_sizes):
-    """Split a wave's devices into platform tasks: Huawei by 256 (or less), Tencent per product."""
-    huawei_size = min(HUAWEI_MAX_CHUNK, int((chunk_sizes or {}).get("huawei") or HUAWEI_MAX_CHUNK))
-    tencent_size = int((chunk_sizes or {}).get("tencent") or TENCENT_DEFAULT_CHUNK)
+    """Split a wave's devices into platform tasks of at most :func:`chunk_size` devices, per product where device
+    ids are unique per product only. Keys: ``<wave>/<platform>[/<product>]/<n>``."""
     chunks = []
-    huawei_ids = sorted(d["id"] for d in devices if d["platform"] == "huawei")
-    for number, ids in enumerate(chunked(huawei_ids, huawei_size), 1):
-        chunks.append({"key": "%s/huawei/%d" % (wave_name, number), "platform": "huawei", "product_id": None,
-                       "size": len(ids), "devices": ids, "task_id": None})
-    by_product = {}
-    for device in devices:
-        if device["platform"] == "tencent":
-            by_product.setdefault(device["product_id"], []).append(device["id"])
-    for product_id in sorted(by_product):
-        for number, names in enumerate(chunked(sorted(by_product[product_id]), tencent_size), 1):
-            chunks.append({"key": "%s/tencent/%s/%d" % (wave_name, product_id, number), "platform": "tencent",
-                           "product_id": product_id, "size": len(names), "devices": names, "task_id": None})
+    for name in registry.names():
+        scoped = registry.facts(name).product_scoped
+        by_scope = {}
+        for device in devices:
+            if device["platform"] == name:
+                by_scope.setdefault(device["product_id"] if scoped else None, []).append(device["id"])
+        for product_id in sorted(by_scope, key=lambda product: product or ""):
+            prefix = "%s/%s/%s" % (wave_name, name, product_id) if scoped else "%s/%s" % (wave_name, name)
+            for number, ids in enumerate(chunked(sorted(by_scope[product_id]), chunk_size(name, chunk_sizes)), 1):
+                chunks.append({"key": "%s/%d" % (prefix, number), "platform": name, "product_id": product_id,
+                               "size": len(ids), "devices": ids, "task_id": None})
     return chunks
 
 
 def chunk_counts(chunks):
-    counts = {"huawei": 0, "tencent": 0}
+    """``{platform: devices}`` for every platform of the registry."""
+    counts = registry.counts()
     for chunk in chunks:
         counts[chunk["platform"]] += len(chunk["devices"])
     return counts
@@ -103,7 +117,7 @@ def plan_rollout(rollout_id, devices, stages, targets, gate_defaults=None, chunk
     """Compute the rollout plan.
 
     ``devices`` are normalized devices (see :func:`normalize_devices`), ``stages`` raw stage dicts,
-    ``targets`` ``{huawei_file_id, huawei_target_version, tencent_firmware_version, tencent_fw_type}``,
+    ``targets`` the flat ``<platform>_<target>`` options (``_platforms.target_args``),
     ``state`` the persisted state of an earlier run of the same rollout (or ``None``).
 
     Membership: devices are ranked by :func:`rank_key` over the *whole* selected fleet and cut at the
@@ -141,8 +155,8 @@ def plan_rollout(rollout_id, devices, stages, targets, gate_defaults=None, chunk
     ends = stage_boundaries(stages, len(ranked))
     waves = []
     start = 0
-    totals = {"fleet": len(ranked), "skipped": 0, "to_upgrade": 0, "huawei": 0, "tencent": 0, "chunks": 0,
-              "uncovered": covers["uncovered"], "done_elsewhere": 0}
+    totals = dict(registry.counts(), fleet=len(ranked), skipped=0, to_upgrade=0, chunks=0,
+                  uncovered=covers["uncovered"], done_elsewhere=0)
     for index, (stage, end) in enumerate(zip(stages, ends), 1):
         members = ranked[start:end]
         start = end
@@ -175,14 +189,13 @@ def plan_rollout(rollout_id, devices, stages, targets, gate_defaults=None, chunk
                         outside=len(members) - len(fresh), chunks=build_chunks(stage["name"], todo, chunk_sizes))
             totals["skipped"] += wave["skipped"]
         counts = chunk_counts(wave["chunks"])
-        wave["poll_seconds"] = poll_interval(poll_seconds, len([c for c in wave["chunks"] if c["platform"] == "huawei"]))
+        wave["poll_seconds"] = poll_interval(poll_seconds, tasks_by_platform(wave["chunks"]))
         wave["poll_retries"] = int(math.ceil(float(wave["gate"]["timeout"]) / wave["poll_seconds"])) + 1
-        wave["huawei"] = counts["huawei"]
-        wave["tencent"] = counts["tencent"]
-        wave["devices"] = counts["huawei"] + counts["tencent"]
+        wave.update(counts)  # devices per platform, one key per platform of the registry
+        wave["devices"] = sum(counts.values())
         totals["to_upgrade"] += wave["devices"]
-        totals["huawei"] += counts["huawei"]
-        totals["tencent"] += counts["tencent"]
+        for name, count in counts.items():
+            totals[name] += count
         totals["chunks"] += len(wave["chunks"])
         waves.append(wave)
     return {
@@ -206,7 +219,7 @@ def check_resume(rollout_id, targets, state, resume_aborted=False):
                            % (rollout_id, state.get("format"), STATE_FORMAT))
     if state.get("rollout_id") != rollout_id:
         raise RolloutError("the state file belongs to rollout %r, not %r" % (state.get("rollout_id"), rollout_id))
-    if state.get("fingerprint") != targets_fingerprint(targets):
+    if not same_targets(state.get("targets"), targets):
         raise RolloutError("rollout %r was started with other firmware targets (%s); use a new staged_rollout_id "
                            "for different firmware" % (rollout_id, json.dumps(state.get("targets"), sort_keys=True)))
     status = state.get("status")
@@ -227,9 +240,9 @@ def plan_lines(plan):
     """A readable multi-line description of the plan, including the platform calls each wave makes."""
     targets = plan["targets"]
     totals = plan["totals"]
-    lines = ["Rollout %s: %d devices in the fleet, %d to upgrade (%d Huawei, %d Tencent) in %d waves, "
+    lines = ["Rollout %s: %d devices in the fleet, %d to upgrade (%s) in %d waves, "
              "%d platform tasks; %d already on the target version."
-             % (plan["rollout_id"], totals["fleet"], totals["to_upgrade"], totals["huawei"], totals["tencent"],
+             % (plan["rollout_id"], totals["fleet"], totals["to_upgrade"], registry.short_counts(totals),
                 len(plan["waves"]), totals["chunks"], totals["skipped"])]
     covers = plan.get("coverage") or {"covered": totals["fleet"] - totals["uncovered"], "uncovered": totals["uncovered"]}
     if covers["uncovered"]:
@@ -242,8 +255,8 @@ def plan_lines(plan):
     for wave in plan["waves"]:
         gate = wave["gate"]
         size = "count %s" % wave["count"] if wave["count"] is not None else "percent %s" % _fmt(wave["percent"])
-        head = "Wave %d %s (%s): %d devices (%d Huawei, %d Tencent)" % (
-            wave["index"], wave["name"], size, wave["devices"], wave["huawei"], wave["tencent"])
+        head = "Wave %d %s (%s): %d devices (%s)" % (
+            wave["index"], wave["name"], size, wave["devices"], registry.short_counts(wave))
         if wave.get("skipped"):
             head += ", %d skipped (already current)" % wave["skipped"]
         if wave["action"] == "skip":
@@ -284,27 +297,27 @@ def empty_wave_reason(wave):
 def chunk_call(chunk, targets):
     """The create the engine sends for a chunk, unless the lookup of its scope finds the task (one per scope)."""
     sample = ", ".join(chunk["devices"][:3]) + (", ..." if len(chunk["devices"]) > 3 else "")
-    if chunk["platform"] == "huawei":
-        return "Huawei POST %s fileId=%s devices=[%d: %s]" % (
-            HUAWEI_CREATE_CALL, targets.get("huawei_file_id"), len(chunk["devices"]), sample)
-    return "Tencent %s ProductId=%s FirmwareVersion=%s%s DeviceNames=[%d: %s]" % (
-        TENCENT_CREATE_CALL, chunk["product_id"], targets.get("tencent_firmware_version"),
-        " FwType=%s" % targets["tencent_fw_type"] if targets.get("tencent_fw_type") else "", len(chunk["devices"]),
-        sample)
+    return registry.facts(chunk["platform"]).describe_create(chunk, targets, sample)
 
 
 def poll_calls(wave):
     """The reads of one progress round of a wave: by pages, one listing per scope for all its tasks."""
     calls = []
-    if wave["huawei"]:
-        calls.append("Huawei GET %s pages (staResult of all the wave's tasks)" % HUAWEI_LIST_CALL)
-    for product in sorted(set(c["product_id"] for c in wave["chunks"] if c["platform"] == "tencent")):
-        calls.append("Tencent %s pages (product %s)" % (TENCENT_POLL_CALL, product))
+    for name in registry.names():
+        found = registry.facts(name)
+        mine = [c for c in wave["chunks"] if c["platform"] == name]
+        if not mine:
+            continue
+        if found.progress_per_product:
+            for product in sorted(set(c["product_id"] for c in mine)):
+                calls.append("%s %s (product %s)" % (found.short, found.progress_call, product))
+        else:
+            calls.append("%s %s" % (found.short, found.progress_call))
     return calls
 
 
 def plan_brief(plan):
     """The plan's waves without device lists (what reports and the role's loop need)."""
-    keys = ("index", "name", "status", "action", "assigned", "devices", "huawei", "tencent", "skipped", "gate",
-            "accepted", "poll_seconds", "poll_retries")
+    keys = ("index", "name", "status", "action", "assigned", "devices", "skipped", "gate",
+            "accepted", "poll_seconds", "poll_retries") + registry.names()  # devices per platform
     return [dict(((k, wave.get(k)) for k in keys), chunks=len(wave["chunks"])) for wave in plan["waves"]]

@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _platforms as registry
 
 from .common import WAVE_ABORTED, _fmt
 from .plan import chunk_counts
@@ -33,7 +34,7 @@ def build_report(state, waves_brief=None):
             counts = chunk_counts(chunks)
             skipped = record.get("skipped")
         else:
-            counts = {"huawei": planned.get("huawei") or 0, "tencent": planned.get("tencent") or 0}
+            counts = dict((name, planned.get(name) or 0) for name in registry.names())
             skipped = planned.get("skipped")
         summary = record.get("summary") or {}
         result = record.get("result") or {}
@@ -42,9 +43,7 @@ def build_report(state, waves_brief=None):
             "index": record.get("index") or planned.get("index"),
             "status": record.get("status") or "not started",
             "accepted": bool(record.get("accepted")),
-            "devices": counts["huawei"] + counts["tencent"],
-            "huawei": counts["huawei"],
-            "tencent": counts["tencent"],
+            "devices": sum(counts.values()),
             "skipped": skipped,
             "tasks": [{"key": c["key"], "platform": c["platform"], "product_id": c.get("product_id"),
                        "task_id": c.get("task_id"), "devices": len(c["devices"])} for c in chunks],
@@ -58,9 +57,11 @@ def build_report(state, waves_brief=None):
             "finished_at": record.get("finished_at"),
             "cancelled": record.get("cancelled") or [],
             "cancel_errors": record.get("cancel_errors") or [],
-            "not_cancellable": [c["task_id"] for c in chunks if c["platform"] == "huawei" and c.get("task_id")]
+            "not_cancellable": [c["task_id"] for c in chunks
+                                if not registry.facts(c["platform"]).can_cancel and c.get("task_id")]
             if record.get("status") == WAVE_ABORTED else [],
         })
+        waves[-1].update(counts)  # devices per platform
     totals = {"devices": 0, "succeeded": 0, "failed": 0, "in_progress": 0}
     for wave in waves:
         totals["devices"] += wave["devices"] if wave["status"] != "not started" else 0
@@ -89,11 +90,9 @@ def render_markdown(report):
     out = ["# Firmware rollout `%s`" % report["rollout_id"], ""]
     out.append("**Status: %s**" % str(report["status"]).upper().replace("_", " "))
     out.append("")
-    rows = [("Huawei package (file_id)", targets.get("huawei_file_id")),
-            ("Huawei target version", targets.get("huawei_target_version")),
-            ("Tencent firmware version", targets.get("tencent_firmware_version")),
-            ("Tencent fw_type", targets.get("tencent_fw_type")),
-            ("Started", report.get("created_at")),
+    rows = [(registry.facts(name).target_labels.get(key, key), registry.facts(name).target(targets, key))
+            for name in registry.names() for key in registry.facts(name).target_keys]
+    rows += [("Started", report.get("created_at")),
             ("Last update", report.get("updated_at")),
             ("Completed", report.get("completed_at"))]
     out += ["| | |", "|---|---|"] + ["| %s | %s |" % (k, v) for k, v in rows if v not in (None, "")]
@@ -101,9 +100,12 @@ def render_markdown(report):
     if report.get("abort"):
         out.append("> **Aborted in wave `%s`:** %s" % (report["abort"].get("wave"), report["abort"].get("reason")))
         out.append(">")
-        out.append("> No new wave was started. Tencent tasks of that wave still in progress were cancelled; Huawei's "
-                   "northbound API has no cancel operation, so its tasks run to their end. Re-running with "
-                   "`staged_rollout_resume_aborted=true` accepts the wave as it ended and continues with the next one.")
+        out.append("> No new wave was started. Tasks of that wave still in progress were cancelled where the platform "
+                   "has a cancel operation (%s); the others run to their end. Re-running with "
+                   "`staged_rollout_resume_aborted=true` accepts the wave as it ended and continues with the next one."
+                   % ", ".join("%s: %s" % (registry.facts(name).short,
+                                           "cancelled" if registry.facts(name).can_cancel else "no cancel API")
+                               for name in registry.names()))
         out.append("")
     if report.get("error"):
         out.append("> **Failed in wave `%s`:** %s  (re-run the same rollout to continue)"
@@ -119,16 +121,18 @@ def render_markdown(report):
         out.append("")
     out.append("## Waves")
     out.append("")
-    out.append("| # | Wave | Status | Devices | Huawei | Tencent | Skipped | Succeeded | Failed | In progress "
-               "| Success % | Failure % of finished | Tasks |")
-    out.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    columns = ["#", "Wave", "Status", "Devices"] + [registry.facts(name).short for name in registry.names()] + [
+        "Skipped", "Succeeded", "Failed", "In progress", "Success %", "Failure % of finished", "Tasks"]
+    out.append("| %s |" % " | ".join(columns))
+    out.append("|%s|" % "|".join("---" for dummy in columns))
     for wave in report["waves"]:
         status = wave["status"] + (" (accepted)" if wave.get("accepted") else "")
-        out.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-            wave.get("index") or "", wave["name"], status, wave["devices"], wave["huawei"], wave["tencent"],
-            _cell(wave.get("skipped")), _cell(wave.get("succeeded")), _cell(wave.get("failed")),
-            _cell(wave.get("in_progress")), _cell(wave.get("success_percent")),
-            _cell(wave.get("failure_percent_of_finished")), len(wave["tasks"])))
+        cells = [wave.get("index") or "", wave["name"], status, wave["devices"]]
+        cells += [wave.get(name, 0) for name in registry.names()]
+        cells += [_cell(wave.get("skipped")), _cell(wave.get("succeeded")), _cell(wave.get("failed")),
+                  _cell(wave.get("in_progress")), _cell(wave.get("success_percent")),
+                  _cell(wave.get("failure_percent_of_finished")), len(wave["tasks"])]
+        out.append("| %s |" % " | ".join(str(cell) for cell in cells))
     out.append("")
     notes = [w for w in report["waves"] if w.get("reason") or w.get("cancelled") or w.get("cancel_errors")
              or w.get("not_cancellable")]
@@ -138,10 +142,12 @@ def render_markdown(report):
         for wave in notes:
             line = "* **%s** - %s" % (wave["name"], wave.get("reason") or wave["status"])
             if wave.get("cancelled"):
-                line += "; cancelled Tencent tasks: %s" % ", ".join(str(t) for t in wave["cancelled"])
+                line += "; cancelled tasks: %s" % ", ".join(str(t) for t in wave["cancelled"])
             if wave.get("not_cancellable"):
-                line += "; Huawei tasks not cancellable (no API), left running: %s" % ", ".join(
-                    str(t) for t in wave["not_cancellable"])
+                line += "; tasks not cancellable (%s: no cancel API), left running: %s" % (
+                    ", ".join(registry.facts(name).short for name in registry.names()
+                              if not registry.facts(name).can_cancel),
+                    ", ".join(str(t) for t in wave["not_cancellable"]))
             if wave.get("cancel_errors"):
                 line += "; cancel errors: %s" % "; ".join(str(e) for e in wave["cancel_errors"])
             out.append(line)
@@ -158,7 +164,7 @@ def report_lines(report, paths=None):
     lines = ["Rollout %s: %s" % (report["rollout_id"], str(report["status"]).upper().replace("_", " "))]
     for wave in report["waves"]:
         line = "  %s: %s" % (wave["name"], wave["status"] + (" (accepted)" if wave.get("accepted") else ""))
-        line += ", %d devices (%d Huawei, %d Tencent)" % (wave["devices"], wave["huawei"], wave["tencent"])
+        line += ", %d devices (%s)" % (wave["devices"], registry.short_counts(wave))
         if wave.get("succeeded") is not None:
             line += ", %s succeeded, %s failed, %s in progress" % (wave["succeeded"], wave["failed"], wave["in_progress"])
         if wave.get("reason"):

@@ -61,7 +61,7 @@ def test_refresh_off_reads_nothing_and_a_missing_connection_is_a_clear_error():
     recorded["status"] = "aborted"
     with pytest.raises(rollout.RolloutError, match="staged_rollout_resume_aborted"):
         refresh.plan_hook(args, devices(), TARGETS, recorded, factory=lambda *a: pytest.fail("refused first"))
-    with pytest.raises(rollout.RolloutError, match="needs the huawei connection settings"):
+    with pytest.raises(rollout.RolloutError, match="needs the Huawei connection settings"):
         refresh.plan_hook({"refresh_versions": True, "rollout_id": "r"}, devices(), TARGETS,
                           factory=lambda *a: pytest.fail("none"))
 

@@ -222,10 +222,11 @@ def test_plan_lines_describe_the_calls():
 
 
 def test_poll_interval_keeps_the_huawei_task_list_pages_under_their_share():
-    assert r.poll_interval(30, 0) == 30
-    assert r.poll_interval(30, 400) == 30       # 4 pages per round
-    assert r.poll_interval(10, 20000) == 150    # 200 pages: 80 per minute at most
-    assert r.poll_interval(0, 0) == 1
+    assert r.poll_interval(30, {}) == 30
+    assert r.poll_interval(30, {"huawei": 400}) == 30       # 4 pages per round
+    assert r.poll_interval(10, {"huawei": 20000}) == 150    # 200 pages: 80 per minute at most
+    assert r.poll_interval(10, {"tencent": 20000}) == 10    # the device rows of the version: no bound per task
+    assert r.poll_interval(0, {"huawei": 0}) == 1
     plan = r.plan_rollout("r", fleet(huawei=256 * 50, tencent=0), [{"name": "all", "percent": 100, "timeout": 600}],
                           TARGETS, poll_seconds=10)
     assert plan["waves"][0]["poll_seconds"] == 10  # 50 tasks: one page per round
@@ -457,8 +458,8 @@ def test_report_and_markdown():
     text = r.render_markdown(report)
     assert "# Firmware rollout `r`" in text and "**Status: ABORTED**" in text
     assert "| 3 | rest | not started |" in text
-    assert "Huawei's northbound API has no cancel operation" in text
-    assert "cancelled Tencent tasks: 1000002" in text
+    assert "cancelled where the platform has a cancel operation (Huawei: no cancel API, Tencent: cancelled)" in text
+    assert "cancelled tasks: 1000002" in text
     assert r.render_markdown(r.build_report(state, r.plan_brief(plan))) == text
     summary = r.result_summary(report)
     assert summary["status"] == "aborted" and summary["abort"]["wave"] == "wave1"
