@@ -201,7 +201,7 @@ options:
       - The in-flight check. When a wave read back from the platforms is only partly created (devices of the wave
         that no task covers yet), its tasks are read again after this many seconds, before anything is created.
         Tasks that appeared meanwhile mean that another run is creating them (an AWX job on another pod shares no
-        disk and so no lock): this run then fails and creates nothing. V(0) turns the check off.
+        disk and so no lock), and this run then fails and creates nothing. V(0) turns the check off.
     type: int
     default: 15
   show_progress:

@@ -61,7 +61,7 @@ options:
         (C(data.wave), C(data.task_ids) mapping chunk keys to task ids); V(wave_passed) and V(wave_aborted)
         (C(data.wave), C(data.result) the RV(iotfleet.firmware.rollout_gate#module:decision) result, C(data.cancelled),
         C(data.cancel_errors)); V(awaiting_approval) (C(data.wave)); V(completed) (C(data.uncovered), devices in no
-        stage: the status is then C(incomplete)); V(failed) (C(data.wave), C(data.message)).
+        stage, which makes the status C(incomplete)); V(failed) (C(data.wave), C(data.message)).
       - V(wave_recovered) a wave read back from the platforms (C(data.wave) as for V(wave_started), its chunks
         carrying the task ids found); V(wave_approved) (C(data.wave), C(data.by)); V(abort_accepted) (C(data.wave),
         C(data.reason)).

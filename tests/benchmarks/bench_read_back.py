@@ -69,8 +69,8 @@ def main():
         results = measure(args.devices, args, workdir)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    print("%-20s %4s %8s %8s %8s %8s %8s %5s" % ("run", "rc", "wall s", "huawei", "tencent", "creates", "dupl.",
-                                                  "RSS MB"))
+    header = ("run", "rc", "wall s", "huawei", "tencent", "creates", "dupl.", "RSS MB")
+    print("%-20s %4s %8s %8s %8s %8s %8s %5s" % header)
     for result in results:
         print("%-20s %4s %8s %8s %8s %8s %8s %5s" % (
             result["run"], result["rc"], result["wall_seconds"], result["calls"]["huawei"],
