@@ -14,7 +14,7 @@ from ansible_collections.iotfleet.firmware.plugins.module_utils._module.firmware
 
 from huawei_calls import API
 
-LISTING_DELAY = 1.0  # seconds the emulator holds each of the first two task listings
+LISTING_DELAY = 3.0  # seconds the emulator holds each of the first two task listings (wide enough for a loaded CI)
 DEADLINE = 60  # seconds for both processes
 
 
