@@ -128,15 +128,18 @@ def partly_created(records):
     return [r["name"] for r in records if any(chunk.get("task_id") in (None, "") for chunk in r["chunks"])]
 
 
-def recover(plan, devices, targets, providers, chunk_sizes, settle_seconds=0.0, sleep=None, new_providers=None):
+def recover(plan, devices, targets, providers, chunk_sizes, settle_seconds=0.0, sleep=None, new_providers=None,
+            settle_rounds=4):
     """The records of the plan's unrecorded waves that already have tasks, and notes for the operator.
 
     Reads nothing when every wave is recorded in the journal (a rollout whose state file is kept).
 
-    The in-flight check: when a wave read back is only partly created, the tasks are read again
-    ``settle_seconds`` later (``new_providers()`` gives fresh providers for that read). Tasks that appeared meanwhile
-    mean another run (an AWX job on another pod, which shares no disk and so no lock with this one) is creating
-    them right now: :class:`AnotherRunCreating`, before this run creates anything.
+    The in-flight check: when a wave read back is only partly created, the tasks are read again every
+    ``settle_seconds`` (``new_providers()`` gives fresh providers for each read) until a read finds no new task; the
+    records are made from that last read. A create of a run that stopped a moment ago may still land meanwhile. Tasks
+    that keep appearing for ``settle_rounds`` reads mean another run (an AWX job on another pod, which shares no
+    disk and so no lock with this one) is creating them right now: :class:`AnotherRunCreating`, before this run
+    creates anything.
     """
     unrecorded = [wave for wave in plan["waves"] if not wave.get("recorded")]
     if not unrecorded:
@@ -150,16 +153,24 @@ def recover(plan, devices, targets, providers, chunk_sizes, settle_seconds=0.0, 
     attributed, notes = attribute(history, wave_of)
     records = recovered_waves(unrecorded, members, attributed, targets, chunk_sizes)
     waves = partly_created(records)
-    if waves and settle_seconds > 0 and sleep is not None:
+    if not (waves and settle_seconds > 0 and sleep is not None):
+        return records, notes, len(history)
+    appeared = []
+    for dummy in range(settle_rounds):
         sleep(settle_seconds)
         again = read_history(pending, targets, new_providers() if new_providers else providers)
         new = sorted(set(str(task.task_id) for dummy, dummy, task in again)
                      - set(str(task.task_id) for dummy, dummy, task in history))
-        if new:
-            raise AnotherRunCreating(
-                "another run is creating the tasks of wave %s right now: %d tasks appeared within %s s (%s). This run "
-                "creates nothing; let that run finish, then run this rollout again (it reads the waves back)"
-                % (", ".join(waves), len(new), int(settle_seconds), ", ".join(new[:5])))
-        notes.append("Waves %s were partly created by an earlier run and no task appeared within %d s: this run "
-                     "creates the rest." % (", ".join(waves), int(settle_seconds)))
-    return records, notes, len(history)
+        history = again
+        if not new:
+            attributed, notes = attribute(history, wave_of)
+            records = recovered_waves(unrecorded, members, attributed, targets, chunk_sizes)
+            notes.append("Waves %s were partly created by an earlier run%s; no task appeared within %d s: this run "
+                         "creates the rest." % (", ".join(waves), " (%d of its creates landed while this run "
+                                                "waited)" % len(appeared) if appeared else "", int(settle_seconds)))
+            return records, notes, len(history)
+        appeared += new
+    raise AnotherRunCreating(
+        "another run is creating the tasks of wave %s right now: %d tasks appeared in %d reads %s s apart (%s). This "
+        "run creates nothing; let that run finish, then run this rollout again (it reads the waves back)"
+        % (", ".join(waves), len(appeared), settle_rounds, int(settle_seconds), ", ".join(appeared[:5])))

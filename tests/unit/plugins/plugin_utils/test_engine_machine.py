@@ -189,15 +189,34 @@ def partly_created_wave():
     return fleet, plan, first, second
 
 
-def test_tasks_appearing_while_a_partly_created_wave_is_read_back_stop_the_run_before_any_create():
+def tasks(count, members):
+    return [TaskInfo(task_id="t%d" % n, devices=frozenset([members[n % len(members)]["id"]]), active=True)
+            for n in range(1, count + 1)]
+
+
+def test_tasks_that_keep_appearing_while_a_wave_is_read_back_stop_the_run_before_any_create():
     fleet, plan, first, second = partly_created_wave()
-    provider = HistoryProvider([[first], [first, second]])
+    wave1 = recover.wave_members("r1", fleet, STAGES)["wave1"]
+    provider = HistoryProvider([tasks(1, wave1), tasks(2, wave1), tasks(3, wave1), tasks(4, wave1), tasks(5, wave1)])
     slept = []
-    with pytest.raises(recover.AnotherRunCreating, match="creating the tasks of wave wave1 right now: 1 tasks "
-                                                         "appeared within 15 s"):
+    with pytest.raises(recover.AnotherRunCreating, match="creating the tasks of wave wave1 right now: 4 tasks "
+                                                         "appeared in 4 reads 15 s apart"):
         recover.recover(plan, fleet, TARGETS, HistoryProviders(provider), {"huawei": 256}, settle_seconds=15,
                         sleep=slept.append)
-    assert slept == [15] and provider.reads == 2
+    assert slept == [15] * 4 and provider.reads == 5
+
+
+def test_a_create_that_lands_while_the_wave_is_read_back_is_adopted_then_the_rest_is_created():
+    """A run that stopped a moment ago: its last create lands during the first wait, then nothing changes."""
+    fleet, plan, first, second = partly_created_wave()
+    provider = HistoryProvider([[first], [first, second], [first, second]])
+    slept = []
+    records, notes, count = recover.recover(plan, fleet, TARGETS, HistoryProviders(provider), {"huawei": 256},
+                                            settle_seconds=15, sleep=slept.append)
+    assert slept == [15, 15] and count == 2
+    chunks = records[0]["chunks"]
+    assert sorted(c["task_id"] for c in chunks if c["task_id"]) == ["t1", "t2"]
+    assert "(1 of its creates landed while this run waited)" in notes[-1]
 
 
 def test_a_partly_created_wave_whose_tasks_stay_the_same_is_completed_by_this_run():
@@ -207,7 +226,7 @@ def test_a_partly_created_wave_whose_tasks_stay_the_same_is_completed_by_this_ru
     records, notes, tasks = recover.recover(plan, fleet, TARGETS, HistoryProviders(provider), {"huawei": 256},
                                             settle_seconds=15, sleep=slept.append)
     assert [r["name"] for r in records] == ["wave1"] and slept == [15] and tasks == 1
-    assert "partly created by an earlier run and no task appeared within 15 s" in notes[-1]
+    assert "partly created by an earlier run; no task appeared within 15 s" in notes[-1]
     # a wave whose devices all have their tasks is not read twice
     done = HistoryProvider([[first, second, TaskInfo(task_id="t3", devices=frozenset(
         [d["id"] for d in recover.wave_members("r1", fleet, STAGES)["wave1"][2:]]), active=True)]])
