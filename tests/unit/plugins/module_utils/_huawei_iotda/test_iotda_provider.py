@@ -214,8 +214,8 @@ def test_lost_create_is_reconciled_never_posted_twice(make, clock):
         GET(TASKS, list_query(), answer=(200, listing([task("t-old", ["dev-001"], status="Success")]))),
         POST(TASKS, create_body(task_name=name), answer=lost),
         GET(TASKS, list_query(), answer=(200, listing([task("t-old", ["dev-001"], status="Success")]))),
-        GET(TASKS, list_query(), answer=(200, listing([task("t-late", DEVICES, status="Initializing"),
-                                                        task("t-old", ["dev-001"], status="Success")]))),
+        GET(TASKS, list_query(), answer=(200, listing([
+            task("t-late", DEVICES, status="Initializing"), task("t-old", ["dev-001"], status="Success")]))),
     )
     work = work_for(provider, task_name=name)
     provider.prepare(work)
@@ -392,8 +392,8 @@ def test_show_without_batchtask_is_an_error(make):
 
 
 def test_get_missing_task_is_none(make):
-    provider, _session = make(GET(task_path("t-9"), {"limit": 1}, answer=(404, {"error_code": "IOTDA.014000",
-                                                                                 "error_msg": "task not found"})))
+    not_found = (404, {"error_code": "IOTDA.014000", "error_msg": "task not found"})
+    provider, _session = make(GET(task_path("t-9"), {"limit": 1}, answer=not_found))
     assert provider.get("t-9") is None
 
 
