@@ -66,8 +66,9 @@ class HuaweiIotdaProvider(ApiProvider):
         self.api = api
         self.reconcile_timeout = reconcile_timeout
         self._work_lock = work_lock  # _pacing.WorkLock of the account, or None
-        self._posted = False  # a create was sent: lookups are reconciling, a new task in any status counts
-        self._posted_devices = None
+        # (work, devices) of every create sent: a lookup of such a work is reconciling (a new task in any status
+        # counts, the devices sought are the posted ones); other works (the next wave's chunks) are looked up plainly
+        self._posted = []
         self._detail_devices = {}  # task id -> devices read from its task_details (tasks without targets)
 
     # ---- identity of the work --------------------------------------------------------------------
@@ -159,10 +160,11 @@ class HuaweiIotdaProvider(ApiProvider):
     def _find_in(self, work, listing, exclude, known_versions):
         lookup = Lookup(seen=frozenset(info.task_id for info, _ids in listing))
         devices = list(work["devices"])
+        posted = self._posted_devices(work)
         # reconciling: the task sought is the one the lost create was for (maybe a chunk of the work's devices)
-        desired = set(self._posted_devices or devices)
+        desired = set(posted or devices)
         for info, ids in listing:
-            new = self._posted and info.task_id not in exclude
+            new = posted is not None and info.task_id not in exclude
             if not (info.active or new):
                 continue
             if info.devices is None and info.active:
@@ -175,7 +177,7 @@ class HuaweiIotdaProvider(ApiProvider):
             elif info.active:
                 for device in sorted(desired.intersection(info.devices or ())):
                     lookup.busy.setdefault(device, info.task_id)
-        if self._posted:
+        if posted is not None:
             return lookup  # reconciling a lost create looks for the task only
         if lookup.same:
             lookup.remaining = []
@@ -187,6 +189,14 @@ class HuaweiIotdaProvider(ApiProvider):
         lookup.remaining = [device for device in rest if device not in lookup.up_to_date]
         return lookup
 
+    def _posted_devices(self, work):
+        """The devices of the last create sent for this very work (``None``: none was sent)."""
+        found = None
+        for posted_work, devices in self._posted:
+            if posted_work is work:
+                found = devices
+        return found
+
     def work_lock(self, work):
         """One lock per account and project: a task of any package may hold the devices of another work (busy)."""
         if self._work_lock is None:
@@ -196,8 +206,7 @@ class HuaweiIotdaProvider(ApiProvider):
     def create(self, work, devices=None):
         """Exactly one ``CreateBatchTask``; an answer without a task id may still have created the task."""
         body = self.create_request(work, devices)
-        self._posted = True
-        self._posted_devices = list(body["targets"])
+        self._posted.append((work, list(body["targets"])))
         answer = self.api.create_batch_task(body)
         task_id = answer.get("task_id")
         if not isinstance(task_id, str) or not task_id.strip():

@@ -519,3 +519,16 @@ def test_views(make):
     assert provider.device_versions(DEVICES) == {}
     with pytest.raises(IoTError):
         list(provider.iter_devices({}))
+
+
+def test_after_a_create_other_works_are_looked_up_plainly(make):
+    provider, _session = make(
+        POST(TASKS, create_body(task_name="w1"), answer=(200, task("t-w1", DEVICES, status="Initializing"))),
+        GET(PACKAGE_PATH, answer=PACKAGE_ANSWER),
+        GET(TASKS, list_query(), answer=(200, listing([task("t-w1", DEVICES, status="Initializing")]))),
+    )
+    first = work_for(provider, task_name="w1")
+    assert provider.create(first, None) == "t-w1"
+    second = work_for(provider, ["dev-010", "dev-001"], task_name="w2")
+    [lookup] = provider.find_many([second])
+    assert lookup.same == [] and lookup.busy == {"dev-001": "t-w1"} and lookup.remaining == ["dev-010"]
