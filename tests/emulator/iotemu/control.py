@@ -118,10 +118,10 @@ class ControlApi:
         return self.core.stats()
 
     def coverage(self, request: Request) -> dict:
-        """``?platform=huawei&device=ID`` or ``?platform=tencent&device=PRODUCT/NAME``: the tasks covering it."""
+        """``?platform=huawei|huawei_iotda&device=ID`` or ``?platform=tencent&device=PRODUCT/NAME``: the tasks covering it."""
         platform, device = request.query.get("platform"), request.query.get("device")
         if not platform or not device:
-            raise ControlError("expected ?platform=huawei|tencent&device=ID (tencent: PRODUCT/NAME)")
+            raise ControlError("expected ?platform=huawei|tencent|huawei_iotda&device=ID (tencent: PRODUCT/NAME)")
         return self.core.coverage(platform, device)
 
     def advance(self, request: Request) -> dict:
@@ -132,10 +132,11 @@ class ControlApi:
         return {"simulated": self.core.advance(seconds)}
 
     def patch_devices(self, request: Request) -> dict:
-        """``{"huawei": {deviceId: {"online", "version", ...}}, "tencent": {"PRODUCT/NAME": {"online", "versions"}}}``."""
+        """``{"huawei": {deviceId: {"online", "version", ...}}, "tencent": {"PRODUCT/NAME": {"online", "versions"}},
+        "huawei_iotda": {device_id: {"online", "fw_version", "sw_version", "groups"}}}``."""
         body = _body(request)
-        if not isinstance(body, dict) or set(body) - {"huawei", "tencent"}:
-            raise ControlError("expected {\"huawei\": {...}, \"tencent\": {...}}")
+        if not isinstance(body, dict) or set(body) - {"huawei", "tencent", "huawei_iotda"}:
+            raise ControlError("expected {\"huawei\": {...}, \"tencent\": {...}, \"huawei_iotda\": {...}}")
         with self.core.lock:
             for device_id, changes in (body.get("huawei") or {}).items():
                 if device_id not in self.core.huawei.devices:
@@ -146,4 +147,8 @@ class ControlApi:
                 if (product_id, name) not in self.core.tencent.devices:
                     raise ControlError("unknown tencent device %s (use PRODUCT/NAME)" % key)
                 self.core.tencent.patch_device(product_id, name, changes)
+            for device_id, changes in (body.get("huawei_iotda") or {}).items():
+                if device_id not in self.core.huawei_iotda.devices:
+                    raise ControlError("unknown huawei_iotda device %s" % device_id)
+                self.core.huawei_iotda.patch_device(device_id, changes)
         return {"ok": True}

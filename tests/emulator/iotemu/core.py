@@ -1,4 +1,5 @@
-"""The emulator's state: fleet, behaviour, clock, both platforms, faults and the request log."""
+"""The emulator's state: fleet, behaviour, clock, the platforms (legacy Huawei, Tencent, Huawei IoTDA v5), faults and the
+request log."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any, Callable, Optional, Union
 from .faults import FaultBook, RequestLog
 from .fleet import load_fleet
 from .huawei import HuaweiPlatform
+from .iotda import IotdaPlatform
 from .lifecycle import NOT_DONE, SimClock
 from .tencent import TencentPlatform
 from .wire import Reply, Request
@@ -40,13 +42,24 @@ DEFAULT_BEHAVIOUR: dict[str, Any] = {
     "echo_markers": True,
     # true: every answer carries only fields the API notes document as returned (implies echo_markers false)
     "documented_only": False,
+    # Huawei IoTDA v5 (iotda.py). spec silent: per-API limits are undocumented (§10.5); calls per project per second
+    "iotda_calls_per_second": 20,
+    # spec silent: the X-Sdk-Date skew the gateway allows (15 min is the common gateway rule), real seconds
+    "iotda_max_date_skew": 900,
+    # true: SDK-HMAC-SHA256 only on the region's default endpoint host, V11-HMAC-SHA256 on any other host (as the SDK
+    # chooses); false: either algorithm on any host
+    "iotda_strict_signing": True,
+    # spec silent: simulated seconds a new task stays Initializing and a stopped one Stopping
+    "iotda_transition_seconds": 5.0,
 }
 
 _FLOATS = {"time_scale": (1e-6, 1e9), "upgrade_seconds": (0.001, 1e9), "jitter": (0.0, 0.9),
-           "confirm_seconds": (0.0, 1e9), "offline_timeout": (0.0, 1e12)}
+           "confirm_seconds": (0.0, 1e9), "offline_timeout": (0.0, 1e12), "iotda_transition_seconds": (0.0, 1e9)}
 _INTS = {"huawei_token_ttl": (1, 10 ** 9), "huawei_calls_per_minute": (0, 10 ** 9),
-         "tencent_calls_per_second": (0, 10 ** 9), "tencent_max_skew": (0, 10 ** 9)}
-_BOOLS = ("huawei_errors_with_http_200", "tencent_skew_check", "echo_markers", "documented_only")
+         "tencent_calls_per_second": (0, 10 ** 9), "tencent_max_skew": (0, 10 ** 9),
+         "iotda_calls_per_second": (0, 10 ** 9), "iotda_max_date_skew": (0, 10 ** 9)}
+_BOOLS = ("huawei_errors_with_http_200", "tencent_skew_check", "echo_markers", "documented_only", "iotda_strict_signing")
+PLATFORM_NAMES = ("huawei", "tencent", "huawei_iotda")
 
 
 def _number(key: str, value: Any, bounds: tuple, kind: type) -> Any:
@@ -136,6 +149,7 @@ class EmulatorCore:
         self.clock = SimClock()
         self.huawei: HuaweiPlatform
         self.tencent: TencentPlatform
+        self.huawei_iotda: IotdaPlatform
         self.pending: list[PendingCommit] = []
         self.reset()
 
@@ -158,11 +172,14 @@ class EmulatorCore:
             fleet_copy = copy.deepcopy(self._seed_fleet)
             self.huawei = HuaweiPlatform(fleet_copy["huawei"], self)
             self.tencent = TencentPlatform(fleet_copy["tencent"], self)
+            self.huawei_iotda = IotdaPlatform(fleet_copy["huawei_iotda"], self)
             self.faults.clear()
             self.log.clear()
             self.pending = []
 
-    def platform(self, name: str) -> Union[HuaweiPlatform, TencentPlatform]:
+    def platform(self, name: str) -> Union[HuaweiPlatform, TencentPlatform, IotdaPlatform]:
+        if name == "huawei_iotda":
+            return self.huawei_iotda
         return self.huawei if name == "huawei" else self.tencent
 
     def handle(self, platform: str, request: Request) -> Reply:
@@ -234,7 +251,7 @@ class EmulatorCore:
         with self.lock:
             self.commit_due()
             result = {}
-            for name in ("huawei", "tencent"):
+            for name in PLATFORM_NAMES:
                 counts = self.log.counts(name)
                 counts["tasks"] = len(self.platform(name).tasks)
                 counts["duplicates"] = self.platform(name).duplicates()
@@ -251,8 +268,10 @@ class EmulatorCore:
             elif platform == "tencent":
                 product_id, _sep, name = device.partition("/")
                 rows = self.tencent.coverage(product_id, name)
+            elif platform == "huawei_iotda":
+                rows = self.huawei_iotda.coverage(device)
             else:
-                raise ValueError("platform must be huawei or tencent")
+                raise ValueError("platform must be huawei, tencent or huawei_iotda")
             return {"platform": platform, "device": device, "tasks": rows, "count": len(rows),
                     "active": sum(1 for row in rows if row["phase"] not in NOT_DONE)}
 
@@ -267,4 +286,5 @@ class EmulatorCore:
                 "behaviour": public_behaviour(self.behaviour),
                 "huawei": self.huawei.state(),
                 "tencent": self.tencent.state(),
+                "huawei_iotda": self.huawei_iotda.state(),
             }

@@ -14,7 +14,7 @@ KINDS = ("http_500", "http_503", "reset", "delay", "drop_response", "throttle", 
 KIND_FIELDS = {"commit_after": ("slow_commit",), "body": ("garbage",), "rate": ("trickle",), "set": ("mutate",),
                "execute": ("garbage", "html_error", "empty_body")}
 MAX_DELAY = 600.0
-PLATFORMS = ("huawei", "tencent")
+PLATFORMS = ("huawei", "tencent", "huawei_iotda")
 LOG_LIMIT = 20000
 
 
@@ -179,8 +179,8 @@ class FaultBook:
             return [asdict(rule) for rule in self._rules]
 
 
-THROTTLE_CODES = ("1010009", "RequestLimitExceeded")
-CREATE_KINDS = ("create_firmware_task", "create_software_task", "BatchUpdateFirmware")
+THROTTLE_CODES = ("1010009", "RequestLimitExceeded", "APIGW.0308")
+CREATE_KINDS = ("create_firmware_task", "create_software_task", "BatchUpdateFirmware", "create_batch_task")
 
 
 def _new_counts() -> dict:

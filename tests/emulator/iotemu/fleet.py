@@ -1,6 +1,7 @@
 """Fleet definitions: the built-in demo fleet, JSON fleet files and their normalisation.
 
-A fleet is a JSON object with a ``huawei`` and a ``tencent`` part (both optional)::
+A fleet is a JSON object with a ``huawei``, a ``tencent`` and a ``huawei_iotda`` part (all optional; the demo
+fleet's IoTDA v5 part is ``iotda_demo()``)::
 
     {"huawei": {
         "apps": [{"appId": "demo-app", "secret": "demo-secret"}],
@@ -42,6 +43,15 @@ DEMO_TENCENT_CREDENTIAL = {
 }
 DEMO_PRODUCT = "TCPROD0001"
 DEFAULT_FW_TYPE = "mcu"
+
+# Huawei IoTDA v5 (iotda.py): one account (project) with AK/SK, kept apart from the legacy and Tencent fleets
+IOTDA_DEVICES = 300
+IOTDA_PROJECT = "iotda-demo-project"
+IOTDA_REGION = "cn-north-4"
+IOTDA_AK = "IOTDADEMOAK0000000000"
+IOTDA_SK = "IOTDADEMOSK0000000000000000000000000000000"
+IOTDA_APP = "iotda-demo-app"
+IOTDA_PRODUCT = "iotda-meter"
 
 PACKAGE_FIELDS = ("fileId", "name", "version", "fileType", "deviceType", "model", "manufacturerName", "protocolType",
                   "description", "date", "uploadTime")
@@ -144,6 +154,23 @@ def demo_fleet(count: int = DEMO_DEVICES, tencent_count: Optional[int] = None) -
     }
 
 
+def iotda_demo() -> dict:
+    """The IoTDA v5 part of the demo fleet: 300 devices ``iotda-meter-0001..0300`` on 1.0.0, a firmware and a
+    software package 2.0.0 (the same whatever ``demo:N`` says, so that the legacy and Tencent counts do not move)."""
+    packages = [{"package_id": "iotda-fw-2.0.0", "package_type": "firmwarePackage", "version": "2.0.0"},
+                {"package_id": "iotda-sw-2.0.0", "package_type": "softwarePackage", "version": "2.0.0"}]
+    for package in packages:
+        package.update({"app_id": IOTDA_APP, "product_id": IOTDA_PRODUCT})
+    devices = []
+    for number in range(1, IOTDA_DEVICES + 1):
+        groups = ["iotda-north" if number % 2 else "iotda-south"] + (["iotda-lab"] if number <= 10 else [])
+        devices.append({"device_id": "iotda-meter-%04d" % number, "product_id": IOTDA_PRODUCT, "fw_version": "1.0.0",
+                        "sw_version": "1.0.0", "groups": groups, "online": True})
+    return {"project_id": IOTDA_PROJECT, "region": IOTDA_REGION, "default_app_id": IOTDA_APP,
+            "credentials": [{"ak": IOTDA_AK, "sk": IOTDA_SK}], "auth_tokens": [], "packages": packages,
+            "devices": devices}
+
+
 # --------------------------------------------------------------------------- loading
 
 
@@ -158,6 +185,7 @@ def load_fleet(spec: Union[None, str, dict]) -> dict:
             if ":" in spec:
                 counts = _demo_counts(spec)
             raw = demo_fleet(*counts)
+            raw["huawei_iotda"] = iotda_demo()
         else:
             if not os.path.isfile(spec):
                 raise FleetError("fleet file not found: %s" % spec)
@@ -183,7 +211,8 @@ def normalize_fleet(raw: Any) -> dict:
     """
     if not isinstance(raw, dict):
         raise FleetError("a fleet must be a JSON object")
-    return {"huawei": _normalize_huawei(raw.get("huawei") or {}), "tencent": _normalize_tencent(raw.get("tencent") or {})}
+    return {"huawei": _normalize_huawei(raw.get("huawei") or {}), "tencent": _normalize_tencent(raw.get("tencent") or {}),
+            "huawei_iotda": _normalize_iotda(raw.get("huawei_iotda") or {})}
 
 
 def _require(item: Any, keys: tuple, what: str) -> dict:
@@ -216,6 +245,38 @@ def _normalize_huawei(part: dict) -> dict:
         full["online"] = bool(full["online"])
         devices[device["deviceId"]] = full
     return {"apps": apps, "packages": packages, "devices": devices}
+
+
+def _normalize_iotda(part: dict) -> dict:
+    """``{"project_id", "region", "default_app_id", "credentials": {ak: sk}, "auth_tokens": [token],
+    "packages": {package_id: package}, "devices": {device_id: device}}`` (no credentials: every v5 call is 401)."""
+    credentials = {}
+    for credential in part.get("credentials") or []:
+        _require(credential, ("ak", "sk"), "huawei_iotda credential")
+        credentials[credential["ak"]] = credential["sk"]
+    tokens = part.get("auth_tokens") or []
+    if not isinstance(tokens, list) or not all(isinstance(token, str) and token for token in tokens):
+        raise FleetError("huawei_iotda auth_tokens must be a list of IAM token strings")
+    app_id = part.get("default_app_id") or IOTDA_APP
+    packages = {}
+    for package in part.get("packages") or []:
+        _require(package, ("package_id", "product_id", "version"), "huawei_iotda package")
+        full = {"app_id": app_id, "package_type": "firmwarePackage"}
+        full.update(package)
+        if full["package_type"] not in ("firmwarePackage", "softwarePackage"):
+            raise FleetError("huawei_iotda package_type must be firmwarePackage or softwarePackage: %r" % package)
+        packages[package["package_id"]] = full
+    devices = {}
+    for device in part.get("devices") or []:
+        _require(device, ("device_id", "product_id"), "huawei_iotda device")
+        full = {"app_id": app_id, "fw_version": "1.0.0", "sw_version": "1.0.0", "groups": [], "online": True}
+        full.update(device)
+        full["groups"] = list(full["groups"] or [])
+        full["online"] = bool(full["online"])
+        devices[device["device_id"]] = full
+    return {"project_id": part.get("project_id") or IOTDA_PROJECT, "region": part.get("region") or IOTDA_REGION,
+            "default_app_id": app_id, "credentials": credentials, "auth_tokens": list(tokens), "packages": packages,
+            "devices": devices}
 
 
 def _normalize_tencent(part: dict) -> dict:

@@ -16,6 +16,7 @@ import json
 import os
 import shutil
 import socket
+import re
 import ssl
 import struct
 import sys
@@ -30,6 +31,7 @@ from urllib.parse import parse_qs, urlsplit
 from .control import PREFIX, ControlApi
 from .core import EmulatorCore
 from .faults import FaultRule, apply_mutations
+from .iotda import PREFIX as IOTDA_PREFIX
 from .wire import Reply, Request, dumps, json_reply, text_reply
 
 TLS_MODES = (None, "server", "mutual")
@@ -41,12 +43,15 @@ BROKEN_ANSWERS = ("garbage", "html_error", "empty_body")
 HTML_ERROR = ("<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1>"
               "</center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
 CREATES = ("/iodm/northbound/v1.5.0/operations/firmwareUpgrade", "/iodm/northbound/v1.5.0/operations/softwareUpgrade")
+IOTDA_CREATE = re.compile(r"/v5/iot/[^/]+/batchtasks")
 
 
 def is_create(platform: Optional[str], request: Request) -> bool:
     """A request that creates an upgrade task (what fault slow_commit applies to)."""
     if platform == "huawei":
         return request.method == "POST" and request.path in CREATES
+    if platform == "huawei_iotda":
+        return request.method == "POST" and IOTDA_CREATE.fullmatch(request.path) is not None
     return platform == "tencent" and request.header("X-TC-Action") == "BatchUpdateFirmware"
 
 
@@ -73,6 +78,8 @@ def classify(path: str) -> Optional[str]:
         return "control"
     if path.startswith(("/iocm/", "/iodm/")):
         return "huawei"
+    if path.startswith(IOTDA_PREFIX):
+        return "huawei_iotda"
     if path == "/":
         return "tencent"
     return None
@@ -232,7 +239,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(reply)
             return
         rule = core.faults.take(platform, request.method, request.path, action, is_create(platform, request))
-        kind = action if platform == "tencent" else core.huawei.kind_of(request)
+        kind = action if platform == "tencent" else core.platform(platform).kind_of(request)
         if rule is not None and rule.kind == "slow_commit":
             self._slow_commit(platform, request, action, rule, kind)
             return
@@ -272,7 +279,7 @@ class _Handler(BaseHTTPRequestHandler):
         if kind == "reset":
             return None
         if kind == "throttle":
-            return core.huawei.throttle_reply() if platform == "huawei" else core.tencent.throttle_reply()
+            return core.platform(platform).throttle_reply()
         if kind in BROKEN_ANSWERS and rule is not None:
             if rule.execute:
                 self._execute(platform, request)  # the work is done, the answer is broken
@@ -297,6 +304,8 @@ class _Handler(BaseHTTPRequestHandler):
             traceback.print_exc()
             if platform == "tencent":
                 reply = core.tencent.error_reply("InternalError", "emulator error (see its stderr)")
+            elif platform == "huawei_iotda":
+                reply = json_reply(500, {"error_code": "500", "error_msg": "emulator error (see its stderr)"})
             else:
                 reply = json_reply(500, {"error_code": "500", "error_desc": "emulator error (see its stderr)"})
             reply.error_code = "InternalError"
