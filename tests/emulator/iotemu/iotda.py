@@ -89,7 +89,7 @@ class IotdaError(Exception):
         status, text = ERRORS[code]
         self.code = code
         self.status = status
-        self.msg = "%s: %s" % (text, detail) if detail else text
+        self.msg = ("%s %s" if text.endswith(".") else "%s: %s") % (text, detail) if detail else text
         super().__init__("%s %s" % (code, self.msg))
 
 
