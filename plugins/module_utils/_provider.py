@@ -94,6 +94,8 @@ class RolloutFacts:
     connection_hint = ""  # where the connection settings come from, for the error of missing ones
     throttle_codes = ()  # error codes of throttle answers (counted in the wave's statistics)
     can_cancel = False  # an active task can be stopped (the provider's Capabilities say the same: they read it here)
+    max_active_tasks = 0  # a documented quota of unfinished tasks per account (0: none); a full quota is waited out
+    call_prefix = ""  # how the platform's errors name its calls ("Huawei IoT ", ...): which platform an error is of
 
     def target(self, targets, key):
         return targets.get("%s_%s" % (self.name, key))
@@ -239,6 +241,12 @@ class Provider:
         :meth:`progress` and :meth:`cancel` need to read it (``scope``). Active, with the work's devices."""
         devices = self.work_devices(work)
         return TaskInfo(task_id=task_id, active=True, devices=frozenset(devices) if devices else None)
+
+    def active_tasks(self, work: Dict[str, Any]) -> Optional[int]:
+        """The account's unfinished tasks that count against the platform's quota of unfinished tasks
+        (``RolloutFacts.max_active_tasks``), one listing; ``None`` where no quota is documented (this default)."""
+        del work
+        return None
 
     def work_lock(self, work: Dict[str, Any]) -> ContextManager[Any]:
         """A context manager held from the lookup (:meth:`find` / :meth:`find_many`) through :meth:`create` and its

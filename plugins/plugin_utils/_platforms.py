@@ -16,7 +16,7 @@ __metaclass__ = type
 
 import importlib
 
-PACKAGES = ("huawei", "tencent")
+PACKAGES = ("huawei", "tencent", "huawei_iotda")
 _BASE = "ansible_collections.iotfleet.firmware.plugins.module_utils._%s.%s"
 
 
@@ -62,8 +62,9 @@ def counts(items=()):
 
 
 def short_counts(counts_by_platform):
-    """``"3 Huawei, 4 Tencent"``: a count per platform, in registry order."""
-    return ", ".join("%d %s" % (counts_by_platform.get(name, 0), facts(name).short) for name in PACKAGES)
+    """``"3 Huawei, 4 Tencent"``: the platforms with devices, in registry order (``"none"`` when none has)."""
+    return ", ".join("%d %s" % (counts_by_platform[name], facts(name).short) for name in PACKAGES
+                     if counts_by_platform.get(name)) or "none"
 
 
 def throttle_codes():
@@ -71,10 +72,9 @@ def throttle_codes():
 
 
 def platform_of_call(call):
-    """The platform whose call label or error ``call`` names (its API path or action), or ``None``."""
-    text = (call or "").lower()
-    for name in PACKAGES:
-        found = facts(name)
-        if name in text or found.create_call.split(" ")[-1].lower() in text or found.short.lower() in text:
+    """The platform whose errors name their calls like ``call`` (``RolloutFacts.call_prefix``), or ``None``."""
+    text = call or ""
+    for name in sorted(PACKAGES, key=lambda name: -len(facts(name).call_prefix)):  # "Huawei IoTDA " first
+        if facts(name).call_prefix and text.startswith(facts(name).call_prefix):
             return name
     return None

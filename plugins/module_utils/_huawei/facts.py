@@ -37,6 +37,7 @@ class HuaweiFacts(RolloutFacts):
     connection_hint = ("HUAWEI_IOT_ENDPOINT, HUAWEI_IOT_APP_ID and HUAWEI_IOT_SECRET (or module_defaults for "
                        "group/iotfleet.firmware.huawei_iot; in AWX: a credential of the Huawei type)")
     throttle_codes = ("1010009",)
+    call_prefix = "Huawei IoT "  # api.label
     can_cancel = False  # the v1.5.0 northbound API has no stop call (reference §8)
 
     def chunk_params(self, chunk, targets, options, rollout_id, wave_name):

@@ -35,16 +35,17 @@ from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import
     ValidationError,
     newest_first,
 )
+from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei_iotda.facts import FACTS
 from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei_iotda import api as iapi
 from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei_iotda import errors
 from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei_iotda import task as tt
 
 CAPABILITIES = Capabilities(
-    platform="huawei_iotda",
-    label="Huawei Cloud IoTDA",
+    platform=FACTS.name,
+    label=FACTS.label,
     task_id_key="task_id",
     max_devices_per_task=tt.MAX_TARGETS,
-    can_cancel=True,  # StopBatchTask (reference §10.5)
+    can_cancel=FACTS.can_cancel,  # StopBatchTask (reference §10.5)
     calls_per_window=iapi.CALLS_PER_WINDOW,  # spec silent: a conservative default, see api.CALLS_PER_WINDOW
     window_seconds=iapi.WINDOW_SECONDS,
     task_page_size=iapi.PAGE_LIMIT,
@@ -145,6 +146,10 @@ class HuaweiIotdaProvider(ApiProvider):
                 listings[work["task_type"]] = self._listing(work["task_type"])
             lookups.append(self._find_in(work, listings[work["task_type"]], frozenset(), known_versions or {}))
         return lookups
+
+    def active_tasks(self, work):
+        """Unfinished tasks of the work's type: what the account's quota of 10 counts (reference §10.5)."""
+        return len([info for info, _ids in self._listing(work["task_type"]) if info.active])
 
     def history(self, work):
         """Every task of this package (package ids) with documented targets, active or finished."""

@@ -38,6 +38,7 @@ class TencentFacts(RolloutFacts):
                       "RequestLimitExceeded.UinLimitExceeded", "RequestLimitExceeded.IPLimitExceeded")
 
     can_cancel = True  # UpdateOtaTaskStatus(Status=6)
+    call_prefix = "Tencent Cloud "  # errors.call_name
 
     def chunk_params(self, chunk, targets, options, rollout_id, wave_name):
         params = {"product_id": chunk["product_id"], "firmware_version": self.target(targets, "firmware_version"),

@@ -179,7 +179,9 @@ class WaveDriver:
                 continue
             creator = planner.ScopeCreator(self.provider_for(platform, product_id or None), self._record_chunks,
                                            sleep=self.sleep, monotonic=self.monotonic, clock=self.clock,
-                                           reconcile_seconds=float(self.options.get("reconcile_seconds") or 60))
+                                           reconcile_seconds=float(self.options.get("reconcile_seconds") or 60),
+                                           quota_poll_seconds=float(self.options.get("poll_seconds") or 30),
+                                           heartbeat=getattr(self.store, "heartbeat", None), display=self.display)
             # the plan dropped devices already on the target version: the lookup need not read them again
             known = dict((device, "") for chunk in chunks for device in chunk["devices"])
             try:

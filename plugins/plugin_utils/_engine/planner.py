@@ -95,14 +95,18 @@ class ScopeCreator:
     """
 
     def __init__(self, provider, record, reconcile_seconds=60.0, sleep=time.sleep, monotonic=time.monotonic,
-                 clock=time.time):
+                 clock=time.time, quota_poll_seconds=30.0, heartbeat=None, display=None):
         self.provider = provider
         self.record = record
         self.reconcile_seconds = reconcile_seconds
         self.sleep = sleep
         self.monotonic = monotonic
         self.clock = clock
-        self.stats = {"created": 0, "adopted": 0, "reconciled": 0, "devices_created": 0, "busy": 0, "up_to_date": 0}
+        self.quota_poll_seconds = quota_poll_seconds
+        self.heartbeat = heartbeat or (lambda: None)
+        self.display = display or (lambda line: None)
+        self.stats = {"created": 0, "adopted": 0, "reconciled": 0, "devices_created": 0, "busy": 0, "up_to_date": 0,
+                      "quota_waits": 0}
 
     def run(self, chunks, works, known_versions=None):
         """Create what is missing for ``chunks`` (those without ``task_id``); ``works`` are their validated works."""
@@ -175,9 +179,24 @@ class ScopeCreator:
             self.stats["reconciled"] += 1
         return found
 
+    def wait_for_quota(self, work):
+        """A platform with a documented quota of unfinished tasks per account (``RolloutFacts.max_active_tasks``):
+        before a create, a full quota is waited out (one listing every ``quota_poll_seconds``), never an error."""
+        quota = registry.facts(self.provider.capabilities.platform).max_active_tasks
+        while quota:
+            active = self.provider.active_tasks(work)
+            if active is None or active < quota:
+                return
+            self.stats["quota_waits"] += 1
+            self.display("    [rollout] %s: %d unfinished tasks, the account's quota is %d: waiting %d s before the "
+                         "next create" % (self.provider.capabilities.label, active, quota, self.quota_poll_seconds))
+            self.heartbeat()
+            self.sleep(self.quota_poll_seconds)
+
     def _create(self, work, devices, lookup):
         """One create, reconciled by lookup after a lost answer (the generic module body's loop, never a second
         post); the task id alone, the progress is read by pages later."""
+        self.wait_for_quota(work)
         try:
             created = create_task(self.provider, work, devices, frozenset(lookup.seen or ()), self.reconcile_seconds,
                                   self.monotonic, self.sleep, read_back=False)

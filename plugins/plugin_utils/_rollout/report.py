@@ -97,6 +97,7 @@ def render_markdown(report):
             ("Completed", report.get("completed_at"))]
     out += ["| | |", "|---|---|"] + ["| %s | %s |" % (k, v) for k, v in rows if v not in (None, "")]
     out.append("")
+    in_rollout = set(task["platform"] for wave in report["waves"] for task in wave.get("tasks") or [])
     if report.get("abort"):
         out.append("> **Aborted in wave `%s`:** %s" % (report["abort"].get("wave"), report["abort"].get("reason")))
         out.append(">")
@@ -105,7 +106,7 @@ def render_markdown(report):
                    "`staged_rollout_resume_aborted=true` accepts the wave as it ended and continues with the next one."
                    % ", ".join("%s: %s" % (registry.facts(name).short,
                                            "cancelled" if registry.facts(name).can_cancel else "no cancel API")
-                               for name in registry.names()))
+                               for name in registry.names() if name in in_rollout))
         out.append("")
     if report.get("error"):
         out.append("> **Failed in wave `%s`:** %s  (re-run the same rollout to continue)"

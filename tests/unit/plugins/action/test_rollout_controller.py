@@ -159,7 +159,7 @@ def test_a_pattern_matching_nothing_follows_host_pattern_mismatch(task_vars, mon
 def test_hosts_without_iot_platform_are_reported(task_vars):
     raws = rollout_plan.devices_from_inventory("all", task_vars)
     dummy, errors, dummy2 = rollout.normalize_devices(raws, "host")
-    assert errors == ["host router-1: platform must be one of huawei/tencent, got None"]
+    assert errors == ["host router-1: platform must be one of huawei/tencent/huawei_iotda, got None"]
 
 
 def test_state_round_trip_through_the_file(tmp_path):

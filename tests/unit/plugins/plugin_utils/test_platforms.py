@@ -76,7 +76,7 @@ def test_a_third_platform_is_planned_without_touching_the_engine(third_platform)
     assert [(c["key"], len(c["devices"])) for c in wave["chunks"]] == [
         ("all/acme/P0/1", 3), ("all/acme/P0/2", 1), ("all/acme/P1/1", 3), ("all/acme/P1/2", 1)]
     lines = rollout.plan_lines(plan)
-    assert "8 to upgrade (0 Huawei, 0 Tencent, 8 Acme)" in lines[0]
+    assert "8 to upgrade (8 Acme)" in lines[0]
     assert any("Acme StartRelease release=2 devices=[3: " in line for line in lines)
     assert any("Acme ListReleaseDevices pages (product P0)" in line for line in lines)
     assert rollout.validate_targets({}, {"acme"}) == ["the fleet has Acme devices: staged_rollout_acme_release is "
@@ -95,4 +95,33 @@ def test_the_registry_gives_each_platform_its_options():
         (name, {"a": 1} if name == "huawei" else None) for name in registry.names())
     assert "huawei_file_id" in registry.target_args() and "tencent_rate_limit" in registry.task_option_args()
     assert registry.platform_of_call("Huawei IoT POST /iodm/northbound/v1.5.0/operations/firmwareUpgrade") == "huawei"
-    assert registry.platform_of_call("Tencent BatchUpdateFirmware") == "tencent"
+    assert registry.platform_of_call("Tencent Cloud BatchUpdateFirmware") == "tencent"
+    assert registry.platform_of_call("Huawei IoTDA CreateBatchTask") == "huawei_iotda"
+    assert registry.platform_of_call("somewhere else") is None
+
+
+class QuotaProvider:
+    """The two things the quota wait asks of a provider: its platform and its count of unfinished tasks."""
+
+    def __init__(self, platform, counts):
+        self.capabilities = type("Caps", (), {"platform": platform, "label": platform})()
+        self.counts = list(counts)
+
+    def active_tasks(self, work):
+        return self.counts.pop(0)
+
+
+def test_a_full_quota_of_unfinished_tasks_is_waited_out_before_a_create():
+    from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import planner
+
+    slept, beats, lines = [], [], []
+    provider = QuotaProvider("huawei_iotda", [10, 11, 9])
+    creator = planner.ScopeCreator(provider, record=None, sleep=slept.append, quota_poll_seconds=30,
+                                   heartbeat=lambda: beats.append(1), display=lines.append)
+    creator.wait_for_quota({"task_type": "firmwareUpgrade"})
+    assert slept == [30, 30] and len(beats) == 2 and creator.stats["quota_waits"] == 2 and provider.counts == []
+    assert "10 unfinished tasks, the account's quota is 10: waiting 30 s" in lines[0]
+    # a platform without a documented quota is not asked
+    free = QuotaProvider("tencent", [])
+    planner.ScopeCreator(free, record=None, sleep=slept.append).wait_for_quota({})
+    assert slept == [30, 30]

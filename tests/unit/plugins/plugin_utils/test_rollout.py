@@ -64,7 +64,7 @@ def test_normalize_devices_reports_errors_and_deduplicates():
         {"platform": "x", "id": "b", "host": "bad-host"}])
     assert [d["uid"] for d in devices] == ["a", "P/a", "Q/a"]
     assert duplicates == ["a"]
-    assert errors == ["device bad-host: platform must be one of huawei/tencent, got 'x'"]
+    assert errors == ["device bad-host: platform must be one of huawei/tencent/huawei_iotda, got 'x'"]
 
 
 # --------------------------------------------------------------------------- stages
