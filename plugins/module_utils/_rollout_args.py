@@ -15,10 +15,12 @@ __metaclass__ = type
 
 from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei.facts import FACTS as HUAWEI
 from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent.facts import FACTS as TENCENT
+from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei_iotda.facts import FACTS as IOTDA
 
 # the default devices per task of the per-platform options below: what the platform packages declare
 HUAWEI_MAX_CHUNK = HUAWEI.max_chunk
 TENCENT_DEFAULT_CHUNK = TENCENT.default_chunk
+IOTDA_MAX_CHUNK = IOTDA.max_chunk
 
 # the events of the state file (plugin_utils/_rollout.apply_event)
 EVENTS = ("start", "wave_recovered", "wave_approved", "wave_started", "tasks_created", "wave_passed", "wave_aborted",
@@ -33,6 +35,9 @@ PLAN_ARGUMENT_SPEC = dict(
     huawei_target_version=dict(type="str"),
     tencent_firmware_version=dict(type="str"),
     tencent_fw_type=dict(type="str"),
+    huawei_iotda_package_id=dict(type="str"),
+    huawei_iotda_target_version=dict(type="str"),
+    huawei_iotda_task_type=dict(type="str", choices=["firmwareUpgrade", "softwareUpgrade"]),
     success_percent=dict(type="float"),
     error_percent=dict(type="float"),
     min_finished=dict(type="int"),
@@ -42,6 +47,7 @@ PLAN_ARGUMENT_SPEC = dict(
     poll_seconds=dict(type="int", default=30),
     huawei_chunk_size=dict(type="int", default=HUAWEI_MAX_CHUNK),
     tencent_chunk_size=dict(type="int", default=TENCENT_DEFAULT_CHUNK),
+    huawei_iotda_chunk_size=dict(type="int", default=IOTDA_MAX_CHUNK),
     state_dir=dict(type="str"),
     resume_aborted=dict(type="bool", default=False),
     allow_uncovered=dict(type="bool", default=False),
@@ -77,11 +83,13 @@ WAVE_ARGUMENT_SPEC = dict(
     targets=dict(type="dict", required=True),
     huawei_connection=dict(type="dict", no_log=True),
     tencent_connection=dict(type="dict", no_log=True),
+    huawei_iotda_connection=dict(type="dict", no_log=True),
     huawei_policy=dict(type="dict"),
     tencent_timeout_interval=dict(type="int"),
     tencent_rate_limit=dict(type="int"),
     tencent_max_retry_num=dict(type="int"),
     tencent_retry_interval=dict(type="int"),
+    huawei_iotda_policy=dict(type="dict"),
     cancel_on_abort=dict(type="bool", default=True),
     show_progress=dict(type="bool", default=True),
     poll_seconds=dict(type="int"),
@@ -91,6 +99,7 @@ REFRESH_ARGUMENT_SPEC = dict(
     refresh_versions=dict(type="bool", default=False),
     huawei_connection=dict(type="dict", no_log=True),
     tencent_connection=dict(type="dict", no_log=True),
+    huawei_iotda_connection=dict(type="dict", no_log=True),
 )
 
 # rollout_gate reads progress through the engine's providers: the connection settings come as options.
@@ -99,6 +108,7 @@ GATE_ENGINE_ARGUMENT_SPEC = dict(
     huawei_file_id=dict(type="str"),
     huawei_connection=dict(type="dict", no_log=True),
     tencent_connection=dict(type="dict", no_log=True),
+    huawei_iotda_connection=dict(type="dict", no_log=True),
 )
 
 # rollout_run: the whole run of the role (plan, read back, waves, approvals, reports) in one call of the state machine.
@@ -117,9 +127,11 @@ RUN_ARGUMENT_SPEC = dict(
         settle_seconds=dict(type="int", default=15),
         huawei_missing=dict(type="list", elements="str", default=[]),
         tencent_missing=dict(type="list", elements="str", default=[]),
+        huawei_iotda_missing=dict(type="list", elements="str", default=[]),
         # the engine's wave options, as rollout_wave takes them
         **dict((key, WAVE_ARGUMENT_SPEC[key]) for key in ("huawei_policy", "tencent_timeout_interval",
                                                           "tencent_rate_limit", "tencent_max_retry_num",
-                                                          "tencent_retry_interval", "cancel_on_abort", "show_progress"))
+                                                          "tencent_retry_interval", "huawei_iotda_policy",
+                                                          "cancel_on_abort", "show_progress"))
     )
 )

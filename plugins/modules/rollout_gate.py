@@ -94,6 +94,11 @@ options:
       - Tencent connection settings, the C(connection) result of M(iotfleet.firmware.tencent_iot_connection).
         Required when the wave has Tencent tasks.
     type: dict
+  huawei_iotda_connection:
+    description:
+    - Huawei Cloud IoTDA v5 connection settings, the C(connection) result of the C(iotfleet.firmware.huawei_iotda_connection)
+      action. Needed when the fleet has IoTDA devices.
+    type: dict
   show_progress:
     description:
       - Print the progress line.

@@ -106,6 +106,29 @@ options:
     description:
       - Tencent firmware module (C(FwType)).
     type: str
+  huawei_iotda_package_id:
+    description:
+    - Huawei Cloud IoTDA v5 OTA package id (C(document.package_ids) of the batch tasks). Required when the fleet has devices
+      with C(iot_platform=huawei_iotda).
+    type: str
+  huawei_iotda_target_version:
+    description:
+    - Version IoTDA devices report after the upgrade; devices whose version equals it are skipped.
+    - IoTDA v5 documents no device version query, so it is compared with the inventory (C(iot_firmware_version)) or the
+      C(version) of O(devices).
+    type: str
+  huawei_iotda_task_type:
+    description:
+    - C(task_type) of the IoTDA batch tasks (V(firmwareUpgrade) when not set).
+    type: str
+    choices:
+    - firmwareUpgrade
+    - softwareUpgrade
+  huawei_iotda_chunk_size:
+    description:
+    - Device ids per IoTDA batch task, 1 to 30,000 (the documented maximum of one create).
+    type: int
+    default: 30000
   success_percent:
     description:
       - Default gate, minimum percentage of a wave's devices that must succeed. Default V(95).
@@ -155,6 +178,11 @@ options:
       - Continue a rollout whose state says it was aborted; the aborted wave is accepted as it ended.
     type: bool
     default: false
+  huawei_iotda_connection:
+    description:
+    - Huawei Cloud IoTDA v5 connection settings, the C(connection) result of the C(iotfleet.firmware.huawei_iotda_connection)
+      action. Needed when the fleet has IoTDA devices.
+    type: dict
   refresh_versions:
     description:
       - Read the current firmware version of the devices to plan from their platforms before planning, and use it

@@ -96,6 +96,44 @@ options:
     description:
     - Huawei firmware package (C(fileId)). Required when the fleet has Huawei devices.
     type: str
+  huawei_iotda_chunk_size:
+    description:
+    - Device ids per IoTDA batch task, 1 to 30,000 (the documented maximum of one create).
+    type: int
+    default: 30000
+  huawei_iotda_connection:
+    description:
+    - Huawei Cloud IoTDA v5 connection settings, the C(connection) result of the C(iotfleet.firmware.huawei_iotda_connection)
+      action. Needed when the fleet has IoTDA devices.
+    type: dict
+  huawei_iotda_missing:
+    description:
+    - The required IoTDA connection options that are not set, named in the error when the fleet has IoTDA devices.
+    type: list
+    elements: str
+    default: []
+  huawei_iotda_package_id:
+    description:
+    - Huawei Cloud IoTDA v5 OTA package id (C(document.package_ids) of the batch tasks). Required when the fleet has
+      devices with C(iot_platform=huawei_iotda).
+    type: str
+  huawei_iotda_policy:
+    description:
+    - C(task_policy) of the IoTDA batch tasks (C(schedule_time), C(retry_count), C(retry_interval)).
+    type: dict
+  huawei_iotda_target_version:
+    description:
+    - Version IoTDA devices report after the upgrade; devices whose version equals it are skipped.
+    - IoTDA v5 documents no device version query, so it is compared with the inventory (C(iot_firmware_version)) or the
+      C(version) of O(devices).
+    type: str
+  huawei_iotda_task_type:
+    description:
+    - C(task_type) of the IoTDA batch tasks (V(firmwareUpgrade) when not set).
+    type: str
+    choices:
+    - firmwareUpgrade
+    - softwareUpgrade
   huawei_missing:
     description:
     - The required Huawei connection options that are not set (RV(iotfleet.firmware.huawei_iot_connection#module:missing)),
@@ -198,10 +236,10 @@ options:
     default: false
   settle_seconds:
     description:
-      - The in-flight check. When a wave read back from the platforms is only partly created (devices of the wave
-        that no task covers yet), its tasks are read again after this many seconds, before anything is created.
-        Tasks that appeared meanwhile mean that another run is creating them (an AWX job on another pod shares no
-        disk and so no lock), and this run then fails and creates nothing. V(0) turns the check off.
+    - The in-flight check. When a wave read back from the platforms is only partly created (devices of the wave that
+      no task covers yet), its tasks are read again after this many seconds, before anything is created. Tasks that appeared
+      meanwhile mean that another run is creating them (an AWX job on another pod shares no disk and so no lock), and
+      this run then fails and creates nothing. V(0) turns the check off.
     type: int
     default: 15
   show_progress:

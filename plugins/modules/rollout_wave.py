@@ -78,6 +78,11 @@ options:
       - Tencent connection settings, the C(connection) result of M(iotfleet.firmware.tencent_iot_connection).
         Required when the wave has Tencent devices.
     type: dict
+  huawei_iotda_connection:
+    description:
+    - Huawei Cloud IoTDA v5 connection settings, the C(connection) result of the C(iotfleet.firmware.huawei_iotda_connection)
+      action. Needed when the fleet has IoTDA devices.
+    type: dict
   huawei_policy:
     description:
       - The C(policy) of the Huawei tasks, as the M(iotfleet.firmware.huawei_iot_firmware_task) option.
@@ -98,6 +103,10 @@ options:
     description:
       - C(RetryInterval) of the Tencent tasks (minutes).
     type: int
+  huawei_iotda_policy:
+    description:
+    - C(task_policy) of the IoTDA batch tasks (C(schedule_time), C(retry_count), C(retry_interval)).
+    type: dict
   cancel_on_abort:
     description:
       - Cancel the Tencent tasks of an aborted wave that are still running (Huawei has no cancel call).
