@@ -460,7 +460,7 @@ def changelog_step():
 # The user guides of the antsibull-docs docsite: docs/<name>.md is the source (read on the forge and linked from
 # the README); docs/docsite/rst/<name>.rst is generated from it by "python3 scripts/dev.py docs" and committed,
 # because the docsite reads only RST. docs/docsite/extra-docs.yml lists them.
-DOCSITE_GUIDES = ("staged_rollout", "awx", "huawei_iot", "tencent_iot")
+DOCSITE_GUIDES = ("staged_rollout", "awx", "huawei_iot", "huawei_iotda", "tencent_iot")
 DOCSITE_RST = os.path.join(REPO, "docs", "docsite", "rst")
 DOCSITE_LABEL = "ansible_collections.iotfleet.firmware.docsite.%s"
 
