@@ -1,0 +1,299 @@
+"""The Huawei IoTDA v5 modules' main() in-process against the emulator: docs, results, errors, secrets."""
+import importlib
+from unittest import mock
+
+import pytest
+import yaml
+
+from ansible.playbook.play_context import PlayContext
+from module_runner import run  # tests/unit/plugins/modules/module_runner.py
+
+from ansible_collections.iotfleet.firmware.plugins.action import huawei_iotda_connection as connection_action
+from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei_iotda import connection as iotda_connection
+from ansible_collections.iotfleet.firmware.plugins.modules import huawei_iotda_batch_task as task_module
+from ansible_collections.iotfleet.firmware.plugins.modules import huawei_iotda_batch_task_info as info_module
+from ansible_collections.iotfleet.firmware.plugins.modules import huawei_iotda_connection as connection_stub
+from ansible_collections.iotfleet.firmware.plugins.modules import huawei_iotda_package_info as package_module
+
+from iotemu.server import EmulatorServer  # tests/emulator is on sys.path (tests/conftest.py)
+
+AK = "IOTDADEMOAK0000000000"
+SK = "IOTDADEMOSK0000000000000000000000000000000"
+PROJECT = "iotda-demo-project"
+REGION = "cn-north-4"
+BASE = "/v5/iot/%s" % PROJECT
+TASKS = BASE + "/batchtasks"
+PACKAGES = BASE + "/ota-upgrades/packages"
+PACKAGE = "iotda-fw-2.0.0"
+DEVICES = ["iotda-meter-0001", "iotda-meter-0002"]
+ENV = ("HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK", "HUAWEICLOUD_SDK_SECURITY_TOKEN", "HUAWEICLOUD_SDK_PROJECT_ID",
+       "HW_REGION_NAME", "IOTFLEET_IOTDA_ENDPOINT", "IOTFLEET_IOTDA_INSTANCE_ID", "IOTFLEET_IOTDA_CA_PATH",
+       "IOTFLEET_IOTDA_CALLS_PER_WINDOW", "IOTFLEET_IOTDA_WINDOW_SECONDS")
+MODULES = [task_module, info_module, package_module, connection_stub]
+
+
+# --------------------------------------------------------------------------- documentation == argument spec
+
+def documented_options(module):
+    doc = yaml.safe_load(module.DOCUMENTATION)
+    options = dict(doc.get("options") or {})
+    for fragment in doc.get("extends_documentation_fragment", []):
+        name, _sep, part = fragment.split(".", 2)[2].partition(".")
+        source = importlib.import_module("ansible_collections.iotfleet.firmware.plugins.doc_fragments." + name)
+        text = getattr(source.ModuleDocFragment, (part or "documentation").upper())
+        options.update(yaml.safe_load(text).get("options") or {})
+    return options
+
+
+def module_spec(module):
+    if module is connection_stub:
+        return dict(iotda_connection.argument_spec(), optional=dict(type="bool", default=False))
+    return module.argument_spec()
+
+
+def compare(spec, docs, where=""):
+    assert sorted(docs) == sorted(spec), where
+    for name, arg in spec.items():
+        doc = docs[name]
+        label = where + name
+        assert (doc.get("type", "str"), doc.get("default"), doc.get("choices"), doc.get("elements"),
+                bool(doc.get("required"))) == (arg.get("type", "str"), arg.get("default"), arg.get("choices"),
+                                               arg.get("elements"), bool(arg.get("required"))), label
+        assert isinstance(doc["description"], (list, str)), label
+        if arg.get("options"):
+            compare(arg["options"], doc.get("suboptions") or {}, label + ".")
+        else:
+            assert "suboptions" not in doc, label
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda module: module.__name__.rsplit(".", 1)[-1])
+def test_documentation_matches_argument_spec(module):
+    compare(module_spec(module), documented_options(module))
+    doc = yaml.safe_load(module.DOCUMENTATION)
+    assert doc["version_added"] == "0.1.0" and doc["module"] == module.__name__.rsplit(".", 1)[-1]
+    assert "iotfleet.firmware.huawei_iotda.actiongroup" in doc["extends_documentation_fragment"]
+    assert yaml.safe_load(module.EXAMPLES) and yaml.safe_load(module.RETURN)
+    spec = module_spec(module)
+    assert spec["secret_key"]["no_log"] and spec["security_token"]["no_log"]
+
+
+def test_the_task_options_are_the_providers():
+    """Every option of the task module is one the platform package's validate reads, or a connection/wait one."""
+    own = set(task_module.argument_spec()) - set(iotda_connection.argument_spec()) - {"wait", "wait_timeout",
+                                                                                      "wait_sleep"}
+    assert own == {"state", "task_id", "package_id", "task_type", "targets", "task_name", "app_id", "policy",
+                   "need_confirm", "task_ext_info"}
+
+
+def test_runtime_group_lists_the_four_members():
+    with open(importlib.import_module("ansible_collections.iotfleet.firmware").__path__[0] + "/meta/runtime.yml") as fh:
+        runtime = yaml.safe_load(fh)
+    assert runtime["action_groups"]["huawei_iotda"] == [
+        "huawei_iotda_batch_task", "huawei_iotda_batch_task_info", "huawei_iotda_package_info",
+        "huawei_iotda_connection"]
+
+
+# --------------------------------------------------------------------------- running main()
+
+@pytest.fixture
+def emu(tmp_path, monkeypatch):
+    server = EmulatorServer(fleet="demo:20", behaviour={"time_scale": 1}).start()
+    for name in ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("IOTFLEET_PACING_DIR", str(tmp_path / "pacing"))
+    yield server
+    server.stop()
+
+
+def log(server):
+    return ["%s %s" % (entry["method"], entry["path"]) for entry in server.core.log.entries()
+            if entry["path"].startswith("/v5/")]
+
+
+def writes(server):
+    return [line for line in log(server) if not line.startswith("GET ")]
+
+
+def tasks(server):
+    return server.core.state()["huawei_iotda"]["tasks"]
+
+
+def connection(server, **extra):
+    args = {"access_key": AK, "secret_key": SK, "project_id": PROJECT, "region": REGION, "endpoint": server.url,
+            "api_calls_per_window": 100}
+    args.update(extra)
+    return args
+
+
+def test_create_then_unchanged_and_secret_hidden(emu, capsys):
+    args = connection(emu, package_id=PACKAGE, targets=DEVICES)
+    first, out = run(task_module, args, capsys)
+    assert first["changed"] is True and first["created"] is True and first["reconciled"] is False
+    task_id = first["task_id"]
+    assert first["task"]["task_id"] == task_id and first["task"]["targets"] == DEVICES
+    assert first["request"]["document"] == {"package_ids": [PACKAGE]} and first["request"]["targets"] == DEVICES
+    assert first["counts"]["total"] == 2 and first["summary"]["total"] == 2 and "diff" not in first
+    assert log(emu) == ["GET %s/%s" % (PACKAGES, PACKAGE), "GET " + TASKS, "POST " + TASKS,
+                        "GET %s/%s" % (TASKS, task_id), "GET %s/%s" % (TASKS, task_id)]
+    assert SK not in out
+    second, out = run(task_module, args, capsys)
+    assert second["changed"] is False and second["task_id"] == task_id and second["matched_by"] == "targets"
+    assert second["task_ids"] == [task_id] and second["busy_devices"] == {} and "request" not in second
+    assert SK not in out and len(tasks(emu)) == 1
+
+
+def test_check_mode_and_diff_send_no_write(emu, capsys):
+    args = connection(emu, package_id=PACKAGE, targets=DEVICES, policy={"retry_count": 2, "retry_interval": 5},
+                      wait=True)
+    result, _out = run(task_module, args, capsys, check=True, diff=True)
+    assert result["changed"] is True and result["task_id"] is None and writes(emu) == [] and tasks(emu) == []
+    assert result["diff"]["before"] == {} and result["diff"]["after_header"] == "new task"
+    assert result["diff"]["after"]["targets"] == sorted(DEVICES)
+    assert result["diff"]["after"]["task_policy"] == {"retry_count": 2, "retry_interval": 5}
+    assert result["request"]["task_policy"] == {"retry_count": 2, "retry_interval": 5}
+    assert result["wait"]["skipped"] is True
+
+
+def test_absent_stops_the_task_and_check_mode_does_not(emu, capsys):
+    args = connection(emu, package_id=PACKAGE, targets=DEVICES)
+    created, _out = run(task_module, args, capsys)
+    task_id = created["task_id"]
+    emu.core.advance(10)  # past Initializing (the emulator reports Initializing before Stopping)
+    predicted, _out = run(task_module, dict(args, state="absent"), capsys, check=True)
+    assert predicted["changed"] is True and predicted["cancelled_task_ids"] == [task_id]
+    assert [line for line in writes(emu) if line.endswith("/stop")] == []
+    stopped, _out = run(task_module, dict(args, state="absent"), capsys)
+    assert stopped["changed"] is True and stopped["cancelled_task_ids"] == [task_id]
+    assert stopped["task"]["status"] in ("Stopping", "Stopped")
+    assert writes(emu) == ["POST " + TASKS, "POST %s/%s/stop" % (TASKS, task_id)]
+    emu.core.advance(3600)
+    again, _out = run(task_module, dict(args, state="absent"), capsys)
+    assert again["changed"] is False and again["task_ids"] == [] and again["task_id"] is None
+    assert len([line for line in writes(emu) if line.endswith("/stop")]) == 1
+
+
+def test_wait_by_task_id(emu, capsys):
+    created, _out = run(task_module, connection(emu, package_id=PACKAGE, targets=DEVICES), capsys)
+    emu.core.advance(3600)
+    waited, _out = run(task_module, connection(emu, task_id=created["task_id"], wait=True, wait_sleep=1), capsys)
+    assert waited["changed"] is False and waited["matched_by"] == "given"
+    assert waited["wait"]["status"] == "Success" and waited["wait"]["timed_out"] is False
+    assert waited["counts"]["success"] == 2 and waited["summary"]["success_percent"] == 100.0
+
+
+@pytest.mark.parametrize("extra, text", [
+    ({"package_id": PACKAGE, "targets": DEVICES, "policy": {"retry_count": 2}}, "policy.retry_interval"),
+    ({"package_id": PACKAGE, "targets": DEVICES, "policy": {"schedule_time": "2026-12-05 12:00"}},
+     "policy.schedule_time"),
+    ({"package_id": PACKAGE, "targets": ["bad id!"]}, "targets"),
+    ({"package_id": PACKAGE, "targets": DEVICES, "task_name": "not-allowed-dash"}, "task_name"),
+    ({"targets": DEVICES}, "package_id is required"),
+    ({"package_id": PACKAGE}, "targets is required"),
+    ({"package_id": PACKAGE, "targets": DEVICES, "region": "Beijing"}, "region"),
+    ({"package_id": PACKAGE, "targets": DEVICES, "endpoint": "ftp://example"}, "endpoint"),
+    ({"package_id": PACKAGE, "targets": DEVICES, "wait_sleep": 0}, "wait_sleep"),
+    ({"package_id": PACKAGE, "targets": DEVICES, "task_type": "firmware_upgrade"}, "task_type"),
+    ({"package_id": PACKAGE, "task_id": "abc"}, "task_id|package_id"),
+])
+def test_option_errors_name_the_option_before_any_request(emu, capsys, extra, text):
+    result, out = run(task_module, dict(connection(emu), **extra), capsys)
+    assert result["failed"] is True and text in result["msg"], result["msg"]
+    assert log(emu) == [] and SK not in out
+
+
+def test_missing_credentials_name_the_option(emu, capsys):
+    args = connection(emu, package_id=PACKAGE, targets=DEVICES)
+    del args["secret_key"]
+    result, _out = run(task_module, args, capsys)
+    assert result["failed"] is True and "secret_key" in result["msg"] and log(emu) == []
+
+
+def test_env_fallbacks(emu, capsys, monkeypatch):
+    for name, value in (("HUAWEICLOUD_SDK_AK", AK), ("HUAWEICLOUD_SDK_SK", SK), ("HUAWEICLOUD_SDK_PROJECT_ID", PROJECT),
+                        ("HW_REGION_NAME", REGION), ("IOTFLEET_IOTDA_ENDPOINT", emu.url),
+                        ("IOTFLEET_IOTDA_CALLS_PER_WINDOW", "100")):
+        monkeypatch.setenv(name, value)
+    result, out = run(package_module, {"package_ids": [PACKAGE]}, capsys)
+    assert result["packages"][0]["package_id"] == PACKAGE and SK not in out
+
+
+def test_secrets_never_in_failure_output(emu, capsys):
+    wrong = "WRONGSK00000000000000000000000000000000000"
+    result, out = run(task_module, connection(emu, secret_key=wrong, security_token="sts-token-1234567890",
+                                              package_id=PACKAGE, targets=DEVICES), capsys)
+    assert result["failed"] is True and result["api_calls"] >= 1
+    assert wrong not in out and "sts-token-1234567890" not in out and tasks(emu) == []
+
+
+def test_info_by_id_with_details_and_listing(emu, capsys):
+    first, _out = run(task_module, connection(emu, package_id=PACKAGE, targets=DEVICES), capsys)
+    second, _out = run(task_module, connection(emu, package_id=PACKAGE, targets=["iotda-meter-0003"]), capsys)
+    emu.core.advance(3600)
+    before = len(log(emu))
+    result, out = run(info_module, connection(emu, task_ids=[first["task_id"], second["task_id"]],
+                                              include_details=True), capsys)
+    assert result["changed"] is False and result["task_ids"] == [first["task_id"], second["task_id"]]
+    assert result["all_done"] is True and result["counts"]["success"] == 3 and result["summary"]["total"] == 3
+    assert sorted(row["target"] for row in result["tasks"][0]["task_details"]) == DEVICES
+    assert result["per_task"][first["task_id"]]["status"] == "Success"
+    assert all(line.startswith("GET ") for line in log(emu)[before:]) and SK not in out
+    listed, _out = run(info_module, connection(emu, task_type="firmwareUpgrade", status="Success"), capsys)
+    assert sorted(listed["task_ids"]) == sorted([first["task_id"], second["task_id"]]) and listed["total"] == 2
+    assert "task_details" not in listed["tasks"][0]
+
+
+@pytest.mark.parametrize("extra, text", [
+    ({"task_detail_status": "Fail"}, "task_detail_status needs include_details"),
+    ({"task_id": "abc", "status": "Success"}, "cannot be combined"),
+    ({"status": "Done"}, "status"),
+])
+def test_info_option_errors_before_any_request(emu, capsys, extra, text):
+    result, _out = run(info_module, dict(connection(emu), **extra), capsys)
+    assert result["failed"] is True and text in result["msg"] and log(emu) == []
+
+
+def test_package_info(emu, capsys):
+    given, _out = run(package_module, connection(emu, package_ids=[PACKAGE, "nope"]), capsys)
+    assert [item["package_id"] for item in given["packages"]] == [PACKAGE] and given["missing"] == ["nope"]
+    assert given["packages"][0]["version"] == "2.0.0" and given["changed"] is False
+    listed, _out = run(package_module, connection(emu, package_type="softwarePackage"), capsys)
+    assert [item["package_id"] for item in listed["packages"]] == ["iotda-sw-2.0.0"] and listed["total"] == 1
+    mixed, _out = run(package_module, connection(emu, package_ids=[PACKAGE], version="2.0.0"), capsys)
+    assert mixed["failed"] is True and "package_ids|version" in mixed["msg"]
+
+
+# --------------------------------------------------------------------------- the connection action
+
+def action(args):
+    task = mock.MagicMock()
+    task.args = args
+    task.async_val = 0
+    task.check_mode = False
+    task.diff = False
+    return connection_action.ActionModule(task, mock.MagicMock(), PlayContext(), loader=None, templar=None,
+                                          shared_loader_obj=None)
+
+
+def test_connection_action_takes_arguments_then_environment(monkeypatch):
+    for name in ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HUAWEICLOUD_SDK_AK", AK)
+    monkeypatch.setenv("HUAWEICLOUD_SDK_SK", SK)
+    monkeypatch.setenv("HW_REGION_NAME", REGION)
+    result = action({"project_id": PROJECT}).run(task_vars={})
+    assert not result.get("failed"), result
+    assert result["platform"] == "huawei_iotda" and result["changed"] is False
+    conn = result["connection"]
+    assert conn["project_id"] == PROJECT and conn["secret_key"] == SK and conn["api_calls_per_window"] == 5
+    bad = action({"project_id": PROJECT, "endpoint": "iotda.example"}).run(task_vars={})
+    assert bad["failed"] is True and "endpoint" in bad["msg"]
+
+
+def test_connection_action_optional_names_what_is_missing(monkeypatch):
+    for name in ENV:
+        monkeypatch.delenv(name, raising=False)
+    result = action({"optional": True}).run(task_vars={})
+    assert not result.get("failed") and result["connection"] is None
+    assert result["missing"] == ["access_key", "project_id", "region", "secret_key"]
+    required = action({}).run(task_vars={})
+    assert required["failed"] is True and "access_key" in required["msg"]
