@@ -385,6 +385,7 @@ from ansible_collections.iotfleet.firmware.plugins.module_utils._module.firmware
 
 def argument_spec():
     spec = connection.argument_spec()
+    spec["access_key"] = dict(spec["access_key"], no_log=False)  # an access key ID is not a secret (validate-modules)
     spec.update(
         state=dict(type="str", default="present", choices=["present", "absent"]),
         task_id=dict(type="str"),

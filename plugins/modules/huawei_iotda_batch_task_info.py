@@ -168,6 +168,7 @@ from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import
 
 def argument_spec():
     spec = connection.argument_spec()
+    spec["access_key"] = dict(spec["access_key"], no_log=False)  # an access key ID is not a secret (validate-modules)
     spec.update(
         task_id=dict(type="str"),
         task_ids=dict(type="list", elements="str"),

@@ -57,8 +57,9 @@ from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei_iotda.co
 
 
 def main():
-    module = AnsibleModule(argument_spec=dict(argument_spec(), optional=dict(type="bool", default=False)),
-                           supports_check_mode=True)
+    spec = dict(argument_spec(), optional=dict(type="bool", default=False))
+    spec["access_key"] = dict(spec["access_key"], no_log=False)  # an access key ID is not a secret (validate-modules)
+    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
     module.fail_json(msg="iotfleet.firmware.huawei_iotda_connection runs on the controller as an action plugin; "
                          "it cannot be executed as a module")
 

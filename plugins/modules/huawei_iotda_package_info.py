@@ -119,6 +119,7 @@ LIST_FILTERS = ("app_id", "package_type", "product_id", "version")
 
 def argument_spec():
     spec = connection.argument_spec()
+    spec["access_key"] = dict(spec["access_key"], no_log=False)  # an access key ID is not a secret (validate-modules)
     spec.update(
         package_ids=dict(type="list", elements="str"),
         app_id=dict(type="str"),
