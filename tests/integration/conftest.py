@@ -24,7 +24,8 @@ PLAYBOOKS = os.path.join(HERE, "playbooks")
 BIN_DIR = os.path.dirname(sys.executable)
 RECAP_RE = re.compile(r"^(?P<host>\S+)\s+:\s+(?P<counts>(?:\w+=\d+\s*)+)$", re.MULTILINE)
 
-from demo_credentials import HUAWEI_APP_ID, HUAWEI_SECRET, TENCENT_REGION, TENCENT_SECRET_ID, TENCENT_SECRET_KEY
+from demo_credentials import (HUAWEI_APP_ID, HUAWEI_SECRET, IOTDA_ACCESS_KEY, IOTDA_PROJECT_ID, IOTDA_REGION,
+                               IOTDA_SECRET_KEY, TENCENT_REGION, TENCENT_SECRET_ID, TENCENT_SECRET_KEY)
 
 # A fast clock so tasks finish within seconds: 300 simulated seconds per device upgrade take 1 s.
 DEFAULT_BEHAVIOUR = {"time_scale": 300}
@@ -78,6 +79,13 @@ class EmulatorHandle:
     def huawei_env(self):
         env = {"HUAWEI_IOT_ENDPOINT": self.url, "HUAWEI_IOT_APP_ID": HUAWEI_APP_ID, "HUAWEI_IOT_SECRET": HUAWEI_SECRET}
         return env
+
+    def iotda_env(self):
+        """The IoTDA v5 connection as the environment variables Huawei's tools read (the emulator's endpoint: a host
+        other than the region's default, so requests are signed with the derived V11-HMAC-SHA256)."""
+        return {"HUAWEICLOUD_SDK_AK": IOTDA_ACCESS_KEY, "HUAWEICLOUD_SDK_SK": IOTDA_SECRET_KEY,
+                "HUAWEICLOUD_SDK_PROJECT_ID": IOTDA_PROJECT_ID, "HW_REGION_NAME": IOTDA_REGION,
+                "IOTFLEET_IOTDA_ENDPOINT": self.url}
 
     def tencent_env(self):
         return {"TENCENTCLOUD_SECRET_ID": TENCENT_SECRET_ID, "TENCENTCLOUD_SECRET_KEY": TENCENT_SECRET_KEY,

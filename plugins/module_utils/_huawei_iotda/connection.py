@@ -39,7 +39,7 @@ INSTANCE_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 def argument_spec():
     """The connection options, for ``AnsibleModule(argument_spec=...)``."""
     return dict(
-        access_key=dict(type="str", required=True, fallback=(env_fallback, ["HUAWEICLOUD_SDK_AK"])),
+        access_key=dict(type="str", required=True, no_log=False, fallback=(env_fallback, ["HUAWEICLOUD_SDK_AK"])),
         secret_key=dict(type="str", required=True, no_log=True, fallback=(env_fallback, ["HUAWEICLOUD_SDK_SK"])),
         security_token=dict(type="str", no_log=True, fallback=(env_fallback, ["HUAWEICLOUD_SDK_SECURITY_TOKEN"])),
         project_id=dict(type="str", required=True, fallback=(env_fallback, ["HUAWEICLOUD_SDK_PROJECT_ID"])),
