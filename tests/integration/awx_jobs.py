@@ -483,7 +483,7 @@ def _project_revision():
     if not _revision:
         try:
             _revision.append(subprocess.run(["git", "-C", REPO_ROOT, "rev-parse", "HEAD"], capture_output=True,
-                                            text=True, timeout=10).stdout.strip())
+                                            text=True, timeout=10, check=False).stdout.strip())
         except (OSError, subprocess.SubprocessError):
             _revision.append("")
     return _revision[0]
@@ -615,7 +615,7 @@ class Workflow:
                 if not started:
                     continue
             if node["approval"]:
-                if not self.approve(identifier, approvals.get(identifier, True)).status == "approved":
+                if self.approve(identifier, approvals.get(identifier, True)).status != "approved":
                     status = "failed"
                     break
             else:

@@ -25,7 +25,7 @@ BIN_DIR = os.path.dirname(sys.executable)
 RECAP_RE = re.compile(r"^(?P<host>\S+)\s+:\s+(?P<counts>(?:\w+=\d+\s*)+)$", re.MULTILINE)
 
 from demo_credentials import (HUAWEI_APP_ID, HUAWEI_SECRET, IOTDA_ACCESS_KEY, IOTDA_PROJECT_ID, IOTDA_REGION,
-                               IOTDA_SECRET_KEY, TENCENT_REGION, TENCENT_SECRET_ID, TENCENT_SECRET_KEY)
+                              IOTDA_SECRET_KEY, TENCENT_REGION, TENCENT_SECRET_ID, TENCENT_SECRET_KEY)
 
 # A fast clock so tasks finish within seconds: 300 simulated seconds per device upgrade take 1 s.
 DEFAULT_BEHAVIOUR = {"time_scale": 300}

@@ -34,8 +34,8 @@ def test_create_rerun_wait_info_check_and_stop(emulator, run_playbook, tmp_path,
     stops = iotda_calls(emulator, "POST", "%s/%s/stop" % (TASKS, data["second"]))
     assert len(stops) == 1  # check mode and the re-run sent no stop
     tasks = emulator.state()["huawei_iotda"]["tasks"]
-    assert [(task["task_id"], task["status"]) for task in tasks] == [(data["first"], "Success"),
-                                                                    (data["second"], "Stopped")]
+    assert [(task["task_id"], task["status"]) for task in tasks] == [
+        (data["first"], "Success"), (data["second"], "Stopped")]
     assert data["waited"]["wait"]["polls"] == 0 and data["waited"]["counts"]["total"] == 3
 
     output = result.stdout + result.stderr

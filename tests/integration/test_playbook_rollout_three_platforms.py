@@ -7,7 +7,7 @@ import pytest
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _rollout as rollout
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import recover
 
-from test_playbook_rollout import INVENTORIES, PLAYBOOK, ROLLOUT, dirs, env_of, state_of, writes  # noqa: F401 (fixture)
+from test_playbook_rollout import INVENTORIES, PLAYBOOK, ROLLOUT, env_of, state_of, writes
 
 pytestmark = pytest.mark.integration
 
@@ -16,6 +16,11 @@ IOTDA = ["iotda-meter-%04d" % n for n in range(1, 21)]
 TARGETS = {"staged_rollout_huawei_iotda_package_id": "iotda-fw-2.0.0",
            "staged_rollout_huawei_iotda_target_version": "2.0.0"}
 IOTDA_CREATE = "/v5/iot/iotda-demo-project/batchtasks"
+
+
+@pytest.fixture
+def dirs(tmp_path):
+    return {"staged_rollout_state_dir": str(tmp_path / "state"), "staged_rollout_report_dir": str(tmp_path / "reports")}
 
 
 def three_platform_env(emulator):

@@ -27,7 +27,6 @@ from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import
 from . import planner, poller, report
 
 
-
 def utc_text(epoch):
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
 

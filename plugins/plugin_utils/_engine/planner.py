@@ -22,7 +22,6 @@ from ansible_collections.iotfleet.firmware.plugins.module_utils._module._reconci
     NotReconciled, await_task, create_task)
 
 
-
 def scope_key(chunk):
     return (chunk["platform"], chunk.get("product_id") or "")
 

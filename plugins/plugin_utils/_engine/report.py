@@ -5,8 +5,8 @@
 """What the operator reads: the progress line of each round, and the engine's parts of the reports.
 
 The report of :func:`rollout.build_report` is extended with, per wave: the devices actually created (not the
-chunks planned), the failed devices with the platform's reason (as its provider reads it), the tasks still in flight, busy devices, the error's platform / code / request id /
-call, and why a wave is empty (the stage rounding, or every device already current).
+chunks planned), the failed devices with the platform's reason (as its provider reads it), the tasks still in
+flight, busy devices, the error's platform / code / request id / call, and why a wave is empty (the stage rounding, or every device already current).
 """
 
 from __future__ import absolute_import, division, print_function

@@ -40,8 +40,8 @@ def normalize_device(raw, where="device"):
     device_id = _text(raw.get("id") or raw.get("device_id") or raw.get("name"))
     product_id = _text(raw.get("product_id"))
     if platform not in registry.names():
-        return None, "%s: platform must be one of %s, got %r" % (where, "/".join(registry.names()),
-                                                                   raw.get("platform"))
+        known = "/".join(registry.names())
+        return None, "%s: platform must be one of %s, got %r" % (where, known, raw.get("platform"))
     if not device_id:
         return None, "%s: no device id" % where
     if registry.facts(platform).product_scoped and not product_id:

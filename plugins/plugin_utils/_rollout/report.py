@@ -93,8 +93,8 @@ def render_markdown(report):
     rows = [(registry.facts(name).target_labels.get(key, key), registry.facts(name).target(targets, key))
             for name in registry.names() for key in registry.facts(name).target_keys]
     rows += [("Started", report.get("created_at")),
-            ("Last update", report.get("updated_at")),
-            ("Completed", report.get("completed_at"))]
+             ("Last update", report.get("updated_at")),
+             ("Completed", report.get("completed_at"))]
     out += ["| | |", "|---|---|"] + ["| %s | %s |" % (k, v) for k, v in rows if v not in (None, "")]
     out.append("")
     in_rollout = set(task["platform"] for wave in report["waves"] for task in wave.get("tasks") or [])

@@ -318,8 +318,8 @@ def test_failing_device_partial_success_and_detail_filter(make_emulator):
     assert versions["iotda-meter-0002"] == "1.0.0" and versions["iotda-meter-0003"] == "2.0.0"
     # retry is allowed on PartialSuccess: with the failure gone the device succeeds
     emulator.control("POST", "behaviour", {"failure_rates": {}})
-    result = client.ok("POST", "/batchtasks/%s/retry" % task["task_id"], body={"targets": ["iotda-meter-0002",
-                                                                                          "iotda-meter-0001"]})
+    retried = {"targets": ["iotda-meter-0002", "iotda-meter-0001"]}
+    result = client.ok("POST", "/batchtasks/%s/retry" % task["task_id"], body=retried)
     assert result["targets"][0] == {"target": "iotda-meter-0002", "status": "success", "error_code": None,
                                     "error_msg": None}
     assert result["targets"][1]["status"] == "failure" and result["targets"][1]["error_code"]
@@ -494,9 +494,9 @@ def test_ota_packages(v5):
     firmware = v5.ok("GET", "/ota-upgrades/packages", params={"package_type": "firmwarePackage", "product_id": "iotda-meter",
                                                               "version": "2.0.0"})
     assert [package["package_id"] for package in firmware["packages"]] == [FW] and firmware["page"]["count"] == 1
-    assert v5.ok("GET", "/ota-upgrades/packages/" + FW) == {"package_id": FW, "app_id": "iotda-demo-app",
-                                                           "package_type": "firmwarePackage", "product_id": "iotda-meter",
-                                                           "version": "2.0.0"}
+    assert v5.ok("GET", "/ota-upgrades/packages/" + FW) == {
+        "package_id": FW, "app_id": "iotda-demo-app", "package_type": "firmwarePackage", "product_id": "iotda-meter",
+        "version": "2.0.0"}
     v5.error("GET", "/ota-upgrades/packages/nope", 404, "IOTDA.014901")
     v5.error("GET", "/ota-upgrades/packages", 400, "IOTDA.000017", params={"limit": 51})
     v5.error("GET", "/ota-upgrades/devices", 404, "APIGW.0101")  # no v5 device query is served
@@ -508,7 +508,7 @@ def test_ota_packages(v5):
 def test_throttle_answers_429(make_emulator):
     emulator = make_emulator(behaviour={"iotda_calls_per_second": 3})
     client = V5(emulator)
-    statuses = [client.raw("GET", "/batchtasks").status_code for _ in range(4)]
+    statuses = [client.raw("GET", "/batchtasks").status_code for dummy in range(4)]
     assert statuses[:3] == [200, 200, 200] and statuses[3] == 429
     response = client.raw("GET", "/batchtasks")
     assert response.status_code == 429 and response.json()["error_code"] == "APIGW.0308"

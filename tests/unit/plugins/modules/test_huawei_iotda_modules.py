@@ -5,10 +5,8 @@ from unittest import mock
 import pytest
 import yaml
 
-from ansible.playbook.play_context import PlayContext
 from module_runner import run  # tests/unit/plugins/modules/module_runner.py
 
-from ansible_collections.iotfleet.firmware.plugins.action import huawei_iotda_connection as connection_action
 from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei_iotda import connection as iotda_connection
 from ansible_collections.iotfleet.firmware.plugins.modules import huawei_iotda_batch_task as task_module
 from ansible_collections.iotfleet.firmware.plugins.modules import huawei_iotda_batch_task_info as info_module
@@ -263,37 +261,3 @@ def test_package_info(emu, capsys):
 
 
 # --------------------------------------------------------------------------- the connection action
-
-def action(args):
-    task = mock.MagicMock()
-    task.args = args
-    task.async_val = 0
-    task.check_mode = False
-    task.diff = False
-    return connection_action.ActionModule(task, mock.MagicMock(), PlayContext(), loader=None, templar=None,
-                                          shared_loader_obj=None)
-
-
-def test_connection_action_takes_arguments_then_environment(monkeypatch):
-    for name in ENV:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HUAWEICLOUD_SDK_AK", AK)
-    monkeypatch.setenv("HUAWEICLOUD_SDK_SK", SK)
-    monkeypatch.setenv("HW_REGION_NAME", REGION)
-    result = action({"project_id": PROJECT}).run(task_vars={})
-    assert not result.get("failed"), result
-    assert result["platform"] == "huawei_iotda" and result["changed"] is False
-    conn = result["connection"]
-    assert conn["project_id"] == PROJECT and conn["secret_key"] == SK and conn["api_calls_per_window"] == 5
-    bad = action({"project_id": PROJECT, "endpoint": "iotda.example"}).run(task_vars={})
-    assert bad["failed"] is True and "endpoint" in bad["msg"]
-
-
-def test_connection_action_optional_names_what_is_missing(monkeypatch):
-    for name in ENV:
-        monkeypatch.delenv(name, raising=False)
-    result = action({"optional": True}).run(task_vars={})
-    assert not result.get("failed") and result["connection"] is None
-    assert result["missing"] == ["access_key", "project_id", "region", "secret_key"]
-    required = action({}).run(task_vars={})
-    assert required["failed"] is True and "access_key" in required["msg"]

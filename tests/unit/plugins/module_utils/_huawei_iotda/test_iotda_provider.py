@@ -61,7 +61,7 @@ def make(tmp_path, clock):
         session.assert_done()
 
 
-def work_for(provider, devices=DEVICES, **extra):
+def work_for(provider, devices=tuple(DEVICES), **extra):  # a tuple: no shared mutable default
     params = {"package_id": PACKAGE, "targets": list(devices)}
     params.update(extra)
     return provider.validate(params)
@@ -173,7 +173,7 @@ def test_prepare_missing_package(make):
 
 # ---- create -----------------------------------------------------------------------------------------------
 
-def create_body(devices=DEVICES, **extra):
+def create_body(devices=tuple(DEVICES), **extra):
     body = {"task_name": extra.pop("task_name"), "task_type": "firmwareUpgrade", "targets": list(devices),
             "document": {"package_ids": [PACKAGE]}}
     body.update(extra)
