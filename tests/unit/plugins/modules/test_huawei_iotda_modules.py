@@ -1,6 +1,5 @@
 """The Huawei IoTDA v5 modules' main() in-process against the emulator: docs, results, errors, secrets."""
 import importlib
-from unittest import mock
 
 import pytest
 import yaml
