@@ -25,11 +25,18 @@ def names():
     return PACKAGES
 
 
+_FACTS = {}
+
+
 def facts(name):
-    """The ``RolloutFacts`` of platform ``name`` (``KeyError`` naming the known ones for another name)."""
+    """The ``RolloutFacts`` of platform ``name`` (``KeyError`` naming the known ones for another name).
+
+    Asked once per device while planning (identity, chunking): the import is looked up once per platform."""
     if name not in PACKAGES:
         raise KeyError("unknown platform %r (known: %s)" % (name, ", ".join(PACKAGES)))
-    return importlib.import_module(_BASE % (name, "facts")).FACTS
+    if name not in _FACTS:
+        _FACTS[name] = importlib.import_module(_BASE % (name, "facts")).FACTS
+    return _FACTS[name]
 
 
 def connection_module(name):
