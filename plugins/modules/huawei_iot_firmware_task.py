@@ -432,9 +432,9 @@ errors:
   sample: ["policy.retry_times must be between 1 and 5, got 7 (error 123028 retryTimes is null or beyond the limit)"]
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei import connection
+from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei.task import task_argument_spec
+from ansible_collections.iotfleet.firmware.plugins.module_utils._module._ansible_module import IotModule
 from ansible_collections.iotfleet.firmware.plugins.module_utils._module.firmware_task import (
     run_firmware_task, wait_argument_spec)
 
@@ -445,21 +445,8 @@ def argument_spec():
         state=dict(type="str", default="present", choices=["present", "absent"]),
         operation_id=dict(type="str"),
         file_id=dict(type="str"),
-        targets=dict(type="dict", options=dict(
-            devices=dict(type="list", elements="str"),
-            device_groups=dict(type="list", elements="str"),
-            device_type=dict(type="str"),
-            model=dict(type="str"),
-            manufacturer_name=dict(type="str"),
-        )),
-        policy=dict(type="dict", options=dict(
-            execute_type=dict(type="str", default="now", choices=["now", "device_online", "custom"]),
-            start_time=dict(type="str"),
-            end_time=dict(type="str"),
-            retry_type=dict(type="bool", default=False),
-            retry_times=dict(type="int"),
-        )),
     )
+    spec.update(task_argument_spec())  # targets, policy
     spec.update(wait_argument_spec())
     return spec
 
@@ -468,7 +455,7 @@ MUTUALLY_EXCLUSIVE = [["operation_id", "file_id"], ["operation_id", "targets"], 
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), mutually_exclusive=MUTUALLY_EXCLUSIVE,
+    module = IotModule(argument_spec=argument_spec(), mutually_exclusive=MUTUALLY_EXCLUSIVE,
                            supports_check_mode=True)
     run_firmware_task(module, connection.provider_from_params)
 

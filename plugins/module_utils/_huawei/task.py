@@ -26,6 +26,7 @@ try:
 except ImportError:  # pragma: no cover - Python 2 is not supported by the collection
     UTC = None
 
+from ansible_collections.iotfleet.firmware.plugins.module_utils import _option_types
 from ansible_collections.iotfleet.firmware.plugins.module_utils._http import IoTError, expect_dict, expect_str
 from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import TaskInfo, ValidationError
 from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import summarize as neutral_summary
@@ -50,6 +51,30 @@ TARGET_KEYS = (("device_type", "deviceType"), ("model", "model"), ("manufacturer
 
 # Kept as a name for callers of the old module: the contract's ValidationError.
 TaskValidationError = ValidationError
+
+
+def task_argument_spec():
+    """The module's ``targets`` and ``policy`` options with their suboptions (``huawei_iot_firmware_task``).
+
+    :func:`validate` converts them with it too: the rollout engine passes ``huawei_policy`` as given, not through
+    AnsibleModule.
+    """
+    return dict(
+        targets=dict(type="dict", options=dict(
+            devices=dict(type="list", elements="str"),
+            device_groups=dict(type="list", elements="str"),
+            device_type=dict(type="str"),
+            model=dict(type="str"),
+            manufacturer_name=dict(type="str"),
+        )),
+        policy=dict(type="dict", options=dict(
+            execute_type=dict(type="str", default="now", choices=list(EXECUTE_TYPES)),
+            start_time=dict(type="str"),
+            end_time=dict(type="str"),
+            retry_type=dict(type="bool", default=False),
+            retry_times=dict(type="int"),
+        )),
+    )
 
 
 # --------------------------------------------------------------------------- time
@@ -127,6 +152,7 @@ def validate(params, now=None):
     normalized), ``policy`` (snake_case, defaults applied) and ``deferred_errors`` (the start-in-the-past rule,
     see :func:`check_time_window`). Raises :class:`ValidationError`.
     """
+    params, type_errors, wrong_type = _converted(params)
     errors = []
     state = params.get("state") or "present"
     operation_id = params.get("operation_id")
@@ -149,12 +175,12 @@ def validate(params, now=None):
             errors.append("targets is required (targets.devices or targets.device_groups) unless operation_id is given")
 
     targets = None
-    if raw_targets is not None:
+    if raw_targets is not None and "targets" not in wrong_type:
         targets = _validate_targets(raw_targets, errors)
-    policy, deferred = _validate_policy(raw_policy, errors, now)
+    policy, deferred = _validate_policy(raw_policy if "policy" not in wrong_type else None, errors, now)
 
-    if errors:
-        raise TaskValidationError(errors)
+    if type_errors or errors:
+        raise TaskValidationError(type_errors + errors)
     return {
         "state": state,
         "operation_id": operation_id,
@@ -164,6 +190,22 @@ def validate(params, now=None):
         "policy": policy,
         "deferred_errors": deferred,
     }
+
+
+def _converted(params):
+    """``params`` with ``targets`` and ``policy`` converted to their types; the errors, each naming its option;
+    the options that could not be converted (their rules are not checked further).
+
+    The module's values are converted already (AnsibleModule); the rollout engine's come as the play gave them.
+    """
+    spec = task_argument_spec()
+    errors, wrong = [], set()
+    for name in spec:
+        params, option_errors = _option_types.convert({name: spec[name]}, params)
+        if option_errors:
+            errors.extend(option_errors)
+            wrong.add(name)
+    return params, errors, wrong
 
 
 def _validate_targets(raw, errors):

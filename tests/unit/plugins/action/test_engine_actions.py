@@ -171,3 +171,39 @@ def test_rollout_gate_reads_each_scope_once_through_the_providers(monkeypatch):
         provider.done()
     missing = action(rollout_gate.ActionModule, dict(args, tencent_connection=None)).run(task_vars={})
     assert missing["failed"] is True and "tencent_connection" in missing["msg"]
+
+
+# ---- bad input names the option --------------------------------------------------------------------------------
+
+def test_a_policy_that_is_not_a_dict_fails_naming_the_option(started, monkeypatch):
+    from ansible.errors import AnsibleActionFail
+
+    monkeypatch.setattr(rollout_wave, "PROVIDER_FACTORY", lambda *a: pytest.fail("no provider for bad arguments"))
+    with pytest.raises(AnsibleActionFail) as info:
+        action(rollout_wave.ActionModule, dict(wave_args(started, []), huawei_policy="abc")).run(task_vars={})
+    assert "'huawei_policy'" in str(info.value) and "dict" in str(info.value)
+
+
+@pytest.mark.parametrize("policy, text", [
+    ({"retry_type": True, "retry_times": "x"}, "policy.retry_times: "),
+    ({"retry_type": "maybe", "retry_times": 2}, "policy.retry_type: The value 'maybe' is not a valid boolean"),
+], ids=["retry_times", "retry_type"])
+def test_a_wrong_type_inside_the_policy_fails_the_wave_naming_it_before_any_call(started, monkeypatch, policy, text):
+    """The engine hands huawei_policy to the platform as given (no AnsibleModule): the platform's validate
+    converts it like AnsibleModule and names the suboption."""
+    from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei import task as huawei_task
+
+    class Validating(ScriptedProvider):  # the real validation; any call would fail the test (empty script)
+        def validate(self, params):
+            return huawei_task.validate(params)
+
+    made = []
+    monkeypatch.setattr(rollout_wave, "PROVIDER_FACTORY", lambda platform, *a: made.append(
+        Validating(platform, [])) or made[-1])
+    monkeypatch.setattr(state, "run_owner", lambda pid=None: {"pid": os.getpid(), "started": None, "host": None})
+    chunk = {"key": "w1/huawei/1", "platform": "huawei", "product_id": None, "size": 1, "devices": ["hw-1"],
+             "task_id": None}
+    result = action(rollout_wave.ActionModule, dict(wave_args(started, [chunk]), huawei_policy=policy)).run(
+        task_vars={})
+    assert result["failed"] is True and text in result["msg"] and "w1/huawei/1" in result["msg"], result
+    assert made and made[0].calls == []

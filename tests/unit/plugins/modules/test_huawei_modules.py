@@ -152,6 +152,41 @@ def test_validation_fails_before_any_request(emu, capsys):
     assert "targets.device_groups requires" in result["msg"] and "policy.execute_type=custom requires" in result["msg"]
 
 
+@pytest.mark.parametrize("extra, count, texts", [
+    ({"targets": "abc"}, 1, ["targets: dictionary requested, could not parse JSON or key=value (got 'abc')"]),
+    ({"policy": "abc"}, 1, ["policy: dictionary requested, could not parse JSON or key=value (got 'abc')"]),
+    ({"targets": "abc", "policy": {"retry_type": "maybe", "retry_times": "x"}}, 3,
+     ["targets: dictionary requested", "policy.retry_type: ", "not a valid boolean", "policy.retry_times: ",
+      "cannot be converted to an int (got 'x')"]),
+], ids=["targets", "policy", "suboptions"])
+def test_type_errors_name_the_option_before_any_request(emu, capsys, extra, count, texts):
+    """ansible-core's own first error for a dict with suboptions given as a string names no option."""
+    args = connection(emu, file_id=FILE, targets={"devices": DEVICES})
+    args.update(extra)
+    result, out = run(task_module, args, capsys)
+    assert result["failed"] is True and log(emu) == []
+    assert result["msg"].startswith("Invalid options: ") and len(result["errors"]) == count
+    for text in texts:
+        assert text in result["msg"]
+    assert SECRET not in out
+
+
+def test_type_error_of_a_secret_does_not_show_it(emu, capsys):
+    args = connection(emu, file_id=FILE, targets="abc", secret=["s3cret-in-a-list"])
+    result, out = run(task_module, args, capsys)
+    assert result["failed"] is True and "targets: dictionary requested" in result["msg"]
+    assert "s3cret-in-a-list" not in out
+
+
+def test_valid_strings_are_converted_as_ansible_core_converts_them(emu, capsys):
+    args = connection(emu, file_id=FILE, targets="devices=%s" % DEVICES[0],
+                      policy={"retry_type": "yes", "retry_times": "2"})
+    result, dummy = run(task_module, args, capsys, check=True, diff=True)
+    assert result["changed"] is True, result
+    assert result["diff"]["after"]["targets"] == {"devices": [DEVICES[0]]}
+    assert result["diff"]["after"]["policy"] == {"execute_type": "now", "retry_type": True, "retry_times": 2}
+
+
 def test_mutually_exclusive_operation_id(emu, capsys):
     result, dummy = run(task_module, connection(emu, operation_id="op-1", file_id=FILE), capsys)
     assert result["failed"] is True and "mutually exclusive" in result["msg"] and log(emu) == []

@@ -170,6 +170,48 @@ def test_all_errors_reported_together():
     assert len(errs) == 4
 
 
+# --------------------------------------------------------------------------- validation: types (the rollout engine)
+# The rollout engine passes huawei_policy as the play gave it (no AnsibleModule): validate converts targets and
+# policy like AnsibleModule, and every type error names its option.
+
+@pytest.mark.parametrize("kwargs, start, end", [
+    ({"targets": "abc"}, "targets: dictionary requested, could not parse JSON or key=value (got 'abc')", ""),
+    ({"policy": "abc"}, "policy: dictionary requested, could not parse JSON or key=value (got 'abc')", ""),
+    ({"policy": ["now"]}, "policy: ", "cannot be converted to a dict (got ['now'])"),
+    ({"policy": {"retry_type": True, "retry_times": "x"}}, "policy.retry_times: ", "to an int (got 'x')"),
+    ({"policy": {"retry_type": "maybe", "retry_times": 2}}, "policy.retry_type: The value 'maybe' is not a valid "
+                                                            "boolean", "(got 'maybe')"),
+    ({"targets": {"devices": {"a": 1}}}, "targets.devices: ", "to a list (got {'a': 1})"),
+], ids=["targets", "policy", "policy-list", "retry-times", "retry-type", "devices"])
+def test_type_errors_name_the_option(kwargs, start, end):
+    errs = errors_of(**kwargs)
+    assert len(errs) == 1 and errs[0].startswith(start) and errs[0].endswith(end), errs
+
+
+def test_type_errors_come_with_the_other_rules():
+    errs = errors_of(file_id=None, targets="abc", policy={"execute_type": "custom"})
+    assert errs[0].startswith("targets: dictionary requested")
+    assert "file_id is required (the fileId of the firmware package) unless operation_id is given" in errs
+    assert any(error.startswith("policy.execute_type=custom requires") for error in errs)
+    assert not any(error.startswith("targets is required") for error in errs)  # given, of the wrong type
+
+
+def test_strings_convert_like_ansible_module():
+    desired = ht.validate(params(targets={"devices": "hw-meter-0001,hw-meter-0002"},
+                                 policy={"retry_type": "false", "execute_type": "now"}), now=NOW)
+    assert desired["targets"] == {"devices": ["hw-meter-0001", "hw-meter-0002"]}
+    assert desired["policy"] == {"execute_type": "now", "retry_type": False}  # not bool("false")
+    desired = ht.validate(params(policy={"retry_type": "yes", "retry_times": "3"}), now=NOW)
+    assert desired["policy"] == {"execute_type": "now", "retry_type": True, "retry_times": 3}
+
+
+def test_the_module_takes_targets_and_policy_from_the_same_spec():
+    from ansible_collections.iotfleet.firmware.plugins.modules import huawei_iot_firmware_task as module
+
+    spec = module.argument_spec()
+    assert dict((name, spec[name]) for name in ("targets", "policy")) == ht.task_argument_spec()
+
+
 # --------------------------------------------------------------------------- body and list filters
 
 def test_build_body_devices():
