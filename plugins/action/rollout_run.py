@@ -24,8 +24,9 @@ from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _platform
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _rollout as rollout
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import rollout_files
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import (
-    connect, driver, machine, planning, recover, report, state)
+    commands, connect, driver, machine, planning, recover, report, state)
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import events as events_log
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import derive
 
 display = Display()
 
@@ -58,6 +59,8 @@ def run_result(store, rollout_id, status, wave, context, interactive_why, args, 
         awaiting_approval=wave if status == rollout.ROLLOUT_AWAITING_APPROVAL else None,
         approval_request=({"rollout_id": rollout_id, "wave": wave, "workflow_job_id": context["workflow_job_id"]}
                           if status == rollout.ROLLOUT_AWAITING_APPROVAL else None),
+        awaiting_health=wave if status == rollout.ROLLOUT_AWAITING_HEALTH else None,
+        awaiting_window=(current or {}).get("awaiting_window") if status == rollout.ROLLOUT_AWAITING_WINDOW else None,
         waves_done=done,
         next_step=machine.next_step(status, wave, context, interactive_why),
         uncovered=plan["totals"].get("uncovered", 0),
@@ -99,6 +102,9 @@ class ActionModule(ActionBase):
         return Redactor(secrets).redact_data(result)
 
     def _run(self, result, args, task_vars, context, ask, why_not, providers, check_mode):
+        # a retry or rollback runs as a rollout of its own (derive.py): its id, devices, stages and targets from here on
+        args, derived, derived_lines = derive.load(args, task_vars)
+        result["derived_from"] = derived["derived_from"] if derived else None
         approvals, notes = machine.grants(args["rollout_id"], context, args["approved_waves"], args["workflow_wave"],
                                           args["previous_result"], args["prompt_approved"])
         rollout_id = rollout.validate_rollout_id(args["rollout_id"])
@@ -106,22 +112,29 @@ class ActionModule(ActionBase):
                   if args["report_dir"] and not check_mode else None)
         store = state.StateStore(rollout_files.state_path(args["state_dir"], rollout_id), rollout_id,
                                  lock_ttl=args["lock_ttl"], on_write=events)
+        verb = commands.check_command(args["command"], context)
+        verb_path = commands.command_path(store.path)
         if not check_mode:
+            early = self._standing_verb(result, verb, verb_path, store, rollout_id)
+            if early is not None:
+                return early
             # a second live run of this rollout fails here, before it reads anything from the platforms
             with store.lock.held(rollout_id, take=True):
                 pass
         try:
             made = planning.make_plan(dict(args, refresh_versions=args["refresh_versions"]), task_vars,
                                       check_connections_of_fleet=True)
+            derived_lines = derived_lines + derive.check_rollback_on_abort(args, made)
         except Exception:
             if not check_mode:
                 store.lock.release()
             raise
         plan = made["plan"]
         uncovered = plan["totals"].get("uncovered", 0)
-        run = machine.RolloutRun(store, made, providers, approvals, engine_options(args, uncovered),
-                                 display=display.display)
-        lines = list(made["lines"]) + notes
+        options = engine_options(args, uncovered)
+        options.update(watch=commands.CommandWatch(verb_path).current, advance=verb == "advance")
+        run = machine.RolloutRun(store, made, providers, approvals, options, display=display.display)
+        lines = derived_lines + list(made["lines"]) + notes
         if check_mode:
             records, more, tasks = recover.recover(plan, made["devices"], made["targets"], providers.new(),
                                                    planning.chunk_sizes(args))
@@ -132,7 +145,7 @@ class ActionModule(ActionBase):
                           result={"rollout_id": rollout_id, "status": "planned", "check_mode": True,
                                   "previous_status": (made["state"] or {}).get("status"),
                                   "totals": plan["totals"], "waves": rollout.plan_brief(plan),
-                                  "uncovered": uncovered},
+                                  "uncovered": uncovered, "derived_from": result["derived_from"]},
                           msg="%d devices to upgrade in %d waves" % (plan["totals"]["to_upgrade"], len(plan["waves"])))
             return result
         for line in lines:
@@ -145,8 +158,11 @@ class ActionModule(ActionBase):
             result["msg"] = str(exc)
         finally:
             store.lock.release()
+        if verb == "stop" and status == rollout.ROLLOUT_ABORTED:
+            commands.clear_command(verb_path)  # carried out: the rollout is aborted, its tasks cancelled
         summary, report_lines, written = run_result(store, rollout_id, status, wave, context, why_not, args,
                                                     run.plan)
+        summary["derived_from"] = result["derived_from"]
         result.update(
             changed=bool(run.waves_run) or bool(written),
             status=status,
@@ -161,6 +177,37 @@ class ActionModule(ActionBase):
         )
         result.setdefault("msg", "rollout %s: %s" % (rollout_id, status))
         return result
+
+
+    @staticmethod
+    def _standing_verb(result, verb, path, store, rollout_id):
+        """``pause`` and ``stop`` are kept beside the journal for a live run to see; ``resume`` and ``advance`` clear
+        a pause. Returns the result when this run ends here (a pause; a stop that a live run carries out)."""
+        if verb in ("resume", "advance"):
+            commands.clear_command(path)
+            return None
+        if verb not in commands.STANDING:
+            return None
+        written = commands.write_command(path, verb, "staged_rollout_command=%s" % verb)
+        if verb == "pause":
+            message = ("rollout %s: paused; a live run stops dispatching at its next poll round, and no run goes on "
+                       "until staged_rollout_command=resume" % rollout_id)
+            result.update(changed=True, status=rollout.ROLLOUT_PAUSED, msg=message, lines=[message], prompt=False,
+                          result={"rollout_id": rollout_id, "status": rollout.ROLLOUT_PAUSED, "command": written,
+                                  "next_step": "run with staged_rollout_command=resume"})
+            return result
+        try:
+            with store.lock.held(rollout_id, take=True):
+                pass
+        except state.RolloutLocked as exc:
+            message = ("rollout %s: stop requested; the live run (%s) cancels its wave's tasks and aborts at its next "
+                       "poll round" % (rollout_id, exc))
+            result.update(changed=True, status="stop_requested", msg=message, lines=[message], prompt=False,
+                          result={"rollout_id": rollout_id, "status": "stop_requested", "command": written,
+                                  "next_step": "watch the live run end aborted"})
+            return result
+        store.lock.release()
+        return None
 
 
 def awaiting_view(plan, name):

@@ -24,7 +24,8 @@ IOTDA_MAX_CHUNK = IOTDA.max_chunk
 
 # the events of the state file (plugin_utils/_rollout.apply_event)
 EVENTS = ("start", "wave_recovered", "wave_approved", "wave_started", "tasks_created", "wave_passed", "wave_aborted",
-          "abort_accepted", "awaiting_approval", "completed", "failed")
+          "abort_accepted", "awaiting_approval", "awaiting_window", "awaiting_health", "health_checked", "paused",
+          "stopped", "completed", "failed")
 
 PLAN_ARGUMENT_SPEC = dict(
     rollout_id=dict(type="str", required=True),
@@ -53,6 +54,10 @@ PLAN_ARGUMENT_SPEC = dict(
     allow_uncovered=dict(type="bool", default=False),
     inventory_vars=dict(type="str", default="full", choices=["full", "inventory"]),
     scope_only=dict(type="bool", default=False),
+    maintenance_window=dict(type="raw"),
+    timezone=dict(type="str", default="UTC"),
+    ramp=dict(type="raw"),
+    max_in_progress=dict(type="raw"),
 )
 
 GATE_ARGUMENT_SPEC = dict(
@@ -125,9 +130,21 @@ RUN_ARGUMENT_SPEC = dict(
         prompt_approved=dict(type="str"),
         lock_ttl=dict(type="int", default=900),
         settle_seconds=dict(type="int", default=15),
+        window_max_wait=dict(type="int", default=3600),
+        verify_versions=dict(type="bool", default=True),
+        health_check=dict(type="bool", default=False),
+        command=dict(type="str", default="run", choices=["run", "pause", "resume", "advance", "stop"]),
+        health_result=dict(type="dict"),
+        health_timeout=dict(type="int", default=1800),
+        health_wait_seconds=dict(type="int", default=60),
         huawei_missing=dict(type="list", elements="str", default=[]),
         tencent_missing=dict(type="list", elements="str", default=[]),
         huawei_iotda_missing=dict(type="list", elements="str", default=[]),
+        # derived rollouts (plugin_utils/_engine/derive.py): the retry of a wave's failed devices, the rollback
+        retry_wave=dict(type="str", default=""),
+        rollback=dict(type="bool", default=False),
+        rollback_targets=dict(type="dict", default={}),
+        rollback_on_abort=dict(type="bool", default=False),
         # the engine's wave options, as rollout_wave takes them
         **dict((key, WAVE_ARGUMENT_SPEC[key]) for key in ("huawei_policy", "tencent_timeout_interval",
                                                           "tencent_rate_limit", "tencent_max_retry_num",
