@@ -63,6 +63,16 @@ options:
     - Cancel the Tencent tasks of an aborted wave that are still running (Huawei has no cancel call).
     type: bool
     default: true
+  command:
+    description:
+    - The operator verb. V(run) runs. V(pause) writes the standing verb beside the journal (C(<id>.command.json)); a live
+      run that shares the directory stops dispatching at its next round, and runs end with status C(paused) until
+      V(resume). V(advance) lifts a pause and approves the next wave that needs an approval. V(stop) cancels the running
+      wave's tasks and ends the rollout aborted; with a live run holding the lock it is left to that run (status
+      C(stop_requested)).
+    type: str
+    choices: [run, pause, resume, advance, stop]
+    default: run
   devices:
     description:
     - Explicit device list instead of inventory hosts. Each item has C(platform) (V(huawei) or V(tencent)), C(id) (Huawei
@@ -220,6 +230,42 @@ options:
     - Continue a rollout whose state says it was aborted; the aborted wave is accepted as it ended.
     type: bool
     default: false
+  retry_wave:
+    description:
+    - Run the retry of the devices that failed in this wave of O(rollout_id) instead of the rollout itself; a derived
+      rollout with the id C(<rollout_id>.retry-<wave>) and a journal of its own.
+    - Its devices are exactly those the journal of O(rollout_id) lists as failed in the wave (each once, only devices
+      of the wave), in one stage C(retry-<wave>) of 100 % with the wave's recorded gate, to the targets of the
+      journal (targets given here must be the same). The version refresh drops devices already on the target version.
+    - Refused before any platform call when there is no journal, the wave is still started, has no failed device, or
+      the derived id breaks the rollout id rule.
+    - IoTDA v5's C(RetryBatchTask) is not used; new tasks keep one mechanism for every platform, tracked like any wave.
+    type: str
+    default: ""
+  rollback:
+    description:
+    - Run the rollback of O(rollout_id) instead of the rollout itself; a derived rollout with the id
+      C(<rollout_id>.rollback), the stages and gates of O(stages), to O(rollback_targets).
+    - Its devices are those the journal of O(rollout_id) (and the journals of its retries) says were upgraded; the
+      devices of the chunks of passed and aborted waves that have a task, less those listed as failed, busy or up to
+      date, less those of tasks still in flight when their wave ended.
+    - Refused before any platform call when there is no journal, no upgraded device, or a rollback target is missing for
+      a platform the devices use.
+    type: bool
+    default: false
+  rollback_on_abort:
+    description:
+    - The role runs the rollback after a run that ended C(aborted). Here the rollback targets are checked against the
+      platforms of the fleet with the plan, before any task is created, and the plan says what the rollback would do.
+    type: bool
+    default: false
+  rollback_targets:
+    description:
+    - The previous version for O(rollback), keys as the target options (V(huawei_file_id), V(huawei_target_version),
+      V(tencent_firmware_version), V(tencent_fw_type), V(huawei_iotda_package_id), V(huawei_iotda_target_version),
+      V(huawei_iotda_task_type)). C(tencent_fw_type) and C(huawei_iotda_task_type) default to the rollout's.
+    type: dict
+    default: {}
   rollout_id:
     description:
     - Identifier of the rollout; letters, digits, C(.), C(_) and C(-), at most 128 characters.
@@ -313,12 +359,50 @@ options:
     description:
     - Default gate, seconds a wave may take. Default V(3600).
     type: int
+  health_check:
+    description:
+    - Each wave that passes its gate waits for a health verdict (O(health_result)) before the next wave; without one for
+      that wave the run stops with status C(awaiting_health) and RV(result.awaiting_health) (the role then runs its
+      C(staged_rollout_health_tasks) and calls again).
+    type: bool
+    default: false
+  health_result:
+    description:
+    - The verdict of the health-check tasks, a dictionary with C(wave), C(decision) (V(pass), V(abort) or V(wait)) and
+      optionally C(reason). Taken only for the wave the rollout is waiting on.
+    type: dict
+  health_timeout:
+    description:
+    - A wave whose health verdict is still V(wait) this many seconds after it passed its gate aborts.
+    type: int
+    default: 1800
+  health_wait_seconds:
+    description:
+    - After a V(wait) verdict, the run waits this many seconds before it asks again (stops with C(awaiting_health)).
+    type: int
+    default: 60
+  verify_versions:
+    description:
+    - After each wave, read back the versions of the devices whose task succeeded; a device that reports another
+      version than the target counts as failed and the gate decides again. A device without a reported version is
+      counted as unverified.
+    type: bool
+    default: true
+  window_max_wait:
+    description:
+    - When the next chunks of a wave wait for a maintenance window or their stage's C(start_at), the run waits up to
+      this many seconds; a longer wait ends the run with status C(awaiting_window) and RV(result.awaiting_window). The
+      wave stays started; the next run of the same rollout id dispatches the rest.
+    type: int
+    default: 3600
   workflow_wave:
     description:
     - In an AWX workflow, the wave the job node runs after its approval node. Taken as approved only when O(previous_result)
       names this rollout, this wave and this workflow job in C(approval_request), and only when it is the next wave that
       needs an approval.
     type: str
+extends_documentation_fragment:
+- iotfleet.firmware.rollout_dispatch
 seealso:
 - module: iotfleet.firmware.rollout_plan
 - module: iotfleet.firmware.rollout_wave
@@ -342,8 +426,8 @@ EXAMPLES = r"""
 RETURN = r"""
 status:
   description:
-  - 'How the run ended: V(completed), V(incomplete), V(awaiting_approval), V(aborted), V(failed), or V(planned) in check
-    mode.'
+  - 'How the run ended: V(completed), V(incomplete), V(awaiting_approval), V(awaiting_window), V(awaiting_health),
+    V(paused), V(stop_requested), V(aborted), V(failed), or V(planned) in check mode.'
   returned: always
   type: str
 result:
@@ -359,6 +443,17 @@ result:
     awaiting_approval:
       description: The wave waiting for its approval, else V(null).
       type: str
+      returned: always
+    awaiting_health:
+      description: The wave whose health check is due (status V(awaiting_health)), else V(null).
+      type: str
+      returned: always
+    awaiting_window:
+      description:
+      - With status V(awaiting_window), the wave whose remaining chunks wait, when the next one can go (C(next_at), UTC,
+        V(null) after the stage's C(end_at)), why (C(reason)) and the devices not dispatched yet (C(not_dispatched));
+        else V(null).
+      type: dict
       returned: always
     approval_request:
       description: C(rollout_id), C(wave), C(workflow_job_id) of the approval asked for, else V(null).
@@ -377,6 +472,17 @@ result:
       description: Selected devices in no stage.
       type: int
       returned: always
+    derived_from:
+      description: As RV(derived_from); the result is then the derived rollout's (its C(rollout_id), waves, reports).
+      type: dict
+      returned: success
+derived_from:
+  description:
+  - For a retry or a rollback (a derived rollout), the rollout it was derived from (C(rollout_id)), V(retry) or
+    V(rollback) (C(mode)) and the retried wave (C(wave)); else V(null). RV(result.derived_from) says the same.
+  returned: success
+  type: dict
+  sample: {"rollout_id": "fw-2.0.0", "mode": "retry", "wave": "wave1"}
 prompt:
   description:
   - Whether a person at this terminal can be asked for the approval the run waits for.
