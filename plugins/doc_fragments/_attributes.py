@@ -2,8 +2,9 @@
 # Copyright: (c) 2026, iotfleet.firmware maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Attributes shared by modules: the action group each platform's modules belong to (meta/runtime.yml), and the
-attribute sets that several modules share (read-only info modules, controller-side connection actions)."""
+"""Attributes shared by modules: the descriptions of check_mode and diff_mode, the platform and action attributes,
+the action group each platform's modules belong to (meta/runtime.yml), and the attribute sets that several modules
+share whole (read-only info modules, controller-side connection actions)."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -11,9 +12,33 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
-    # Only the sub-fragments below are meant to be used.
+    # The check_mode and diff_mode attributes; the module sets their support (and details) in its own attributes.
     DOCUMENTATION = r"""
 options: {}
+attributes:
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+"""
+
+    # Every module of the collection talks to cloud APIs over HTTPS: any target.
+    PLATFORM = r"""
+options: {}
+attributes:
+  platform:
+    description: Target OS/families that can be operated against.
+    support: full
+    platforms: all
+"""
+
+    # The modules that are the documentation of a controller-side action plugin (plugins/action/).
+    ACTION = r"""
+options: {}
+attributes:
+  action:
+    description: Indicates this has a corresponding action plugin so some parts of the options can be executed on the controller.
+    support: full
 """
 
     ACTIONGROUP_HUAWEI = r"""

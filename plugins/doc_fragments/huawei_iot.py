@@ -8,6 +8,7 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
+    # The connection options of the modules (module_utils/_huawei/connection.py: argument_spec).
     DOCUMENTATION = r"""
 options:
   endpoint:
@@ -98,6 +99,86 @@ notes:
     counter that is not an integer) fail with an error naming the call, never with a success.
   - These modules belong to the C(iotfleet.firmware.huawei_iot) action group, so the connection options can be set
     once with C(module_defaults).
+requirements:
+  - requests >= 2.25
+"""
+
+    # The connection options of the plugins (inventory plugin iotfleet.firmware.huawei_iot): the modules' names,
+    # types, defaults and environment variables (module_utils/_huawei/connection.py), as plugin options with env
+    # entries. No reconcile_timeout: a plugin creates nothing.
+    PLUGIN_OPTIONS = r"""
+options:
+  endpoint:
+    description:
+      - Full URL of the northbound API, with scheme, host and port, for example V(https://iot.example.com:8743).
+    type: str
+    required: true
+    env:
+      - name: HUAWEI_IOT_ENDPOINT
+  app_id:
+    description:
+      - Application ID (C(appId)) of the northbound application; also sent as the C(app_key) header.
+    type: str
+    required: true
+    env:
+      - name: HUAWEI_IOT_APP_ID
+  secret:
+    description:
+      - Secret of the application, used to log in (the access token is shared with the modules through the
+        controller's token cache, so a listing does not invalidate the token of a running rollout).
+      - Required unless O(access_token) is given.
+    type: str
+    env:
+      - name: HUAWEI_IOT_SECRET
+  access_token:
+    description:
+      - An access token obtained beforehand; the plugin then does not log in.
+    type: str
+    env:
+      - name: HUAWEI_IOT_ACCESS_TOKEN
+  client_cert:
+    description:
+      - PEM client certificate for mutual TLS; may contain the private key too, otherwise give O(client_key).
+    type: path
+    env:
+      - name: HUAWEI_IOT_CLIENT_CERT
+  client_key:
+    description:
+      - PEM private key of O(client_cert) (unencrypted).
+    type: path
+    env:
+      - name: HUAWEI_IOT_CLIENT_KEY
+  ca_path:
+    description:
+      - PEM file of the certificate authorities that signed the platform's server certificate.
+    type: path
+    env:
+      - name: HUAWEI_IOT_CA_PATH
+  validate_certs:
+    description:
+      - Verify the TLS certificate (and host name) of the endpoint. Only set to V(false) on trusted test networks.
+    type: bool
+    default: true
+  timeout:
+    description:
+      - Seconds one HTTP request may take in total (connect, send and the whole answer).
+    type: int
+    default: 30
+  api_calls_per_minute:
+    description:
+      - Calls per minute this controller makes for the application, shared by every process using it (modules,
+        rollouts and this plugin). The platform's documented default limit is 100.
+    type: int
+    default: 100
+    env:
+      - name: HUAWEI_IOT_API_CALLS_PER_MINUTE
+  pacing_dir:
+    description:
+      - Directory of the controller-wide rate limiter and token cache files.
+      - Default C(<temporary directory>/iotfleet-firmware-<uid>).
+    type: path
+    env:
+      - name: IOTFLEET_PACING_DIR
 requirements:
   - requests >= 2.25
 """

@@ -8,6 +8,7 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
+    # The connection options of the modules (module_utils/_tencent/connection.py: argument_spec).
     DOCUMENTATION = r"""
 options:
   secret_id:
@@ -90,6 +91,81 @@ notes:
     have been executed (a refused connection).
   - Every answer is type-checked; a missing or null list, a non-integer C(Total), an empty or non-JSON body is a
     failure naming the action, never read as "nothing there".
+requirements:
+  - requests >= 2.25
+"""
+
+    # The connection options of the plugins (inventory plugin iotfleet.firmware.tencent_iot): the modules' names,
+    # types, defaults and environment variables (module_utils/_tencent/connection.py), as plugin options with env
+    # entries. No reconcile_timeout: a plugin creates nothing.
+    PLUGIN_OPTIONS = r"""
+options:
+  secret_id:
+    description:
+      - Tencent Cloud API SecretId.
+    type: str
+    required: true
+    env:
+      - name: TENCENTCLOUD_SECRET_ID
+  secret_key:
+    description:
+      - Tencent Cloud API SecretKey, used to sign every request (TC3-HMAC-SHA256); never sent or shown.
+    type: str
+    required: true
+    env:
+      - name: TENCENTCLOUD_SECRET_KEY
+  session_token:
+    description:
+      - STS session token of temporary credentials, sent as C(X-TC-Token).
+    type: str
+    env:
+      - name: TENCENTCLOUD_SESSION_TOKEN
+      - name: TENCENTCLOUD_SECURITY_TOKEN
+  region:
+    description:
+      - Region of the IoT Explorer instance, for example V(ap-guangzhou), sent as C(X-TC-Region).
+    type: str
+    required: true
+    env:
+      - name: TENCENTCLOUD_REGION
+  endpoint:
+    description:
+      - Full URL of the API endpoint, scheme and host (and port) only.
+    type: str
+    default: https://iotexplorer.tencentcloudapi.com
+    env:
+      - name: IOTFLEET_TENCENT_ENDPOINT
+  ca_path:
+    description:
+      - PEM file of the certificate authorities to trust instead of the system/certifi bundle.
+    type: path
+    env:
+      - name: TENCENTCLOUD_CA_PATH
+  validate_certs:
+    description:
+      - Verify the TLS certificate of the endpoint. Only set to V(false) on trusted test networks.
+    type: bool
+    default: true
+  timeout:
+    description:
+      - Overall deadline in seconds of each HTTP exchange (connect, send and the whole answer).
+    type: int
+    default: 30
+  api_calls_per_second:
+    description:
+      - Calls per second this controller makes with the SecretId, shared by every process using it (modules,
+        rollouts and this plugin). Tencent documents 20 per second for the firmware actions.
+    type: int
+    default: 20
+    env:
+      - name: TENCENT_IOT_API_CALLS_PER_SECOND
+  pacing_dir:
+    description:
+      - Directory of the controller-wide rate limiter files.
+      - Default C(<temporary directory>/iotfleet-firmware-<uid>).
+    type: path
+    env:
+      - name: IOTFLEET_PACING_DIR
 requirements:
   - requests >= 2.25
 """

@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 name: huawei_iot
 short_description: Huawei IoT (legacy northbound) devices as inventory hosts
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Lists the devices of a Huawei IoT northbound application (C(GET /iocm/app/dm/v1.4.0/devices), every page) and
     makes each device an inventory host carrying the variables the C(iotfleet.firmware.staged_rollout) role reads
@@ -31,9 +31,8 @@ description:
     request.
 author:
   - iotfleet.firmware maintainers (@iotfleet)
-requirements:
-  - requests >= 2.25
 extends_documentation_fragment:
+  - iotfleet.firmware.huawei_iot.plugin_options
   - constructed
   - inventory_cache
 options:
@@ -42,77 +41,6 @@ options:
     type: str
     required: true
     choices: [iotfleet.firmware.huawei_iot]
-  endpoint:
-    description:
-      - Full URL of the northbound API, with scheme, host and port, for example V(https://iot.example.com:8743).
-    type: str
-    required: true
-    env:
-      - name: HUAWEI_IOT_ENDPOINT
-  app_id:
-    description:
-      - Application ID (C(appId)) of the northbound application; also sent as the C(app_key) header.
-    type: str
-    required: true
-    env:
-      - name: HUAWEI_IOT_APP_ID
-  secret:
-    description:
-      - Secret of the application, used to log in (the access token is shared with the modules through the
-        controller's token cache, so a listing does not invalidate the token of a running rollout).
-      - Required unless O(access_token) is given.
-    type: str
-    env:
-      - name: HUAWEI_IOT_SECRET
-  access_token:
-    description:
-      - An access token obtained beforehand; the plugin then does not log in.
-    type: str
-    env:
-      - name: HUAWEI_IOT_ACCESS_TOKEN
-  client_cert:
-    description:
-      - PEM client certificate for mutual TLS; may contain the private key too, otherwise give O(client_key).
-    type: path
-    env:
-      - name: HUAWEI_IOT_CLIENT_CERT
-  client_key:
-    description:
-      - PEM private key of O(client_cert) (unencrypted).
-    type: path
-    env:
-      - name: HUAWEI_IOT_CLIENT_KEY
-  ca_path:
-    description:
-      - PEM file of the certificate authorities that signed the platform's server certificate.
-    type: path
-    env:
-      - name: HUAWEI_IOT_CA_PATH
-  validate_certs:
-    description:
-      - Verify the TLS certificate (and host name) of the endpoint. Only set to V(false) on trusted test networks.
-    type: bool
-    default: true
-  timeout:
-    description:
-      - Seconds to wait for each HTTP answer.
-    type: int
-    default: 30
-  api_calls_per_minute:
-    description:
-      - Calls per minute this controller makes for the application, shared by every process using it (modules,
-        rollouts and this plugin). The platform's documented default limit is 100.
-    type: int
-    default: 100
-    env:
-      - name: HUAWEI_IOT_API_CALLS_PER_MINUTE
-  pacing_dir:
-    description:
-      - Directory of the controller-wide rate limiter and token cache files.
-      - Default C(<temporary directory>/iotfleet-firmware-<uid>).
-    type: path
-    env:
-      - name: IOTFLEET_PACING_DIR
   device_types:
     description:
       - Only devices of these device types (C(deviceType), a documented query parameter of the listing).

@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 name: tencent_iot
 short_description: Tencent Cloud IoT Explorer devices as inventory hosts
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Lists the devices of the given IoT Explorer products (C(GetDeviceList), every page) and makes each device an
     inventory host carrying the variables the C(iotfleet.firmware.staged_rollout) role reads (C(iot_platform),
@@ -28,9 +28,8 @@ description:
     any request.
 author:
   - iotfleet.firmware maintainers (@iotfleet)
-requirements:
-  - requests >= 2.25
 extends_documentation_fragment:
+  - iotfleet.firmware.tencent_iot.plugin_options
   - constructed
   - inventory_cache
 options:
@@ -39,72 +38,6 @@ options:
     type: str
     required: true
     choices: [iotfleet.firmware.tencent_iot]
-  secret_id:
-    description:
-      - Tencent Cloud API SecretId.
-    type: str
-    required: true
-    env:
-      - name: TENCENTCLOUD_SECRET_ID
-  secret_key:
-    description:
-      - Tencent Cloud API SecretKey, used to sign every request (TC3-HMAC-SHA256); never sent or shown.
-    type: str
-    required: true
-    env:
-      - name: TENCENTCLOUD_SECRET_KEY
-  session_token:
-    description:
-      - STS session token of temporary credentials, sent as C(X-TC-Token).
-    type: str
-    env:
-      - name: TENCENTCLOUD_SESSION_TOKEN
-      - name: TENCENTCLOUD_SECURITY_TOKEN
-  region:
-    description:
-      - Region of the IoT Explorer instance, for example V(ap-guangzhou), sent as C(X-TC-Region).
-    type: str
-    required: true
-    env:
-      - name: TENCENTCLOUD_REGION
-  endpoint:
-    description:
-      - Full URL of the API endpoint, scheme and host (and port) only.
-    type: str
-    default: https://iotexplorer.tencentcloudapi.com
-    env:
-      - name: IOTFLEET_TENCENT_ENDPOINT
-  ca_path:
-    description:
-      - PEM file of the certificate authorities to trust instead of the system/certifi bundle.
-    type: path
-    env:
-      - name: TENCENTCLOUD_CA_PATH
-  validate_certs:
-    description:
-      - Verify the TLS certificate of the endpoint. Only set to V(false) on trusted test networks.
-    type: bool
-    default: true
-  timeout:
-    description:
-      - Seconds to wait for each HTTP answer.
-    type: int
-    default: 30
-  api_calls_per_second:
-    description:
-      - Calls per second this controller makes with the SecretId, shared by every process using it (modules,
-        rollouts and this plugin). Tencent documents 20 per second for the firmware actions.
-    type: int
-    default: 20
-    env:
-      - name: TENCENT_IOT_API_CALLS_PER_SECOND
-  pacing_dir:
-    description:
-      - Directory of the controller-wide rate limiter files.
-      - Default C(<temporary directory>/iotfleet-firmware-<uid>).
-    type: path
-    env:
-      - name: IOTFLEET_PACING_DIR
   product_ids:
     description:
       - The products whose devices are listed (C(GetDeviceList) requires a C(ProductId); one listing per product).

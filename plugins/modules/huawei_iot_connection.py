@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: huawei_iot_connection
 short_description: The Huawei IoT connection settings from module_defaults and the environment
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Validates the Huawei IoT connection options and returns them as RV(connection), for the controller plugins
     that talk to the platform themselves (M(iotfleet.firmware.rollout_wave), M(iotfleet.firmware.rollout_gate),

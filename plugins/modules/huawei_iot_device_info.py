@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: huawei_iot_device_info
 short_description: Read Huawei IoT (legacy northbound) devices with their firmware and software versions
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Returns given devices (C(GET /iocm/app/dm/v1.4.0/devices/{deviceId}), one call each), or the devices of the
     application (C(GET /iocm/app/dm/v1.4.0/devices)), all pages or one page, with their current firmware

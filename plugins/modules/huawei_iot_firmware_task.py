@@ -26,18 +26,14 @@ extends_documentation_fragment:
   - iotfleet.firmware.huawei_iot
   - iotfleet.firmware._attributes.actiongroup_huawei
   - iotfleet.firmware.wait
+  - iotfleet.firmware._attributes
+  - iotfleet.firmware._attributes.platform
 attributes:
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: Only the login and reads are sent; the task is never created in check mode.
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
-  platform:
-    description: Target OS/families that can be operated against.
-    support: full
-    platforms: all
 options:
   state:
     description:
@@ -456,7 +452,7 @@ MUTUALLY_EXCLUSIVE = [["operation_id", "file_id"], ["operation_id", "targets"], 
 
 def main():
     module = IotModule(argument_spec=argument_spec(), mutually_exclusive=MUTUALLY_EXCLUSIVE,
-                           supports_check_mode=True)
+                       supports_check_mode=True)
     run_firmware_task(module, connection.provider_from_params)
 
 

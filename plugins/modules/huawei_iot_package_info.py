@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: huawei_iot_package_info
 short_description: Read Huawei IoT (legacy northbound) firmware and software version packages
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Returns given version packages (C(GET /iodm/northbound/v1.5.0/category/{fileId}), one call each), or the package
     list (C(GET /iodm/northbound/v1.5.0/category)) with its documented filters, all pages or one page.

@@ -29,21 +29,16 @@ description:
   - Devices a platform does not report yet count as in progress.
 author:
   - iotfleet.firmware maintainers (@iotfleet)
+extends_documentation_fragment:
+  - iotfleet.firmware._attributes
+  - iotfleet.firmware._attributes.action
+  - iotfleet.firmware._attributes.platform
 attributes:
-  action:
-    description: Indicates this has a corresponding action plugin so some parts of the options can be executed on the controller.
-    support: full
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: Only reads.
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
-  platform:
-    description: Target OS/families that can be operated against.
-    support: full
-    platforms: all
 options:
   wave:
     description:

@@ -26,21 +26,11 @@ description:
 author:
 - iotfleet.firmware maintainers (@iotfleet)
 attributes:
-  action:
-    description: Indicates this has a corresponding action plugin so some parts of the options can be executed on the
-      controller.
-    support: full
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: Plans and reads the platforms (versions, tasks to read back); creates, cancels and writes nothing.
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
-  platform:
-    description: Target OS/families that can be operated against.
-    support: full
-    platforms: all
 options:
   allow_uncovered:
     description:
@@ -403,6 +393,9 @@ options:
     type: str
 extends_documentation_fragment:
 - iotfleet.firmware.rollout_dispatch
+- iotfleet.firmware._attributes
+- iotfleet.firmware._attributes.action
+- iotfleet.firmware._attributes.platform
 seealso:
 - module: iotfleet.firmware.rollout_plan
 - module: iotfleet.firmware.rollout_wave

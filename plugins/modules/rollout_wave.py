@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: rollout_wave
 short_description: Run one wave of a staged firmware rollout on the controller
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Runs a whole wave of the R(iotfleet.firmware.staged_rollout,ansible_collections.iotfleet.firmware.staged_rollout_role)
     role in one call, inside the controller process, with Huawei and Tencent in parallel (one thread and one provider,
@@ -28,21 +28,16 @@ description:
     state stops the wave with a message naming it.
 author:
   - iotfleet.firmware maintainers (@iotfleet)
+extends_documentation_fragment:
+  - iotfleet.firmware._attributes
+  - iotfleet.firmware._attributes.action
+  - iotfleet.firmware._attributes.platform
 attributes:
-  action:
-    description: Indicates this has a corresponding action plugin so some parts of the options can be executed on the controller.
-    support: full
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: In check mode nothing is read, created or written.
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
-  platform:
-    description: Target OS/families that can be operated against.
-    support: full
-    platforms: all
 options:
   rollout_id:
     description:

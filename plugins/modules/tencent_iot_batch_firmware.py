@@ -25,19 +25,15 @@ extends_documentation_fragment:
   - iotfleet.firmware.tencent_iot
   - iotfleet.firmware._attributes.actiongroup_tencent
   - iotfleet.firmware.wait
+  - iotfleet.firmware._attributes
+  - iotfleet.firmware._attributes.platform
 attributes:
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: Only reads are sent (C(DescribeFirmware), C(DescribeFirmwareTaskDevices), ...); the task is not created or
       cancelled.
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
-  platform:
-    description: Target OS/families that can be operated against.
-    support: full
-    platforms: all
 options:
   state:
     description:

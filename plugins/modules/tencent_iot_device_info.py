@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: tencent_iot_device_info
 short_description: Read Tencent Cloud IoT Explorer devices with their firmware versions
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Returns given devices of a product (C(DescribeDevice), one call each), or the product's devices (C(GetDeviceList),
     all pages or one C(Offset)/C(Limit) page), optionally only those on one firmware version.

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: tencent_iot_firmware_info
 short_description: Read the firmware versions of Tencent Cloud IoT Explorer products
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Returns given firmware versions of a product (C(DescribeFirmware), one call each), or the firmware list
     (C(ListFirmwares)), all pages or one C(PageNum)/C(PageSize) page.
