@@ -124,7 +124,7 @@ class ActionModule(ActionBase):
         try:
             made = planning.make_plan(dict(args, refresh_versions=args["refresh_versions"]), task_vars,
                                       check_connections_of_fleet=True)
-            derived_lines = derived_lines + derive.check_rollback_on_abort(args, made)
+            derived_lines = derived_lines + derive.after_plan(args, made, derived)
         except Exception:
             if not check_mode:
                 store.lock.release()

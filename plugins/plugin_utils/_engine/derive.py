@@ -367,8 +367,19 @@ def derive(args, parent, parent_path, retries=(), gate_defaults=None):
             lines.append("NOTE: not rolled back, from the journal of rollout %s: %s." % (parent_id, left_out))
     return {"rollout_id": rollout_id, "mode": mode, "parent": parent_id, "wave": wave, "devices": devices,
             "stages": stages, "targets": targets, "parent_targets": dict(parent.get("targets") or {}), "info": info,
-            "lines": lines,
+            "lines": lines, "foreign_tasks": recorded_tasks([parent] + list(retries or ())),
             "derived_from": {"rollout_id": parent_id, "mode": mode, "wave": wave}}
+
+
+def recorded_tasks(states):
+    """``[[platform, task id as text], ...]``: the tasks the journals ``states`` record (their chunks' task ids)."""
+    found = set()
+    for state in states:
+        for record in (state.get("waves") or {}).values():
+            for chunk in record.get("chunks") or []:
+                if _has_task(chunk):
+                    found.add((chunk["platform"], str(chunk["task_id"])))
+    return [list(item) for item in sorted(found)]
 
 
 def _raw_uid(raw):
@@ -470,6 +481,17 @@ def load(args, task_vars):
         raws = []
     out, lines = run_args(args, derived, raws)
     return out, derived, lines
+
+
+def after_plan(args, made, derived):
+    """With the plan made: the plan of a derived run knows the parent's tasks (``plan["foreign_tasks"]``: the
+    read-back from the platforms never takes one of them for the derived rollout's, e.g. a task of the parent's whose
+    devices all failed and are all retried); a rollout of its own checks ``rollback_on_abort``. Returns the plan's
+    lines about it."""
+    if derived is not None:
+        made["plan"]["foreign_tasks"] = derived["foreign_tasks"]
+        return []
+    return check_rollback_on_abort(args, made)
 
 
 def check_rollback_on_abort(args, made):

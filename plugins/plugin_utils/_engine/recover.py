@@ -75,7 +75,7 @@ def attribute(tasks, wave_of):
     return chunks, notes
 
 
-def recovered_waves(plan_waves, members, attributed, targets, chunk_sizes):
+def recovered_waves(plan_waves, members, attributed, targets, chunk_sizes, caps=None):
     """Pure: the ``wave_recovered`` records (``{name, index, gate, chunks, skipped}``) of the waves that have
     tasks on the platforms; ``plan_waves`` are the plan's waves (unrecorded ones only are considered)."""
     covered = set()
@@ -90,7 +90,8 @@ def recovered_waves(plan_waves, members, attributed, targets, chunk_sizes):
         todo = [d for d in members[wave["name"]] if d["uid"] not in covered and not rollout.is_current(d, targets)]
         skipped = len([d for d in members[wave["name"]] if d["uid"] not in covered]) - len(todo)
         records.append({"name": wave["name"], "index": wave["index"], "gate": wave["gate"], "skipped": skipped,
-                        "chunks": found + rollout.build_chunks(wave["name"], todo, chunk_sizes)})
+                        "chunks": found + rollout.build_chunks(wave["name"], todo, chunk_sizes, wave.get("ramp"),
+                                                              caps)})
     return records
 
 
@@ -149,22 +150,25 @@ def recover(plan, devices, targets, providers, chunk_sizes, settle_seconds=0.0, 
     if not pending:
         return [], [], 0
     wave_of = dict((device["uid"], wave["name"]) for wave in unrecorded for device in members[wave["name"]])
-    history = read_history(pending, targets, providers)
+    # a derived rollout (a retry, a rollback) never reads back a task its parent's journal records as the parent's
+    foreign = set(tuple(item) for item in plan.get("foreign_tasks") or ())
+    history = [t for t in read_history(pending, targets, providers) if (t[0], str(t[2].task_id)) not in foreign]
     attributed, notes = attribute(history, wave_of)
-    records = recovered_waves(unrecorded, members, attributed, targets, chunk_sizes)
+    records = recovered_waves(unrecorded, members, attributed, targets, chunk_sizes, plan.get("caps"))
     waves = partly_created(records)
     if not (waves and settle_seconds > 0 and sleep is not None):
         return records, notes, len(history)
     appeared = []
     for dummy in range(settle_rounds):
         sleep(settle_seconds)
-        again = read_history(pending, targets, new_providers() if new_providers else providers)
+        again = [t for t in read_history(pending, targets, new_providers() if new_providers else providers)
+                 if (t[0], str(t[2].task_id)) not in foreign]
         new = sorted(set(str(task.task_id) for dummy, dummy, task in again)
                      - set(str(task.task_id) for dummy, dummy, task in history))
         history = again
         if not new:
             attributed, notes = attribute(history, wave_of)
-            records = recovered_waves(unrecorded, members, attributed, targets, chunk_sizes)
+            records = recovered_waves(unrecorded, members, attributed, targets, chunk_sizes, plan.get("caps"))
             notes.append("Waves %s were partly created by an earlier run%s; no task appeared within %d s: this run "
                          "creates the rest." % (", ".join(waves), " (%d of its creates landed while this run "
                                                 "waited)" % len(appeared) if appeared else "", int(settle_seconds)))
