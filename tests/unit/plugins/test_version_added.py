@@ -26,7 +26,7 @@ def known_versions():
 
 
 def key(version):
-    return tuple(int(part) for part in str(version).split("-")[0].split("."))
+    return tuple(int(part) for part in str(version).split("-", maxsplit=1)[0].split("."))
 
 
 def doc_strings(path):
@@ -60,12 +60,10 @@ def versions_in(node, where):
             if name == "version_added":
                 yield where, str(value)
             else:
-                for found in versions_in(value, "%s.%s" % (where, name) if where else str(name)):
-                    yield found
+                yield from versions_in(value, "%s.%s" % (where, name) if where else str(name))
     elif isinstance(node, list):
         for item in node:
-            for found in versions_in(item, where):
-                yield found
+            yield from versions_in(item, where)
 
 
 @pytest.mark.parametrize("relpath", list(doc_files()))
