@@ -24,7 +24,9 @@ from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _rollout 
 from ansible_collections.iotfleet.firmware.plugins.module_utils._http import IoTError
 from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import ValidationError
 
-from . import planner, poller, report
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils._rollout import dispatch
+
+from . import planner, poller, report, verify
 
 
 def utc_text(epoch):
@@ -125,11 +127,12 @@ class WaveDriver:
         if not self._chunks:
             return self._finish_empty(gate)
         try:
-            works = self._work_of = self._works()
-            started = self.monotonic()
-            self._per_platform(lambda platform: self._create(platform, works))
-            self.phase_seconds["create"] = round(self.monotonic() - started, 3)
-            result, progress = self._poll(gate, entered)
+            self._work_of = self._works()
+            result, progress = self._drive(gate, entered, dispatch.control_of(self.wave, self.options))
+            if result.get("awaiting_window"):
+                return self._wait_window(result, progress)
+            if result.get("paused"):
+                return self._paused(result)
             return self._finish(result, progress)
         except Exception as exc:
             if not _expected(exc):
@@ -171,10 +174,21 @@ class WaveDriver:
                 raise errors[0]
             return results
 
-    def _create(self, platform, works):
-        stats = {}
+    def _dispatch(self, keys):
+        """Create the tasks of the chunks ``keys`` (the platforms at the same time, one thread each)."""
+        keys = set(keys)
+        if not keys:
+            return
+        started = self.monotonic()
+        platforms = set(c["platform"] for c in self._chunks if c["key"] in keys)
+        self._per_platform(lambda platform: self._create(platform, self._work_of, keys), platforms)
+        self.phase_seconds["create"] = round(self.phase_seconds["create"] + self.monotonic() - started, 3)
+
+    def _create(self, platform, works, keys):
+        stats = self.stats.setdefault(platform, {})
         for (scope_platform, product_id), chunks in planner.scopes(self._chunks).items():
-            if scope_platform != platform:
+            chunks = [c for c in chunks if c["key"] in keys]
+            if scope_platform != platform or not chunks:
                 continue
             creator = planner.ScopeCreator(self.provider_for(platform, product_id or None), self._record_chunks,
                                            sleep=self.sleep, monotonic=self.monotonic, clock=self.clock,
@@ -189,7 +203,6 @@ class WaveDriver:
                 raise _with_platform(exc, platform)
             for key, value in creator.stats.items():
                 stats[key] = stats.get(key, 0) + value
-        self.stats[platform] = stats
 
     def _read(self, platform, tasks_by_scope, with_failures=False):
         out = {}
@@ -203,35 +216,144 @@ class WaveDriver:
                 raise _with_platform(exc, platform)
         return out
 
-    def _poll(self, gate, entered):
+    def _drive(self, gate, entered, control):
+        """Dispatch the chunks whose time has come, read the progress of the dispatched ones, decide; until the
+        gate passes with every chunk dispatched, or aborts, or the rest must wait longer than the run may."""
         started = self.monotonic()
-        tasks = poller.wave_tasks(self._chunks, self._task_ref)
-        poll_seconds = poll_interval(self.options.get("poll_seconds") or self.wave.get("poll_seconds") or 30,
-                                     tasks)
         progress = {}
+        last_dispatch = entered
+        end_handled = False
         while True:
             self.rounds += 1
             self.store.heartbeat()
-            # a finished task stays finished: later rounds read only the scopes that still have running tasks
-            pending = dict((scope, members) for scope, members in tasks.items()
-                           if not all(progress.get(t.task_id) is not None and progress[t.task_id].done
-                                      for t in members))
-            if pending:
-                platforms = set(scope[0] for scope in pending)
-                by_platform = self._per_platform(lambda platform: self._read(platform, pending), platforms)
-                for scopes in by_platform.values():
-                    for values in scopes.values():
-                        progress.update(values)
-            platforms = poller.platform_summaries(self._chunks, progress)
-            total = rollout.merge_summaries(list(platforms.values()))
-            result = rollout.evaluate_gate(total, gate, max(0.0, self.clock() - entered))
-            result["platforms"] = platforms
-            if self.options.get("show_progress", True):
-                self.display(report.progress_line(self.name, result, platforms))
+            verb = self._verb()
+            if verb == "pause":
+                return dict(self._gate(gate, progress, 0.0), paused=True), progress
+            if verb == "stop":
+                self._force_cancel = True
+                return self._gate_abort(gate, progress, "stopped by the operator (staged_rollout_command=stop)",
+                                        "operator"), progress
+            choice = self._choose(control, progress)
+            if choice["abort"]:
+                return self._gate_abort(gate, progress, choice["abort"], "ramp"), progress
+            if self.rounds == 1:
+                # the scopes of tasks recorded by an earlier run are prepared too (the package must still exist, and
+                # it sets the provider's scope for the progress reads); nothing recorded is created again
+                recorded = [c["key"] for c in self._chunks if dispatch.dispatched(c)]
+                self._dispatch(choice["dispatch"] + recorded)
+                if choice["dispatch"]:
+                    last_dispatch = self.clock()
+            elif choice["dispatch"]:
+                self._dispatch(choice["dispatch"])
+                last_dispatch = self.clock()
+            if not end_handled and self._end_passed(control):
+                end_handled = True
+                if (control.get("schedule") or {}).get("at_end") == "cancel":
+                    self._end_cancel(progress)
+            tasks = poller.wave_tasks(self._chunks, self._task_ref)
+            poll_seconds = poll_interval(self.options.get("poll_seconds") or self.wave.get("poll_seconds") or 30,
+                                         tasks)
+            self._read_pending(tasks, progress)
+            result = self._gate(gate, progress, max(0.0, self.clock() - last_dispatch))
+            waiting = [c for c in self._chunks if not dispatch.dispatched(c)]
+            if waiting and result["decision"] == "pass":
+                # the dispatched devices are done: the remaining chunks go when their time comes
+                choice = self._choose(control, progress)
+                if choice["dispatch"] or choice["abort"]:
+                    continue
+                pause = self._window_pause(choice, waiting)
+                if pause is None:
+                    self.phase_seconds["poll"] = round(self.monotonic() - started, 3)
+                    return dict(result, awaiting_window=self._window_wait(choice, waiting)), progress
+                self.sleep(pause)
+                continue
             if result["decision"] != "wait":
                 self.phase_seconds["poll"] = round(self.monotonic() - started, 3)
                 return result, progress
             self.sleep(poll_seconds)
+
+    def _verb(self):
+        """The operator's standing verb (``commands.CommandWatch``): ``pause``, ``stop`` or ``None``."""
+        watch = self.options.get("watch")
+        return watch() if watch else None
+
+    def _paused(self, result):
+        """``staged_rollout_command=pause``: nothing more is dispatched; the tasks sent run on; the wave stays
+        started and a run after ``resume`` goes on with it."""
+        extra = {"platforms": result["platforms"], "devices_created": sum(poller.expected_devices(self._chunks).values())}
+        out = self._result(rollout.ROLLOUT_PAUSED, result, extra)
+        not_sent = [c for c in self._chunks if not dispatch.dispatched(c)]
+        out.update(decision="wait", reason="paused by the operator; %d devices not dispatched yet"
+                   % sum(len(c["devices"]) for c in not_sent),
+                   msg="wave %s: paused by the operator" % self.name)
+        return out
+
+    def _choose(self, control, progress):
+        if all(dispatch.dispatched(c) for c in self._chunks):
+            return {"dispatch": [], "waiting": {}, "next_at": None, "ended": False, "abort": None}
+        busy, finished = poller.chunk_loads(self._chunks, progress)
+        return dispatch.choose(self._chunks, self.clock(), control, busy, finished)
+
+    def _end_passed(self, control):
+        end_at = (control.get("schedule") or {}).get("end_at")
+        return end_at is not None and self.clock() >= end_at
+
+    def _read_pending(self, tasks, progress):
+        # a finished task stays finished: later rounds read only the scopes that still have running tasks
+        pending = dict((scope, members) for scope, members in tasks.items()
+                       if not all(progress.get(t.task_id) is not None and progress[t.task_id].done for t in members))
+        if pending:
+            platforms = set(scope[0] for scope in pending)
+            by_platform = self._per_platform(lambda platform: self._read(platform, pending), platforms)
+            for scopes in by_platform.values():
+                for values in scopes.values():
+                    progress.update(values)
+
+    def _gate(self, gate, progress, elapsed):
+        platforms = poller.platform_summaries(self._chunks, progress)
+        total = rollout.merge_summaries(list(platforms.values()))
+        result = rollout.evaluate_gate(total, gate, elapsed)
+        result["platforms"] = platforms
+        if self.options.get("show_progress", True):
+            self.display(report.progress_line(self.name, result, platforms))
+        return result
+
+    def _gate_abort(self, gate, progress, reason, trigger):
+        result = self._gate(gate, progress, 0.0)
+        result.update(decision="abort", reason=reason, trigger=trigger)
+        return result
+
+    def _window_pause(self, choice, waiting):
+        """Seconds to wait in this run for the next chunk's time, or ``None`` when the run stops instead."""
+        if choice["ended"] or choice["next_at"] is None:
+            if not choice["ended"] and any("pace" in r or "ramp" in r for r in choice["waiting"].values()):
+                return float(self.options.get("poll_seconds") or 30)  # progress frees the pace: read again
+            return None
+        wait = max(1.0, choice["next_at"] - self.clock())
+        if wait > float(self.options.get("window_max_wait", 3600) or 0):
+            return None
+        self.display("wave %s: %d chunks (%d devices) wait: %s; waiting %d s" % (
+            self.name, len(waiting), sum(len(c["devices"]) for c in waiting),
+            sorted(set(choice["waiting"].values()))[0], wait))
+        return wait
+
+    def _window_wait(self, choice, waiting):
+        devices = sum(len(c["devices"]) for c in waiting)
+        reasons = sorted(set(choice["waiting"].values()))
+        if choice["ended"]:
+            why = ("the stage's end_at has passed with %d devices not dispatched: set a later end_at (or remove it) "
+                   "and run the same rollout id again" % devices)
+        else:
+            why = "%d devices wait (%s)" % (devices, "; ".join(reasons[:3]))
+        return {"next_at": utc_text(choice["next_at"]) if choice["next_at"] is not None else None,
+                "reason": why, "not_dispatched": devices, "chunks": len(waiting)}
+
+    def _end_cancel(self, progress):
+        """``at_end: cancel``: the stage's end has come; what has not finished is cancelled on the platforms."""
+        cancelled, errors = self._cancel(progress, always=True)
+        self.display("wave %s: end_at reached, %d tasks cancelled%s" % (
+            self.name, len(cancelled), " (errors: %s)" % "; ".join(errors) if errors else ""))
+        self.end_cancelled = (cancelled, errors)
 
     def _failures(self, progress):
         """Failed devices with the platform's reason: one more read of the tasks that have failures."""
@@ -250,9 +372,9 @@ class WaveDriver:
         self.phase_seconds["failures"] = round(self.monotonic() - started, 3)
         return failures
 
-    def _cancel(self, progress):
+    def _cancel(self, progress, always=False):
         cancelled, errors = [], []
-        if not self.options.get("cancel_on_abort", True):
+        if not always and not self.options.get("cancel_on_abort", True):
             return cancelled, errors
         for scope, tasks in poller.wave_tasks(self._chunks, self._task_ref).items():
             provider = self.provider_for(scope[0], scope[1] or None)
@@ -273,6 +395,12 @@ class WaveDriver:
 
     def _finish(self, result, progress):
         failures = self._failures(progress) if result["summary"]["failed"] else []
+        checked = None
+        if self.options.get("verify_versions"):
+            checked = self._verify(progress, failures)
+            if checked["mismatched"]:
+                failures = failures + checked["mismatched"]
+                result = self._regate(result, checked["mismatched"])
         expected = poller.expected_devices(self._chunks)
         flight = []
         for chunk in self._chunks:
@@ -286,16 +414,66 @@ class WaveDriver:
                  "up_to_date": sorted(d for c in self._chunks for d in (c.get("up_to_date") or []))}
         extra["engine"] = {"phase_seconds": self.phase_seconds, "rounds": self.rounds, "create_stats": self.stats,
                            "api_calls": self._calls()}
+        if checked is not None:
+            extra["verified"] = {"checked": checked["checked"], "mismatched": len(checked["mismatched"]),
+                                 "unverified": checked["unverified"], "notes": checked["notes"]}
         if result["decision"] == "pass":
             self._event("wave_passed", {"wave": self.name, "result": result}, extra)
             status = rollout.WAVE_PASSED
             cancelled, cancel_errors = [], []
         else:
-            cancelled, cancel_errors = self._cancel(progress)
+            cancelled, cancel_errors = self._cancel(progress, always=getattr(self, "_force_cancel", False))
             self._event("wave_aborted", {"wave": self.name, "result": result, "cancelled": cancelled,
                                          "cancel_errors": cancel_errors}, extra)
             status = rollout.WAVE_ABORTED
         return self._result(status, result, extra, cancelled=cancelled, cancel_errors=cancel_errors)
+
+    def _verify(self, progress, failures):
+        """Read back the versions of the devices whose task succeeded (``verify.py``), per platform at once."""
+        started = self.monotonic()
+        by_platform = self._per_platform(lambda platform: self._verify_platform(platform, progress, failures))
+        out = {"checked": 0, "mismatched": [], "unverified": 0, "notes": []}
+        for platform in sorted(by_platform):
+            found = by_platform[platform]
+            for key in ("checked", "unverified"):
+                out[key] += found[key]
+            out["mismatched"] += found["mismatched"]
+            out["notes"] += found["notes"]
+        self.phase_seconds["verify"] = round(self.monotonic() - started, 3)
+        if out["checked"]:
+            self.display("wave %s: versions read back from %d devices, %d not on the target version%s" % (
+                self.name, out["checked"], len(out["mismatched"]),
+                ", %d without a reported version" % out["unverified"] if out["unverified"] else ""))
+        return out
+
+    def _verify_platform(self, platform, progress, failures):
+        chunks = [c for c in self._chunks if c["platform"] == platform]
+        try:
+            return verify.verify(chunks, progress, failures, self.provider_for, self._work_of, self.targets)
+        except Exception as exc:
+            raise _with_platform(exc, platform)
+
+    def _regate(self, result, mismatched):
+        """The gate again, with the devices that did not reach the target version counted as failed."""
+        summary = verify.adjusted_summary(result["summary"], mismatched)
+        again = rollout.evaluate_gate(summary, result["gate"], result.get("elapsed") or 0.0)
+        again["platforms"] = result["platforms"]
+        again["reason"] = "after the version read-back (%d devices report another version): %s" % (
+            len(mismatched), again["reason"])
+        if again["decision"] == "wait":
+            again["decision"] = result["decision"]
+        return again
+
+    def _wait_window(self, result, progress):
+        """The remaining chunks wait past this run: the wave stays started; a later run dispatches them."""
+        waiting = result["awaiting_window"]
+        extra = {"platforms": result["platforms"], "devices_created": sum(poller.expected_devices(self._chunks).values())}
+        out = self._result(rollout.ROLLOUT_AWAITING_WINDOW, result, extra,
+                           *getattr(self, "end_cancelled", ((), ())))
+        out.update(awaiting_window=waiting, decision="wait", reason=waiting["reason"],
+                   msg="wave %s: awaiting its window - %s" % (self.name, waiting["reason"]))
+        del progress
+        return out
 
     def _finish_empty(self, gate):
         reason = rollout.empty_wave_reason(self.wave)

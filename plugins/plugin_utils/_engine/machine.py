@@ -113,6 +113,18 @@ def workflow_mismatch(rollout_id, context, node_wave, request):
     return None
 
 
+def check_health_result(given):
+    """``(decision, reason)`` of the health-check tasks, or :class:`RolloutError` naming the variable."""
+    decision = str(given.get("decision") or "").strip().lower()
+    if decision not in rollout.HEALTH_DECISIONS:
+        raise rollout.RolloutError(
+            "staged_rollout_health must be one of %s after the health-check tasks of wave %s, got %r: set it with "
+            "ansible.builtin.set_fact in staged_rollout_health_tasks" % (
+                ", ".join(rollout.HEALTH_DECISIONS), given.get("wave"), given.get("decision")))
+    reason = given.get("reason")
+    return decision, (str(reason) if reason not in (None, "") else None)
+
+
 def needs_approval(wave):
     """A wave that has not started and would create tasks needs its approval (when its gate asks for one)."""
     return bool(wave["gate"].get("approval")) and wave["action"] == "run" and bool(wave["chunks"])
@@ -134,6 +146,15 @@ def next_step(status, wave, context, interactive_why):
                     % wave)
         return ("approve wave %s: run again at a terminal and answer the prompt, or run again with "
                 "-e '{\"staged_rollout_approved_waves\": [\"%s\"]}' (%s)" % (wave, wave, interactive_why or "no prompt"))
+    if status == rollout.ROLLOUT_PAUSED:
+        return ("run the same rollout id with staged_rollout_command=resume to go on (advance also approves the next "
+                "wave that needs an approval)")
+    if status == rollout.ROLLOUT_AWAITING_HEALTH:
+        return ("run the role (with staged_rollout_health_tasks) for the same rollout id: the health-check tasks of "
+                "wave %s decide pass, abort or wait" % wave)
+    if status == rollout.ROLLOUT_AWAITING_WINDOW:
+        return ("run the same rollout id again at or after the next opening (an AWX schedule does this); the wave's "
+                "remaining devices are dispatched then, those already dispatched are not sent again")
     if status == rollout.ROLLOUT_ABORTED:
         return ("check the devices of wave %s (report); then run again with staged_rollout_resume_aborted=true to "
                 "accept the wave as it ended and go on, or start a new rollout id" % wave)
@@ -210,12 +231,27 @@ class RolloutRun:
         """Run waves until the rollout ends or needs an approval; returns ``(status, wave)``."""
         self.start()
         self.read_back()
+        pending = (self.store.load() or {}).get("awaiting_health")
+        if pending:
+            stop = self.health(pending["wave"])
+            if stop:
+                return stop
         waves = self.plan["waves"]
         for position, wave in enumerate(waves):
             if wave["action"] == "skip":
                 continue
+            verb = self.verb()
+            if verb == "pause":
+                self.event("paused", {"wave": wave["name"], "by": "staged_rollout_command=pause"})
+                return rollout.ROLLOUT_PAUSED, wave["name"]
+            if verb == "stop" and wave["action"] != "resume":
+                self.event("stopped", {"wave": None, "reason": "stopped by the operator (staged_rollout_command=stop) "
+                                                               "before wave %s" % wave["name"]})
+                return rollout.ROLLOUT_ABORTED, wave["name"]
             if needs_approval(wave):
                 how = self.approvals.get(wave["name"])
+                if not how and self.options.get("advance"):
+                    how, self.options["advance"] = "staged_rollout_command=advance", False
                 if not how:
                     self.event("awaiting_approval", {"wave": wave["name"]})
                     return rollout.ROLLOUT_AWAITING_APPROVAL, wave["name"]
@@ -227,9 +263,20 @@ class RolloutRun:
             self.waves_run.append(wave["name"])
             if outcome["status"] == rollout.ROLLOUT_FAILED:
                 return rollout.ROLLOUT_FAILED, wave["name"]
+            if outcome["status"] == rollout.ROLLOUT_PAUSED:
+                self.event("paused", {"wave": wave["name"], "by": "staged_rollout_command=pause"})
+                return rollout.ROLLOUT_PAUSED, wave["name"]
+            if outcome["status"] == rollout.ROLLOUT_AWAITING_WINDOW:
+                self.event("awaiting_window", dict(outcome["awaiting_window"], wave=wave["name"]))
+                return rollout.ROLLOUT_AWAITING_WINDOW, wave["name"]
             if outcome["status"] == rollout.WAVE_ABORTED:
                 if not self.accept_abort(wave, outcome):
                     return rollout.ROLLOUT_ABORTED, wave["name"]
+            elif self.options.get("health_check"):
+                self.event("awaiting_health", {"wave": wave["name"]})
+                stop = self.health(wave["name"])
+                if stop:
+                    return stop
             pause = int(wave["gate"].get("pause_seconds") or 0)
             if pause and position < len(waves) - 1:
                 self.display("pausing %d s after wave %s" % (pause, wave["name"]))
@@ -241,6 +288,37 @@ class RolloutRun:
         runner = driver.WaveDriver(self.store, self.rollout_id, wave, self.targets, self.providers.new(),
                                    options=self.options, display=self.display, sleep=self.sleep, clock=self.clock)
         return runner.run()
+
+    def verb(self):
+        watch = self.options.get("watch")
+        return watch() if watch else None
+
+    def health(self, name):
+        """The health-check tasks' verdict on wave ``name`` (passed its gate): ``None`` to go on, else the
+        ``(status, wave)`` the run stops with. Without a verdict for this wave the run stops with status
+        ``awaiting_health`` and the role runs the tasks, then calls again with their verdict."""
+        given = self.options.get("health_result") or {}
+        if not self.options.get("health_check") and given.get("wave") != name:
+            given = {"wave": name, "decision": "pass", "reason": "no staged_rollout_health_tasks in this run"}
+        if given.get("wave") != name:
+            return rollout.ROLLOUT_AWAITING_HEALTH, name
+        self.options["health_result"] = None  # a verdict is spent on the check it answered
+        decision, reason = check_health_result(given)
+        pending = (self.store.load() or {}).get("awaiting_health") or {}
+        waited = self.clock() - driver.parse_utc(pending["since"]) if pending.get("since") else 0.0
+        if decision == "wait" and waited >= float(self.options.get("health_timeout") or 0):
+            decision, reason = "abort", "no pass within staged_rollout_health_timeout (%d s); last: wait (%s)" % (
+                int(self.options.get("health_timeout") or 0), reason or "-")
+        self.event("health_checked", {"wave": name, "decision": decision, "reason": reason})
+        if decision == "pass":
+            return None
+        if decision == "abort":
+            return rollout.ROLLOUT_ABORTED, name
+        self.display("health check of wave %s: wait (%s); asking again in %d s"
+                     % (name, reason or "-", int(self.options.get("health_wait_seconds") or 60)))
+        self.sleep(float(self.options.get("health_wait_seconds") or 60))
+        self.event("awaiting_health", {"wave": name})
+        return rollout.ROLLOUT_AWAITING_HEALTH, name
 
     def accept_abort(self, wave, outcome):
         """``staged_rollout_resume_aborted`` accepts a wave that had ended aborted before this run (read back or

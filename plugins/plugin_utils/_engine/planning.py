@@ -21,9 +21,11 @@ from ansible.errors import AnsibleError
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _platforms as registry
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _rollout as rollout
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import rollout_files
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils._rollout import dispatch
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import refresh
 
-HOST_VARS = ("iot_platform", "iot_device_id", "iot_product_id", "iot_firmware_version")
+HOST_VARS = ("iot_platform", "iot_device_id", "iot_product_id", "iot_firmware_version", "iot_maintenance_window",
+             "iot_timezone")
 
 
 def _vars_of(hostvars, host):
@@ -77,6 +79,9 @@ def check_options(args):
                 if maximum else "at least 1"))
     if args["poll_seconds"] < 1:
         raise rollout.RolloutError("staged_rollout_poll_seconds must be at least 1")
+    if int(args.get("window_max_wait") or 0) < 0:
+        raise rollout.RolloutError("staged_rollout_window_max_wait must be at least 0 (seconds)")
+    caps_of(args)
 
 
 def select_devices(args, task_vars):
@@ -92,14 +97,34 @@ def select_devices(args, task_vars):
         raws = devices_from_inventory(args["hosts"], task_vars, args["inventory_vars"])
         source = "inventory pattern %r (%d hosts)" % (args["hosts"], len(raws))
         label = "host"
-    devices, errors, duplicates = rollout.normalize_devices(raws, label)
+    devices, errors, duplicates = rollout.normalize_devices(raws, label, args.get("maintenance_window"),
+                                                            args.get("timezone") or "UTC")
     if errors:
         shown = errors[:20]
         more = " ... and %d more" % (len(errors) - len(shown)) if len(errors) > len(shown) else ""
         raise rollout.RolloutError("invalid devices from %s: %s%s" % (source, "; ".join(shown), more))
     if not devices:
         raise rollout.RolloutError("no device selected by %s" % source)
+    add_groups(devices, caps_of(args), task_vars.get("groups") or {})
     return devices, duplicates, source
+
+
+def caps_of(args):
+    """``staged_rollout_max_in_progress``, checked (``{platform | group:<name>: devices}``)."""
+    return dispatch.parse_caps(args.get("max_in_progress"), registry.names())
+
+
+def add_groups(devices, caps, groups):
+    """Each device's inventory groups that have a pace cap (``device["groups"]``), by its inventory host."""
+    capped = dispatch.group_caps(caps)
+    unknown = sorted(group for group in capped if group not in groups)
+    if unknown:
+        raise rollout.RolloutError("staged_rollout_max_in_progress: no inventory group %s" % ", ".join(unknown))
+    members = dict((group, set(groups[group])) for group in capped)
+    for device in devices:
+        mine = tuple(sorted(group for group, hosts in members.items() if device["host"] in hosts))
+        if mine:
+            device["groups"] = mine
 
 
 def check_connections(platforms, args):
@@ -131,7 +156,8 @@ def plan_from(args, devices, targets, state):
     return rollout.plan_rollout(
         args["rollout_id"], devices, args["stages"], targets, gate_defaults=gate_defaults(args),
         chunk_sizes=chunk_sizes(args), state=state, resume_aborted=args["resume_aborted"],
-        poll_seconds=args["poll_seconds"], allow_uncovered=args["allow_uncovered"])
+        poll_seconds=args["poll_seconds"], allow_uncovered=args["allow_uncovered"], ramp=args.get("ramp"),
+        caps=caps_of(args))
 
 
 def make_plan(args, task_vars, check_connections_of_fleet=False):
@@ -170,7 +196,8 @@ def make_plan(args, task_vars, check_connections_of_fleet=False):
                        "plan_seconds": round(time.time() - extracted, 3)}}
 
 
-WAVE_OPTION_KEYS = ("cancel_on_abort", "show_progress", "poll_seconds")
+WAVE_OPTION_KEYS = ("cancel_on_abort", "show_progress", "poll_seconds", "window_max_wait", "verify_versions",
+                    "health_check", "health_result", "health_timeout", "health_wait_seconds")
 
 
 def wave_options(args):
@@ -180,6 +207,7 @@ def wave_options(args):
     timeouts = [c.get("reconcile_timeout") or 2 * (c.get("timeout") or 30)
                 for c in registry.per_platform(args, "connection").values() if c]
     options["reconcile_seconds"] = max(timeouts) if timeouts else 60
+    options["max_in_progress"] = caps_of(args)
     return options
 
 

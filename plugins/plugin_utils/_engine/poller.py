@@ -100,6 +100,28 @@ def in_flight(progress_by_task, expected):
     return out
 
 
+def chunk_loads(chunks, progress):
+    """``({chunk key: devices in progress}, {chunk key: (finished, failed)})`` of the chunks with a task.
+
+    A task not read yet counts all its devices in progress; a task adopted by several chunks is shared by their
+    device counts (the platform reports a task as a whole)."""
+    expected = expected_devices(chunks)
+    members = {}
+    for chunk in chunks:
+        if chunk.get("task_id") not in (None, ""):
+            members.setdefault(chunk["task_id"], []).append(chunk)
+    busy, finished = {}, {}
+    for task_id, owners in members.items():
+        read = progress.get(task_id)
+        summary = rollout.merge_summaries([read.summary if read is not None else {}], expected_total=expected[task_id])
+        size = sum(len(c["devices"]) for c in owners) or 1
+        for chunk in owners:
+            share = float(len(chunk["devices"])) / size
+            busy[chunk["key"]] = int(round(summary["in_progress"] * share))
+            finished[chunk["key"]] = (int(round(summary["finished"] * share)), int(round(summary["failed"] * share)))
+    return busy, finished
+
+
 def platform_summaries(chunks, progress):
     """``{platform: summary}`` of the chunks with a task, from ``{task_id: Progress}``."""
     expected = expected_devices(chunks)

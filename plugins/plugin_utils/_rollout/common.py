@@ -32,6 +32,13 @@ ROLLOUT_COMPLETED = "completed"
 ROLLOUT_ABORTED = "aborted"
 ROLLOUT_FAILED = "failed"
 ROLLOUT_AWAITING_APPROVAL = "awaiting_approval"
+# a started wave's remaining chunks wait for their stage's schedule or their devices' maintenance windows
+ROLLOUT_AWAITING_WINDOW = "awaiting_window"
+# a wave passed its gate; the health-check tasks (any Ansible modules) decide pass / abort / wait before the next wave
+ROLLOUT_AWAITING_HEALTH = "awaiting_health"
+HEALTH_DECISIONS = ("pass", "abort", "wait")
+# staged_rollout_command=pause: nothing more is dispatched until a run with staged_rollout_command=resume
+ROLLOUT_PAUSED = "paused"
 # every wave ended, but the stages leave selected devices in no wave (staged_rollout_allow_uncovered)
 ROLLOUT_INCOMPLETE = "incomplete"
 ROLLOUT_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")

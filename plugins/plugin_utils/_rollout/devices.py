@@ -9,10 +9,12 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import hashlib
+import json
 
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _platforms as registry
 
-from .common import _text
+from . import timing
+from .common import RolloutError, _text
 
 
 def device_uid(platform, device_id, product_id=None):
@@ -27,11 +29,12 @@ def rank_key(rollout_id, uid):
     return hashlib.sha256(("%s:%s" % (rollout_id, uid)).encode("utf-8")).hexdigest()
 
 
-def normalize_device(raw, where="device"):
+def normalize_device(raw, where="device", default_window=None, default_timezone="UTC"):
     """Validate one device description and return ``(device, error)``.
 
     Accepted keys: ``platform``, ``id`` (or ``device_id`` / ``name``), ``product_id``, ``version``
-    (current firmware version, optional), ``host`` (inventory host name, informational).
+    (current firmware version, optional), ``host`` (inventory host name, informational), ``maintenance_window``
+    and ``timezone`` (when the device may be upgraded; default ``default_window`` in ``default_timezone``).
     """
     if not isinstance(raw, dict):
         return None, "%s: expected a dict, got %s" % (where, type(raw).__name__)
@@ -54,7 +57,36 @@ def normalize_device(raw, where="device"):
         "version": _text(raw.get("version")),
         "host": _text(raw.get("host")) or device_id,
     }
+    try:
+        device["window"] = device_window(raw, where, default_window, default_timezone)
+    except RolloutError as exc:
+        return None, str(exc)
     return device, None
+
+
+_WINDOWS = {}
+
+
+def device_window(raw, where, default_window=None, default_timezone="UTC"):
+    """The journal form of a device's maintenance windows (``None``: always open); parsed once per distinct text."""
+    window = raw.get("maintenance_window")
+    timezone = _text(raw.get("timezone")) or default_timezone or "UTC"
+    if window in (None, "", [], {}):
+        window, own = default_window, False
+    else:
+        own = True
+    if window in (None, "", [], {}):
+        return None
+    key = (json.dumps(window, sort_keys=True, default=str), timezone)
+    if key not in _WINDOWS:
+        option = "%s: maintenance_window" % where if own else "staged_rollout_maintenance_window"
+        _WINDOWS[key] = window_record(timing.parse_windows(window, option, default_timezone=timezone)) or None
+    return _WINDOWS[key]
+
+
+def window_record(windows):
+    """Windows as plain dicts (the journal's form; equal windows give equal records)."""
+    return [{"start": w.cron, "duration": int(w.duration), "timezone": w.timezone} for w in windows]
 
 
 def device_from_hostvars(host, hostvars):
@@ -65,10 +97,12 @@ def device_from_hostvars(host, hostvars):
         "product_id": hostvars.get("iot_product_id"),
         "version": hostvars.get("iot_firmware_version"),
         "host": host,
+        "maintenance_window": hostvars.get("iot_maintenance_window"),
+        "timezone": hostvars.get("iot_timezone"),
     }
 
 
-def normalize_devices(raws, label="device"):
+def normalize_devices(raws, label="device", default_window=None, default_timezone="UTC"):
     """Validate and de-duplicate a list of raw device descriptions.
 
     Returns ``(devices, errors, duplicates)``; the first occurrence of a uid wins.
@@ -79,7 +113,7 @@ def normalize_devices(raws, label="device"):
     seen = set()
     for index, raw in enumerate(raws):
         where = "%s %s" % (label, raw.get("host") if isinstance(raw, dict) and raw.get("host") else "#%d" % index)
-        device, error = normalize_device(raw, where)
+        device, error = normalize_device(raw, where, default_window, default_timezone)
         if error:
             errors.append(error)
             continue

@@ -19,6 +19,7 @@ from .common import (
     ROLLOUT_ABORTED, ROLLOUT_COMPLETED, ROLLOUT_INCOMPLETE, RolloutError, STATE_FORMAT, WAVE_ABORTED,
     WAVE_PENDING, WAVE_STARTED, _fmt, chunked, validate_rollout_id
 )
+from . import dispatch, timing
 from .devices import device_uid, rank_key
 from .stages import coverage, normalize_stages, stage_boundaries
 
@@ -86,21 +87,55 @@ def chunk_size(name, chunk_sizes):
     return min(size, found.max_chunk) if found.max_chunk else size
 
 
-def build_chunks(wave_name, devices, chunk_sizes):
+def build_chunks(wave_name, devices, chunk_sizes, ramp=None, caps=None):
     """Split a wave's devices into platform tasks of at most :func:`chunk_size` devices, per product where device
-    ids are unique per product only. Keys: ``<wave>/<platform>[/<product>]/<n>``."""
+    ids are unique per product only. Keys: ``<wave>/<platform>[/<product>]/<n>``.
+
+    Devices with maintenance windows are chunked per distinct window set (a chunk carries its ``window``); a ramp
+    makes the chunks of each window set grow (``ramp_step``: 0, 1, ...; :func:`timing.ramp_sizes`); a pace cap of
+    the platform bounds the chunk size; capped inventory groups are counted per chunk (``groups``).
+    """
+    caps = caps or {}
+    capped_groups = set(key[len("group:"):] for key in caps if key.startswith("group:"))
     chunks = []
     for name in registry.names():
         scoped = registry.facts(name).product_scoped
+        size = chunk_size(name, chunk_sizes)
+        if caps.get(name):
+            size = min(size, int(caps[name]))
         by_scope = {}
         for device in devices:
             if device["platform"] == name:
-                by_scope.setdefault(device["product_id"] if scoped else None, []).append(device["id"])
+                window = json.dumps(device.get("window"), sort_keys=True) if device.get("window") else ""
+                by_scope.setdefault(device["product_id"] if scoped else None, {}).setdefault(window, []).append(device)
         for product_id in sorted(by_scope, key=lambda product: product or ""):
             prefix = "%s/%s/%s" % (wave_name, name, product_id) if scoped else "%s/%s" % (wave_name, name)
-            for number, ids in enumerate(chunked(sorted(by_scope[product_id]), chunk_size(name, chunk_sizes)), 1):
-                chunks.append({"key": "%s/%d" % (prefix, number), "platform": name, "product_id": product_id,
-                               "size": len(ids), "devices": ids, "task_id": None})
+            number = 0
+            for window in sorted(by_scope[product_id]):
+                members = sorted(by_scope[product_id][window], key=lambda d: d["id"])
+                if ramp:
+                    sizes = timing.ramp_sizes(len(members), min(ramp["start"], size), ramp["factor"], size)
+                else:
+                    sizes = [len(part) for part in chunked(members, size)]
+                start = 0
+                for step, count in enumerate(sizes):
+                    part = members[start:start + count]
+                    start += count
+                    number += 1
+                    chunk = {"key": "%s/%d" % (prefix, number), "platform": name, "product_id": product_id,
+                             "size": len(part), "devices": [d["id"] for d in part], "task_id": None}
+                    if window:
+                        chunk["window"] = part[0]["window"]
+                    if ramp:
+                        chunk["ramp_step"] = step
+                    groups = {}
+                    for device in part:
+                        for group in device.get("groups") or ():
+                            if group in capped_groups:
+                                groups[group] = groups.get(group, 0) + 1
+                    if groups:
+                        chunk["groups"] = groups
+                    chunks.append(chunk)
     return chunks
 
 
@@ -113,7 +148,7 @@ def chunk_counts(chunks):
 
 
 def plan_rollout(rollout_id, devices, stages, targets, gate_defaults=None, chunk_sizes=None, state=None,
-                 resume_aborted=False, poll_seconds=30, allow_uncovered=False):
+                 resume_aborted=False, poll_seconds=30, allow_uncovered=False, ramp=None, caps=None):
     """Compute the rollout plan.
 
     ``devices`` are normalized devices (see :func:`normalize_devices`), ``stages`` raw stage dicts,
@@ -130,7 +165,7 @@ def plan_rollout(rollout_id, devices, stages, targets, gate_defaults=None, chunk
     the plan carries its ``coverage`` either way.
     """
     rollout_id = validate_rollout_id(rollout_id)
-    stages = normalize_stages(stages, gate_defaults)
+    stages = normalize_stages(stages, gate_defaults, ramp)
     covers = coverage(stages, len(devices))
     if covers["problem"] and not allow_uncovered:
         raise RolloutError(covers["problem"])
@@ -167,6 +202,8 @@ def plan_rollout(rollout_id, devices, stages, targets, gate_defaults=None, chunk
             "count": stage["count"],
             "percent": stage["percent"],
             "gate": stage["gate"],
+            "schedule": stage["schedule"],
+            "ramp": stage["ramp"],
             "assigned": len(members),
         }
         if record:
@@ -186,7 +223,8 @@ def plan_rollout(rollout_id, devices, stages, targets, gate_defaults=None, chunk
             todo = [d for d in fresh if not is_current(d, targets)]
             totals["done_elsewhere"] += len(members) - len(fresh)
             wave.update(status=WAVE_PENDING, recorded=False, action="run", skipped=len(fresh) - len(todo),
-                        outside=len(members) - len(fresh), chunks=build_chunks(stage["name"], todo, chunk_sizes))
+                        outside=len(members) - len(fresh),
+                        chunks=build_chunks(stage["name"], todo, chunk_sizes, stage["ramp"], caps))
             totals["skipped"] += wave["skipped"]
         counts = chunk_counts(wave["chunks"])
         wave["poll_seconds"] = poll_interval(poll_seconds, tasks_by_platform(wave["chunks"]))
@@ -206,6 +244,7 @@ def plan_rollout(rollout_id, devices, stages, targets, gate_defaults=None, chunk
         "waves": waves,
         "totals": totals,
         "coverage": covers,
+        "caps": dict(caps or {}),
         "pending_waves": [w["name"] for w in waves if w["action"] != "skip"],
     }
 
@@ -272,6 +311,7 @@ def plan_lines(plan):
                         ", manual approval first" if gate["approval"] else ""))
         if wave["action"] == "skip":
             continue
+        lines += dispatch.plan_lines(wave, plan.get("caps"))
         for chunk in wave["chunks"]:
             lines.append("  call: " + chunk_call(chunk, targets))
         if wave["chunks"]:

@@ -13,6 +13,7 @@ import json
 import math
 import re
 
+from . import timing
 from .common import GATE_DEFAULTS, GATE_KEYS, RolloutError, STAGE_KEYS, _bool, _fmt, _number, _text
 
 
@@ -34,6 +35,10 @@ def normalize_gate(values, where="gate", base=None):
     return gate
 
 
+# keys of a stage dict that set when and how fast its wave is dispatched (``dispatch.py``); not in the text form
+DISPATCH_KEYS = ("start_at", "end_at", "at_end", "ramp")
+# a ramp's first step is capped later at the platform's chunk size
+RAMP_LIMIT = 10 ** 9
 STAGES_TEXT_FORM = "name:count or name:percent%, comma-separated, e.g. canary:10,wave1:10%,rest:100%"
 STAGE_SIZE_RULE = ("a stage is name:count (count a whole number >= 0) or name:percent% (percent 0 < p <= 100), "
                    "e.g. canary:10,wave1:10%,rest:100%")
@@ -123,7 +128,7 @@ def parse_stages(stages):
             for index, stage in enumerate(stages, 1)]
 
 
-def normalize_stages(stages, gate_defaults=None):
+def normalize_stages(stages, gate_defaults=None, ramp_default=None):
     """Validate the stage list; return stages with their resolved gate.
 
     Each stage needs a unique ``name`` and exactly one of ``count`` (devices, >= 0) or ``percent``
@@ -148,9 +153,10 @@ def normalize_stages(stages, gate_defaults=None):
         if name in names:
             raise RolloutError("%s: stage names must be unique" % where)
         names.add(name)
-        unknown = sorted(set(stage) - set(STAGE_KEYS))
+        allowed = STAGE_KEYS + DISPATCH_KEYS
+        unknown = sorted(set(stage) - set(allowed))
         if unknown:
-            raise RolloutError("%s: unknown keys %s (allowed: %s)" % (where, ", ".join(unknown), ", ".join(STAGE_KEYS)))
+            raise RolloutError("%s: unknown keys %s (allowed: %s)" % (where, ", ".join(unknown), ", ".join(allowed)))
         has_count = stage.get("count") is not None
         has_percent = stage.get("percent") is not None
         if has_count == has_percent:
@@ -170,6 +176,10 @@ def normalize_stages(stages, gate_defaults=None):
             if entry["percent"] <= 0:
                 raise RolloutError("%s: percent must be greater than 0" % where)
         entry["gate"] = normalize_gate(stage, where, base)
+        entry["schedule"] = timing.parse_schedule(stage, where)
+        ramp = stage.get("ramp") if stage.get("ramp") is not None else ramp_default
+        entry["ramp"] = timing.parse_ramp(ramp, "%s: ramp" % where if stage.get("ramp") is not None
+                                          else "staged_rollout_ramp", RAMP_LIMIT)
         result.append(entry)
     return result
 

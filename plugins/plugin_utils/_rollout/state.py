@@ -13,8 +13,9 @@ import copy
 from ansible_collections.iotfleet.firmware.plugins.module_utils._rollout_args import EVENTS
 
 from .common import (
-    ROLLOUT_ABORTED, ROLLOUT_AWAITING_APPROVAL, ROLLOUT_COMPLETED, ROLLOUT_FAILED, ROLLOUT_INCOMPLETE,
-    ROLLOUT_RUNNING, RolloutError, STATE_FORMAT, WAVE_ABORTED, WAVE_PASSED, WAVE_STARTED
+    ROLLOUT_ABORTED, ROLLOUT_AWAITING_APPROVAL, ROLLOUT_AWAITING_WINDOW, ROLLOUT_AWAITING_HEALTH, ROLLOUT_PAUSED,
+    ROLLOUT_COMPLETED, ROLLOUT_FAILED,
+    ROLLOUT_INCOMPLETE, ROLLOUT_RUNNING, RolloutError, STATE_FORMAT, WAVE_ABORTED, WAVE_PASSED, WAVE_STARTED
 )
 from .plan import targets_fingerprint
 
@@ -33,6 +34,8 @@ def new_state(rollout_id, targets, now):
         "abort": None,
         "error": None,
         "awaiting_approval": None,
+        "awaiting_window": None,
+        "awaiting_health": None,
         "accepted_aborts": [],
         "history": [],
     }
@@ -61,6 +64,8 @@ def apply_event(state, event, data, now):
     * ``tasks_created`` ``{wave, task_ids: {chunk_key: id}}``.
     * ``wave_passed`` / ``wave_aborted`` ``{wave, result: <gate result>, cancelled: [...], cancel_errors: [...]}``.
     * ``awaiting_approval`` ``{wave}``; ``completed`` ``{}``; ``failed`` ``{wave, message}``.
+    * ``awaiting_window`` ``{wave, next_at, reason, not_dispatched}``: the wave's remaining chunks wait for their
+      schedule or maintenance window (the wave stays started).
     """
     if event not in EVENTS:
         raise RolloutError("unknown rollout event %r" % event)
@@ -93,7 +98,8 @@ def apply_event(state, event, data, now):
             state["abort"] = None
             state["status"] = ROLLOUT_RUNNING
             history({"wave": abort.get("wave"), "note": "aborted wave accepted, rollout resumed"})
-        elif state["status"] in (ROLLOUT_FAILED, ROLLOUT_AWAITING_APPROVAL):
+        elif state["status"] in (ROLLOUT_FAILED, ROLLOUT_AWAITING_APPROVAL, ROLLOUT_AWAITING_WINDOW,
+                                 ROLLOUT_AWAITING_HEALTH, ROLLOUT_PAUSED):
             state["status"] = ROLLOUT_RUNNING
             state["error"] = None
             history({"note": "rollout resumed"})
@@ -127,9 +133,10 @@ def apply_event(state, event, data, now):
     elif event == "wave_started":
         spec = data["wave"]
         name = spec["name"]
-        if state["status"] in (ROLLOUT_AWAITING_APPROVAL,):
+        if state["status"] in (ROLLOUT_AWAITING_APPROVAL, ROLLOUT_AWAITING_WINDOW):
             state["status"] = ROLLOUT_RUNNING
         state["awaiting_approval"] = None
+        state["awaiting_window"] = None
         record = waves.get(name)
         if record is None:
             waves[name] = {
@@ -185,6 +192,48 @@ def apply_event(state, event, data, now):
         state["awaiting_approval"] = data["wave"]
         if before is None or before.get("awaiting_approval") != data["wave"] or before.get("status") != ROLLOUT_AWAITING_APPROVAL:
             history({"wave": data["wave"]})
+    elif event == "awaiting_window":
+        # the wave stays started: a later run dispatches its remaining chunks when their time comes
+        state["status"] = ROLLOUT_AWAITING_WINDOW
+        waiting = {"wave": data["wave"], "next_at": data.get("next_at"), "reason": data.get("reason"),
+                   "not_dispatched": data.get("not_dispatched")}
+        if state.get("awaiting_window") != waiting:
+            history(dict(waiting))
+        state["awaiting_window"] = waiting
+    elif event == "paused":
+        if state["status"] != ROLLOUT_PAUSED:
+            history({"wave": data.get("wave"), "by": data.get("by")})
+        state["status"] = ROLLOUT_PAUSED
+    elif event == "stopped":
+        # staged_rollout_command=stop between waves: the rollout ends aborted, no wave was running
+        state["status"] = ROLLOUT_ABORTED
+        state["abort"] = {"wave": data.get("wave"), "reason": data.get("reason"), "at": now}
+        history({"wave": data.get("wave"), "reason": data.get("reason")})
+    elif event == "awaiting_health":
+        state["status"] = ROLLOUT_AWAITING_HEALTH
+        if (state.get("awaiting_health") or {}).get("wave") != data["wave"]:
+            state["awaiting_health"] = {"wave": data["wave"], "since": now, "checks": 0}
+            history({"wave": data["wave"]})
+    elif event == "health_checked":
+        # the health-check tasks' verdict on a wave that passed its gate: pass, abort (the wave and the rollout
+        # abort), or wait (asked again later)
+        name = data["wave"]
+        pending = state.get("awaiting_health") or {}
+        record = _wave(state, name)
+        checks = int(pending.get("checks") or 0) + 1
+        record["health"] = {"decision": data["decision"], "reason": data.get("reason"), "at": now, "checks": checks}
+        history({"wave": name, "decision": data["decision"], "reason": data.get("reason")})
+        if data["decision"] == "wait":
+            state["awaiting_health"] = dict(pending, wave=name, checks=checks)
+        else:
+            state["awaiting_health"] = None
+            state["status"] = ROLLOUT_RUNNING
+        if data["decision"] == "abort":
+            record["status"] = WAVE_ABORTED
+            record["result"] = dict(record.get("result") or {}, decision="abort", trigger="health_check",
+                                    reason="health check: %s" % (data.get("reason") or "abort"))
+            state["status"] = ROLLOUT_ABORTED
+            state["abort"] = {"wave": name, "reason": record["result"]["reason"], "at": now}
     elif event == "completed":
         if state["status"] not in (ROLLOUT_COMPLETED, ROLLOUT_INCOMPLETE):
             unfinished = [n for n, w in waves.items() if w["status"] == WAVE_STARTED]
