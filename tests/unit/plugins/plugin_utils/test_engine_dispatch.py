@@ -183,3 +183,59 @@ def test_choose_pure_rules():
     assert out["waiting"]["k3"].startswith("maintenance window closed") and out["next_at"] == START + 14 * 3600
     out = dispatch.choose(chunks, now, {"caps": {"tencent": 2}}, {"k1": 0}, {})
     assert out["dispatch"] == ["k2"]
+
+
+def device(number, window=None, groups=()):
+    found = {"uid": "P/tc-%d" % number, "platform": "tencent", "id": "tc-%d" % number, "product_id": "P",
+             "version": "1.0.0", "host": "tc-%d" % number}
+    if window:
+        found["window"] = window
+    if groups:
+        found["groups"] = tuple(groups)
+    return found
+
+
+def test_chunks_follow_windows_ramp_and_caps_and_the_plan_says_so():
+    devices = [device(n, NIGHT if n % 2 else None, ["site_a"] if n < 4 else []) for n in range(10)]
+    ramp = {"start": 1, "factor": 2, "max_failure_rate": 10}
+    chunks = rollout.build_chunks("w1", devices, {"tencent": 500}, ramp, {"tencent": 3, "group:site_a": 2})
+    plain = [c for c in chunks if not c.get("window")]
+    night = [c for c in chunks if c.get("window")]
+    assert [len(c["devices"]) for c in plain] == [1, 2, 2] and [c["ramp_step"] for c in plain] == [0, 1, 2]
+    assert [len(c["devices"]) for c in night] == [1, 2, 2]  # ramp per window set, capped at the platform cap 3
+    assert all(c["window"] == NIGHT for c in night)
+    assert sum(c.get("groups", {}).get("site_a", 0) for c in chunks) == 4
+    assert len(set(c["key"] for c in chunks)) == len(chunks)
+    wave = {"chunks": chunks, "ramp": ramp, "schedule": {"start_at": START, "end_at": START + 3600, "at_end": "cancel"}}
+    lines = dispatch.plan_lines(wave, {"tencent": 3, "group:site_a": 2})
+    assert lines == ["  schedule: starts at 2026-12-01T12:00:00Z",
+                     "  schedule: stops dispatching at 2026-12-01T13:00:00Z, then cancels the tasks still running",
+                     "  window: 5 devices only inside 0 2 * * * for 4h (UTC)",
+                     "  ramp: steps of 1, 2 devices (start 1, factor 2); each after the one before finished with <= 10 % "
+                     "failed",
+                     "  pace: at most 2 devices of group:site_a upgrading at once",
+                     "  pace: at most 3 devices of tencent upgrading at once"]
+
+
+def test_device_windows_come_from_the_host_or_the_rollout_default_and_bad_ones_name_the_host():
+    raws = [{"platform": "tencent", "id": "a", "product_id": "P", "host": "a",
+             "maintenance_window": {"start": "0 2 * * *", "duration": "4h"}, "timezone": "Asia/Shanghai"},
+            {"platform": "tencent", "id": "b", "product_id": "P", "host": "b"},
+            {"platform": "tencent", "id": "c", "product_id": "P", "host": "c",
+             "maintenance_window": {"start": "0 2 * *"}}]
+    devices, errors, dummy = rollout.normalize_devices(raws, "host", {"start": "0 1 * * 6", "duration": 3600})
+    assert devices[0]["window"] == [{"start": "0 2 * * *", "duration": 14400, "timezone": "Asia/Shanghai"}]
+    assert devices[1]["window"] == [{"start": "0 1 * * 6", "duration": 3600, "timezone": "UTC"}]
+    assert len(errors) == 1 and errors[0].startswith("host c: maintenance_window")
+
+
+@pytest.mark.parametrize("stage, message", [
+    ({"name": "w", "percent": 100, "end_at": "2026-12-01T10:00:00"}, "end_at: .* needs a timezone"),
+    ({"name": "w", "percent": 100, "at_end": "cancel"}, "at_end needs an end_at"),
+    ({"name": "w", "percent": 100, "ramp": {"start": 5, "factor": 0.5}}, "a ramp factor below 1"),
+    ({"name": "w", "percent": 100, "start_at": "2026-12-02T00:00:00Z", "end_at": "2026-12-01T00:00:00Z"},
+     "end_at must be after start_at"),
+])
+def test_bad_dispatch_keys_of_a_stage_fail_before_any_call_naming_the_stage(stage, message):
+    with pytest.raises(rollout.RolloutError, match="stage 'w'.*" + message):
+        rollout.normalize_stages([stage])
