@@ -233,10 +233,10 @@ def platform_counts(devices):
 
 
 def rollback_targets(parent_targets, given, counts, rollout_id):
-    """The flat targets (``huawei_file_id``, ...) of the rollback from ``staged_rollout_rollback_targets``.
+    """The flat targets (``<platform>_<target>``) of the rollback from ``staged_rollout_rollback_targets``.
 
     Keys as the rollout's targets without the ``staged_rollout_`` prefix (with it is accepted too). Targets that
-    name neither the package nor the version (Tencent ``fw_type``, IoTDA ``task_type``) default to the rollout's.
+    name neither the package nor the version (a firmware type, a task type) default to the rollout's.
     Refused: unknown keys; a required target missing for a platform the devices use (``counts``: ``{platform:
     devices}``); every required target of a platform equal to the rollout's own (that is no rollback).
     """
@@ -244,7 +244,7 @@ def rollback_targets(parent_targets, given, counts, rollout_id):
         given = {}
     if not isinstance(given, dict):
         raise rollout.RolloutError("staged_rollout_rollback_targets must be a dictionary of the previous version's "
-                                   "targets, e.g. {huawei_file_id: ..., tencent_firmware_version: ...}")
+                                   "targets (keys: %s)" % ", ".join(registry.target_args()))
     allowed = registry.target_args()
     targets = dict((key, None) for key in allowed)
     unknown = []
@@ -296,7 +296,7 @@ def retry_targets(parent_targets, args, rollout_id):
 
 
 def targets_text(targets, counts):
-    """``"Huawei file_id=fw-1, target_version=1.0.0; Tencent firmware_version=1.0.0, fw_type=mcu"`` for the
+    """``"<Short> <key>=<value>, ...; <Short> ..."`` (``RolloutFacts.short``, the platforms' targets) for the
     platforms with devices."""
     parts = []
     for name in registry.names():
