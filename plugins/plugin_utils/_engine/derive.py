@@ -458,7 +458,10 @@ def load(args, task_vars):
     if mode_of(args) is None:
         return args, None, []
     parent_id = rollout.validate_rollout_id(args["rollout_id"])
-    path_of = lambda rollout_id: rollout_files.state_path(args["state_dir"], rollout_id)  # noqa: E731
+
+    def path_of(rollout_id):
+        return rollout_files.state_path(args["state_dir"], rollout_id)
+
     parent = rollout_files.read_state(path_of(parent_id))
     retries = []
     if args.get("rollback") and parent:
