@@ -11,7 +11,8 @@ import os
 
 import pytest
 
-from test_playbook_rollout import FLEET, platform_tasks, read_json, rollout, state_of, versions, writes
+from test_playbook_rollout import (FLEET, HERE, INVENTORIES, env_of, platform_tasks, read_json, rollout, state_of,
+                                   versions, writes)
 
 pytestmark = pytest.mark.integration
 
@@ -154,6 +155,26 @@ def test_retry_of_a_wave_whose_tasks_failed_entirely_creates_new_tasks(run_playb
     assert "Read back from the platforms" not in retried.stdout
     assert task_devices(emulator, before) == {"huawei": [], "tencent": failed["tencent"]}
     assert all(versions(emulator)[d] == "2.0.0" for d in failed["tencent"])
+
+
+def test_a_retry_in_a_job_on_an_empty_disk_after_the_rollout_is_read_back(run_playbook, emulator, dirs):
+    """AWX without a persistent volume: the job's first play re-runs the rollout, which reads its waves back from
+    the platforms (failed devices included) and creates nothing; its second play retries a wave from that journal."""
+    emulator.behaviour(failure_rates=FAILING)
+    stages = "canary:4,rest:100%"
+    rollout(run_playbook, emulator, dirs, "it-retry-awx", staged_rollout_stages=stages, **TOLERANT)
+    failed = failed_of(state_of(dirs, "it-retry-awx"), "rest")
+    for name in os.listdir(dirs["staged_rollout_state_dir"]):
+        os.unlink(os.path.join(dirs["staged_rollout_state_dir"], name))
+    emulator.behaviour(failure_rates={})
+    before = task_ids(emulator)
+    job = run_playbook(os.path.join(HERE, "playbooks", "rollout", "retry_after_read_back.yml"), env=env_of(emulator),
+                       inventory=INVENTORIES, extra_vars=dict(dirs, staged_rollout_id="it-retry-awx",
+                                                              staged_rollout_stages=stages,
+                                                              staged_rollout_retry_wave_of_job="rest", **TOLERANT))
+    assert "Read back from the platforms" in job.stdout
+    assert "Rollout it-retry-awx.retry-rest: COMPLETED" in job.stdout
+    assert task_devices(emulator, before) == failed
 
 
 def test_rollback_after_a_completed_rollout_targets_exactly_the_upgraded_devices(run_playbook, emulator, dirs):
