@@ -600,7 +600,8 @@ def ramp_sizes(total, start, factor, maximum):
     sizes = []
     left = total
     while left > 0:
-        size = min(maximum, max(1, int(math.floor(current + 1e-9))))
+        # 100 * 1.15 is 114.99999999999999 as a float: round down only what is really below a whole number
+        size = min(maximum, max(1, int(math.floor(current * (1 + 1e-12)))))
         size = min(size, left)
         sizes.append(size)
         left -= size
