@@ -123,7 +123,8 @@ class ActionModule(ActionBase):
                 pass
         try:
             made = planning.make_plan(dict(args, refresh_versions=args["refresh_versions"]), task_vars,
-                                      check_connections_of_fleet=True)
+                                      check_connections_of_fleet=True,
+                                      refresh_scope="all" if check_mode else "first_wave")
             derived_lines = derived_lines + derive.after_plan(args, made, derived)
         except Exception:
             if not check_mode:
@@ -177,7 +178,6 @@ class ActionModule(ActionBase):
         )
         result.setdefault("msg", "rollout %s: %s" % (rollout_id, status))
         return result
-
 
     @staticmethod
     def _standing_verb(result, verb, path, store, rollout_id):

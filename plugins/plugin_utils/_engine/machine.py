@@ -185,6 +185,8 @@ class RolloutRun:
         self.notes = []
         self.plan = made["plan"]
         self.waves_run = []
+        self.deferred = list(made.get("deferred") or [])
+        self.prefetch = None
 
     def _now(self):
         return driver.utc_text(self.clock())
@@ -231,13 +233,15 @@ class RolloutRun:
         """Run waves until the rollout ends or needs an approval; returns ``(status, wave)``."""
         self.start()
         self.read_back()
+        self.start_prefetch()
         pending = (self.store.load() or {}).get("awaiting_health")
         if pending:
             stop = self.health(pending["wave"])
             if stop:
                 return stop
-        waves = self.plan["waves"]
-        for position, wave in enumerate(waves):
+        names = [w["name"] for w in self.plan["waves"]]
+        for position, name in enumerate(names):
+            wave = self.refreshed(self.wave_named(name))
             if wave["action"] == "skip":
                 continue
             verb = self.verb()
@@ -278,7 +282,7 @@ class RolloutRun:
                 if stop:
                     return stop
             pause = int(wave["gate"].get("pause_seconds") or 0)
-            if pause and position < len(waves) - 1:
+            if pause and position < len(names) - 1:
                 self.display("pausing %d s after wave %s" % (pause, wave["name"]))
                 self.sleep(pause)
         self.event("completed", {"uncovered": self.options.get("uncovered", 0)})
@@ -288,6 +292,38 @@ class RolloutRun:
         runner = driver.WaveDriver(self.store, self.rollout_id, wave, self.targets, self.providers.new(),
                                    options=self.options, display=self.display, sleep=self.sleep, clock=self.clock)
         return runner.run()
+
+    def wave_named(self, name):
+        """The wave of the current plan (planned again after a read-back or a version refresh)."""
+        return dict((w["name"], w) for w in self.plan["waves"])[name]
+
+    def start_prefetch(self):
+        """The later waves' versions are read in a thread while the first wave runs (``planning.make_plan`` read
+        the first wave's only)."""
+        waves = dict((w["name"], w) for w in self.plan["waves"])
+        self.deferred = [name for name in self.deferred if waves.get(name, {}).get("action") == "run"]
+        if not self.deferred:
+            return
+        from . import refresh
+        members = recover.wave_members(self.rollout_id, self.made["devices"], self.plan["waves"])
+        devices = [device for name in self.deferred for device in members[name]]
+        self.prefetch = refresh.Prefetch(devices, self.targets, self.providers.new).start()
+
+    def refreshed(self, wave):
+        """``wave`` planned again with its devices' current versions, once the prefetch has them."""
+        if wave["name"] not in self.deferred or self.prefetch is None:
+            return wave
+        from . import refresh
+        started = self.clock()
+        stats = self.prefetch.wait()
+        self.prefetch, self.deferred = None, []
+        for line in refresh.refresh_lines(stats):
+            self.notes.append(line.replace(" read from the platform", " read while the earlier waves ran"))
+            self.display(self.notes[-1])
+        if self.clock() - started >= 1:
+            self.display("waited %d s for the versions of the later waves" % (self.clock() - started))
+        self.plan = self.replan(self.store.load())
+        return dict((w["name"], w) for w in self.plan["waves"])[wave["name"]]
 
     def verb(self):
         watch = self.options.get("watch")

@@ -160,8 +160,13 @@ def plan_from(args, devices, targets, state):
         caps=caps_of(args))
 
 
-def make_plan(args, task_vars, check_connections_of_fleet=False):
-    """Everything up to the plan: ``{plan, devices, targets, state, state_path, lines, refreshed, timing}``.
+def make_plan(args, task_vars, check_connections_of_fleet=False, refresh_scope="all"):
+    """Everything up to the plan: ``{plan, devices, targets, state, state_path, lines, refreshed, timing, deferred}``.
+
+    ``refresh_scope``: ``"all"`` reads the current versions of every planned device before planning (``--check``
+    and ``rollout_plan``: the plan's counts are exact); ``"first_wave"`` reads only the devices of the first wave
+    that will create tasks, so its first create follows within seconds; the later waves' versions are read while
+    the earlier waves run (``deferred``: their names; ``machine.RolloutRun``).
 
     Raises :class:`RolloutError` (or ``RolloutFileError``) naming the option and the rule before any platform
     call when an input is wrong; a platform error of the version refresh names the call.
@@ -179,21 +184,40 @@ def make_plan(args, task_vars, check_connections_of_fleet=False):
     extracted = time.time()
     state_path = rollout_files.state_path(args["state_dir"], args["rollout_id"]) if args["state_dir"] else None
     state = rollout_files.read_state(state_path) if state_path else None
+    deferred = []
+    to_read = devices
     if args.get("refresh_versions"):
-        plan_from(args, devices, targets, state)  # stages, coverage and the journal checked before the first call
-    refreshed = refresh.plan_hook(args, devices, targets, state)  # current versions from the platforms
+        first = plan_from(args, devices, targets, state)  # stages, coverage and the journal checked before any call
+        if refresh_scope == "first_wave":
+            to_read, deferred = first_wave_devices(first, devices)
+    refreshed = refresh.plan_hook(args, to_read, targets, state)  # current versions from the platforms
     plan = plan_from(args, devices, targets, state)
     plan["source"] = source
     plan["duplicates"] = duplicates
     lines = rollout.plan_lines(plan)
     lines[1:1] = refresh.refresh_lines(refreshed)
+    if deferred:
+        lines.insert(1 + len(refreshed), "The versions of waves %s are read while the waves before them run."
+                     % ", ".join(deferred))
     if duplicates:
         lines.insert(1, "NOTE: %d devices were listed more than once and are counted once (%s%s)."
                      % (len(duplicates), ", ".join(duplicates[:5]), ", ..." if len(duplicates) > 5 else ""))
     return {"plan": plan, "devices": devices, "targets": targets, "state": state, "state_path": state_path,
-            "lines": lines, "refreshed": refreshed, "args": args,
+            "lines": lines, "refreshed": refreshed, "args": args, "deferred": deferred,
             "timing": {"inventory_seconds": round(extracted - started, 3),
                        "plan_seconds": round(time.time() - extracted, 3)}}
+
+
+def first_wave_devices(plan, devices):
+    """``(devices of the first wave that will create tasks, names of the later such waves)``: waves recorded in
+    the journal are not read (their chunks are fixed)."""
+    from . import recover
+
+    fresh = [wave for wave in plan["waves"] if wave["action"] == "run" and not wave.get("recorded")]
+    if not fresh:
+        return [], []
+    members = recover.wave_members(plan["rollout_id"], devices, plan["waves"])
+    return members[fresh[0]["name"]], [wave["name"] for wave in fresh[1:]]
 
 
 WAVE_OPTION_KEYS = ("cancel_on_abort", "show_progress", "poll_seconds", "window_max_wait", "verify_versions",

@@ -90,8 +90,8 @@ def recovered_waves(plan_waves, members, attributed, targets, chunk_sizes, caps=
         todo = [d for d in members[wave["name"]] if d["uid"] not in covered and not rollout.is_current(d, targets)]
         skipped = len([d for d in members[wave["name"]] if d["uid"] not in covered]) - len(todo)
         records.append({"name": wave["name"], "index": wave["index"], "gate": wave["gate"], "skipped": skipped,
-                        "chunks": found + rollout.build_chunks(wave["name"], todo, chunk_sizes, wave.get("ramp"),
-                                                              caps)})
+                        "chunks": found + rollout.build_chunks(wave["name"], todo, chunk_sizes,
+                                                               wave.get("ramp"), caps)})
     return records
 
 

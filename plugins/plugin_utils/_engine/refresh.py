@@ -107,6 +107,17 @@ def plan_hook(args, devices, targets, state=None, factory=None):
         return []
     providers = connect.Providers(registry.per_platform(args, "connection"), factory=factory)
     try:
+        return read_versions(devices, targets, providers)
+    finally:
+        providers.close()
+
+
+def read_versions(devices, targets, providers):
+    """:func:`refresh_versions` with its errors as :class:`RolloutError` (platform, code, request id and call
+    named, secrets redacted)."""
+    from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _rollout as rollout
+
+    try:
         return refresh_versions(devices, targets, providers)
     except (RefreshError, ValidationError) as exc:
         raise rollout.RolloutError(str(exc))
@@ -114,5 +125,38 @@ def plan_hook(args, devices, targets, state=None, factory=None):
         platform = registry.platform_of_call(getattr(exc, "call", ""))
         raise rollout.RolloutError(Redactor(providers.all_secrets()).redact(
             "refreshing the device versions failed: %s" % planner.describe_error(platform, exc)))
-    finally:
-        providers.close()
+
+
+class Prefetch:
+    """The versions of the later waves' devices, read in a thread while the earlier waves run (their polls leave
+    the API idle most of the time; every call is paced by the transport tier's shared limiter all the same)."""
+
+    def __init__(self, devices, targets, new_providers):
+        import threading
+
+        self.devices = devices
+        self.targets = targets
+        self.new_providers = new_providers
+        self.stats = None
+        self.error = None
+        self.thread = threading.Thread(target=self._read, name="rollout-prefetch", daemon=True)
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def _read(self):
+        providers = self.new_providers()
+        try:
+            self.stats = read_versions(self.devices, self.targets, providers)
+        except Exception as exc:  # kept for the run's thread: it raises it when it needs the versions
+            self.error = exc
+        finally:
+            providers.close()
+
+    def wait(self):
+        """The statistics of the read; its error, if it failed, is raised here (in the run's thread)."""
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        return self.stats

@@ -80,3 +80,41 @@ def test_a_platform_error_during_the_refresh_names_the_call_and_hides_the_secret
     message = str(info.value)
     assert "Huawei IoT GET /iocm/app/dm/v1.4.0/devices" in message and "error code 1010005" in message
     assert "request id rq-9" in message and "s3cret-token" not in message and huawei.closed
+
+
+def test_a_live_run_reads_the_first_waves_versions_and_leaves_the_later_waves_to_the_prefetch():
+    from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import planning, recover
+
+    fleet = rollout.normalize_devices([{"platform": "huawei", "id": "hw-%d" % n} for n in range(20)])[0]
+    stages = [{"name": "canary", "count": 2}, {"name": "wave1", "percent": 50}, {"name": "rest", "percent": 100}]
+    plan = rollout.plan_rollout("r1", fleet, stages, TARGETS)
+    first, deferred = planning.first_wave_devices(plan, fleet)
+    assert [d["uid"] for d in first] == [d["uid"] for d in recover.wave_members("r1", fleet, plan["waves"])["canary"]]
+    assert deferred == ["wave1", "rest"]
+    started = dict(plan, waves=[dict(plan["waves"][0], action="resume", recorded=True)] + plan["waves"][1:])
+    first, deferred = planning.first_wave_devices(started, fleet)
+    assert len(first) == 8 and deferred == ["rest"]  # a started wave keeps its chunks: the next one is read first
+
+
+def test_the_prefetch_reads_in_its_thread_and_hands_its_error_to_the_run():
+    fleet = devices()[:2]
+    script = [("prepare", [("hw-1",)], None), ("device_versions", [("hw-1", "hw-2")], {"hw-1": "2.0.0"})]
+    provider = ScriptedProvider("huawei", script)
+
+    class Providers:
+        def get(self, platform, product_id=None):
+            return provider
+
+        def all_secrets(self):
+            return []
+
+        def close(self):
+            provider.close()
+
+    stats = refresh.Prefetch(fleet, TARGETS, Providers).start().wait()
+    assert stats[0]["devices"] == 2 and fleet[0]["version"] == "2.0.0" and fleet[1]["version"] is None
+    assert provider.closed
+    failing = ScriptedProvider("huawei", [])  # any call is unexpected: the error reaches wait()
+    Providers.get = lambda self, platform, product_id=None: failing
+    with pytest.raises(AssertionError, match="unexpected call prepare"):
+        refresh.Prefetch(fleet, TARGETS, Providers).start().wait()
