@@ -135,7 +135,7 @@ class ActionModule(ActionBase):
         options = engine_options(args, uncovered)
         options.update(watch=commands.CommandWatch(verb_path).current, advance=verb == "advance")
         run = machine.RolloutRun(store, made, providers, approvals, options, display=display.display)
-        lines = derived_lines + list(made["lines"]) + notes
+        lines = derived_lines + list(made["lines"]) + notes + operation_lines(args, verb)
         if check_mode:
             records, more, tasks = recover.recover(plan, made["devices"], made["targets"], providers.new(),
                                                    planning.chunk_sizes(args))
@@ -208,6 +208,20 @@ class ActionModule(ActionBase):
             return result
         store.lock.release()
         return None
+
+
+def operation_lines(args, verb):
+    """What the run does after each wave and with the operator's verb (the plan lines cover the dispatch)."""
+    lines = []
+    if args.get("verify_versions"):
+        lines.append("After each wave the versions of its devices whose task succeeded are read back; a device on "
+                     "another version counts as failed (staged_rollout_verify_versions).")
+    if args.get("health_check"):
+        lines.append("After each wave passes its gate, the health-check tasks decide pass, abort or wait before the "
+                     "next wave (staged_rollout_health_tasks; wait up to %d s)." % int(args.get("health_timeout") or 0))
+    if verb not in ("run", None):
+        lines.append("Operator verb: %s." % verb)
+    return lines
 
 
 def awaiting_view(plan, name):

@@ -5,7 +5,8 @@
 """One JSON line per transition of a rollout, appended to ``<report_dir>/<id>-events.jsonl`` as it is recorded.
 
 The journal's ``history`` holds every transition (start, wave read back, approved, started, passed, aborted,
-abort accepted, awaiting approval, completed, incomplete, failed) with its time. After each journal write the
+abort accepted, awaiting approval, awaiting a window, awaiting and given a health verdict, paused, stopped,
+completed, incomplete, failed) with its time. After each journal write the
 entries not yet in the file are appended, each with ``rollout_id``, ``journal`` (the journal's creation time: a
 journal read back anew on an empty disk starts a new sequence) and ``seq`` (its index in that journal's history),
 so a consumer can tell a line it has seen. Lines carry no credentials (the journal has none).
