@@ -30,7 +30,8 @@ VENV = os.path.join(REPO, ".venv")
 VENV_BIN = os.path.join(VENV, "bin")
 VENV_PYTHON = os.path.join(VENV_BIN, "python")
 REQUIREMENTS = os.path.join(REPO, "requirements-dev.txt")
-STAMP = os.path.join(VENV, ".requirements-sha256")
+# What the demo needs (ansible-core and the runtime requirements); requirements-dev.txt includes it.
+DEMO_REQUIREMENTS = os.path.join(REPO, "requirements-demo.txt")
 OUTPUT = os.path.join(REPO, "tests", "output")
 SANITY_PYTHON = "%d.%d" % sys.version_info[:2]
 TEST_REQUIREMENTS = os.path.join(REPO, "requirements-test.txt")
@@ -108,16 +109,18 @@ def requirements_digest(paths, extra=""):
     return digest.hexdigest()
 
 
-def ensure_venv(venv, python, requirements, extra_specs=()):
-    """Create ``venv`` with ``python`` and install ``requirements`` (+ specs) when they changed since the last run."""
+def ensure_venv(venv, python, requirements, extra_specs=(), get_pip=True):
+    """Create ``venv`` with ``python`` and install ``requirements`` (+ specs) when they changed since the last run.
+
+    Each requirements file has its own stamp: the demo's lean set and the full development set live in the same
+    venv, and installing one never makes the other look out of date."""
     venv_python = os.path.join(venv, "bin", "python")
-    stamp = os.path.join(venv, ".requirements-sha256")
+    name = os.path.basename(requirements)
+    stamp = os.path.join(venv, ".%s-sha256" % name)
     if not os.path.exists(venv_python):
         log("creating virtual environment %s (%s)" % (venv, python))
         run([python, "-m", "venv", venv])
-    paths = [requirements, os.path.join(REPO, "requirements.txt")]
-    if requirements != TEST_REQUIREMENTS and os.path.exists(TEST_REQUIREMENTS):
-        paths.append(TEST_REQUIREMENTS)
+    paths = [requirements] + included_requirements(requirements)
     wanted = requirements_digest(paths, " ".join(extra_specs))
     current = open(stamp).read().strip() if os.path.exists(stamp) else ""
     if current != wanted:
@@ -125,7 +128,25 @@ def ensure_venv(venv, python, requirements, extra_specs=()):
             + list(extra_specs))
         with open(stamp, "w") as handle:
             handle.write(wanted)
-    ensure_get_pip_stand_in(venv)
+    if get_pip:
+        ensure_get_pip_stand_in(venv)
+
+
+def included_requirements(path):
+    """The files a requirements file includes with ``-r``, recursively (their changes re-install it)."""
+    found = []
+    with open(path) as handle:
+        for line in handle:
+            line = line.split("#", 1)[0].strip()
+            if line.startswith("-r "):
+                child = os.path.join(os.path.dirname(path), line[3:].strip())
+                found += [child] + included_requirements(child)
+    return found
+
+
+def demo_bootstrap():
+    """Create .venv with what the demo needs only: ansible-core and the collection's runtime requirements."""
+    ensure_venv(VENV, sys.executable, DEMO_REQUIREMENTS, get_pip=False)
 
 
 def bootstrap():
@@ -262,7 +283,7 @@ def emulator_settings(url):
 
 
 def demo(args):
-    bootstrap()
+    demo_bootstrap()
     behaviour = []
     if args.failing_wave:
         # One wave of the demo trips the error threshold: a third of the devices fail.
@@ -611,7 +632,7 @@ def default_steps(args, junits):
 
 
 def default_release():
-    with open(REQUIREMENTS) as handle:
+    with open(DEMO_REQUIREMENTS) as handle:
         found = re.search(r"^ansible-core>=(\d+\.\d+)", handle.read(), re.MULTILINE)
     return found.group(1) if found else "?"
 
