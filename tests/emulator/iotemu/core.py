@@ -25,6 +25,9 @@ DEFAULT_BEHAVIOUR: dict[str, Any] = {
     "jitter": 0.25,
     # fnmatch pattern of a device id / name -> failure rate 0..1; the first matching pattern wins
     "failure_rates": {},
+    # fnmatch patterns of device ids / names whose upgrades report success but leave the device on its version (a
+    # device that reverts or lies): a client that reads the versions back must count them as failed
+    "stale_versions": [],
     # spec silent: how long a Tencent UpgradeMethod 1 device waits for the user's confirmation (simulated s)
     "confirm_seconds": 60.0,
     # spec silent: when an offline device times out when the task gives no deadline (simulated s)
@@ -103,6 +106,10 @@ def validate_behaviour(changes: Any) -> dict:
             checked[key] = value
         elif key == "failure_rates":
             checked[key] = _failure_rates(value)
+        elif key == "stale_versions":
+            if not (isinstance(value, list) and all(isinstance(item, str) for item in value)):
+                raise ValueError("stale_versions must be a list of fnmatch patterns")
+            checked[key] = list(value)
         elif key == "tencent_regions":
             if value is not None and not (isinstance(value, list) and all(isinstance(item, str) for item in value)):
                 raise ValueError("tencent_regions must be null or a list of region names")

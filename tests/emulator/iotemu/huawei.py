@@ -503,6 +503,7 @@ class HuaweiPlatform:
             start=start,
             duration=lc.upgrade_duration(device_id, task.operation_id, behaviour["upgrade_seconds"], behaviour["jitter"]),
             fails=lc.will_fail(device_id, task.operation_id, behaviour["failure_rates"]),
+            stale=lc.keeps_version(device_id, behaviour["stale_versions"]),
             online=online,
             # spec silent: a device already on the target version is marked success at once
             no_update=ori == task.package["version"],

@@ -676,6 +676,7 @@ class IotdaPlatform:
                 start=when,
                 duration=lc.upgrade_duration(subtask.device, key, behaviour["upgrade_seconds"], behaviour["jitter"]),
                 fails=lc.will_fail(subtask.device, key, behaviour["failure_rates"]),
+                stale=lc.keeps_version(subtask.device, behaviour["stale_versions"]),
                 online=online,
                 # spec silent: a device already on the package's version succeeds at once
                 no_update=ori == package["version"],

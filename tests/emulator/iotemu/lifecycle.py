@@ -16,7 +16,8 @@ One device upgrade, once dispatched at ``start`` (all times simulated)::
 
 An offline device stays offline until its deadline and then times out; a device that already
 runs the target version finishes at ``start`` with the ``no_update`` outcome; any device still
-moving at its deadline times out at the deadline.
+moving at its deadline times out at the deadline. A *stale* device (behaviour ``stale_versions``)
+reports success but keeps its version.
 """
 
 from __future__ import annotations
@@ -65,6 +66,11 @@ def failure_rate(rules: Sequence[tuple[str, float]], name: str) -> float:
 def will_fail(device: str, task: str, rules: Sequence[tuple[str, float]]) -> bool:
     """Deterministic outcome: fail when ``stable_hash(device, task) < rate``."""
     return stable_hash(device, task) < failure_rate(rules, device)
+
+
+def keeps_version(device: str, patterns: Sequence[str]) -> bool:
+    """Behaviour ``stale_versions``: the device's upgrades succeed but leave it on the version it had."""
+    return any(fnmatch.fnmatchcase(device, pattern) for pattern in patterns)
 
 
 def upgrade_duration(device: str, task: str, upgrade_seconds: float, jitter: float) -> float:
@@ -140,6 +146,7 @@ class DevicePlan:
     no_update: bool = False
     confirm: float = 0.0
     deadline: Optional[float] = None
+    stale: bool = False  # a success leaves the device's version unchanged (behaviour stale_versions)
 
     def natural_end(self) -> Optional[float]:
         """When the device reaches a final state if nothing cancels it (None = never)."""
@@ -226,9 +233,9 @@ class Row:
         return phase_at(self.plan, now, self.cancelled_at)
 
     def succeeded_at(self, now: float) -> Optional[float]:
-        """When the device switched to the target version, if it did by ``now``."""
+        """When the device switched to the target version, if it did by ``now`` (a stale success never switches)."""
         phase = self.phase(now)
-        return phase.since if phase.name == SUCCESS else None
+        return phase.since if phase.name == SUCCESS and not self.plan.stale else None
 
     def cancel(self, now: float, reason: str) -> bool:
         """Cancel the row if it is not final at ``now``; True when it was cancelled."""
@@ -310,7 +317,7 @@ class RowIndex:
 def success_time(row: Row) -> Optional[float]:
     """When the row will succeed (or did), None if it never does (as far as is known now)."""
     _active, final_at, final_phase = row_timeline(row)
-    return final_at if final_phase == SUCCESS else None
+    return final_at if final_phase == SUCCESS and not row.plan.stale else None
 
 
 class VersionIndex:

@@ -544,6 +544,7 @@ class TencentPlatform:
             start=start,
             duration=lc.upgrade_duration(name, task_key, behaviour["upgrade_seconds"], behaviour["jitter"]),
             fails=lc.will_fail(name, task_key, behaviour["failure_rates"]),
+            stale=lc.keeps_version(name, behaviour["stale_versions"]),
             online=online,
             no_update=ori == task.firmware["Version"],
             confirm=behaviour["confirm_seconds"] if params.get("UpgradeMethod") == 1 else 0.0,

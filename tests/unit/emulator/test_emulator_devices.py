@@ -175,3 +175,27 @@ def test_package_and_firmware_lists_exist(huawei, tencent):
     assert huawei.get("/category/fw-wm100-2.0.0").json()["version"] == "2.0.0"
     firmwares = tencent.ok("ListFirmwares", {"PageNum": 1, "PageSize": 10, "ProductID": PRODUCT})
     assert firmwares["TotalCount"] == 2 and {f["Version"] for f in firmwares["Firmwares"]} == {"1.0.0", "2.0.0"}
+
+
+# --------------------------------------------------------------------------- behaviour stale_versions
+
+
+def test_stale_devices_report_success_but_keep_their_version(emulator, huawei, tencent):
+    """Behaviour ``stale_versions``: the task says success, the device queries still show the old version."""
+    emulator.control("POST", "behaviour", {"stale_versions": ["hw-meter-0001", "tc-sensor-000[2]"]})
+    operation = huawei.create_ok({"fileId": "fw-wm100-2.0.0",
+                                  "targets": {"devices": ["hw-meter-0001", "hw-meter-0002"]}})
+    task_id = tencent.create(DeviceNames=["tc-sensor-0002", "tc-sensor-0003"])
+    emulator.advance(DONE)
+    subtasks = huawei.subtasks(operation)["data"]
+    assert sorted(s["status"] for s in subtasks) == ["success", "success"]
+    assert [row["Status"] for row in tencent.rows(task_id)] == [6, 6]
+    assert hw_get(huawei, "/devices/hw-meter-0001").json()["deviceInfo"]["fwVersion"] == "1.0.0"
+    assert hw_get(huawei, "/devices/hw-meter-0002").json()["deviceInfo"]["fwVersion"] == "2.0.0"
+    on_two = tencent.ok("GetDeviceList", {"ProductId": PRODUCT, "FirmwareVersion": "2.0.0"})
+    assert [d["DeviceName"] for d in on_two["Devices"]] == ["tc-sensor-0003"]
+    stale = tencent.ok("DescribeDevice", {"ProductId": PRODUCT, "DeviceName": "tc-sensor-0002"})["Device"]
+    assert stale["Version"] == "1.0.0"
+    versions = dict((d["DeviceName"], d["versions"]["mcu"]) for d in emulator.state()["tencent"]["devices"])
+    assert (versions["tc-sensor-0002"], versions["tc-sensor-0003"]) == ("1.0.0", "2.0.0")
+    emulator.control("POST", "behaviour", {"stale_versions": "tc-*"}, expect=400)
