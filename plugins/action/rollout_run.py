@@ -159,8 +159,10 @@ class ActionModule(ActionBase):
             result["msg"] = str(exc)
         finally:
             store.lock.release()
-        if verb == "stop" and status == rollout.ROLLOUT_ABORTED:
-            commands.clear_command(verb_path)  # carried out: the rollout is aborted, its tasks cancelled
+        if status == rollout.ROLLOUT_ABORTED and (verb == "stop" or options["watch"]() == "stop"):
+            # carried out, by this run's verb or by this live run at a poll round: the rollout is aborted, its tasks
+            # cancelled; a stop left standing would stop the next run (staged_rollout_resume_aborted) again
+            commands.clear_command(verb_path)
         summary, report_lines, written = run_result(store, rollout_id, status, wave, context, why_not, args,
                                                     run.plan)
         summary["derived_from"] = result["derived_from"]
