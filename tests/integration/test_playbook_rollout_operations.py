@@ -160,11 +160,6 @@ def test_devices_outside_their_window_wait_for_a_later_run_and_are_sent_once(run
     assert created_devices(emulator) == sensors(1, 8)          # nothing created twice
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug: a started wave's chunks keep the maintenance window recorded in the journal when the wave started "
-    "(plan_rollout deep-copies the recorded chunks, apply_event('wave_started') keeps them on re-entry), so a window "
-    "moved in the host variables never applies to the devices not dispatched yet while the journal exists; without "
-    "the journal (read back) the current windows apply"))
 def test_a_moved_window_applies_to_the_rest_of_a_started_wave(run_playbook, emulator, dirs, tmp_path):
     inventory, hosts, _, opens = closed_window_fleet(tmp_path)
     first_run_awaits_the_window(run_playbook, emulator, dirs, inventory, "it-window-moved", opens)

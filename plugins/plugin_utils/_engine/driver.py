@@ -15,6 +15,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import calendar
+import json
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -120,6 +121,7 @@ class WaveDriver(ending.WaveEnding):
         entered = parse_utc(record["entered_at"])
         if not self._chunks:
             return self._finish_empty(gate)
+        self._follow_windows()
         try:
             self._work_of = self._works()
             result, progress = self._drive(gate, entered, dispatch.control_of(self.wave, self.options))
@@ -132,6 +134,31 @@ class WaveDriver(ending.WaveEnding):
             if not _expected(exc):
                 raise
             return self._fail(exc)
+
+    def _follow_windows(self):
+        """Chunks not dispatched yet take their devices' current maintenance window (the operator may have moved
+        it since the wave started), when the devices agree on one; a chunk whose create may be on its way
+        (``posting_at``) keeps its record."""
+        current = self.options.get("device_windows")
+        if not current:
+            return
+        updates = {}
+        for chunk in self._chunks:
+            if dispatch.dispatched(chunk) or chunk.get("posting_at"):
+                continue
+            uids = [rollout.device_uid(chunk["platform"], d, chunk.get("product_id")) for d in chunk["devices"]]
+            if any(uid not in current for uid in uids):
+                continue
+            found = set(json.dumps(current[uid], sort_keys=True) for uid in uids)
+            if len(found) != 1:
+                self.display("wave %s: the devices of chunk %s now have different maintenance windows; it keeps the "
+                             "window it was planned with" % (self.name, chunk["key"]))
+                continue
+            window = current[uids[0]] or None
+            if window != (chunk.get("window") or None):
+                updates[chunk["key"]] = {"window": window}
+        if updates:
+            self._record_chunks(updates)
 
     def _works(self):
         works = {}

@@ -249,8 +249,9 @@ class RolloutRun:
                 self.event("paused", {"wave": wave["name"], "by": "staged_rollout_command=pause"})
                 return rollout.ROLLOUT_PAUSED, wave["name"]
             if verb == "stop" and wave["action"] != "resume":
-                self.event("stopped", {"wave": None, "reason": "stopped by the operator (staged_rollout_command=stop) "
-                                                               "before wave %s" % wave["name"]})
+                self.event("stopped", {"wave": wave["name"], "reason": "stopped by the operator "
+                                                                       "(staged_rollout_command=stop) before wave %s"
+                                                                       % wave["name"]})
                 return rollout.ROLLOUT_ABORTED, wave["name"]
             if needs_approval(wave):
                 how = self.approvals.get(wave["name"])
@@ -289,9 +290,15 @@ class RolloutRun:
         return self.store.load()["status"], None
 
     def run_wave(self, wave):
+        options = dict(self.options, device_windows=self.device_windows())
         runner = driver.WaveDriver(self.store, self.rollout_id, wave, self.targets, self.providers.new(),
-                                   options=self.options, display=self.display, sleep=self.sleep, clock=self.clock)
+                                   options=options, display=self.display, sleep=self.sleep, clock=self.clock)
         return runner.run()
+
+    def device_windows(self):
+        """``{uid: window record}`` of the devices as the inventory describes them now (a started wave's chunks not
+        dispatched yet follow a moved window)."""
+        return dict((device["uid"], device.get("window")) for device in self.made.get("devices") or [])
 
     def wave_named(self, name):
         """The wave of the current plan (planned again after a read-back or a version refresh)."""
