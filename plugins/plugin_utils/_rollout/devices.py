@@ -36,26 +36,39 @@ def normalize_device(raw, where="device", default_window=None, default_timezone=
     (current firmware version, optional), ``host`` (inventory host name, informational), ``maintenance_window``
     and ``timezone`` (when the device may be upgraded; default ``default_window`` in ``default_timezone``).
     """
+    device, problem = _device_of(raw, lambda: where, default_window, default_timezone)
+    return device, ("%s: %s" % (where, problem) if problem else None)
+
+
+def _fast_text(value):
+    """:func:`_text` for the common case of a plain string (a million devices are normalized per run)."""
+    if type(value) is str:  # pylint: disable=unidiomatic-typecheck  # exact type: subclasses take the slow path
+        return value.strip() or None
+    return _text(value)
+
+
+def _device_of(raw, where, default_window, default_timezone):
+    """``(device, problem)``; ``where()`` names the device in a window's error (called only then)."""
     if not isinstance(raw, dict):
-        return None, "%s: expected a dict, got %s" % (where, type(raw).__name__)
-    platform = _text(raw.get("platform"))
+        return None, "expected a dict, got %s" % type(raw).__name__
+    platform = _fast_text(raw.get("platform"))
     platform = platform.lower() if platform else None
-    device_id = _text(raw.get("id") or raw.get("device_id") or raw.get("name"))
-    product_id = _text(raw.get("product_id"))
+    device_id = _fast_text(raw.get("id") or raw.get("device_id") or raw.get("name"))
+    product_id = _fast_text(raw.get("product_id"))
     if platform not in registry.names():
-        known = "/".join(registry.names())
-        return None, "%s: platform must be one of %s, got %r" % (where, known, raw.get("platform"))
+        return None, "platform must be one of %s, got %r" % ("/".join(registry.names()), raw.get("platform"))
     if not device_id:
-        return None, "%s: no device id" % where
-    if registry.facts(platform).product_scoped and not product_id:
-        return None, "%s: a %s device needs a product_id" % (where, registry.facts(platform).short)
+        return None, "no device id"
+    facts = registry.facts(platform)
+    if facts.product_scoped and not product_id:
+        return None, "a %s device needs a product_id" % facts.short
     device = {
-        "uid": device_uid(platform, device_id, product_id),
+        "uid": "%s/%s" % (product_id, device_id) if facts.product_scoped else device_id,
         "platform": platform,
         "id": device_id,
         "product_id": product_id,
-        "version": _text(raw.get("version")),
-        "host": _text(raw.get("host")) or device_id,
+        "version": _fast_text(raw.get("version")),
+        "host": _fast_text(raw.get("host")) or device_id,
     }
     try:
         device["window"] = device_window(raw, where, default_window, default_timezone)
@@ -68,8 +81,12 @@ _WINDOWS = {}
 
 
 def device_window(raw, where, default_window=None, default_timezone="UTC"):
-    """The journal form of a device's maintenance windows (``None``: always open); parsed once per distinct text."""
+    """The journal form of a device's maintenance windows (``None``: always open); parsed once per distinct text.
+
+    ``where``: the device's name in an error, or a callable that gives it (asked only when a window is parsed)."""
     window = raw.get("maintenance_window")
+    if window in (None, "", [], {}) and default_window in (None, "", [], {}):
+        return None
     timezone = _text(raw.get("timezone")) or default_timezone or "UTC"
     if window in (None, "", [], {}):
         window, own = default_window, False
@@ -79,7 +96,8 @@ def device_window(raw, where, default_window=None, default_timezone="UTC"):
         return None
     key = (json.dumps(window, sort_keys=True, default=str), timezone)
     if key not in _WINDOWS:
-        option = "%s: maintenance_window" % where if own else "staged_rollout_maintenance_window"
+        option = ("%s: maintenance_window" % (where() if callable(where) else where) if own
+                  else "staged_rollout_maintenance_window")
         _WINDOWS[key] = window_record(timing.parse_windows(window, option, default_timezone=timezone)) or None
     return _WINDOWS[key]
 
@@ -112,10 +130,11 @@ def normalize_devices(raws, label="device", default_window=None, default_timezon
     duplicates = []
     seen = set()
     for index, raw in enumerate(raws):
-        where = "%s %s" % (label, raw.get("host") if isinstance(raw, dict) and raw.get("host") else "#%d" % index)
-        device, error = normalize_device(raw, where, default_window, default_timezone)
-        if error:
-            errors.append(error)
+        def where(raw=raw, index=index):
+            return "%s %s" % (label, raw.get("host") if isinstance(raw, dict) and raw.get("host") else "#%d" % index)
+        device, problem = _device_of(raw, where, default_window, default_timezone)
+        if problem:
+            errors.append(problem if problem.startswith(where() + ":") else "%s: %s" % (where(), problem))
             continue
         if device["uid"] in seen:
             duplicates.append(device["uid"])

@@ -97,22 +97,26 @@ def build_chunks(wave_name, devices, chunk_sizes, ramp=None, caps=None):
     """
     caps = caps or {}
     capped_groups = set(key[len("group:"):] for key in caps if key.startswith("group:"))
+    grouped = {}  # one pass over the devices: platform -> product -> window set -> devices
+    for device in devices:
+        name = device["platform"]
+        scope = device["product_id"] if registry.facts(name).product_scoped else None
+        window = json.dumps(device["window"], sort_keys=True) if device.get("window") else ""
+        grouped.setdefault(name, {}).setdefault(scope, {}).setdefault(window, []).append(device)
     chunks = []
     for name in registry.names():
+        if name not in grouped:
+            continue
         scoped = registry.facts(name).product_scoped
         size = chunk_size(name, chunk_sizes)
         if caps.get(name):
             size = min(size, int(caps[name]))
-        by_scope = {}
-        for device in devices:
-            if device["platform"] == name:
-                window = json.dumps(device.get("window"), sort_keys=True) if device.get("window") else ""
-                by_scope.setdefault(device["product_id"] if scoped else None, {}).setdefault(window, []).append(device)
+        by_scope = grouped[name]
         for product_id in sorted(by_scope, key=lambda product: product or ""):
             prefix = "%s/%s/%s" % (wave_name, name, product_id) if scoped else "%s/%s" % (wave_name, name)
             number = 0
             for window in sorted(by_scope[product_id]):
-                members = sorted(by_scope[product_id][window], key=lambda d: d["id"])
+                members = sorted(by_scope[product_id][window], key=_device_id)
                 if ramp:
                     sizes = timing.ramp_sizes(len(members), min(ramp["start"], size), ramp["factor"], size)
                 else:
@@ -128,15 +132,20 @@ def build_chunks(wave_name, devices, chunk_sizes, ramp=None, caps=None):
                         chunk["window"] = part[0]["window"]
                     if ramp:
                         chunk["ramp_step"] = step
-                    groups = {}
-                    for device in part:
-                        for group in device.get("groups") or ():
-                            if group in capped_groups:
-                                groups[group] = groups.get(group, 0) + 1
-                    if groups:
-                        chunk["groups"] = groups
+                    if capped_groups:
+                        groups = {}
+                        for device in part:
+                            for group in device.get("groups") or ():
+                                if group in capped_groups:
+                                    groups[group] = groups.get(group, 0) + 1
+                        if groups:
+                            chunk["groups"] = groups
                     chunks.append(chunk)
     return chunks
+
+
+def _device_id(device):
+    return device["id"]
 
 
 def chunk_counts(chunks):
@@ -220,7 +229,9 @@ def plan_rollout(rollout_id, devices, stages, targets, gate_defaults=None, chunk
                 wave["action"] = "skip"
         else:
             fresh = [d for d in members if d["uid"] not in recorded_uids]
-            todo = [d for d in fresh if not is_current(d, targets)]
+            wanted = dict((name, str(target_version({"platform": name}, targets) or "")) for name in registry.names())
+            todo = [d for d in fresh if not (wanted[d["platform"]] and d.get("version") is not None
+                                             and str(d["version"]) == wanted[d["platform"]])]
             totals["done_elsewhere"] += len(members) - len(fresh)
             wave.update(status=WAVE_PENDING, recorded=False, action="run", skipped=len(fresh) - len(todo),
                         outside=len(members) - len(fresh),
