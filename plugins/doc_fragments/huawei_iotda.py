@@ -111,6 +111,104 @@ requirements:
   - requests >= 2.25
 """
 
+    # The connection options of the inventory plugin iotfleet.firmware.huawei_iotda: the modules' names, types,
+    # defaults and environment variables (module_utils/_huawei_iotda/connection.py), as plugin options with env
+    # entries. No reconcile_timeout: a plugin creates nothing.
+    PLUGIN_OPTIONS = r"""
+options:
+  access_key:
+    description:
+      - Access key ID (AK) of the Huawei Cloud account or IAM user. Every request is signed with it and O(secret_key).
+    type: str
+    required: true
+    env:
+      - name: HUAWEICLOUD_SDK_AK
+  secret_key:
+    description:
+      - Secret access key (SK) of O(access_key). It only signs the requests; it is never sent and never shown.
+    type: str
+    required: true
+    env:
+      - name: HUAWEICLOUD_SDK_SK
+  security_token:
+    description:
+      - Security token of temporary (STS) credentials, sent signed as the C(X-Security-Token) header. An empty value
+        means not set.
+    type: str
+    env:
+      - name: HUAWEICLOUD_SDK_SECURITY_TOKEN
+  project_id:
+    description:
+      - Project ID of the region, used in the API paths (C(/v5/iot/{project_id}/...)) and the C(X-Project-Id) header.
+    type: str
+    required: true
+    env:
+      - name: HUAWEICLOUD_SDK_PROJECT_ID
+  region:
+    description:
+      - Region ID, for example V(cn-north-4). It picks the default endpoint and the scope of the derived signature.
+    type: str
+    required: true
+    env:
+      - name: HW_REGION_NAME
+  endpoint:
+    description:
+      - The IoTDA endpoint, C(scheme://host[:port]) only (no path), for example an instance's own endpoint.
+      - Defaults to C(https://iotda.<region>.myhuaweicloud.com) (signed with C(SDK-HMAC-SHA256)); any other host is
+        signed with C(V11-HMAC-SHA256). An empty value means not set.
+    type: str
+    env:
+      - name: IOTFLEET_IOTDA_ENDPOINT
+  instance_id:
+    description:
+      - IoTDA instance ID, sent as the C(Instance-Id) header (needed by some editions' instances). An empty value
+        means not set.
+    type: str
+    env:
+      - name: IOTFLEET_IOTDA_INSTANCE_ID
+  ca_path:
+    description:
+      - PEM file of the certificate authorities to trust instead of the system/certifi bundle.
+    type: path
+    env:
+      - name: IOTFLEET_IOTDA_CA_PATH
+  validate_certs:
+    description:
+      - Verify the TLS certificate (and host name) of the endpoint. Only set to V(false) on trusted test networks.
+    type: bool
+    default: true
+  timeout:
+    description:
+      - Seconds one HTTP request may take in total (connect, send and the whole answer). At least 1.
+    type: int
+    default: 30
+  api_calls_per_window:
+    description:
+      - Calls per O(api_window_seconds) this controller makes for the endpoint and access key, shared by every
+        process using it (modules, rollouts and this plugin). The IoTDA reference documents no per-API limit; 5 calls
+        per second is a conservative default.
+    type: int
+    default: 5
+    env:
+      - name: IOTFLEET_IOTDA_CALLS_PER_WINDOW
+  api_window_seconds:
+    description:
+      - The window of O(api_calls_per_window), in seconds; more than 0.
+    type: float
+    default: 1.0
+    env:
+      - name: IOTFLEET_IOTDA_WINDOW_SECONDS
+  pacing_dir:
+    description:
+      - Directory of the controller-wide rate limiter files.
+      - Default C(<temporary directory>/iotfleet-firmware-<uid>).
+    type: path
+    env:
+      - name: IOTFLEET_PACING_DIR
+requirements:
+  - requests >= 2.25
+"""
+
     # The action group of the IoTDA v5 modules (meta/runtime.yml).
     ACTIONGROUP = r"""
 options: {}

@@ -34,6 +34,7 @@ CLIENT_SIDE_FILTERS = (
     ("manufacturers", "manufacturer"),
     ("gateway_ids", "gateway_id"),
     ("firmware_versions", "firmware_version"),
+    ("software_versions", "software_version"),
     ("product_ids", "product_id"),
 )
 

@@ -184,7 +184,7 @@ class IotInventoryPlugin(BaseInventoryPlugin, Constructable, Cacheable):
         connection = self.connection()
         params = self.connection_params(connection)
         secrets = set()
-        for name in ("secret", "access_token", "secret_key", "session_token"):
+        for name in ("secret", "access_token", "secret_key", "session_token", "security_token"):
             if params.get(name):
                 secrets.add(params[name])
         filters = self.filters()

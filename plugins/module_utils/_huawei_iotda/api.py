@@ -13,6 +13,9 @@
   throttle answers wait for the window.
 * Listings read every page (``limit`` <= 50, ``marker`` paging, reference §10.5); a missing or null list, a list of
   the wrong type or a non-JSON body is an ``InvalidResponse`` naming the call.
+* The device listing (``ListDevices``) is not in the reference (§10 documents no v5 device query): its path, query
+  and answer are taken from the official SDK (``huaweicloudsdkiotda`` 3.1.219, ``ListDevicesRequest``,
+  ``ListDevicesResponse``, ``QueryDeviceSimplify``, ``Page``), see :meth:`IotdaApi.list_devices`.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -38,6 +41,8 @@ from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei_iotda im
 API_BASE = "/v5/iot/%s"
 BATCHTASKS = "/batchtasks"
 PACKAGES = "/ota-upgrades/packages"
+# Not in the reference: the SDK's ListDevices (``GET /v5/iot/{project_id}/devices``, ``iotda_client.py``).
+DEVICES = "/devices"
 PAGE_LIMIT = 50  # documented largest ``limit`` (1-50, reference §10.5)
 MAX_OFFSET = 500  # documented largest ``offset``
 MAX_PAGES = 10000
@@ -50,6 +55,10 @@ WINDOW_SECONDS = 1.0
 # (ListBatchTasksResponse.batchtasks, ListOtaPackageInfoResponse.packages).
 TASKS_KEY = "batchtasks"
 PACKAGES_KEY = "packages"
+DEVICES_KEY = "devices"  # ListDevicesResponse.devices (SDK; not in the reference)
+# The ListDevices query parameters the client sends (SDK ListDevicesRequest; all optional). gateway_id, node_id,
+# device_name, start_time and end_time are documented there too and not used.
+DEVICE_FILTERS = ("app_id", "product_id")
 
 OPERATIONS = {
     "CreateBatchTask": "POST",
@@ -60,6 +69,7 @@ OPERATIONS = {
     "ConfirmBatchTask": "POST",
     "ShowOtaPackage": "GET",
     "ListOtaPackageInfo": "GET",
+    "ListDevices": "GET",  # SDK only (not in the reference)
 }
 WRITES = ("CreateBatchTask", "StopBatchTask", "RetryBatchTask", "ConfirmBatchTask")
 
@@ -320,3 +330,26 @@ class IotdaApi:
                                           "version": version}, PACKAGES_KEY):
             packages.extend(items)
         return packages
+
+    # ---- devices (not in the reference: the official SDK's ListDevices)
+
+    def list_devices(self, app_id=None, product_id=None):
+        """Yield every page's device objects of ``GET /v5/iot/{project_id}/devices`` (``ListDevices``).
+
+        Not in the reference (§10 documents no v5 device query); taken from the official SDK (``huaweicloudsdkiotda``
+        ``ListDevicesRequest``: query ``app_id``, ``product_id``, ``limit`` 1-50, ``marker``, ``offset``;
+        ``ListDevicesResponse``: ``devices`` (``QueryDeviceSimplify``) and ``page`` {``count``, ``marker``}), paged
+        like the other listings. A page without a ``devices`` list is an ``InvalidResponse`` naming the call. A
+        caller that needs only some devices stops reading (closes the generator) when it has them.
+        """
+        for _answer, items in self.pages("ListDevices", DEVICES, {"app_id": app_id, "product_id": product_id},
+                                         DEVICES_KEY):
+            yield items
+
+    def list_devices_page(self, app_id=None, product_id=None, limit=PAGE_LIMIT, marker=None, offset=None):
+        """One ``ListDevices`` page: ``(devices, page)`` where ``page`` = {count, marker} as answered (SDK)."""
+        call = errors.call_name("ListDevices")
+        answer = self.call("ListDevices", DEVICES, {"app_id": app_id, "product_id": product_id, "limit": limit,
+                                                    "marker": marker, "offset": offset})
+        count, next_marker = self._page_of(call, answer)
+        return expect_dict_list(call, answer, DEVICES_KEY), {"count": count, "marker": next_marker}

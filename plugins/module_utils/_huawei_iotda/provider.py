@@ -13,9 +13,15 @@
   active task are busy; an active task without ``targets`` (group or file targeting) has its devices read from its
   ``task_details`` rows (``target``).
 
-Not available from the reference: a device query with the current firmware (``fw_version`` / ``sw_version`` of the
-v5 device APIs are not documented there), so ``up_to_date`` comes only from versions the caller already knows, and
-the v5 API documents no code for "devices already in a task" (``already_in_task`` is never set).
+Devices (:meth:`iter_devices`, :meth:`device_versions`): the reference documents no v5 device query. The listing
+``ListDevices`` (``GET /v5/iot/{project_id}/devices``) and its device object (``QueryDeviceSimplify``: ``device_id``,
+``node_id``, ``device_name``, ``product_id``, ``status``, ``fw_version``, ``sw_version``, ``app_id``...) are taken from
+the official SDK (``huaweicloudsdkiotda``), not from the project's reference. ``fw_version`` and ``sw_version`` are
+optional: absent (or empty) means "version unknown", never an error; a page without a ``devices`` list is an error
+naming the call. ``find`` still takes up-to-date devices only from versions the caller already knows (the engine's
+plan-time refresh): listing the project to decide about a few devices of one module run would cost a page per 50
+devices of the product. The v5 API documents no code for "devices already in a task" (``already_in_task`` is never
+set).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -55,9 +61,48 @@ LIST_CALL = errors.call_name("ListBatchTasks")
 SHOW_CALL = errors.call_name("ShowBatchTask")
 PACKAGE_CALL = errors.call_name("ShowOtaPackage")
 CREATE_CALL = errors.call_name("CreateBatchTask")
+DEVICES_CALL = errors.call_name("ListDevices")
 STOPPED = ("Stopping", "Stopped")
 # Statuses of a task that may not have its task_progress yet (inferred: it is still being set up).
 NOT_STARTED = ("Initializing", "Waitting")
+# SDK (QueryDeviceSimplify.status): ONLINE, OFFLINE, ABNORMAL, INACTIVE, FROZEN
+ONLINE = "ONLINE"
+# The version a task type installs, by the device field reporting it (SDK QueryDeviceSimplify): a firmwareUpgrade
+# changes fw_version, a softwareUpgrade sw_version.
+VERSION_FIELD = {"firmwareUpgrade": "firmware_version", "softwareUpgrade": "software_version"}
+
+
+def _optional_text(call, raw, key, where):
+    """An optional string field; absent, null or empty is None (unknown), another type an error naming the call."""
+    return expect_str(call, raw, key, required=False, where=where) or None
+
+
+def device_row(call, raw, where):
+    """A ``QueryDeviceSimplify`` object (SDK ``ListDevices``) as the neutral device dict of the contract.
+
+    ``device_id`` is required (a device without one cannot be named); every other field is optional, typed when
+    present. ``fw_version`` / ``sw_version`` absent or empty: the version is unknown (None), never an error.
+    """
+    raw = expect_dict(call, raw, where)
+    status = _optional_text(call, raw, "status", where)
+    return {
+        "device_id": expect_str(call, raw, "device_id", where=where),
+        "platform": FACTS.name,
+        "product_id": _optional_text(call, raw, "product_id", where),
+        "firmware_version": _optional_text(call, raw, "fw_version", where),
+        "software_version": _optional_text(call, raw, "sw_version", where),
+        "name": _optional_text(call, raw, "device_name", where),
+        "node_id": _optional_text(call, raw, "node_id", where),
+        "gateway_id": _optional_text(call, raw, "gateway_id", where),
+        "product_name": _optional_text(call, raw, "product_name", where),
+        "app_id": _optional_text(call, raw, "app_id", where),
+        "model": None,
+        "device_type": None,
+        "manufacturer": None,
+        "online": None if status is None else status.upper() == ONLINE,
+        "status": status,
+        "raw": raw,
+    }
 
 
 class HuaweiIotdaProvider(ApiProvider):
@@ -293,12 +338,42 @@ class HuaweiIotdaProvider(ApiProvider):
     # ---- devices -----------------------------------------------------------------------------------
 
     def iter_devices(self, filters):
-        raise IoTError("Listing devices is not supported by the IoTDA v5 backend: the reference documents no device "
-                       "query with the devices' firmware versions.", code="NotSupported")
+        """Every device of ``ListDevices`` (SDK, not the reference) for ``filters`` {``app_id``, ``product_id``} (both
+        optional query parameters), all pages, each a neutral dict (:func:`device_row`)."""
+        filters = filters or {}
+        index = 0
+        for items in self.api.list_devices(app_id=filters.get("app_id"), product_id=filters.get("product_id")):
+            for raw in items:
+                yield device_row(DEVICES_CALL, raw, "%s[%d]" % (iapi.DEVICES_KEY, index))
+                index += 1
 
     def device_versions(self, devices, work=None):
-        """Spec gap: no documented device query gives the current firmware, so no version is known."""
-        return {}
+        """Device -> the version the work's task type installs: ``fw_version`` for ``firmwareUpgrade`` (the default
+        without a work), ``sw_version`` for ``softwareUpgrade`` (SDK ``QueryDeviceSimplify``).
+
+        One paged ``ListDevices`` (no per-device read is used: the SDK's ``ShowDevice`` answers ``auth_info``, the
+        device's secret), narrowed to the package's ``product_id`` when the work's ``ShowOtaPackage`` answer names
+        one (a package installs on the devices of its product only; the field is the SDK's
+        ``ShowOtaPackageResponse.product_id``), and ended as soon as every device sought was seen. Devices the listing
+        does not return, and devices without that version field, are left out (unknown, never an error).
+        """
+        wanted = set(devices)
+        if not wanted:
+            return {}
+        work = work or {}
+        key = VERSION_FIELD.get(work.get("task_type") or tt.TASK_TYPES[0], "firmware_version")
+        package = work.get("package") if isinstance(work.get("package"), dict) else {}
+        product_id = package.get("product_id") if isinstance(package.get("product_id"), str) else None
+        versions = {}
+        seen = set()
+        for row in self.iter_devices({"product_id": product_id or None}):
+            if row["device_id"] in wanted:
+                seen.add(row["device_id"])
+                if row[key] is not None:
+                    versions[row["device_id"]] = row[key]
+                if len(seen) == len(wanted):
+                    break
+        return versions
 
     # ---- info module -------------------------------------------------------------------------------
 

@@ -2,7 +2,10 @@
 
 Source: the API notes huawei-iot.md §10 only (endpoints, CreateBatchTask body, task object, details, paging,
 stop/retry/delete rules, the AK/SK signatures of §10.6, the error envelope of §10.7). This is an independent
-implementation of that text: it shares nothing with the collection's client code.
+implementation of that text: it shares nothing with the collection's client code. One exception: the device listing
+``GET /v5/iot/{project_id}/devices`` (``ListDevices``), which §10 does not document, follows the official SDK's
+models (``huaweicloudsdkiotda`` ``ListDevicesRequest``, ``ListDevicesResponse``, ``QueryDeviceSimplify``, ``Page``)
+and answers only fields documented there.
 
 Errors are ``{"error_code": "...", "error_msg": "..."}``. Codes the notes document: ``IOTDA.000006`` (invalid
 input), ``IOTDA.000008`` (malformed request), ``IOTDA.000009`` (bad time format), ``IOTDA.000017`` (limit out of
@@ -273,6 +276,12 @@ class IotdaPlatform:
         project = r"/v5/iot/(?P<project_id>[^/]+)"
         task = project + r"/batchtasks/(?P<task_id>[^/]+)"
         package = project + r"/ota-upgrades/packages"
+        # not in our spec (SDK ListDevices): one 24-hex record id per device, ascending in fleet order, so the listing
+        # (descending ids) answers the fleet's last device first; the order never changes (devices are never added)
+        self.device_records = [("%08x%016x" % (0x64000000, number), device_id)
+                               for number, device_id in enumerate(self.devices, 1)]
+        self.device_records.reverse()
+        self._device_counts: dict[tuple, int] = {}
         self.routes = [
             Route("POST", re.compile(project + r"/batchtasks"), self.create_batch_task),
             Route("GET", re.compile(project + r"/batchtasks"), self.list_batch_tasks),
@@ -281,6 +290,7 @@ class IotdaPlatform:
             Route("POST", re.compile(task + r"/stop"), self.stop_batch_task),
             Route("POST", re.compile(task + r"/retry"), self.retry_batch_task),
             Route("POST", re.compile(task + r"/confirm"), self.confirm_batch_task),
+            Route("GET", re.compile(project + r"/devices"), self.list_devices),
             Route("GET", re.compile(package), self.list_ota_packages),
             Route("GET", re.compile(package + r"/(?P<package_id>[^/]+)"), self.show_ota_package),
             Route("DELETE", re.compile(package + r"/(?P<package_id>[^/]+)"), self.delete_ota_package),
@@ -473,6 +483,74 @@ class IotdaPlatform:
         self._package(package_id)
         del self.packages[package_id]
         return Reply(status=204)  # spec silent: the answer of a delete
+
+    # ------------------------------------------------------------------ devices (not in our spec: the SDK's ListDevices)
+
+    # ListDevicesRequest query parameters that select devices (exact match); SDK: app_id and product_id at most 36
+    # [A-Za-z0-9_-], gateway_id and node_id at most 128 / 64 of them, device_name free text.
+    DEVICE_QUERY = ("app_id", "product_id", "gateway_id", "node_id", "device_name")
+
+    def device_view(self, device_id: str, now: float) -> dict:
+        """A ``QueryDeviceSimplify`` object with the fields the fleet knows. spec silent (SDK): a directly connected
+        device is its own gateway (``gateway_id`` = ``device_id``, ``node_type`` GATEWAY); ``node_id`` and
+        ``device_name`` are the fleet's or the device id; ``status`` ONLINE / OFFLINE; ``fw_version`` / ``sw_version``
+        are left out when the device has none (a fleet may set them to null)."""
+        device = self.devices[device_id]
+        view = {"app_id": device["app_id"], "device_id": device_id, "node_id": device.get("node_id") or device_id,
+                "gateway_id": device_id, "device_name": device.get("device_name") or device_id, "node_type": "GATEWAY",
+                "product_id": device["product_id"], "status": "ONLINE" if device["online"] else "OFFLINE"}
+        for key, task_type in (("fw_version", "firmwareUpgrade"), ("sw_version", "softwareUpgrade")):
+            version = self.version_of(device_id, task_type, now)
+            if version is not None:
+                view[key] = version
+        return view
+
+    def _device_matches(self, device_id: str, wanted: dict) -> bool:
+        device = self.devices[device_id]
+        values = {"app_id": device["app_id"], "product_id": device["product_id"], "gateway_id": device_id,
+                  "node_id": device.get("node_id") or device_id, "device_name": device.get("device_name") or device_id}
+        return all(values[key] == value for key, value in wanted.items())
+
+    def list_devices(self, request: Request) -> Reply:
+        """``{"devices": [QueryDeviceSimplify], "page": {"count", "marker"}}`` in descending record order (§10.5's
+        paging rules; the SDK documents the same limit, marker and offset)."""
+        query = request.query
+        for key in ("app_id", "product_id"):
+            if query.get(key) and not APP_ID_RE.fullmatch(query[key]):
+                raise invalid(key, "must be 1-36 letters, digits, _ or -")
+        limit, marker, offset = self._paging(query)
+        wanted = dict((key, query[key]) for key in self.DEVICE_QUERY if query.get(key))
+        key = tuple(sorted(wanted.items()))
+        if key not in self._device_counts:  # the attributes filtered on never change: counted once per query
+            self._device_counts[key] = sum(1 for _record, device_id in self.device_records
+                                           if self._device_matches(device_id, wanted))
+        start = self._first_below(marker)
+        chosen = []
+        skipped = 0
+        for record, device_id in self.device_records[start:]:
+            if wanted and not self._device_matches(device_id, wanted):
+                continue
+            if skipped < offset:
+                skipped += 1
+                continue
+            chosen.append((record, device_id))
+            if len(chosen) == limit:
+                break
+        now = self.now()
+        return json_reply(200, {"devices": [self.device_view(device_id, now) for _record, device_id in chosen],
+                                "page": {"count": self._device_counts[key],
+                                         "marker": chosen[-1][0] if chosen else None}})
+
+    def _first_below(self, marker: str) -> int:
+        """Index of the first device record (descending) with an id below ``marker``."""
+        low, high = 0, len(self.device_records)
+        while low < high:
+            middle = (low + high) // 2
+            if self.device_records[middle][0] < marker:
+                high = middle
+            else:
+                low = middle + 1
+        return low
 
     # ------------------------------------------------------------------ versions
 

@@ -10,6 +10,7 @@ from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei_iotda im
 from ansible_collections.iotfleet.firmware.plugins.modules import huawei_iotda_batch_task as task_module
 from ansible_collections.iotfleet.firmware.plugins.modules import huawei_iotda_batch_task_info as info_module
 from ansible_collections.iotfleet.firmware.plugins.modules import huawei_iotda_connection as connection_stub
+from ansible_collections.iotfleet.firmware.plugins.modules import huawei_iotda_device_info as device_module
 from ansible_collections.iotfleet.firmware.plugins.modules import huawei_iotda_package_info as package_module
 
 from iotemu.server import EmulatorServer  # tests/emulator is on sys.path (tests/conftest.py)
@@ -26,7 +27,7 @@ DEVICES = ["iotda-meter-0001", "iotda-meter-0002"]
 ENV = ("HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK", "HUAWEICLOUD_SDK_SECURITY_TOKEN", "HUAWEICLOUD_SDK_PROJECT_ID",
        "HW_REGION_NAME", "IOTFLEET_IOTDA_ENDPOINT", "IOTFLEET_IOTDA_INSTANCE_ID", "IOTFLEET_IOTDA_CA_PATH",
        "IOTFLEET_IOTDA_CALLS_PER_WINDOW", "IOTFLEET_IOTDA_WINDOW_SECONDS")
-MODULES = [task_module, info_module, package_module, connection_stub]
+MODULES = [task_module, info_module, package_module, device_module, connection_stub]
 
 
 # --------------------------------------------------------------------------- documentation == argument spec
@@ -82,12 +83,12 @@ def test_the_task_options_are_the_providers():
                    "need_confirm", "task_ext_info"}
 
 
-def test_runtime_group_lists_the_four_members():
+def test_runtime_group_lists_the_five_members():
     with open(importlib.import_module("ansible_collections.iotfleet.firmware").__path__[0] + "/meta/runtime.yml") as fh:
         runtime = yaml.safe_load(fh)
     assert runtime["action_groups"]["huawei_iotda"] == [
         "huawei_iotda_batch_task", "huawei_iotda_batch_task_info", "huawei_iotda_package_info",
-        "huawei_iotda_connection"]
+        "huawei_iotda_device_info", "huawei_iotda_connection"]
 
 
 # --------------------------------------------------------------------------- running main()
@@ -257,6 +258,75 @@ def test_package_info(emu, capsys):
     assert [item["package_id"] for item in listed["packages"]] == ["iotda-sw-2.0.0"] and listed["total"] == 1
     mixed, _out = run(package_module, connection(emu, package_ids=[PACKAGE], version="2.0.0"), capsys)
     assert mixed["failed"] is True and "package_ids|version" in mixed["msg"]
+
+
+# --------------------------------------------------------------------------- huawei_iotda_device_info (ListDevices: SDK)
+
+DEVICE_LIST = "GET %s/devices" % BASE
+
+
+def meters(numbers):
+    return ["iotda-meter-%04d" % number for number in numbers]
+
+
+def test_device_info_every_page_and_the_version_filters(emu, capsys):
+    platform = emu.core.huawei_iotda
+    platform.patch_device("iotda-meter-0007", {"fw_version": "2.0.0"})
+    platform.patch_device("iotda-meter-0008", {"sw_version": "2.0.0"})
+    platform.patch_device("iotda-meter-0009", {"fw_version": None, "sw_version": None})
+    result, out = run(device_module, connection(emu), capsys)
+    assert result["changed"] is False and result["total"] == 300 and result["missing"] == []
+    assert [row["device_id"] for row in result["devices"]] == meters(range(300, 0, -1))  # newest record first
+    assert log(emu) == [DEVICE_LIST] * 6 and result["api_calls"] == 6  # 6 pages of 50
+    rows = dict((row["device_id"], row) for row in result["devices"])
+    assert rows["iotda-meter-0007"]["firmware_version"] == "2.0.0"
+    assert rows["iotda-meter-0008"]["software_version"] == "2.0.0"
+    # a device without fw_version / sw_version: unknown (null), not an error
+    assert (rows["iotda-meter-0009"]["firmware_version"], rows["iotda-meter-0009"]["software_version"]) == (None, None)
+    assert rows["iotda-meter-0001"] == dict(rows["iotda-meter-0001"], platform="huawei_iotda", product_id="iotda-meter",
+                                            status="ONLINE", online=True, app_id="iotda-demo-app")
+    assert SK not in out
+    fw, _out = run(device_module, connection(emu, product_ids=["iotda-meter"], firmware_versions=["2.0.0"]), capsys)
+    assert [row["device_id"] for row in fw["devices"]] == ["iotda-meter-0007"] and fw["api_calls"] == 6
+    sw, _out = run(device_module, connection(emu, software_versions=["2.0.0"]), capsys)
+    assert [row["device_id"] for row in sw["devices"]] == ["iotda-meter-0008"]
+    other, _out = run(device_module, connection(emu, product_ids=["another-product"]), capsys)
+    assert other["devices"] == [] and other["api_calls"] == 1
+
+
+def test_device_info_given_devices_read_until_all_seen(emu, capsys):
+    found, _out = run(device_module, connection(emu, device_ids=["iotda-meter-0299", "iotda-meter-0300"]), capsys)
+    assert [row["device_id"] for row in found["devices"]] == ["iotda-meter-0299", "iotda-meter-0300"]
+    assert found["missing"] == [] and found["api_calls"] == 1  # both on the first page: no second one
+    missing, _out = run(device_module, connection(emu, device_ids=["iotda-meter-0001", "iotda-ghost-01"]), capsys)
+    assert [row["device_id"] for row in missing["devices"]] == ["iotda-meter-0001"]
+    assert missing["missing"] == ["iotda-ghost-01"] and missing["api_calls"] == 6  # every page, then missing
+
+
+def test_device_info_one_page_then_the_next(emu, capsys):
+    first, _out = run(device_module, connection(emu, limit=20), capsys)
+    assert [row["device_id"] for row in first["devices"]] == meters(range(300, 280, -1))
+    assert (first["total"], first["limit"], first["offset"], first["api_calls"]) == (300, 20, 0, 1)
+    second, _out = run(device_module, connection(emu, limit=20, marker=first["marker"], offset=5), capsys)
+    assert [row["device_id"] for row in second["devices"]] == meters(range(275, 255, -1))
+    assert log(emu) == [DEVICE_LIST] * 2
+
+
+@pytest.mark.parametrize("extra, text", [
+    ({"limit": 0}, "limit must be between 1 and 50"),
+    ({"limit": 51}, "limit must be between 1 and 50"),
+    ({"offset": 501}, "offset must be between 0 and 500"),
+    ({"marker": "not-a-record"}, "marker must be the 24-character hexadecimal record id"),
+    ({"app_id": "bad space!"}, "app_id must be 1 to 36"),
+    ({"product_ids": ["a", "b"], "limit": 10}, "product_ids: one page"),
+    ({"product_ids": ["x" * 37]}, "product_ids: each product id"),
+    ({"device_ids": ["bad id!"]}, "device_ids: each device id"),
+    ({"device_ids": ["iotda-meter-0001"], "limit": 10}, "device_ids|limit"),
+])
+def test_device_info_option_errors_before_any_request(emu, capsys, extra, text):
+    result, out = run(device_module, dict(connection(emu), **extra), capsys)
+    assert result["failed"] is True and text in result["msg"], result["msg"]
+    assert log(emu) == [] and SK not in out
 
 
 # --------------------------------------------------------------------------- the connection action

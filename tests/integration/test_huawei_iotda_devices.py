@@ -1,0 +1,126 @@
+"""IoTDA v5 devices end to end (``ListDevices``, taken from the official SDK): the inventory plugin with the real
+ansible-inventory, a rollout planned from it, and the huawei_iotda_device_info module in a real ansible-playbook,
+against the emulator (fixtures in conftest.py)."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CONFIG = os.path.join(HERE, "playbooks", "inventory", "fleet.huawei_iotda.yml")
+ROLLOUT = os.path.join(HERE, "playbooks", "rollout", "rollout.yml")
+BIN_DIR = os.path.dirname(sys.executable)
+DEVICES = "/v5/iot/iotda-demo-project/devices"
+SECRET_KEY = "IOTDADEMOSK0000000000000000000000000000000"
+
+
+def meters(numbers):
+    return ["iotda-meter-%04d" % number for number in numbers]
+
+
+@pytest.fixture
+def fleet(emulator):
+    """The demo v5 fleet with 0001-0005 on firmware 2.0.0, 0010 on software 2.0.0, 0009 reporting no version, 0100
+    offline."""
+    changes = dict((name, {"fw_version": "2.0.0"}) for name in meters(range(1, 6)))
+    changes.update({"iotda-meter-0010": {"sw_version": "2.0.0"}, "iotda-meter-0100": {"online": False},
+                    "iotda-meter-0009": {"fw_version": None, "sw_version": None}})
+    emulator.control("POST", "devices", {"huawei_iotda": changes})
+    emulator.control("DELETE", "requests")
+    return emulator
+
+
+def env_of(emulator, tmp_path):
+    env = dict(emulator.iotda_env())
+    env.update({"IOTFLEET_PACING_DIR": str(tmp_path / "pacing"), "ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED": "1",
+                "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0", "ANSIBLE_NOCOLOR": "1"})
+    return env
+
+
+def plain(value):
+    """ansible-inventory marks values that came from the platform as unsafe (``{"__ansible_unsafe": ...}``)."""
+    if isinstance(value, dict):
+        if set(value) == {"__ansible_unsafe"}:
+            return value["__ansible_unsafe"]
+        return dict((key, plain(item)) for key, item in value.items())
+    if isinstance(value, list):
+        return [plain(item) for item in value]
+    return value
+
+
+def hosts_of(listing, group):
+    found = list(listing.get(group, {}).get("hosts", []))
+    for child in listing.get(group, {}).get("children", []):
+        found += hosts_of(listing, child)
+    return sorted(set(found))
+
+
+def device_calls(emulator):
+    return [(entry["method"], entry["path"], entry["status"]) for entry in emulator.requests("huawei_iotda")]
+
+
+def test_ansible_inventory_lists_the_v5_fleet(fleet, tmp_path):
+    full_env = dict(os.environ)
+    full_env.update(env_of(fleet, tmp_path))
+    proc = subprocess.run([os.path.join(BIN_DIR, "ansible-inventory"), "-i", CONFIG, "--list"], env=full_env,
+                          capture_output=True, text=True, timeout=300, cwd=str(tmp_path), check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    listing = plain(json.loads(proc.stdout))
+    hostvars = listing["_meta"]["hostvars"]
+    assert sorted(hostvars) == meters(range(1, 301))
+    assert hosts_of(listing, "iot_devices") == meters(range(1, 301))
+    assert hosts_of(listing, "iot_huawei_iotda_fw_2_0_0") == meters(range(1, 6))
+    assert hosts_of(listing, "iot_huawei_iotda_fw_unknown") == ["iotda-meter-0009"]
+    assert len(hosts_of(listing, "iot_huawei_iotda_fw_1_0_0")) == 294
+    assert hosts_of(listing, "iotda_software_2_0_0") == ["iotda-meter-0010"]
+    assert hosts_of(listing, "iotda_software_unknown") == ["iotda-meter-0009"]
+    assert hosts_of(listing, "iotda_offline") == ["iotda-meter-0100"]
+    assert hostvars["iotda-meter-0010"] == {
+        "iot_platform": "huawei_iotda", "iot_device_id": "iotda-meter-0010", "iot_product_id": "iotda-meter",
+        "iot_firmware_version": "1.0.0", "iot_software_version": "2.0.0", "iot_device_name": "iotda-meter-0010",
+        "iot_gateway_id": "iotda-meter-0010", "iot_online": True, "iot_status": "ONLINE"}
+    assert "iot_firmware_version" not in hostvars["iotda-meter-0009"]
+    # 300 devices: 6 signed pages of 50 (the emulator verifies every signature: a 401 would fail the listing)
+    assert device_calls(fleet) == [("GET", DEVICES, 200)] * 6
+    assert SECRET_KEY not in proc.stdout + proc.stderr
+
+
+def test_a_rollout_planned_from_the_plugin_reads_the_versions_from_the_platform(fleet, run_playbook, tmp_path):
+    """--check: the plan of a rollout over the plugin's hosts; the plan-time refresh reads the versions again through
+    ListDevices, narrowed to the package's product, and writes nothing."""
+    extra = {"staged_rollout_id": "it-iotda-plan", "staged_rollout_state_dir": str(tmp_path / "state"),
+             "staged_rollout_report_dir": str(tmp_path / "reports"),
+             "staged_rollout_huawei_iotda_package_id": "iotda-fw-2.0.0",
+             "staged_rollout_huawei_iotda_target_version": "2.0.0"}
+    fleet.control("POST", "devices", {"huawei_iotda": {"iotda-meter-0006": {"fw_version": "2.0.0"}}})
+    result = run_playbook(ROLLOUT, extra_vars=extra, env=env_of(fleet, tmp_path), inventory=[CONFIG], check=True)
+    out = result.stdout
+    assert "300 devices in the fleet, 294 to upgrade" in out, out[-3000:]
+    assert "6 already on the target version" in out
+    assert "1 devices report no version" in out
+    calls = device_calls(fleet)
+    assert [call for call in calls if call[0] != "GET"] == []
+    listings = [call for call in calls if call[1] == DEVICES]
+    assert len(listings) == 12  # the inventory's 6 pages, then the refresh's 6 pages of product iotda-meter
+
+
+def test_device_info_module_in_a_playbook(fleet, run_playbook, tmp_path):
+    result_file = tmp_path / "devices.json"
+    env = dict(env_of(fleet, tmp_path), HUAWEICLOUD_SDK_PROJECT_ID="", HW_REGION_NAME="")
+    result = run_playbook("huawei_iotda/device_info.yml", env=env, verbosity=3,
+                          extra_vars={"result_file": str(result_file)})
+    assert result.host()["failed"] == 0 and result.host()["changed"] == 0 and result.host()["ignored"] == 1
+    with open(str(result_file)) as handle:
+        data = json.load(handle)
+    assert data["unknown"]["firmware_version"] is None and data["unknown"]["software_version"] is None
+    assert [row["device_id"] for row in data["every"]] == meters(range(300, 0, -1))
+    calls = device_calls(fleet)
+    assert all(call == ("GET", DEVICES, 200) for call in calls)
+    # every page for the listing and the two filters, every page for the given devices (one is unknown), 2 single pages
+    assert len(calls) == 6 + 6 + 6 + 6 + 1 + 1
+    output = result.stdout + result.stderr
+    assert "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER" in output and SECRET_KEY not in output

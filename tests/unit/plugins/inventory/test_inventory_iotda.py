@@ -1,0 +1,183 @@
+"""The inventory plugin iotfleet.firmware.huawei_iotda with the real IoTDA v5 provider against canned answers: the exact
+``ListDevices`` calls (taken from the official SDK: the reference documents no v5 device query), host variables,
+groups, filters, errors and the options shared with the modules."""
+import os
+import sys
+
+import pytest
+import yaml
+
+from ansible.errors import AnsibleParserError
+from ansible.inventory.data import InventoryData
+from ansible.parsing.dataloader import DataLoader
+
+from ansible_collections.iotfleet.firmware.plugins.inventory import huawei_iotda
+from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei_iotda import connection
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _inventory
+
+from inventory_loading import load_plugin, plugin_doc  # tests/unit/plugins/inventory/inventory_loading.py
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "module_utils", "_huawei_iotda"))
+from iotda_calls import AK, BASE, GET, PROJECT, REGION, SK, TOKEN, CannedSession  # noqa: E402
+
+DEVICES = BASE + "/devices"
+MARKER = "640000000000000000000033"
+
+
+class FakeTime:
+    def __init__(self):
+        self.now = 1800000000.0
+        self.sleeps = []
+
+    def time(self):
+        return self.now
+
+    def monotonic(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += max(0.0, seconds)
+
+
+def device(number, fw="1.0.0", sw="1.0.0", product="prod-meter", status="ONLINE"):
+    raw = {"device_id": "dev-%03d" % number, "node_id": "node-%03d" % number, "device_name": "meter %d" % number,
+           "product_id": product, "app_id": "app-1", "gateway_id": "dev-%03d" % number, "status": status}
+    for key, value in (("fw_version", fw), ("sw_version", sw)):
+        if value is not None:
+            raw[key] = value
+    return raw
+
+
+def page(devices, count, marker=None):
+    return (200, {"devices": devices, "page": {"count": count, "marker": marker}})
+
+
+def query(marker=None, **extra):
+    result = dict(extra, limit=50)
+    if marker:
+        result["marker"] = marker
+    return result
+
+
+@pytest.fixture
+def parse(tmp_path):
+    """``parse(config, *calls)`` -> (plugin, inventory); the session must receive exactly ``calls``."""
+    sessions = []
+    clock = FakeTime()
+
+    def run(config, *calls, **kwargs):
+        full = {"plugin": "iotfleet.firmware.huawei_iotda", "access_key": AK, "secret_key": SK, "project_id": PROJECT,
+                "region": REGION, "pacing_dir": str(tmp_path / "pacing"), "api_calls_per_window": 1000}
+        full.update(config)
+        path = tmp_path / "fleet.huawei_iotda.yml"
+        path.write_text(yaml.safe_dump(full))
+        session = CannedSession(calls)
+        sessions.append(session)
+        plugin = load_plugin(huawei_iotda)
+        plugin.provider_kwargs = dict(session=session, sleep=clock.sleep, clock=clock.time, monotonic=clock.monotonic)
+        inventory = InventoryData()
+        plugin.parse(inventory, DataLoader(), str(path), **kwargs)
+        return plugin, inventory
+
+    yield run
+    for session in sessions:
+        session.assert_done()
+
+
+def iot_vars(inventory, host):
+    return dict((key, value) for key, value in inventory.get_host(host).get_vars().items() if key.startswith("iot_"))
+
+
+def group_hosts(inventory, group):
+    return sorted(host.name for host in inventory.groups[group].get_hosts())
+
+
+def test_listing_calls_host_vars_and_default_groups(parse):
+    first = [device(number) for number in range(60, 10, -1)]  # a full page of 50
+    rest = [device(10, fw="2.0.0", sw="3.0.0"), device(9, fw=None, sw=None, status="OFFLINE")]
+    _plugin, inventory = parse({}, GET(DEVICES, query(), answer=page(first, 52, MARKER)),
+                               GET(DEVICES, query(MARKER), answer=page(rest, 52, "640000000000000000000009")))
+    assert len(inventory.hosts) == 52
+    assert iot_vars(inventory, "dev-010") == {
+        "iot_platform": "huawei_iotda", "iot_device_id": "dev-010", "iot_product_id": "prod-meter",
+        "iot_firmware_version": "2.0.0", "iot_software_version": "3.0.0", "iot_device_name": "meter 10",
+        "iot_gateway_id": "dev-010", "iot_online": True, "iot_status": "ONLINE"}
+    # a device without fw_version / sw_version: the variables are not set, the device is in the "unknown" group
+    assert iot_vars(inventory, "dev-009") == {
+        "iot_platform": "huawei_iotda", "iot_device_id": "dev-009", "iot_product_id": "prod-meter",
+        "iot_device_name": "meter 9", "iot_gateway_id": "dev-009", "iot_online": False, "iot_status": "OFFLINE"}
+    assert group_hosts(inventory, "iot_huawei_iotda_fw_unknown") == ["dev-009"]
+    assert group_hosts(inventory, "iot_huawei_iotda_fw_2_0_0") == ["dev-010"]
+    assert len(group_hosts(inventory, "iot_huawei_iotda_fw_1_0_0")) == 50
+    assert [child.name for child in inventory.groups["iot_devices"].child_groups] == ["iot_huawei_iotda"]
+
+
+def test_one_listing_per_product_in_the_resource_space_and_version_filters(parse):
+    _plugin, inventory = parse(
+        {"app_id": "app-1", "product_ids": ["prod-a", "prod-b"], "firmware_versions": ["1.0.0"],
+         "software_versions": ["1.0.0", "1.1.0"], "raw_vars": True},
+        GET(DEVICES, query(app_id="app-1", product_id="prod-a"), answer=page(
+            [device(3, product="prod-a"), device(2, product="prod-a", fw="2.0.0")], 2)),
+        GET(DEVICES, query(app_id="app-1", product_id="prod-b"), answer=page(
+            [device(1, product="prod-b", sw="1.1.0"), device(0, product="prod-b", sw="9.0.0")], 2)))
+    assert sorted(host for host in inventory.hosts) == ["dev-001", "dev-003"]
+    assert inventory.get_host("dev-001").get_vars()["iot_raw"] == device(1, product="prod-b", sw="1.1.0")
+
+
+def test_a_page_without_devices_is_a_parser_error_naming_the_call(parse):
+    with pytest.raises(AnsibleParserError) as info:
+        parse({"security_token": TOKEN}, GET(DEVICES, query(), answer=(200, {"page": {"count": 3}})))
+    text = str(info.value)
+    assert "iotfleet.firmware.huawei_iotda" in text and "Huawei IoTDA ListDevices" in text and "devices" in text
+    assert SK not in text and TOKEN not in text
+
+
+def test_an_error_answer_is_a_parser_error_without_secrets(parse):
+    answer = (401, {"error_code": "APIGW.0301", "error_msg": "Incorrect IAM authentication information %s" % SK})
+    with pytest.raises(AnsibleParserError) as info:
+        parse({}, GET(DEVICES, query(), answer=answer))
+    assert "APIGW.0301" in str(info.value) and SK not in str(info.value)
+
+
+@pytest.mark.parametrize("config, text", [
+    ({"region": "Beijing"}, "region must be a Huawei Cloud region id"),
+    ({"endpoint": "iotda.example.com"}, "endpoint must be an http(s) URL"),
+    ({"api_calls_per_window": 0}, "api_calls_per_window must be at least 1"),
+])
+def test_bad_connection_option_fails_before_any_request(parse, config, text):
+    with pytest.raises(AnsibleParserError) as info:
+        parse(config)  # no call expected
+    assert text in str(info.value)
+
+
+def test_the_listing_is_paced_by_the_shared_limiter(parse, tmp_path):
+    pages = [GET(DEVICES, query(), answer=page([device(n) for n in range(100, 50, -1)], 101, MARKER)),
+             GET(DEVICES, query(MARKER), answer=page([device(n) for n in range(50, 0, -1)], 101,
+                                                     "640000000000000000000001")),
+             GET(DEVICES, query("640000000000000000000001"), answer=page([device(0)], 101))]
+    plugin, _inventory = parse({"api_calls_per_window": 1, "api_window_seconds": 10.0}, *pages)
+    # 3 calls at 1 per 10 s: the second and the third each wait for the window
+    assert sum(plugin.provider_kwargs["sleep"].__self__.sleeps) >= 20
+
+
+def test_options_match_the_connection_argument_spec():
+    options = plugin_doc(huawei_iotda)["options"]
+    assert not set(yaml.safe_load(huawei_iotda.DOCUMENTATION)["options"]) & set(connection.argument_spec())
+    spec = connection.argument_spec()
+    names = set(spec) - _inventory.NOT_INVENTORY_OPTIONS
+    assert names <= set(options) and not _inventory.NOT_INVENTORY_OPTIONS & set(options)
+    for name in names:
+        arg, doc = spec[name], options[name]
+        assert (doc.get("type", "str"), doc.get("default"), bool(doc.get("required"))) == (
+            arg.get("type", "str"), arg.get("default"), bool(arg.get("required"))), name
+        env = [entry["name"] for entry in doc.get("env", [])]
+        assert env == (list(arg["fallback"][1]) if arg.get("fallback") else []), name
+
+
+def test_verify_file_takes_only_its_suffixes(tmp_path):
+    plugin = load_plugin(huawei_iotda)
+    for name, expected in (("a.huawei_iotda.yml", True), ("a.huawei_iotda.yaml", True), ("a.huawei_iot.yml", False)):
+        path = tmp_path / name
+        path.write_text("plugin: iotfleet.firmware.huawei_iotda\n")
+        assert plugin.verify_file(str(path)) is expected, name
