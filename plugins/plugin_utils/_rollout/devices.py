@@ -13,8 +13,8 @@ import json
 
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _platforms as registry
 
-from . import timing
 from .common import RolloutError, _text
+from .windows import parse_windows
 
 
 def device_uid(platform, device_id, product_id=None):
@@ -98,7 +98,7 @@ def device_window(raw, where, default_window=None, default_timezone="UTC"):
     if key not in _WINDOWS:
         option = ("%s: maintenance_window" % (where() if callable(where) else where) if own
                   else "staged_rollout_maintenance_window")
-        _WINDOWS[key] = window_record(timing.parse_windows(window, option, default_timezone=timezone)) or None
+        _WINDOWS[key] = window_record(parse_windows(window, option, default_timezone=timezone)) or None
     return _WINDOWS[key]
 
 

@@ -19,6 +19,7 @@ import math
 
 from .common import RolloutError, _fmt
 from . import timing
+from .windows import next_opening, parse_windows, windows_open
 
 
 def dispatched(chunk):
@@ -40,7 +41,7 @@ def windows_of(chunk):
     key = json.dumps(raw, sort_keys=True)
     found = _WINDOW_CACHE.get(key)
     if found is None:
-        found = _WINDOW_CACHE[key] = timing.parse_windows(raw, "chunk %s window" % chunk.get("key"))
+        found = _WINDOW_CACHE[key] = parse_windows(raw, "chunk %s window" % chunk.get("key"))
     return found
 
 
@@ -150,8 +151,8 @@ def choose(chunks, now, control, in_progress=None, finished=None):
             later(schedule["start_at"])
             continue
         windows = windows_of(chunk)
-        if windows and not timing.windows_open(windows, now):
-            opening = timing.next_opening(windows, now)
+        if windows and not windows_open(windows, now):
+            opening = next_opening(windows, now)
             out["waiting"][key] = "maintenance window closed (%s); opens %s" % (
                 "; ".join(w.describe() for w in windows), timing_text(opening) if opening else "never within a year")
             later(opening)
