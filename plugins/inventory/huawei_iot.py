@@ -130,7 +130,7 @@ cache_connection: ~/.cache/iotfleet-inventory
 cache_timeout: 3600
 """
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils._device_info import HUAWEI_DEVICE_FILTERS
+from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei.facts import DEVICE_FILTERS
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils._inventory import IotInventoryPlugin
 
 
@@ -138,7 +138,7 @@ class InventoryModule(IotInventoryPlugin):
     NAME = "iotfleet.firmware.huawei_iot"
     PLATFORM = "huawei"
     SUFFIXES = (".huawei_iot.yml", ".huawei_iot.yaml")
-    FILTER_OPTIONS = HUAWEI_DEVICE_FILTERS
+    FILTER_OPTIONS = DEVICE_FILTERS
 
     def status_of(self, device):
         return ((device.get("raw") or {}).get("deviceInfo") or {}).get("status")

@@ -116,7 +116,7 @@ cache_connection: ~/.cache/iotfleet-inventory
 cache_timeout: 3600
 """
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils._device_info import TENCENT_DEVICE_FILTERS
+from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent.facts import DEVICE_FILTERS
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils._inventory import IotInventoryPlugin
 
 
@@ -124,7 +124,8 @@ class InventoryModule(IotInventoryPlugin):
     NAME = "iotfleet.firmware.tencent_iot"
     PLATFORM = "tencent"
     SUFFIXES = (".tencent_iot.yml", ".tencent_iot.yaml")
-    FILTER_OPTIONS = TENCENT_DEVICE_FILTERS
+    FILTER_OPTIONS = DEVICE_FILTERS
+    LISTING_OPTIONS = ("fw_type",)
 
     def status_of(self, device):
         return (device.get("raw") or {}).get("Status")

@@ -8,10 +8,12 @@ Tiers (after community.dns):
 
 * ``_http``, ``_pacing``, ``_retry``: transport (session, overall deadline, parsing, redaction, rate limiter
   shared by the processes of one controller, token cache, retry policy). Knows no platform.
-* ``_provider`` (this file): the contract and the platform-neutral data it speaks in.
-* ``_huawei/``, ``_tencent/``: one package per platform (API calls, auth and signing, error codes, pure task
-  logic, the :class:`Provider` implementation, the connection argument spec).
-* ``_module/``: the generic module bodies (create -> lookup -> reconcile, check/diff, wait, info).
+* ``_provider`` (this file): the contract and the platform-neutral data it speaks in; ``_rollout_facts``: what a
+  platform package declares for the rollout engine; ``_device_info``: the neutral device filters.
+* ``_huawei/``, ``_tencent/``, ``_huawei_iotda/``: one package per platform (API calls, auth and signing, error
+  codes, pure task logic, the :class:`Provider` implementation, the connection argument spec, the facts).
+* ``_module/``: the generic module bodies (create -> lookup -> reconcile, check/diff, wait, task, device and
+  package info).
 * ``plugins/modules/*``: argument spec, documentation and a short ``main()``.
 
 "The same work" is *these target devices, this package / version*. A provider decides it from what the
@@ -62,51 +64,10 @@ class Capabilities:
     progress_page_size: int  # page size used for per-device progress rows
     # Why state=absent cannot stop a task, when can_cancel is false (the body names the tasks and adds this).
     cancel_hint: Optional[str] = None
-
-
-class RolloutFacts:
-    """What a platform package declares for the controller's rollout engine (``plugins/plugin_utils``), so that the
-    engine and the rollout logic name no platform. A platform package's ``facts.py`` holds one subclass instance,
-    ``FACTS``; ``plugins/plugin_utils/_platforms.py`` is the registry of the packages.
-
-    Role and plugin options of a platform are ``<name>_<key>``: the targets (``target_keys``, e.g.
-    ``huawei_file_id``), the task options (``task_options``, e.g. ``tencent_rate_limit``), ``<name>_chunk_size``,
-    ``<name>_connection``.
-    """
-
-    name = ""  # the device host variable ``iot_platform`` value and the key of every per-platform option
-    label = ""  # "Huawei IoT"
-    short = ""  # "Huawei": counts in plan lines and reports
-    product_scoped = False  # device ids are unique per product only: uid = <product>/<id>, tasks per product
-    max_chunk = None  # most devices one create takes (documented), None: not documented
-    default_chunk = 0  # devices per task by default
-    target_keys = ()  # the rollout's targets of this platform, e.g. ("file_id", "target_version")
-    required_targets = ()  # those without which nothing can be created
-    version_key = ""  # the target whose value a device reports once upgraded
-    target_labels = {}  # target key -> label in reports
-    task_options = ()  # options of the platform's tasks, passed to chunk_params
-    create_call = ""  # how the plan names the create call
-    progress_call = ""  # how the plan names the progress read of a scope
-    progress_per_product = False  # progress is read per product (else one read for all the wave's tasks)
-    progress_page = 100  # tasks whose progress one read page covers (0: one read per scope, whatever the count)
-    progress_calls_per_minute = 0  # the share of the platform's budget a poll round may take (0: no bound)
-    prepare_needs_target = ""  # progress reads need the scope prepared only when this target is given ("": always)
-    connection_hint = ""  # where the connection settings come from, for the error of missing ones
-    throttle_codes = ()  # error codes of throttle answers (counted in the wave's statistics)
-    can_cancel = False  # an active task can be stopped (the provider's Capabilities say the same: they read it here)
-    max_active_tasks = 0  # a documented quota of unfinished tasks per account (0: none); a full quota is waited out
-    call_prefix = ""  # how the platform's errors name its calls ("Huawei IoT ", ...): which platform an error is of
-
-    def target(self, targets, key):
-        return targets.get("%s_%s" % (self.name, key))
-
-    def chunk_params(self, chunk, targets, options, rollout_id, wave_name):
-        """The module parameters of one chunk's task (what the provider validates into ``work``)."""
-        raise NotImplementedError
-
-    def describe_create(self, chunk, targets, sample):
-        """The plan line of one chunk's create call (``sample``: the first device ids, shortened)."""
-        raise NotImplementedError
+    # The failed devices of a task can be run again (state=retried: retry_plan / retry); IoTDA v5 RetryBatchTask
+    can_retry: bool = False
+    # key of the packages in the package info module's result: Huawei "packages", Tencent "firmwares"
+    packages_key: str = "packages"
 
 
 @dataclass
@@ -160,6 +121,24 @@ class Lookup:
     @property
     def nothing_to_do(self) -> bool:
         return bool(self.same) or (self.remaining is not None and not self.remaining and not self.busy)
+
+
+@dataclass
+class RetryPlan:
+    """What a retry of one task would send (:meth:`Provider.retry_plan`), decided from what was read, before any write.
+
+    * ``refusal``: why the task's documented status (or type) allows no retry; nothing is sent.
+    * ``requests``: the request bodies, in order (each within the platform's largest target list).
+    * ``devices``: the devices the requests name (``None``: the whole task's retriable devices, by the platform).
+    * ``retriable``: how many devices of the task can run again (the platform's counters).
+    * ``skipped``: devices asked for that are in no retriable state (never sent).
+    """
+
+    requests: List[Dict[str, Any]] = field(default_factory=list)
+    devices: Optional[List[str]] = None
+    retriable: int = 0
+    skipped: List[str] = field(default_factory=list)
+    refusal: Optional[str] = None
 
 
 @dataclass
@@ -244,7 +223,7 @@ class Provider:
 
     def active_tasks(self, work: Dict[str, Any]) -> Optional[int]:
         """The account's unfinished tasks that count against the platform's quota of unfinished tasks
-        (``RolloutFacts.max_active_tasks``), one listing; ``None`` where no quota is documented (this default)."""
+        (``_rollout_facts.RolloutFacts.max_active_tasks``), one listing; ``None`` where no quota is documented (this default)."""
         del work
         return None
 
@@ -281,10 +260,16 @@ class Provider:
         A lost answer is reconciled by reading the task, never by a blind repeat."""
         raise NotImplementedError
 
-    def info_tasks(self, params: Dict[str, Any]) -> Tuple[List[TaskInfo], Dict[str, Any]]:
-        """The tasks the ``_info`` module's options select (ids given, or the platform's listing and filters), in
-        the order to return them, and the page keys of the result (``total``, ``page_no``, ``page_size``,
-        ``offset``, ``limit``... merged into it as they are). Raises :class:`ValidationError` before any request."""
+    def retry_plan(self, task: TaskInfo, devices: Optional[Sequence[str]] = None) -> RetryPlan:
+        """What running the failed devices of ``task`` again would send (only when ``capabilities.can_retry``): the
+        documented status of ``task`` (as read) decides whether it may be retried; ``devices`` (``None``: all) are
+        narrowed to the ones in a retriable state, with only reads."""
+        raise NotImplementedError
+
+    def retry(self, task: TaskInfo, plan: RetryPlan) -> List[Dict[str, Any]]:
+        """Send ``plan.requests`` in order, each once; the platform's per-device outcomes
+        ([{"device", "status", "error_code", "error_msg"}]). An error after which a request may have been executed
+        is raised (``maybe_committed``) naming what was sent: never repeated blindly (a re-run plans again)."""
         raise NotImplementedError
 
     # ---- views for results and diff ------------------------------------------------------------
@@ -313,6 +298,36 @@ class Provider:
     def device_versions(self, devices: Sequence[str], work: Optional[Dict[str, Any]] = None) -> Dict[str, str]:
         """Current firmware version of each device (missing devices are left out), choosing the cheaper of
         per-device reads and a paged listing."""
+        raise NotImplementedError
+
+    def device_listings(self, filters: Dict[str, Any]) -> List[Dict[str, Any]]:
+        """The :meth:`iter_devices` filter dicts of the listings that together cover the device filter options
+        ``filters`` (the plural lists of the inventory plugin and the device info module, e.g. ``device_types``,
+        ``product_ids``, ``firmware_versions``, plus scalar listing options such as Tencent ``fw_type``): one listing
+        per value of a filter the platform's device listing takes as a query parameter. No request; every filter is
+        checked again on the controller (``_device_info.list_devices``). Raises :class:`ValidationError` when the
+        listing needs a filter that is missing (Tencent: a product)."""
+        raise NotImplementedError
+
+    # ---- info modules --------------------------------------------------------------------------
+
+    def info_tasks(self, params: Dict[str, Any]) -> Tuple[List[TaskInfo], Dict[str, Any]]:
+        """The tasks the ``_info`` module's options select (ids given, or the platform's listing and filters), in
+        the order to return them, and the page keys of the result (``total``, ``page_no``, ``page_size``,
+        ``offset``, ``limit``... merged into it as they are). Raises :class:`ValidationError` before any request."""
+        raise NotImplementedError
+
+    def info_devices(self, params: Dict[str, Any]) -> Tuple[List[Dict[str, Any]], Dict[str, Any]]:
+        """The devices the device info module's options select (ids given, every page of the filtered listing, or
+        one page), as neutral dicts (see :meth:`iter_devices`), and the other keys of the result: ``missing`` (ids
+        given that do not exist), ``total`` and the page keys when one page was read (default ``missing: []``,
+        ``total``: the devices returned). Raises :class:`ValidationError` before any request."""
+        raise NotImplementedError
+
+    def info_packages(self, params: Dict[str, Any]) -> Tuple[List[Dict[str, Any]], Dict[str, Any]]:
+        """The packages (firmware versions) the package info module's options select, as the platform returns them
+        (type-checked), returned under ``capabilities.packages_key``, and the other keys of the result as for
+        :meth:`info_devices`. Raises :class:`ValidationError` before any request."""
         raise NotImplementedError
 
     # ---- bookkeeping ---------------------------------------------------------------------------

@@ -199,13 +199,14 @@ retries:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils import _device_info
 from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei import connection
+from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei.facts import DEVICE_FILTERS
+from ansible_collections.iotfleet.firmware.plugins.module_utils._module.device_info import run_device_info
 
 
 def argument_spec():
     spec = connection.argument_spec()
-    spec.update((name, dict(type="list", elements="str")) for name in ("device_ids",) + _device_info.HUAWEI_DEVICE_FILTERS)
+    spec.update((name, dict(type="list", elements="str")) for name in ("device_ids",) + DEVICE_FILTERS)
     spec.update(page_no=dict(type="int"), page_size=dict(type="int"))
     return spec
 
@@ -213,7 +214,7 @@ def argument_spec():
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
                            mutually_exclusive=[["device_ids", "page_no"], ["device_ids", "page_size"]])
-    _device_info.run(module, connection.provider_from_params, _device_info.huawei_devices)
+    run_device_info(module, connection.provider_from_params)
 
 
 if __name__ == "__main__":

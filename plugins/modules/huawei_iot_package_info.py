@@ -131,8 +131,8 @@ retries:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils import _device_info
 from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei import connection
+from ansible_collections.iotfleet.firmware.plugins.module_utils._module.device_info import run_package_info
 
 
 def argument_spec():
@@ -153,7 +153,7 @@ def argument_spec():
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
                            mutually_exclusive=[["file_ids", "page_no"], ["file_ids", "page_size"]])
-    _device_info.run(module, connection.provider_from_params, _device_info.huawei_packages)
+    run_package_info(module, connection.provider_from_params)
 
 
 if __name__ == "__main__":

@@ -179,8 +179,8 @@ retries:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils import _device_info
 from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent import connection
+from ansible_collections.iotfleet.firmware.plugins.module_utils._module.device_info import run_device_info
 
 
 def argument_spec():
@@ -200,7 +200,7 @@ def argument_spec():
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
                            mutually_exclusive=[["device_names", "offset"], ["device_names", "limit"]])
-    _device_info.run(module, connection.provider_from_params, _device_info.tencent_devices)
+    run_device_info(module, connection.provider_from_params)
 
 
 if __name__ == "__main__":

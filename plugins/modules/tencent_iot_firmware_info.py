@@ -127,8 +127,8 @@ retries:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils import _device_info
 from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent import connection
+from ansible_collections.iotfleet.firmware.plugins.module_utils._module.device_info import run_package_info
 
 
 def argument_spec():
@@ -147,7 +147,7 @@ def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
                            mutually_exclusive=[["versions", "page_num"], ["versions", "page_size"]],
                            required_by={"versions": "product_id"})
-    _device_info.run(module, connection.provider_from_params, _device_info.tencent_firmwares)
+    run_package_info(module, connection.provider_from_params)
 
 
 if __name__ == "__main__":

@@ -100,9 +100,11 @@ class IotInventoryPlugin(BaseInventoryPlugin, Constructable, Cacheable):
     PLATFORM = None  # "huawei" | "tencent"
     SUFFIXES = ()  # e.g. (".huawei_iot.yml", ".huawei_iot.yaml")
     FILTER_OPTIONS = ()  # the plugin's filter option names (lists)
+    LISTING_OPTIONS = ()  # the plugin's scalar options the listings take as they are (Tencent: fw_type)
 
     # Keyword arguments given to ``provider_from_params`` (tests inject ``session``, ``sleep``, ``clock``...).
     provider_kwargs = {}  # type: dict
+    _provider = None  # the provider of the listing running (``listings``)
 
     # ---- hooks of the platform plugins ---------------------------------------------------------------------
 
@@ -113,9 +115,12 @@ class IotInventoryPlugin(BaseInventoryPlugin, Constructable, Cacheable):
                                        % self.PLATFORM)
 
     def listings(self, filters):
-        """The provider filter dicts of the listings that together cover ``filters`` (see ``_device_info``)."""
-        fw_type = self.get_option("fw_type") if self.has_option("fw_type") else None
-        return _device_info.listings(self.PLATFORM, filters, fw_type)
+        """The provider filter dicts of the listings that together cover ``filters`` and the plugin's
+        ``LISTING_OPTIONS``: ``Provider.device_listings`` of the provider that lists them."""
+        scoped = dict(filters)
+        for option in self.LISTING_OPTIONS:
+            scoped[option] = self.get_option(option)
+        return self._provider.device_listings(scoped)
 
     def status_of(self, device):
         """The platform's own status value of a device (``iot_status``), as it sent it."""
@@ -192,6 +197,7 @@ class IotInventoryPlugin(BaseInventoryPlugin, Constructable, Cacheable):
         try:
             connection.validate(params)
             provider = connection.provider_from_params(params, on_secret=secrets.add, **self.provider_kwargs)
+            self._provider = provider
             raw_vars = bool(self.get_option("raw_vars"))
             devices = []
             for device in _device_info.list_devices(provider, self.listings(filters), filters):
@@ -204,6 +210,7 @@ class IotInventoryPlugin(BaseInventoryPlugin, Constructable, Cacheable):
                 secrets.update(provider.secrets or ())
             raise AnsibleParserError(self._error_text(exc, secrets))
         finally:
+            self._provider = None
             if provider is not None:
                 provider.close()
 

@@ -5,7 +5,7 @@
 """The registry of platform packages: the one place on the controller that names them.
 
 Each entry is a package ``plugins/module_utils/_<name>/`` with ``facts.py`` (``FACTS``, a
-``_provider.RolloutFacts``) and ``connection.py`` (argument spec, validation, the provider). The rollout logic
+``_rollout_facts.RolloutFacts``) and ``connection.py`` (argument spec, validation, the provider). The rollout logic
 (``_rollout/``) and the engine (``_engine/``) ask this registry and the providers; they name no platform. A third
 platform is a package and one line here.
 """

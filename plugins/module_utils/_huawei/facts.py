@@ -3,15 +3,19 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
 """What the Huawei legacy northbound package declares for the controller's rollout engine (see
-``_provider.RolloutFacts``)."""
+``_rollout_facts.RolloutFacts``)."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import RolloutFacts
+from ansible_collections.iotfleet.firmware.plugins.module_utils._rollout_facts import RolloutFacts
 
 API = "/iodm/northbound/v1.5.0"
+
+# The device filter options (lists) of the inventory plugin and of huawei_iot_device_info: deviceType and gatewayId
+# are query parameters of the device listing, every filter is checked on the controller (``devices.py``).
+DEVICE_FILTERS = ("device_types", "models", "manufacturers", "gateway_ids", "firmware_versions")
 
 
 class HuaweiFacts(RolloutFacts):

@@ -40,6 +40,8 @@ from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei.facts im
 from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei import api as hapi
 from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei import errors
 from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei import task as ht
+from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei.devices import HuaweiDevices, cheapest_read
+from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei.info import HuaweiInfo
 
 CANCEL_HINT = ("the Huawei IoT northbound device upgrade API v1.5.0 offers no call to stop or cancel a task (the "
                "complete API is: list/get/delete packages, create software/firmware task, query task, query "
@@ -56,69 +58,12 @@ CAPABILITIES = Capabilities(
     progress_page_size=hapi.PAGE_SIZE,
     cancel_hint=CANCEL_HINT,
 )
-# More ids than this are read through the paged listing first (its first page tells what the rest costs).
-PER_ITEM_MAX = 2
 
 
-def cheapest_read(ids, pages, get_one, id_of):
-    """``id -> item`` for ``ids``, by per-item reads or the paged listing, whichever costs fewer calls.
+class HuaweiProvider(HuaweiDevices, HuaweiInfo, ApiProvider):
+    """The task side of the contract is here; the devices are in ``devices.py`` (:class:`HuaweiDevices`), the
+    info modules' selections in ``info.py`` (:class:`HuaweiInfo`)."""
 
-    ``pages()`` yields ``(items, page_count)``; ``get_one(id)`` returns the item or ``None`` (missing ids are left
-    out). Up to :data:`PER_ITEM_MAX` ids are read one by one; otherwise the listing is read while its remaining
-    pages cost less than reading the still missing ids one by one.
-    """
-    wanted = list(dict.fromkeys(ids))
-    found = {}
-    if len(wanted) > PER_ITEM_MAX:
-        wanted_set = set(wanted)
-        for index, (items, page_count) in enumerate(pages()):
-            for item in items:
-                key = id_of(item)
-                if key in wanted_set:
-                    found.setdefault(key, item)
-            missing = len(wanted_set) - len(found)
-            if not missing or page_count - index - 1 >= missing:
-                break
-    for key in wanted:
-        if key not in found:
-            item = get_one(key)
-            if item is not None:
-                found[key] = item
-    return found
-
-
-def device_row(call, raw, where):
-    """A device object of the device query API as the neutral inventory dict (``deviceInfo`` checked)."""
-    raw = expect_dict(call, raw, where)
-    info = raw.get("deviceInfo")
-    info = expect_dict(call, info, where + ".deviceInfo") if info is not None else {}
-    status = expect_str(call, info, "status", required=False)
-    return {
-        "device_id": expect_str(call, raw, "deviceId"),
-        "platform": "huawei",
-        "product_id": None,
-        "firmware_version": expect_str(call, info, "fwVersion", required=False),
-        "software_version": expect_str(call, info, "swVersion", required=False),
-        "name": expect_str(call, info, "name", required=False),
-        "model": expect_str(call, info, "model", required=False),
-        "device_type": expect_str(call, info, "deviceType", required=False),
-        "manufacturer": expect_str(call, info, "manufacturerName", required=False),
-        "product_name": None,
-        "gateway_id": expect_str(call, raw, "gatewayId", required=False),
-        # spec silent: the status values (ONLINE/OFFLINE are inferred, reference §7b)
-        "online": None if status is None else status.upper() == "ONLINE",
-        "raw": raw,
-    }
-
-
-def _matches(row, filters):
-    """Client-side filters the device query does not document (model, manufacturer)."""
-    return all(not filters.get(key) or row.get(field) == filters[key]
-               for key, field in (("model", "model"), ("manufacturer_name", "manufacturer"),
-                                  ("device_type", "device_type")))
-
-
-class HuaweiProvider(ApiProvider):
     capabilities = CAPABILITIES
 
     def __init__(self, api, reconcile_timeout=None, now=None, work_lock=None):
@@ -418,113 +363,9 @@ class HuaweiProvider(ApiProvider):
     def create_request(self, work, devices=None):
         return ht.build_body(work, devices)
 
-    # ---- devices -----------------------------------------------------------------------------------
-
-    def _device_pages(self, filters):
-        """Pages of neutral device rows: documented query parameters server-side, model/manufacturer here."""
-        call = hapi.label("GET", hapi.DEVICES_PATH)
-        query = {"deviceType": filters.get("device_type"), "gatewayId": filters.get("gateway_id"),
-                 "status": filters.get("status")}
-        for items, pages in self.api.device_pages(query):
-            rows = [device_row(call, raw, "devices[%d]" % index) for index, raw in enumerate(items)]
-            yield [row for row in rows if _matches(row, filters)], pages
-
-    def iter_devices(self, filters):
-        for rows, _pages in self._device_pages(filters or {}):
-            yield from rows
-
-    def get_device(self, device_id):
-        """The neutral device dict of one device (``GET .../devices/{deviceId}``), ``None`` when it does not exist."""
-        call = hapi.label("GET", "%s/%s" % (hapi.DEVICES_PATH, device_id))
-        try:
-            return device_row(call, self.api.get_device(device_id), "Response")
-        except IoTError as exc:
-            if errors.not_found(exc, errors.DEVICE_NOT_FOUND):
-                return None
-            raise
-
-    def device_versions(self, devices, work=None):
-        package = (work or {}).get("package") or {}
-        filters = {"device_type": package.get("deviceType")}
-        rows = cheapest_read(devices, lambda: self._device_pages(filters), self.get_device,
-                             lambda row: row["device_id"])
-        return dict((device, row["firmware_version"]) for device, row in rows.items()
-                    if row.get("firmware_version") is not None)
-
-    # ---- info module -------------------------------------------------------------------------------
-
-    def info_tasks(self, params):
-        """``huawei_iot_firmware_task_info``: given tasks, or one page / all pages of the task list."""
-        ids = info_ids(params)
-        validate_info(params, ids)
-        if ids:
-            found = [(task_id, self.get(task_id)) for task_id in ids]
-            missing = [task_id for task_id, task in found if task is None]
-            if missing:
-                raise IoTError("Task(s) %s do not exist" % ", ".join(missing), code=errors.NOT_FOUND,
-                               http_status=404)
-            tasks = [task for _task_id, task in found]
-            page = {"total": len(tasks)}
-        else:
-            filters = dict((api_key, params.get(key)) for key, api_key in INFO_FILTERS)
-            call = hapi.label("GET", hapi.OPERATIONS_PATH)
-            if params.get("all_pages"):
-                raws = []
-                for items, _pages in self.api.task_pages(filters):
-                    raws.extend(items)
-                page = {"total": len(raws)}
-            else:
-                page_no = params.get("page_no") or 0
-                page_size = params.get("page_size") or hapi.PAGE_SIZE
-                raws, total = self.api.task_page(filters, page_no, page_size)
-                page = {"total": total, "page_no": page_no, "page_size": page_size}
-            tasks = [ht.task_info(call, raw, "data[%d]" % index) for index, raw in enumerate(raws)]
-            self._fresh.update((task.task_id, task.raw) for task in tasks)
-        if params.get("include_subtasks"):
-            for task in tasks:
-                task.raw["subtasks"] = self.api.subtasks(task.task_id, params.get("sub_operation_status"))
-        return tasks, page
-
     # ---- bookkeeping -------------------------------------------------------------------------------
 
     @property
     def throttle_waits(self):
         return self.api.throttle_waits
 
-
-INFO_FILTERS = (("operation_type", "operationType"), ("operation_status", "operationStatus"),
-                ("device_type", "deviceType"), ("model", "model"), ("manufacturer_name", "manufacturerName"),
-                ("device_id", "deviceId"))
-INFO_LIST_OPTIONS = tuple(key for key, _api_key in INFO_FILTERS) + ("page_no", "page_size")
-
-
-def info_ids(params):
-    ids = []
-    for value in ([params.get("operation_id")] if params.get("operation_id") else []) + list(
-            params.get("operation_ids") or []):
-        value = ("%s" % value).strip()
-        if value and value not in ids:
-            ids.append(value)
-    return ids
-
-
-def validate_info(params, ids):
-    """The info module's option rules (before any request)."""
-    problems = []
-    if ids:
-        combined = [name for name in INFO_LIST_OPTIONS if params.get(name) is not None]
-        if params.get("all_pages"):
-            combined.append("all_pages")
-        if combined:
-            problems.append("operation_id/operation_ids cannot be combined with the list options %s"
-                            % ", ".join(combined))
-    if params.get("sub_operation_status") and not params.get("include_subtasks"):
-        problems.append("sub_operation_status needs include_subtasks=true")
-    if params.get("page_size") is not None and not 1 <= params["page_size"] <= hapi.PAGE_SIZE:
-        problems.append("page_size must be between 1 and 100, got %s" % params["page_size"])
-    if params.get("page_no") is not None and params["page_no"] < 0:
-        problems.append("page_no must be 0 or more, got %s" % params["page_no"])
-    if params.get("all_pages") and (params.get("page_no") is not None or params.get("page_size") is not None):
-        problems.append("all_pages cannot be combined with page_no or page_size")
-    if problems:
-        raise ValidationError(problems)

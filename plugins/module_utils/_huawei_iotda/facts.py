@@ -12,7 +12,7 @@ __metaclass__ = type
 from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei_iotda import api as iapi
 from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei_iotda import errors
 from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei_iotda import task as tt
-from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import RolloutFacts
+from ansible_collections.iotfleet.firmware.plugins.module_utils._rollout_facts import RolloutFacts
 
 BATCHTASKS = "/v5/iot/{project_id}/batchtasks"
 

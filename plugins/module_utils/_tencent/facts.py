@@ -3,13 +3,17 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
 """What the Tencent Cloud IoT Explorer package declares for the controller's rollout engine (see
-``_provider.RolloutFacts``)."""
+``_rollout_facts.RolloutFacts``)."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import RolloutFacts
+from ansible_collections.iotfleet.firmware.plugins.module_utils._rollout_facts import RolloutFacts
+
+# The device filter options (lists) of the inventory plugin: GetDeviceList lists one product and takes one
+# FirmwareVersion (one listing per product and version, ``devices.py``).
+DEVICE_FILTERS = ("product_ids", "firmware_versions")
 
 
 class TencentFacts(RolloutFacts):

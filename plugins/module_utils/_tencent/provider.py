@@ -28,12 +28,13 @@ from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import
     Lookup,
     Progress,
     TaskInfo,
-    ValidationError,
 )
 from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent.facts import FACTS
 from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent import errors
 from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent import task as tt
 from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent.api import PAGE_LIMIT
+from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent.devices import TencentDevices
+from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent.info import TencentInfo
 
 CAPABILITIES = Capabilities(
     platform=FACTS.name,
@@ -46,14 +47,14 @@ CAPABILITIES = Capabilities(
     window_seconds=1.0,
     task_page_size=PAGE_LIMIT,  # spec silent on the largest page; see api.PAGE_LIMIT
     progress_page_size=PAGE_LIMIT,
+    packages_key="firmwares",  # tencent_iot_firmware_info
 )
 
 
-def _pages_needed(total):
-    return (total + PAGE_LIMIT - 1) // PAGE_LIMIT
+class TencentProvider(TencentDevices, TencentInfo, ApiProvider):
+    """The task side of the contract is here; the devices are in ``devices.py`` (:class:`TencentDevices`), the
+    info modules' selections in ``info.py`` (:class:`TencentInfo`)."""
 
-
-class TencentProvider(ApiProvider):
     capabilities = CAPABILITIES
 
     def __init__(self, api, reconcile_timeout=None, work_locks=None):
@@ -318,147 +319,3 @@ class TencentProvider(ApiProvider):
 
     def task_view(self, task):
         return tt.task_view(task.raw or {"TaskId": task.task_id, "Status": task.status})
-
-    # ---- devices
-
-    def _on_version(self, work, devices, version, known_versions):
-        """The devices of ``devices`` whose current firmware is ``version``, with the fewest calls.
-
-        ``known_versions`` first; the rest from GetDeviceList(FirmwareVersion=version) pages or per-device reads,
-        whichever needs fewer calls (the first listing page tells the total).
-        """
-        product_id, fw_type = work["product_id"], work.get("fw_type")
-        found = [device for device in devices if known_versions.get(device) == version]
-        unknown = [device for device in devices if device not in known_versions]
-        if not unknown:
-            return found
-        first = self.api.device_list_page(product_id, version, fw_type)
-        listed = set(device["DeviceName"] for device in first[0])
-        rest = [device for device in unknown if device not in listed]
-        if rest and _pages_needed(first[1]) - 1 <= len(rest):
-            rows = self.api.get_device_list(product_id, version, fw_type, first=first)
-            listed.update(device["DeviceName"] for device in rows)
-        elif rest:
-            versions = self._read_versions(product_id, fw_type, rest)
-            listed.update(device for device in rest if versions.get(device) == version)
-        return found + [device for device in unknown if device in listed]
-
-    def _read_versions(self, product_id, fw_type, devices):
-        """Per-device reads: DescribeDeviceFirmwares for a module (fw_type), else DescribeDevice."""
-        versions = {}
-        for device in devices:
-            try:
-                if fw_type:
-                    versions.update((device, item["Version"]) for item in
-                                    self.api.describe_device_firmwares(product_id, device)
-                                    if item["FwType"] == fw_type and item["Version"])
-                else:
-                    version = self.api.describe_device(product_id, device).get("Version")
-                    if version:
-                        versions[device] = version
-            except IoTError as exc:
-                if exc.code not in errors.DEVICE_NOT_FOUND:
-                    raise
-        return versions
-
-    def device_versions(self, devices, work=None):
-        work = work or {"product_id": self.scope[0], "fw_type": self.scope[2]}
-        product_id, fw_type = work["product_id"], work.get("fw_type")
-        devices = list(devices)
-        first = self.api.device_list_page(product_id, None, fw_type)
-        if _pages_needed(first[1]) <= len(devices):
-            wanted = set(devices)
-            return dict((device["DeviceName"], device["Version"]) for device in
-                        self.api.get_device_list(product_id, None, fw_type, first=first)
-                        if device["DeviceName"] in wanted and device["Version"])
-        versions = dict((device["DeviceName"], device["Version"]) for device in first[0]
-                        if device["DeviceName"] in devices and device["Version"])
-        versions.update(self._read_versions(product_id, fw_type, [d for d in devices if d not in versions]))
-        return versions
-
-    def iter_devices(self, filters):
-        products = list(filters.get("product_ids") or [])
-        if filters.get("product_id"):
-            products.append(filters["product_id"])
-        if not products:
-            raise ValidationError(["product_ids is required to list Tencent devices (GetDeviceList is per product)"])
-        versions = list(filters.get("firmware_versions") or [])
-        if filters.get("firmware_version"):
-            versions.append(filters["firmware_version"])
-        # One version: the documented FirmwareVersion filter; several: every device (the caller filters).
-        version = versions[0] if len(set(versions)) == 1 else None
-        for product_id in products:
-            for device in self.api.get_device_list(product_id, version, filters.get("fw_type")):
-                yield neutral_device(product_id, device)
-
-    # ---- info module
-
-    def info_tasks(self, params):
-        """``tencent_iot_batch_firmware_info``: given tasks, one page, or every task of the version."""
-        work = validate_info(params)
-        product_id, version, fw_type = self.scope = self._scope_of(work)
-        if work["task_ids"]:
-            groups = tt.group_rows(list(self.api.describe_firmware_task_devices(product_id, version, fw_type)))
-            tasks = []
-            for task_id in work["task_ids"]:
-                raw = self.api.describe_firmware_task(product_id, version, task_id)
-                tasks.append(self._info(raw, groups.get(raw["TaskId"])))
-            page = {"total": len(tasks)}
-            if work["include_devices"]:
-                page["devices"] = [row for group in (groups.get(task.task_id) for task in tasks) if group
-                                   for row in group["rows"]]
-            return tasks, page
-        if work["offset"] is not None or work["limit"] is not None:
-            infos, total = self.api.describe_firmware_tasks_page(product_id, version, fw_type, work["offset"] or 0,
-                                                                 work["limit"] or PAGE_LIMIT)
-            page = {"total": total, "offset": work["offset"] or 0, "limit": work["limit"] or PAGE_LIMIT}
-        else:
-            infos = list(self.api.describe_firmware_tasks(product_id, version, fw_type))
-            page = {"total": len(infos)}
-        tasks = [self._info(info, None) for info in tt.sort_newest_first(infos)]
-        if work["include_devices"]:
-            ids = [task.task_id for task in tasks]
-            rows = list(self.api.describe_firmware_task_devices(product_id, version, fw_type))
-            page["devices"] = tt.rows_for_tasks(rows, ids)
-        return tasks, page
-
-
-def neutral_device(product_id, device):
-    """A ``DeviceInfo`` (already without device secrets) as the contract's neutral device dict."""
-    return {
-        "device_id": device["DeviceName"],
-        "platform": "tencent",
-        "product_id": device.get("ProductId") or product_id,
-        "firmware_version": device.get("Version"),
-        "software_version": None,
-        "name": device["DeviceName"],
-        "model": None,
-        "device_type": device.get("DeviceType"),
-        "manufacturer": None,
-        "product_name": device.get("ProductName"),
-        "online": None,  # spec silent: the DeviceInfo.Status values are not documented
-        "raw": device,
-    }
-
-
-def validate_info(params):
-    """The info module's options, checked before any request."""
-    problems = []
-    for name in ("product_id", "firmware_version"):
-        value = params.get(name)
-        if not isinstance(value, str) or not value.strip() or value != value.strip():
-            problems.append("%s must be a non-empty string without surrounding spaces" % name)
-    for name, low in (("offset", 0), ("limit", 1)):
-        if params.get(name) is not None and params[name] < low:
-            problems.append("%s must be at least %d" % (name, low))
-    ids = ([params["task_id"]] if params.get("task_id") is not None else []) + list(params.get("task_ids") or [])
-    if any(task_id < 1 for task_id in ids):
-        problems.append("task ids must be positive")
-    if ids and (params.get("offset") is not None or params.get("limit") is not None):
-        problems.append("offset and limit page the task listing; they cannot be combined with task_id/task_ids")
-    if problems:
-        raise ValidationError(problems)
-    return {"product_id": params["product_id"], "firmware_version": params["firmware_version"],
-            "fw_type": params.get("fw_type"), "task_ids": list(dict.fromkeys(ids)),
-            "offset": params.get("offset"), "limit": params.get("limit"),
-            "include_devices": bool(params.get("include_devices"))}

@@ -11,7 +11,9 @@ from ansible.errors import AnsibleParserError
 from ansible.inventory.data import InventoryData
 from ansible.parsing.dataloader import DataLoader
 from ansible_collections.iotfleet.firmware.plugins.inventory import huawei_iot, tencent_iot
+from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei.devices import HuaweiDevices
 from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import ValidationError
+from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent.devices import TencentDevices
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _inventory
 
 from inventory_loading import load_plugin  # tests/unit/plugins/inventory/inventory_loading.py
@@ -62,11 +64,20 @@ class FakeProvider:
         self.log.append(("close",))
 
 
+class HuaweiFakeProvider(FakeProvider, HuaweiDevices):
+    """The scripted devices behind the Huawei provider's listings (``device_listings``)."""
+
+
+class TencentFakeProvider(FakeProvider, TencentDevices):
+    """The scripted devices behind the Tencent provider's listings (``device_listings``)."""
+
+
 class FakeConnection:
     """The shape of ``_huawei.connection`` / ``_tencent.connection``: argument_spec, validate, provider_from_params."""
 
-    def __init__(self, spec, script, errors=()):
+    def __init__(self, spec, script, errors=(), provider_class=HuaweiFakeProvider):
         self.spec = spec
+        self.provider_class = provider_class
         self.script = script
         self.errors = list(errors)
         self.log = []
@@ -82,7 +93,7 @@ class FakeConnection:
 
     def provider_from_params(self, params, **injected):
         self.log.append(("provider_from_params", sorted(injected)))
-        provider = FakeProvider(self.script, self.log)
+        provider = self.provider_class(self.script, self.log)
         self.providers.append(provider)
         return provider
 
@@ -102,7 +113,8 @@ def make(tmp_path, monkeypatch):
 
     def _make(platform, config, script=(), errors=(), inventory=None, filename=None):
         plugin = load_plugin(PLUGINS[platform])
-        conn = FakeConnection(HUAWEI_SPEC if platform == "huawei" else TENCENT_SPEC, list(script), errors)
+        conn = FakeConnection(HUAWEI_SPEC if platform == "huawei" else TENCENT_SPEC, list(script), errors,
+                              HuaweiFakeProvider if platform == "huawei" else TencentFakeProvider)
         monkeypatch.setattr(plugin, "connection", lambda: conn)
         path = tmp_path / (filename or "fleet.%s_iot.yml" % platform)
         path.write_text(config)

@@ -5,7 +5,7 @@ import tokenize
 
 import pytest
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import RolloutFacts
+from ansible_collections.iotfleet.firmware.plugins.module_utils._rollout_facts import RolloutFacts
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _platforms as registry
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _rollout as rollout
 
