@@ -6,9 +6,10 @@
 
 A derived rollout has a rollout id of its own (``<id>.retry-<wave>``, ``<id>.rollback``) and so a journal, reports
 and events of its own: it is planned, approved, gated, resumed after an interruption and read back from the
-platforms like any rollout. This module only decides, from the parent rollout's journal, which devices it covers,
-in which stages and to which firmware. Everything but :func:`load` is pure (the parent's journal and the run's
-arguments in, plain data out); :func:`load` reads the journals and the inventory for the ``rollout_run`` action.
+platforms like any rollout. This module only decides, from the parent rollout's journal, which devices it covers
+(read from the journal by :mod:`.journal_devices`), in which stages and to which firmware, and makes the derived
+run's arguments. Everything but :func:`load` is pure (the parent's journal and the run's arguments in, plain data
+out); :func:`load` reads the journals and the inventory for the ``rollout_run`` action.
 
 * **Retry** (``retry_wave``): the devices listed as failed in that wave (de-duplicated, only devices of the wave),
   one stage ``retry-<wave>`` of 100 % with the wave's own gate, the rollout's own targets. The plan's version
@@ -24,11 +25,10 @@ __metaclass__ = type
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _platforms as registry
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _rollout as rollout
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import rollout_files
-from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import planning
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import journal_devices, planning
 
 RETRY = "retry"
 ROLLBACK = "rollback"
-ENDED = (rollout.WAVE_PASSED, rollout.WAVE_ABORTED)
 ROLE_PREFIX = "staged_rollout_"
 RETRY_DEPTH = 5  # retries of retries whose journals a rollback reads
 
@@ -56,79 +56,6 @@ def derived_id(parent_id, mode, wave=None):
     return candidate
 
 
-def _uid(platform, device, product_id=None):
-    return rollout.device_uid(platform, device, product_id)
-
-
-def _entry(platform, device, product_id=None):
-    return {"platform": platform, "id": device, "product_id": product_id or None}
-
-
-def _wave_names(state):
-    """The waves of a journal in the order they started."""
-    waves = state.get("waves") or {}
-    order = [name for name in state.get("order") or [] if name in waves]
-    return order + sorted((n for n in waves if n not in order), key=lambda n: (waves[n].get("index") or 0, n))
-
-
-def _has_task(chunk):
-    return chunk.get("task_id") not in (None, "")
-
-
-def _failed_uids(record):
-    """The uids of the devices a wave record lists as failed (product from the failure, else from its task's chunk)."""
-    products = dict(((c.get("platform"), str(c.get("task_id"))), c.get("product_id"))
-                    for c in record.get("chunks") or [] if _has_task(c))
-    out = []
-    for failure in record.get("failures") or []:
-        platform, device = failure.get("platform"), rollout._text(failure.get("device"))
-        if platform not in registry.names() or not device:
-            out.append(None)
-            continue
-        product = failure.get("product_id") or products.get((platform, str(failure.get("task_id"))))
-        out.append(_uid(platform, device, product))
-    return out
-
-
-def retry_devices(state, wave, rollout_id=None):
-    """``(devices, info)``: the devices listed as failed in ``wave`` of the journal ``state``, once each.
-
-    A failure entry naming no device of the wave (a platform listing rows of other tasks) is left out and counted
-    (``info["outside"]``). Refused: a wave the journal does not have, a wave still started (``"wave X is still
-    running"``), a wave without failed devices (``"nothing to retry"``).
-    """
-    rollout_id = rollout_id or state.get("rollout_id")
-    waves = state.get("waves") or {}
-    record = waves.get(wave)
-    if record is None:
-        raise rollout.RolloutError("nothing to retry: rollout %s has no wave %r in its journal (waves: %s)"
-                                   % (rollout_id, wave, ", ".join(_wave_names(state)) or "none"))
-    if record.get("status") not in ENDED:
-        raise rollout.RolloutError(
-            "wave %s is still running (rollout %s, wave status %s): run rollout %s until the wave has ended, then "
-            "retry its failed devices" % (wave, rollout_id, record.get("status"), rollout_id))
-    members = {}
-    for chunk in record.get("chunks") or []:
-        for device in chunk.get("devices") or []:
-            members.setdefault(_uid(chunk["platform"], device, chunk.get("product_id")),
-                               _entry(chunk["platform"], device, chunk.get("product_id")))
-    failures = _failed_uids(record)
-    devices, seen, outside = [], set(), 0
-    for uid in failures:
-        if uid is None or uid not in members:
-            outside += 1
-        elif uid not in seen:
-            seen.add(uid)
-            devices.append(members[uid])
-    info = {"wave_devices": len(members), "failure_entries": len(failures), "outside": outside,
-            "duplicates": len(failures) - outside - len(devices), "wave_status": record.get("status")}
-    if not devices:
-        raise rollout.RolloutError("nothing to retry: wave %s of rollout %s (%s) has no failed device%s"
-                                   % (wave, rollout_id, record.get("status"),
-                                      " (%d failure entries name no device of the wave)" % outside if outside else ""))
-    return devices, info
-
-
 def stage_gate(stages, wave, gate_defaults=None):
     """The gate of stage ``wave`` in ``stages`` (any form ``staged_rollout_stages`` takes), else ``gate_defaults``."""
     try:
@@ -147,85 +74,6 @@ def retry_stage(state, wave, fallback_gate=None):
     stage = dict((key, gate[key]) for key in rollout.GATE_KEYS if gate.get(key) is not None)
     stage.update(name="retry-%s" % wave, percent=100)
     return stage
-
-
-def upgraded_devices(state):
-    """``(devices, info)``: the devices the journal ``state`` says its rollout upgraded.
-
-    The devices of the chunks of passed and aborted waves that have a task, less those the chunk lists as busy (in
-    another task) or up to date (never in this task), less those of tasks still in flight when their wave ended
-    (their outcome is not recorded), less those listed as failed. ``info`` counts each left-out device once, under
-    the first of these reasons, and names the waves still started (not considered).
-    """
-    failed = set()
-    flying = set()
-    for record in (state.get("waves") or {}).values():
-        failed.update(uid for uid in _failed_uids(record) if uid)
-        flying.update((entry.get("platform"), str(entry.get("task_id"))) for entry in record.get("in_flight") or [])
-    counts = {"in_waves": 0, "no_task": 0, "busy": 0, "up_to_date": 0, "in_flight": 0, "failed": 0}
-    devices, seen = [], set()
-    started = []
-    for name in _wave_names(state):
-        record = state["waves"][name]
-        if record.get("status") not in ENDED:
-            started.append(name)
-            continue
-        for chunk in record.get("chunks") or []:
-            platform, product = chunk["platform"], chunk.get("product_id")
-            busy = set(chunk.get("busy") or {})
-            current = set(chunk.get("up_to_date") or [])
-            for device in chunk.get("devices") or []:
-                uid = _uid(platform, device, product)
-                if uid in seen:
-                    continue
-                seen.add(uid)
-                counts["in_waves"] += 1
-                if not _has_task(chunk):
-                    counts["no_task"] += 1
-                elif device in busy:
-                    counts["busy"] += 1
-                elif device in current:
-                    counts["up_to_date"] += 1
-                elif (platform, str(chunk["task_id"])) in flying:
-                    counts["in_flight"] += 1
-                elif uid in failed:
-                    counts["failed"] += 1
-                else:
-                    devices.append(_entry(platform, device, product))
-    return devices, dict(counts, started_waves=started)
-
-
-def rollback_devices(state, retries=()):
-    """``(devices, info)``: :func:`upgraded_devices` of the rollout, plus those its retries (the journals of
-    ``<id>.retry-<wave>``, ``retries``) upgraded. Refused when there is none (``"nothing to roll back"``)."""
-    devices, info = upgraded_devices(state)
-    seen = set(_uid(d["platform"], d["id"], d["product_id"]) for d in devices)
-    added = 0
-    for retry in retries or ():
-        for device in upgraded_devices(retry)[0]:
-            uid = _uid(device["platform"], device["id"], device["product_id"])
-            if uid not in seen:
-                seen.add(uid)
-                devices.append(device)
-                added += 1
-    info = dict(info, from_retries=added, retries=[r.get("rollout_id") for r in retries or ()])
-    if not devices:
-        raise rollout.RolloutError("nothing to roll back: rollout %s upgraded no device according to its journal (%s)"
-                                   % (state.get("rollout_id"), left_out_text(info) or "it has no ended wave"))
-    return devices, info
-
-
-def left_out_text(info):
-    """Why devices of the journal are not in the rollback, as a phrase (``""`` when none is left out)."""
-    parts = []
-    for key, text in (("failed", "listed as failed"), ("in_flight", "in tasks still in flight when their wave ended"),
-                      ("busy", "busy in another task"), ("up_to_date", "already on the target version"),
-                      ("no_task", "in chunks without a task")):
-        if info.get(key):
-            parts.append("%d %s" % (info[key], text))
-    if info.get("started_waves"):
-        parts.append("waves still started, not considered: %s" % ", ".join(info["started_waves"]))
-    return "; ".join(parts)
 
 
 def platform_counts(devices):
@@ -337,7 +185,7 @@ def derive(args, parent, parent_path, retries=(), gate_defaults=None):
         raise rollout.RolloutError("the state file %s belongs to rollout %r, not %r"
                                    % (parent_path, parent.get("rollout_id"), parent_id))
     if mode == RETRY:
-        devices, info = retry_devices(parent, wave, parent_id)
+        devices, info = journal_devices.retry_devices(parent, wave, parent_id)
         targets = retry_targets(parent.get("targets"), args, parent_id)
         stage = retry_stage(parent, wave, stage_gate(args.get("stages"), wave, gate_defaults))
         stages = [stage]
@@ -353,11 +201,11 @@ def derive(args, parent, parent_path, retries=(), gate_defaults=None):
                      info["wave_status"], info["wave_devices"], "; " + "; ".join(extra) if extra else "", rollout_id,
                      stage["name"], _gate_text(stage))]
     else:
-        devices, info = rollback_devices(parent, retries)
+        devices, info = journal_devices.rollback_devices(parent, retries)
         counts = platform_counts(devices)
         targets = rollback_targets(parent.get("targets"), args.get("rollback_targets"), counts, parent_id)
         stages = args.get("stages")
-        left_out = left_out_text(info)
+        left_out = journal_devices.left_out_text(info)
         lines = ["Rollback of rollout %s to %s: %d devices it upgraded (%s%s) run as rollout %s with the stages and "
                  "gates of staged_rollout_stages; devices already on the previous version are dropped by the plan "
                  "below." % (parent_id, targets_text(targets, counts), len(devices), registry.short_counts(counts),
@@ -367,19 +215,8 @@ def derive(args, parent, parent_path, retries=(), gate_defaults=None):
             lines.append("NOTE: not rolled back, from the journal of rollout %s: %s." % (parent_id, left_out))
     return {"rollout_id": rollout_id, "mode": mode, "parent": parent_id, "wave": wave, "devices": devices,
             "stages": stages, "targets": targets, "parent_targets": dict(parent.get("targets") or {}), "info": info,
-            "lines": lines, "foreign_tasks": recorded_tasks([parent] + list(retries or ())),
+            "lines": lines, "foreign_tasks": journal_devices.recorded_tasks([parent] + list(retries or ())),
             "derived_from": {"rollout_id": parent_id, "mode": mode, "wave": wave}}
-
-
-def recorded_tasks(states):
-    """``[[platform, task id as text], ...]``: the tasks the journals ``states`` record (their chunks' task ids)."""
-    found = set()
-    for state in states:
-        for record in (state.get("waves") or {}).values():
-            for chunk in record.get("chunks") or []:
-                if _has_task(chunk):
-                    found.add((chunk["platform"], str(chunk["task_id"])))
-    return [list(item) for item in sorted(found)]
 
 
 def _raw_uid(raw):
@@ -391,13 +228,14 @@ def _raw_uid(raw):
     device = rollout._text(raw.get("id") or raw.get("device_id") or raw.get("name"))
     if platform not in registry.names() or not device:
         return None
-    return _uid(platform, device, rollout._text(raw.get("product_id")))
+    return rollout.device_uid(platform, device, rollout._text(raw.get("product_id")))
 
 
 def plan_devices(derived, raws):
     """``(descriptions, missing)``: the derived devices as the plan takes them.
 
-    Each device's description from the fleet (``raws``: the inventory's or ``staged_rollout_devices``) where it has
+    Each device's description from the fleet (``raws``: the inventory's, ``staged_rollout_devices`` or the lines of
+    ``staged_rollout_devices_file``) where it has
     one, so its maintenance window, timezone and inventory host (pace caps per group) apply; else from the journal
     (``missing`` counts those). A rollback's device carries the version the rollout installed (what the journal
     says it upgraded to), not the inventory's, which still names the version before the rollout.
@@ -410,7 +248,7 @@ def plan_devices(derived, raws):
     parent_targets = derived.get("parent_targets") or {}
     out, missing = [], 0
     for device in derived["devices"]:
-        raw = by_uid.get(_uid(device["platform"], device["id"], device["product_id"]))
+        raw = by_uid.get(rollout.device_uid(device["platform"], device["id"], device["product_id"]))
         if raw is None:
             missing += 1
             item = dict(device, version=None)
@@ -426,23 +264,31 @@ def plan_devices(derived, raws):
 def run_args(args, derived, raws):
     """``(args, lines)``: the arguments of the derived run (its id, devices, stages, targets, no derivation)."""
     devices, missing = plan_devices(derived, raws)
-    out = dict(args, rollout_id=derived["rollout_id"], devices=devices, stages=derived["stages"], retry_wave=None,
-               rollback=False, rollback_on_abort=False)
+    out = dict(args, rollout_id=derived["rollout_id"], devices=devices, devices_file="", stages=derived["stages"],
+               retry_wave=None, rollback=False, rollback_on_abort=False)
     out.update(derived["targets"])
     lines = list(derived["lines"])
     if missing:
         lines.append("NOTE: %d of these devices are not in %s; they are taken from the journal (no maintenance window "
                      "or inventory group of theirs applies)." % (
-                         missing, "staged_rollout_devices" if args.get("devices") else
-                         "the inventory pattern %r" % args.get("hosts")))
+                         missing, source_name(args)))
     return out, lines
+
+
+def source_name(args):
+    """The fleet's source in a sentence: the device list, the devices file or the inventory pattern."""
+    if args.get("devices"):
+        return "staged_rollout_devices"
+    if (args.get("devices_file") or "").strip():
+        return "staged_rollout_devices_file %s" % args["devices_file"].strip()
+    return "the inventory pattern %r" % args.get("hosts")
 
 
 def retry_ids(state, state_dir_path):
     """``{rollout id: journal path}`` of the possible retries of each wave of ``state`` (``state_dir_path``: the
     journal path of a rollout id)."""
     out = {}
-    for name in _wave_names(state):
+    for name in journal_devices.wave_names(state):
         try:
             rollout_id = derived_id(state["rollout_id"], RETRY, name)
         except rollout.RolloutError:
@@ -476,12 +322,9 @@ def load(args, task_vars):
             retries += found
             pending, depth = found, depth + 1
     derived = derive(args, parent, path_of(parent_id), retries, gate_defaults=planning.gate_defaults(args))
-    if args.get("devices"):
-        raws = args["devices"]
-    elif args.get("hosts"):
-        raws = planning.devices_from_inventory(args["hosts"], task_vars, args.get("inventory_vars"))
-    else:
-        raws = []
+    given = args.get("devices") or (args.get("devices_file") or "").strip() or args.get("hosts")
+    # without a source of the fleet's descriptions every device comes from the journal
+    raws = planning.raw_devices(args, task_vars) if given else []
     out, lines = run_args(args, derived, raws)
     return out, derived, lines
 

@@ -1,12 +1,12 @@
-"""Derived rollouts (plugin_utils/_engine/derive.py): the retry of a wave's failed devices and the rollback of a
-rollout, decided from the parent's journal alone."""
+"""Derived rollouts (plugin_utils/_engine/derive.py, journal_devices.py): the retry of a wave's failed devices and
+the rollback of a rollout, decided from the parent's journal alone."""
 import copy
 import json
 
 import pytest
 
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _rollout as rollout
-from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import derive
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import derive, journal_devices
 
 TARGETS = {"huawei_file_id": "fw-wm100-2.0.0", "huawei_target_version": "2.0.0", "tencent_firmware_version": "2.0.0",
            "tencent_fw_type": "mcu", "huawei_iotda_package_id": None, "huawei_iotda_target_version": None,
@@ -87,7 +87,7 @@ def test_derived_ids_and_the_id_rule():
 # --- retry ----------------------------------------------------------------------------------------------------------
 
 def test_retry_takes_exactly_the_failed_devices_of_the_wave_once_each():
-    devices, info = derive.retry_devices(journal(), "wave1")
+    devices, info = journal_devices.retry_devices(journal(), "wave1")
     assert devices == [{"platform": "huawei", "id": "hw-3", "product_id": None},
                        {"platform": "tencent", "id": "tc-4", "product_id": "P"},
                        {"platform": "tencent", "id": "tc-3", "product_id": "Q"}]
@@ -98,18 +98,18 @@ def test_retry_refusals():
     state = journal()
     with pytest.raises(rollout.RolloutError, match=r"nothing to retry: wave canary of rollout r1 \(passed\) has no "
                                                    r"failed device$"):
-        derive.retry_devices(state, "canary")
+        journal_devices.retry_devices(state, "canary")
     with pytest.raises(rollout.RolloutError, match=r"rollout r1 has no wave 'rest' in its journal \(waves: canary, "
                                                    r"wave1\)"):
-        derive.retry_devices(state, "rest")
+        journal_devices.retry_devices(state, "rest")
     running = copy.deepcopy(state)
     running["waves"]["wave1"]["status"] = rollout.WAVE_STARTED
     with pytest.raises(rollout.RolloutError, match="wave wave1 is still running"):
-        derive.retry_devices(running, "wave1")
+        journal_devices.retry_devices(running, "wave1")
     strangers = copy.deepcopy(state)
     strangers["waves"]["wave1"]["failures"] = [{"platform": "huawei", "task_id": "op-2", "device": "hw-999"}]
     with pytest.raises(rollout.RolloutError, match=r"no failed device \(1 failure entries name no device"):
-        derive.retry_devices(strangers, "wave1")
+        journal_devices.retry_devices(strangers, "wave1")
 
 
 def test_retry_derivation_one_stage_with_the_waves_gate_and_the_rollouts_targets():
@@ -155,7 +155,7 @@ def test_nothing_to_retry_or_roll_back_without_a_journal():
 # --- rollback -------------------------------------------------------------------------------------------------------
 
 def test_rollback_takes_the_upgraded_devices_of_ended_waves():
-    devices, info = derive.upgraded_devices(journal())
+    devices, info = journal_devices.upgraded_devices(journal())
     # canary: all four; wave1: hw-3 failed, hw-5 up to date, hw-6 busy, hw-4 upgraded; tc-3 of P upgraded, tc-4
     # failed, tc-7 upgraded; product Q's task was still in flight (its tc-3 failed too, counted once, as in flight)
     assert uids(devices) == ["P/tc-1", "P/tc-2", "P/tc-3", "P/tc-7", "hw-1", "hw-2", "hw-4"]
@@ -167,10 +167,11 @@ def test_rollback_leaves_out_started_waves_and_chunks_without_a_task():
     state = journal()
     state["waves"]["canary"]["chunks"][0]["task_id"] = None
     state["waves"]["wave1"]["status"] = rollout.WAVE_STARTED
-    devices, info = derive.upgraded_devices(state)
+    devices, info = journal_devices.upgraded_devices(state)
     assert uids(devices) == ["P/tc-1", "P/tc-2"]
     assert info["no_task"] == 2 and info["started_waves"] == ["wave1"]
-    assert "2 in chunks without a task; waves still started, not considered: wave1" == derive.left_out_text(info)
+    assert journal_devices.left_out_text(info) == \
+        "2 in chunks without a task; waves still started, not considered: wave1"
 
 
 def test_rollback_includes_what_the_retries_upgraded():
@@ -180,7 +181,7 @@ def test_rollback_includes_what_the_retries_upgraded():
         chunk("retry-wave1/huawei/1", "huawei", ["hw-3"], "op-5"),
         chunk("retry-wave1/tencent/P/1", "tencent", ["tc-4"], 21, "P")], failures=[], in_flight=[])}
     retry["order"] = ["retry-wave1"]
-    devices, info = derive.rollback_devices(parent, [retry])
+    devices, info = journal_devices.rollback_devices(parent, [retry])
     assert uids(devices) == ["P/tc-1", "P/tc-2", "P/tc-3", "P/tc-4", "P/tc-7", "hw-1", "hw-2", "hw-3", "hw-4"]
     assert info["from_retries"] == 2 and info["retries"] == ["r1.retry-wave1"]
 
@@ -191,14 +192,14 @@ def test_nothing_to_roll_back():
         record["failures"] = [{"platform": c["platform"], "task_id": c["task_id"], "device": d,
                                "product_id": c["product_id"]} for c in record["chunks"] for d in c["devices"]]
     with pytest.raises(rollout.RolloutError) as error:
-        derive.rollback_devices(state)
+        journal_devices.rollback_devices(state)
     assert str(error.value).startswith("nothing to roll back: rollout r1 upgraded no device according to its journal "
                                        "(")
     assert "listed as failed" in str(error.value)
     empty, dummy = rollout.apply_event(None, "start", {"rollout_id": "r2", "targets": TARGETS}, "2026-12-01T12:00:00Z")
     with pytest.raises(rollout.RolloutError, match=r"upgraded no device according to its journal \(it has no ended "
                                                    r"wave\)"):
-        derive.rollback_devices(empty)
+        journal_devices.rollback_devices(empty)
 
 
 def test_rollback_targets():
