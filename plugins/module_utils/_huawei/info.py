@@ -24,7 +24,7 @@ from ansible_collections.iotfleet.firmware.plugins.module_utils._http import (
 from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import ValidationError
 from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei import api as hapi
 from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei import errors
-from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei import task as ht
+from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei import task_state as hts
 
 INFO_FILTERS = (("operation_type", "operationType"), ("operation_status", "operationStatus"),
                 ("device_type", "deviceType"), ("model", "model"), ("manufacturer_name", "manufacturerName"),
@@ -102,7 +102,7 @@ class HuaweiInfo:
                 page_size = params.get("page_size") or hapi.PAGE_SIZE
                 raws, total = self.api.task_page(filters, page_no, page_size)
                 page = {"total": total, "page_no": page_no, "page_size": page_size}
-            tasks = [ht.task_info(call, raw, "data[%d]" % index) for index, raw in enumerate(raws)]
+            tasks = [hts.task_info(call, raw, "data[%d]" % index) for index, raw in enumerate(raws)]
             self._fresh.update((task.task_id, task.raw) for task in tasks)
         if params.get("include_subtasks"):
             for task in tasks:

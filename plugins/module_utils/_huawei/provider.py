@@ -40,6 +40,7 @@ from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei.facts im
 from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei import api as hapi
 from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei import errors
 from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei import task as ht
+from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei import task_state as hts
 from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei.devices import HuaweiDevices, cheapest_read
 from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei.info import HuaweiInfo
 
@@ -121,7 +122,7 @@ class HuaweiProvider(HuaweiDevices, HuaweiInfo, ApiProvider):
         call = hapi.label("GET", hapi.OPERATIONS_PATH)
         tasks = []
         for items, _pages in self.api.task_pages(filters):
-            tasks.extend(ht.task_info(call, raw, "data[%d]" % len(tasks)) for raw in items)
+            tasks.extend(hts.task_info(call, raw, "data[%d]" % len(tasks)) for raw in items)
         self._fresh.update((task.task_id, task.raw) for task in tasks)
         return tasks
 
@@ -160,7 +161,7 @@ class HuaweiProvider(HuaweiDevices, HuaweiInfo, ApiProvider):
             self.prepare(work)
         found = []
         for task in self._listed(work):
-            echoed = ht.task_file_id(task.raw)
+            echoed = hts.task_file_id(task.raw)
             if task.devices is None or echoed not in (None, work["file_id"]):
                 continue  # a group task, or one proven to be of another package (fast path)
             task.matched_by = "file_id" if echoed else "targets"
@@ -183,14 +184,14 @@ class HuaweiProvider(HuaweiDevices, HuaweiInfo, ApiProvider):
             new = self._posted and task.task_id not in exclude
             if not (task.active or new):
                 if (task.status == "success" and task.task_id not in exclude and task.devices
-                        and task.devices >= desired and ht.task_file_id(task.raw) == work["file_id"]):
+                        and task.devices >= desired and hts.task_file_id(task.raw) == work["file_id"]):
                     task.matched_by = "file_id"
                     done_by_marker.append(task)
                 continue
             if task.devices is None:
                 # a group task (or one without targets): its subtasks name its devices (one per device, §6)
                 task.devices = self._subtask_devices(task.task_id) or None
-            echoed = ht.task_file_id(task.raw)
+            echoed = hts.task_file_id(task.raw)
             covers = bool(task.devices) and task.devices >= desired
             if covers and task.task_id not in exclude and echoed in (None, work["file_id"]):
                 task.matched_by = "file_id" if echoed else "targets"
@@ -220,9 +221,9 @@ class HuaweiProvider(HuaweiDevices, HuaweiInfo, ApiProvider):
     def _find_groups(self, work, tasks, exclude, lookup):
         file_id = work["file_id"]
         for task in tasks:
-            if task.task_id in exclude or not ht.same_group_targets(work["targets"], task.raw):
+            if task.task_id in exclude or not hts.same_group_targets(work["targets"], task.raw):
                 continue
-            echoed = ht.task_file_id(task.raw)
+            echoed = hts.task_file_id(task.raw)
             if (task.active or self._posted) and echoed in (None, file_id):
                 task.matched_by = "file_id" if echoed else "targets"
                 lookup.same.append(task)
@@ -250,7 +251,7 @@ class HuaweiProvider(HuaweiDevices, HuaweiInfo, ApiProvider):
     @staticmethod
     def policy_differences(work, task):
         """Policy keys in which ``task`` differs from the work (the policy is not part of the identity)."""
-        return ht.policy_differences(work["policy"], ht.task_policy(task.raw))
+        return hts.policy_differences(work["policy"], hts.task_policy(task.raw))
 
     def _warn_policy(self, work, lookup):
         if not lookup.same:
@@ -283,7 +284,7 @@ class HuaweiProvider(HuaweiDevices, HuaweiInfo, ApiProvider):
     def get(self, task_id):
         call = hapi.label("GET", "%s/%s" % (hapi.OPERATIONS_PATH, task_id))
         try:
-            task = ht.task_info(call, self.api.get_task(task_id))
+            task = hts.task_info(call, self.api.get_task(task_id))
         except IoTError as exc:
             if errors.not_found(exc, errors.TASK_NOT_FOUND):
                 return None
@@ -317,15 +318,15 @@ class HuaweiProvider(HuaweiDevices, HuaweiInfo, ApiProvider):
                 raise IoTError("Task operation_id %s does not exist" % task_id, code=errors.NOT_FOUND,
                                http_status=404)
             call = hapi.label("GET", "%s/%s" % (hapi.OPERATIONS_PATH, task_id))
-            info = ht.task_info(call, raw)
-            counts = ht.counts_of(call, raw)
+            info = hts.task_info(call, raw)
+            counts = hts.counts_of(call, raw)
             if counts is None:
-                counts = ht.counts_of_subtasks(self.api.subtasks(task_id))
+                counts = hts.counts_of_subtasks(self.api.subtasks(task_id))
             failures = []
             if with_failures and (counts["fail"] or counts["timeout"]):
                 failures = self.failures(task_id)
-            result[task_id] = Progress(task_id=task_id, counts=counts, summary=ht.summarize(counts),
-                                       done=ht.task_done(info.status, counts), status=info.status,
+            result[task_id] = Progress(task_id=task_id, counts=counts, summary=hts.summarize(counts),
+                                       done=hts.task_done(info.status, counts), status=info.status,
                                        failures=failures)
         return result
 
@@ -354,11 +355,11 @@ class HuaweiProvider(HuaweiDevices, HuaweiInfo, ApiProvider):
     # ---- views -------------------------------------------------------------------------------------
 
     def desired_view(self, work, devices=None):
-        return ht.desired_view(work, devices)
+        return hts.desired_view(work, devices)
 
     def task_view(self, task):
         file_id = self._file_id if task.matched_by in ("file_id", "targets") else None
-        return ht.task_view(task.raw, file_id=file_id)
+        return hts.task_view(task.raw, file_id=file_id)
 
     def create_request(self, work, devices=None):
         return ht.build_body(work, devices)

@@ -25,7 +25,7 @@ from ansible_collections.iotfleet.firmware.plugins.module_utils._http import (
 )
 from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import ValidationError
 from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent import errors
-from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent import task as tt
+from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent import task_state as tts
 from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent.api import PAGE_LIMIT
 
 
@@ -68,7 +68,7 @@ class TencentInfo:
         work = validate_info(params)
         product_id, version, fw_type = self.scope = self._scope_of(work)
         if work["task_ids"]:
-            groups = tt.group_rows(list(self.api.describe_firmware_task_devices(product_id, version, fw_type)))
+            groups = tts.group_rows(list(self.api.describe_firmware_task_devices(product_id, version, fw_type)))
             tasks = []
             for task_id in work["task_ids"]:
                 raw = self.api.describe_firmware_task(product_id, version, task_id)
@@ -85,11 +85,11 @@ class TencentInfo:
         else:
             infos = list(self.api.describe_firmware_tasks(product_id, version, fw_type))
             page = {"total": len(infos)}
-        tasks = [self._info(info, None) for info in tt.sort_newest_first(infos)]
+        tasks = [self._info(info, None) for info in tts.sort_newest_first(infos)]
         if work["include_devices"]:
             ids = [task.task_id for task in tasks]
             rows = list(self.api.describe_firmware_task_devices(product_id, version, fw_type))
-            page["devices"] = tt.rows_for_tasks(rows, ids)
+            page["devices"] = tts.rows_for_tasks(rows, ids)
         return tasks, page
 
     def info_packages(self, params):

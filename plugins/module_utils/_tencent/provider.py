@@ -32,6 +32,7 @@ from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import
 from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent.facts import FACTS
 from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent import errors
 from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent import task as tt
+from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent import task_state as tts
 from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent.api import PAGE_LIMIT
 from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent.devices import TencentDevices
 from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent.info import TencentInfo
@@ -101,7 +102,7 @@ class TencentProvider(TencentDevices, TencentInfo, ApiProvider):
 
     def find(self, work, exclude=(), known_versions=None):
         scope = self._scope_of(work)
-        return self._find_with(work, tt.group_rows(list(self.api.describe_firmware_task_devices(*scope))),
+        return self._find_with(work, tts.group_rows(list(self.api.describe_firmware_task_devices(*scope))),
                                frozenset(exclude), known_versions)
 
     def find_many(self, works, known_versions=None):
@@ -111,13 +112,13 @@ class TencentProvider(TencentDevices, TencentInfo, ApiProvider):
         for work in works:
             scope = self._scope_of(work)
             if scope not in rows:
-                rows[scope] = tt.group_rows(list(self.api.describe_firmware_task_devices(*scope)))
+                rows[scope] = tts.group_rows(list(self.api.describe_firmware_task_devices(*scope)))
             lookups.append(self._find_with(work, rows[scope], frozenset(), known_versions))
         return lookups
 
     def history(self, work):
         scope = self.scope = self._scope_of(work)
-        groups = tt.group_rows(list(self.api.describe_firmware_task_devices(*scope)))
+        groups = tts.group_rows(list(self.api.describe_firmware_task_devices(*scope)))
         return [TaskInfo(task_id=task_id, active=group["active"], devices=frozenset(group["devices"]),
                          matched_by="rows", scope=scope)
                 for task_id, group in sorted(groups.items()) if group["devices"]]
@@ -181,9 +182,9 @@ class TencentProvider(TencentDevices, TencentInfo, ApiProvider):
                 same.append(self._info({"TaskId": task_id}, groups.get(task_id), "rows"))
                 continue
             raw = self.api.describe_firmware_task(work["product_id"], work["firmware_version"], task_id)
-            if tt.is_cancelled(raw):
+            if tts.is_cancelled(raw):
                 continue
-            matched_by = "marker" if tt.marker_matches(work, raw) else "rows"
+            matched_by = "marker" if tts.marker_matches(work, raw) else "rows"
             same.append(self._info(raw, groups.get(task_id), matched_by))
         return same
 
@@ -194,7 +195,7 @@ class TencentProvider(TencentDevices, TencentInfo, ApiProvider):
         seen = frozenset(groups) | frozenset(info["TaskId"] for info in infos)
         by_file = work["mode"] == tt.MODE_FILENAME
         same = []
-        for info in tt.candidate_infos(work, infos):
+        for info in tts.candidate_infos(work, infos):
             task_id = info["TaskId"]
             group = groups.get(task_id)
             # A task without rows may not have materialised them yet (inferred): it is a candidate too.
@@ -202,10 +203,10 @@ class TencentProvider(TencentDevices, TencentInfo, ApiProvider):
                 continue
             raw = self.api.describe_firmware_task(product_id, version, task_id)
             if by_file:
-                matched = tt.match_task(work, raw)  # today's rule: the marker, else every echoed field
+                matched = tts.match_task(work, raw)  # today's rule: the marker, else every echoed field
                 matched_by = "marker" if work.get("marker") else "fields"
             else:
-                matched = (not tt.is_cancelled(raw) and raw.get("UpgradeMode") == tt.MODE_ORIGINAL_VERSION
+                matched = (not tts.is_cancelled(raw) and raw.get("UpgradeMode") == tt.MODE_ORIGINAL_VERSION
                            and raw.get("OriginalVersion") == work["firmware_ori_version"])
                 matched_by = "fields"
             if matched:
@@ -224,7 +225,7 @@ class TencentProvider(TencentDevices, TencentInfo, ApiProvider):
 
     def _info(self, raw, group, matched_by=None, scope=None):
         task_id = raw["TaskId"]
-        cancelled = tt.is_cancelled(raw)
+        cancelled = tts.is_cancelled(raw)
         scope = scope or self.scope
         self._scopes[task_id] = scope
         return TaskInfo(
@@ -274,14 +275,14 @@ class TencentProvider(TencentDevices, TencentInfo, ApiProvider):
         for scope, mine in by_scope.items():
             rows = list(self.api.describe_firmware_task_devices(*scope))  # every row read once per round
             for task in mine:
-                task_rows = tt.rows_for_tasks(rows, [task.task_id])
-                summary, counts = tt.summarize(task_rows)
-                done = tt.all_final(task_rows) or (not task_rows and tt.is_cancelled({"Status": task.status}))
+                task_rows = tts.rows_for_tasks(rows, [task.task_id])
+                summary, counts = tts.summarize(task_rows)
+                done = tts.all_final(task_rows) or (not task_rows and tts.is_cancelled({"Status": task.status}))
                 failures = []
                 if with_failures:
                     failures = [{"device": row["DeviceName"], "detail": "%s (Retcode %s)" % (
                         row.get("ErrMsg") or "failed", row.get("Retcode"))}
-                        for row in task_rows if tt.classify_row(row)[0] == "failed"]
+                        for row in task_rows if tts.classify_row(row)[0] == "failed"]
                 result[task.task_id] = Progress(task_id=task.task_id, counts=counts, summary=summary, done=done,
                                                 status=task.status, failures=failures)
         return result
@@ -296,11 +297,11 @@ class TencentProvider(TencentDevices, TencentInfo, ApiProvider):
                 raise
             # A lost answer or a refusal: read what happened, never repeat the cancel blindly.
             raw = self.api.describe_firmware_task(product_id, version, task.task_id)
-            if tt.is_cancelled(raw):
+            if tts.is_cancelled(raw):
                 return exc.maybe_committed
-            rows = tt.rows_for_tasks(list(self.api.describe_firmware_task_devices(product_id, version, fw_type)),
+            rows = tts.rows_for_tasks(list(self.api.describe_firmware_task_devices(product_id, version, fw_type)),
                                      [task.task_id])
-            if not exc.maybe_committed and not tt.needs_cancel(rows):
+            if not exc.maybe_committed and not tts.needs_cancel(rows):
                 return False  # it finished between the read and the cancel
             raise errors.with_context(exc, "Cancelling task %s: the task is still running;" % task.task_id)
 
@@ -313,9 +314,9 @@ class TencentProvider(TencentDevices, TencentInfo, ApiProvider):
         return request
 
     def desired_view(self, work, devices=None):
-        view = tt.desired_view(work)
+        view = tts.desired_view(work)
         view["request"] = self.create_request(work, devices)
         return view
 
     def task_view(self, task):
-        return tt.task_view(task.raw or {"TaskId": task.task_id, "Status": task.status})
+        return tts.task_view(task.raw or {"TaskId": task.task_id, "Status": task.status})

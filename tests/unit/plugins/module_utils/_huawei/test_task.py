@@ -5,6 +5,7 @@ import pytest
 
 from ansible_collections.iotfleet.firmware.plugins.module_utils._http import IoTError
 from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei import task as ht
+from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei import task_state as hts
 
 NOW = datetime(2026, 3, 1, 0, 0, 0, tzinfo=timezone.utc)
 DEVS = ["hw-meter-0002", "hw-meter-0001"]
@@ -260,13 +261,13 @@ def task(**kwargs):
 
 
 def test_task_info_documented_fields():
-    info = ht.task_info(CALL, task(createTime="20260101T000000Z"))
+    info = hts.task_info(CALL, task(createTime="20260101T000000Z"))
     assert info.task_id == "op-1" and info.status == "processing" and info.active
     assert info.devices == frozenset(["hw-meter-0001", "hw-meter-0002"]) and info.groups is None
     assert info.created == "20260101T000000Z"
     for status, active in (("wait", True), ("success", False), ("failed", False), ("stop", False)):
-        assert ht.task_info(CALL, task(status=status)).active is active
-    groups = ht.task_info(CALL, task(targets={"deviceGroups": ["north"], "deviceType": "WaterMeter"}))
+        assert hts.task_info(CALL, task(status=status)).active is active
+    groups = hts.task_info(CALL, task(targets={"deviceGroups": ["north"], "deviceType": "WaterMeter"}))
     assert groups.devices is None and groups.groups == frozenset(["north"])
 
 
@@ -279,23 +280,23 @@ def test_task_info_documented_fields():
 ])
 def test_task_info_rejects_wrong_types_naming_the_call(raw, field):
     with pytest.raises(IoTError) as err:
-        ht.task_info(CALL, raw)
+        hts.task_info(CALL, raw)
     assert err.value.code == "InvalidResponse" and CALL in err.value.message and field in err.value.message
 
 
 def test_task_file_id_is_only_a_fast_path():
-    assert ht.task_file_id(task()) == "fw-wm100-2.0.0"
-    assert ht.task_file_id(task(extendPara=None)) is None and ht.task_file_id(task(extendPara="x")) is None
+    assert hts.task_file_id(task()) == "fw-wm100-2.0.0"
+    assert hts.task_file_id(task(extendPara=None)) is None and hts.task_file_id(task(extendPara="x")) is None
 
 
 def test_same_group_targets():
     same = {"deviceGroups": ["south", "north"], "deviceType": "WaterMeter", "model": "WM-100",
             "manufacturerName": "Acme"}
-    assert ht.same_group_targets(GROUP_TARGETS, task(targets=same))
-    assert not ht.same_group_targets(GROUP_TARGETS, task(targets=dict(same, model="WM-200")))
-    assert not ht.same_group_targets(GROUP_TARGETS, task(targets=dict(same, deviceGroups=["north"])))
-    assert not ht.same_group_targets(GROUP_TARGETS, task(targets={"devices": ["hw-meter-0001"]}))
-    assert not ht.same_group_targets(GROUP_TARGETS, task(targets=None))
+    assert hts.same_group_targets(GROUP_TARGETS, task(targets=same))
+    assert not hts.same_group_targets(GROUP_TARGETS, task(targets=dict(same, model="WM-200")))
+    assert not hts.same_group_targets(GROUP_TARGETS, task(targets=dict(same, deviceGroups=["north"])))
+    assert not hts.same_group_targets(GROUP_TARGETS, task(targets={"devices": ["hw-meter-0001"]}))
+    assert not hts.same_group_targets(GROUP_TARGETS, task(targets=None))
 
 
 def test_package_mismatches():
@@ -306,42 +307,42 @@ def test_package_mismatches():
 
 def test_policy_differences():
     desired = {"execute_type": "now", "retry_type": True, "retry_times": 2}
-    assert ht.policy_differences(desired, ht.task_policy(task())) == ["retry_times", "retry_type"]
-    assert ht.policy_differences({"execute_type": "now", "retry_type": False}, ht.task_policy(task(policy=None))) == []
+    assert hts.policy_differences(desired, hts.task_policy(task())) == ["retry_times", "retry_type"]
+    assert hts.policy_differences({"execute_type": "now", "retry_type": False}, hts.task_policy(task(policy=None))) == []
     window = {"execute_type": "custom", "start_time": "20260301T010000Z", "end_time": "20260301T020000Z",
               "retry_type": False}
     other = task(policy={"executeType": "custom", "startTime": "20260301T010000Z", "endTime": "20260301T030000Z"})
-    assert ht.policy_differences(window, ht.task_policy(other)) == ["end_time"]
+    assert hts.policy_differences(window, hts.task_policy(other)) == ["end_time"]
 
 
 def test_views_for_diff():
     desired = ht.validate(params(), now=NOW)
-    assert ht.desired_view(desired) == {"file_id": "fw-wm100-2.0.0", "targets": {"devices": sorted(DEVS)},
+    assert hts.desired_view(desired) == {"file_id": "fw-wm100-2.0.0", "targets": {"devices": sorted(DEVS)},
                                         "policy": {"execute_type": "now", "retry_type": False}}
-    assert ht.desired_view(desired, ["hw-meter-0001"])["targets"] == {"devices": ["hw-meter-0001"]}
-    assert ht.task_view(task()) == ht.desired_view(desired)
-    assert ht.task_view(task(extendPara=None), file_id="fw-wm100-2.0.0") == ht.desired_view(desired)
-    assert "file_id" not in ht.task_view(task(extendPara=None))
+    assert hts.desired_view(desired, ["hw-meter-0001"])["targets"] == {"devices": ["hw-meter-0001"]}
+    assert hts.task_view(task()) == hts.desired_view(desired)
+    assert hts.task_view(task(extendPara=None), file_id="fw-wm100-2.0.0") == hts.desired_view(desired)
+    assert "file_id" not in hts.task_view(task(extendPara=None))
 
 
 # --------------------------------------------------------------------------- counters and summary
 
 def test_summary_from_counts():
-    counts = ht.counts_of(CALL, task(staResult={"total": 10, "wait": 1, "processing": 2, "success": 4, "fail": 1,
+    counts = hts.counts_of(CALL, task(staResult={"total": 10, "wait": 1, "processing": 2, "success": 4, "fail": 1,
                                                 "stop": 1, "timeout": 1}))
-    assert ht.summarize(counts) == {"total": 10, "succeeded": 4, "failed": 3, "in_progress": 3, "finished": 7,
+    assert hts.summarize(counts) == {"total": 10, "succeeded": 4, "failed": 3, "in_progress": 3, "finished": 7,
                                     "success_percent": 40.0, "failure_percent": 30.0}
 
 
 def test_summary_empty():
-    assert ht.counts_of(CALL, {}) is None
-    assert ht.summarize(ht.counts_of(CALL, {"staResult": {}}))["success_percent"] == 0.0
+    assert hts.counts_of(CALL, {}) is None
+    assert hts.summarize(hts.counts_of(CALL, {"staResult": {}}))["success_percent"] == 0.0
 
 
 @pytest.mark.parametrize("value", ["1", "x", 1.5, True, -1, [1]])
 def test_non_integer_counters_are_an_error_never_all_done(value):
     with pytest.raises(IoTError) as err:
-        ht.counts_of(CALL, task(staResult={"total": 2, "success": value}))
+        hts.counts_of(CALL, task(staResult={"total": 2, "success": value}))
     assert err.value.code == "InvalidResponse" and CALL in err.value.message
     assert "staResult.success" in err.value.message
 
@@ -349,15 +350,15 @@ def test_non_integer_counters_are_an_error_never_all_done(value):
 def test_counts_of_subtasks():
     subs = [{"status": "success"}, {"status": "fail"}, {"status": "failed"}, {"status": "timeout"},
             {"status": "weird"}, {"status": "wait"}]
-    counts = ht.counts_of_subtasks(subs)
+    counts = hts.counts_of_subtasks(subs)
     assert counts == {"total": 6, "wait": 1, "processing": 1, "success": 1, "fail": 2, "stop": 0, "timeout": 1}
 
 
 def test_task_done():
-    assert ht.task_done("success", {}) and ht.task_done("failed", {}) and ht.task_done("stop", {})
-    assert not ht.task_done("processing", {"total": 2, "success": 1, "processing": 1})
-    assert ht.task_done("processing", {"total": 2, "success": 1, "timeout": 1})
-    assert not ht.task_done("wait", {"total": 0})
+    assert hts.task_done("success", {}) and hts.task_done("failed", {}) and hts.task_done("stop", {})
+    assert not hts.task_done("processing", {"total": 2, "success": 1, "processing": 1})
+    assert hts.task_done("processing", {"total": 2, "success": 1, "timeout": 1})
+    assert not hts.task_done("wait", {"total": 0})
 
 
 def test_time_helpers():

@@ -4,6 +4,7 @@ import json
 import pytest
 
 from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent import task as tt
+from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent import task_state as tts
 
 
 def opts(**overrides):
@@ -227,40 +228,40 @@ def task_for(desired, **fields):
 
 def test_marker_match():
     desired = tt.validate(opts(device_names=["a", "b"]))
-    assert tt.match_task(desired, task_for(desired))
+    assert tts.match_task(desired, task_for(desired))
     other = tt.validate(opts(device_names=["a"]))
-    assert not tt.match_task(desired, task_for(other))
-    assert not tt.match_task(desired, task_for(desired, TaskUserDefine="something else"))
+    assert not tts.match_task(desired, task_for(other))
+    assert not tts.match_task(desired, task_for(desired, TaskUserDefine="something else"))
 
 
 def test_cancelled_task_never_matches():
     desired = tt.validate(opts(device_names=["a"]))
-    assert not tt.match_task(desired, task_for(desired, Status=6))
-    assert tt.match_task(desired, task_for(desired, Status=5))  # undocumented finished-like status still counts
+    assert not tts.match_task(desired, task_for(desired, Status=6))
+    assert tts.match_task(desired, task_for(desired, Status=5))  # undocumented finished-like status still counts
 
 
 def test_field_match_without_marker_original_version():
     desired = tt.validate(opts(firmware_ori_version="1.0.0", task_user_define="legacy", timeout_interval=300))
-    assert tt.match_task(desired, task_for(desired, TimeoutInterval=300))
-    assert not tt.match_task(desired, task_for(desired, TimeoutInterval=600))
-    assert not tt.match_task(desired, task_for(desired, TimeoutInterval=300, OriginalVersion="0.9.0"))
-    assert not tt.match_task(desired, task_for(desired, TimeoutInterval=300, TaskUserDefine="other"))
-    assert not tt.match_task(desired, task_for(desired, TimeoutInterval=300, UpgradeMethod=1))
-    assert not tt.match_task(desired, task_for(desired, TimeoutInterval=300, Type=7))
-    assert not tt.match_task(desired, task_for(desired, TimeoutInterval=300, UpgradeMode="devicenames"))
+    assert tts.match_task(desired, task_for(desired, TimeoutInterval=300))
+    assert not tts.match_task(desired, task_for(desired, TimeoutInterval=600))
+    assert not tts.match_task(desired, task_for(desired, TimeoutInterval=300, OriginalVersion="0.9.0"))
+    assert not tts.match_task(desired, task_for(desired, TimeoutInterval=300, TaskUserDefine="other"))
+    assert not tts.match_task(desired, task_for(desired, TimeoutInterval=300, UpgradeMethod=1))
+    assert not tts.match_task(desired, task_for(desired, TimeoutInterval=300, Type=7))
+    assert not tts.match_task(desired, task_for(desired, TimeoutInterval=300, UpgradeMode="devicenames"))
     # unset shaping options are "don't care" except the documented defaults
-    assert tt.match_task(desired, task_for(desired, TimeoutInterval=300, RateLimit=99, Type=None))
+    assert tts.match_task(desired, task_for(desired, TimeoutInterval=300, RateLimit=99, Type=None))
 
 
 def test_field_match_without_marker_device_names_needs_the_device_set():
     desired = tt.validate(opts(device_names=["a", "b"], task_user_define="legacy"))
-    assert tt.needs_device_rows(desired)
+    assert tts.needs_device_rows(desired)
     task = task_for(desired)
-    assert not tt.match_task(desired, task)  # no rows given: cannot prove it
-    assert tt.match_task(desired, task, {"b", "a"})
-    assert not tt.match_task(desired, task, {"a"})
-    assert not tt.match_task(desired, task, {"a", "b", "c"})
-    assert not tt.needs_device_rows(tt.validate(opts(device_names=["a"])))
+    assert not tts.match_task(desired, task)  # no rows given: cannot prove it
+    assert tts.match_task(desired, task, {"b", "a"})
+    assert not tts.match_task(desired, task, {"a"})
+    assert not tts.match_task(desired, task, {"a", "b", "c"})
+    assert not tts.needs_device_rows(tt.validate(opts(device_names=["a"])))
 
 
 def test_candidate_infos_newest_first_skips_cancelled_and_other_modules():
@@ -270,7 +271,7 @@ def test_candidate_infos_newest_first_skips_cancelled_and_other_modules():
              {"TaskId": 3, "Status": 1, "CreateTime": 30, "FwType": "module"},
              {"TaskId": 4, "Status": 5, "CreateTime": 40, "FwType": "mcu"},
              {"TaskId": 5, "Status": 1, "CreateTime": 40, "FwType": None}]
-    assert [tt.task_id_of(i) for i in tt.candidate_infos(desired, infos)] == [5, 4, 1]
+    assert [tts.task_id_of(i) for i in tts.candidate_infos(desired, infos)] == [5, 4, 1]
 
 
 # --------------------------------------------------------------------------- rows and summary
@@ -281,14 +282,14 @@ def row(task_id, name, status, err="", t=0):
 
 def test_rows_filtered_by_task_and_deduplicated():
     rows = [row(1, "a", 1, t=1), row(2, "a", 6), row(1, "a", 6, t=5), row(1, "b", 3), row("1", "c", 5)]
-    kept = tt.rows_for_tasks(rows, [1])
+    kept = tts.rows_for_tasks(rows, [1])
     assert [(r["DeviceName"], r["Status"]) for r in kept] == [("a", 6), ("b", 3), ("c", 5)]
 
 
 def test_summary_and_counts():
     rows = [row(1, "a", 6), row(1, "b", 5, "firmware no need update."), row(1, "c", 5, "download timeout"),
             row(1, "d", 10), row(1, "e", 0), row(1, "f", 8), row(1, "g", 3), row(1, "h", 20), row(1, "i", 42)]
-    summary, counts = tt.summarize(rows)
+    summary, counts = tts.summarize(rows)
     assert summary == {"total": 9, "succeeded": 2, "failed": 2, "in_progress": 5, "finished": 4,
                        "success_percent": 22.22, "failure_percent": 22.22}
     assert counts["succeeded"] == 1 and counts["already_current"] == 1 and counts["failed"] == 1
@@ -298,37 +299,37 @@ def test_summary_and_counts():
 
 
 def test_summary_of_nothing():
-    summary, counts = tt.summarize([])
+    summary, counts = tts.summarize([])
     assert summary == {"total": 0, "succeeded": 0, "failed": 0, "in_progress": 0, "finished": 0,
                        "success_percent": 0, "failure_percent": 0}
     assert set(counts) >= {"offline", "succeeded", "failed", "already_current"}
 
 
 def test_no_need_update_variants():
-    assert tt.is_already_current(row(1, "a", 5, "Firmware no need update"))
-    assert tt.is_already_current(row(1, "a", "5", " firmware no need update. "))
-    assert not tt.is_already_current(row(1, "a", 6, "firmware no need update."))
+    assert tts.is_already_current(row(1, "a", 5, "Firmware no need update"))
+    assert tts.is_already_current(row(1, "a", "5", " firmware no need update. "))
+    assert not tts.is_already_current(row(1, "a", 6, "firmware no need update."))
 
 
 def test_all_final_and_needs_cancel():
-    assert not tt.all_final([])
-    assert tt.all_final([row(1, "a", 6), row(1, "b", 10)])
-    assert not tt.all_final([row(1, "a", 6), row(1, "b", 0)])
-    assert tt.needs_cancel([])
-    assert tt.needs_cancel([row(1, "a", 6), row(1, "b", 8)])
-    assert not tt.needs_cancel([row(1, "a", 6), row(1, "b", 5)])
+    assert not tts.all_final([])
+    assert tts.all_final([row(1, "a", 6), row(1, "b", 10)])
+    assert not tts.all_final([row(1, "a", 6), row(1, "b", 0)])
+    assert tts.needs_cancel([])
+    assert tts.needs_cancel([row(1, "a", 6), row(1, "b", 8)])
+    assert not tts.needs_cancel([row(1, "a", 6), row(1, "b", 5)])
 
 
 def test_task_and_device_status_six_are_different_code_spaces():
     # task-level 6 = cancelled; device-level 6 = upgrade complete
-    assert tt.is_cancelled({"Status": 6}) and tt.TASK_STATUS_CANCELLED == 6
-    assert tt.classify_row(row(1, "a", 6)) == ("succeeded", "succeeded")
+    assert tts.is_cancelled({"Status": 6}) and tt.TASK_STATUS_CANCELLED == 6
+    assert tts.classify_row(row(1, "a", 6)) == ("succeeded", "succeeded")
 
 
 def test_views():
     desired = tt.validate(opts(device_names=["a"]))
-    view = tt.desired_view(desired)
+    view = tts.desired_view(desired)
     assert view["request"]["DeviceNames"] == ["a"] and view["marker"] == desired["marker"]
-    assert tt.task_view(task_for(desired)) == {"state": "present", "task_id": 1001, "status": 1,
+    assert tts.task_view(task_for(desired)) == {"state": "present", "task_id": 1001, "status": 1,
                                                "upgrade_mode": "devicenames", "marker": desired["marker"]}
-    assert tt.clean_response({"TaskId": 1, "RequestId": "x"}) == {"TaskId": 1}
+    assert tts.clean_response({"TaskId": 1, "RequestId": "x"}) == {"TaskId": 1}
