@@ -17,7 +17,8 @@ from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
 from ansible_collections.iotfleet.firmware.plugins.module_utils import _rollout_args
-from ansible_collections.iotfleet.firmware.plugins.module_utils._http import IoTError, Redactor
+from ansible_collections.iotfleet.firmware.plugins.module_utils._errors import IoTError
+from ansible_collections.iotfleet.firmware.plugins.module_utils._redact import Redactor
 from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import ValidationError
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _platforms as registry
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _rollout as rollout

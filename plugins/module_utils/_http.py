@@ -2,28 +2,27 @@
 # Copyright: (c) 2026, iotfleet.firmware maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Transport tier: errors, redaction, one HTTP exchange under one overall deadline, typed field access.
+"""Transport tier: one HTTP exchange under one overall deadline (:class:`HttpSession`, :class:`HttpResponse`).
 
-Knows no platform. The platform packages build their calls on :class:`HttpSession`, turn answers into values
-with :func:`parse_json` and the ``expect_*`` helpers, and raise :class:`IoTError` for everything else.
+Knows no platform. The platform packages build their calls on :class:`HttpSession`, turn answers into values with
+``_parse`` (``parse_json`` and the ``expect_*`` helpers), and raise ``_errors.IoTError`` for everything else; every
+transport failure is an ``IoTError`` naming the call, its message masked by the session's ``_redact.Redactor``.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import base64
-import copy
-import html
-import json
-import re
 import socket
 import threading
 import time
 import traceback
 import warnings
-from typing import Any, Dict, Iterable, List, Optional
-from urllib.parse import quote, quote_plus, urlsplit
+from typing import Any, Dict, List, Optional
+from urllib.parse import urlsplit
+
+from ansible_collections.iotfleet.firmware.plugins.module_utils._errors import IoTError, invalid_response
+from ansible_collections.iotfleet.firmware.plugins.module_utils._redact import Redactor
 
 REQUESTS_IMPORT_ERROR = None
 try:
@@ -38,169 +37,8 @@ except ImportError:  # pragma: no cover - exercised only where requests is absen
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
 USER_AGENT = "iotfleet.firmware/0.2.0"
-MASK = "********"
 CHUNK_SIZE = 64 * 1024
-SNIPPET_CHARS = 120
 
-
-class IoTError(Exception):
-    """An error from a platform API or the transport, safe to show once redacted.
-
-    ``code``: the platform's error code (``1010009``, ``RequestLimitExceeded``) or a client-side one
-    (``ConnectTimeout``, ``DeadlineExceeded``, ``InvalidResponse``...). ``retryable``: repeating the same call is
-    harmless *and* useful. ``maybe_committed``: the request may have reached the server and been acted on
-    although no (complete) answer came back; a create must be reconciled, never sent again. ``throttled``: the
-    platform refused for rate before executing anything; ``retry_after`` says how long to wait when known.
-    ``already_in_task``: the platform says the devices are already in a task (look it up).
-    """
-
-    def __init__(self, message: str, code: Optional[str] = None, http_status: Optional[int] = None,
-                 request_id: Optional[str] = None, call: Optional[str] = None, retryable: bool = False,
-                 maybe_committed: bool = False, throttled: bool = False, retry_after: Optional[float] = None,
-                 already_in_task: bool = False):
-        super(IoTError, self).__init__(message)
-        self.message = message
-        self.code = code
-        self.http_status = http_status
-        self.request_id = request_id
-        self.call = call
-        self.retryable = retryable
-        self.maybe_committed = maybe_committed
-        self.throttled = throttled
-        self.retry_after = retry_after
-        self.already_in_task = already_in_task
-
-    def __str__(self) -> str:
-        return self.message
-
-    def to_result(self) -> Dict[str, Any]:
-        """The fields a module puts next to ``msg`` in ``fail_json``."""
-        result = {"error_code": self.code, "http_status": self.http_status}  # type: Dict[str, Any]
-        if self.request_id:
-            result["request_id"] = self.request_id
-        if self.call:
-            result["call"] = self.call
-        return result
-
-
-def invalid_response(call: str, message: str, http_status: Optional[int] = None,
-                     maybe_committed: bool = False) -> IoTError:
-    """The error for an answer that is not what the documentation promises: ``"<call>: <message>"``."""
-    return IoTError("%s: %s" % (call, message), code="InvalidResponse", http_status=http_status, call=call,
-                    maybe_committed=maybe_committed)
-
-
-# ---------------------------------------------------------------------------------------------- redaction
-
-def _url_forms(secret: str) -> List[str]:
-    forms = [quote(secret, safe=""), quote(secret), quote_plus(secret), quote_plus(secret, safe="/")]
-    forms += [quote(form, safe="") for form in list(forms)]  # double-encoded (a gateway quoting a query)
-    return forms
-
-
-def _json_forms(secret: str) -> List[str]:
-    return [json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]]
-
-
-def _repr_forms(secret: str) -> List[str]:
-    # exception texts carry reprs of str and of the utf-8 bytes
-    return [repr(secret)[1:-1], repr(secret.encode("utf-8"))[2:-1]]
-
-
-def _base64_forms(secret: str) -> List[str]:
-    """Base64 of the raw value, plus the part that is the same wherever the value sits in a longer encoded
-    string (``app:secret`` in a Basic header): for each of the 3 alignments, the 4-char groups made only of
-    the value's bytes."""
-    raw = secret.encode("utf-8")
-    forms = []
-    for encode in (base64.b64encode, base64.urlsafe_b64encode):
-        whole = encode(raw).decode("ascii")
-        forms += [whole, whole.rstrip("=")]
-        for offset in (0, 1, 2):
-            skip = (3 - offset) % 3  # value bytes that share a group with what comes before
-            usable = (len(raw) - skip) // 3 * 3
-            if usable >= 6:
-                forms.append(encode(raw[skip:skip + usable]).decode("ascii"))
-    return forms
-
-
-def secret_forms(secret: str) -> List[str]:
-    """Every encoding of ``secret`` that the redactor masks (upper and lower-case hex included)."""
-    forms = [secret, html.escape(secret), html.escape(secret, quote=False)]
-    forms += _url_forms(secret) + _json_forms(secret) + _repr_forms(secret) + _base64_forms(secret)
-    forms += [form.replace("/", "\\/") for form in list(forms)]  # JSON writers that escape the solidus
-    forms += [re.sub(r"%[0-9A-F]{2}", lambda match: match.group(0).lower(), form) for form in list(forms)]
-    forms += [re.sub(r"\\u[0-9a-f]{4}", lambda match: "\\u" + match.group(0)[2:].upper(), form) for form in list(forms)]
-    return sorted(set(form for form in forms if len(form) >= Redactor.MIN_LENGTH), key=len, reverse=True)
-
-
-class Redactor:
-    """Masks every secret in every encoding it can take: raw, URL-encoded (``quote`` and ``quote_plus``, upper
-    and lower-case hex, double-encoded), JSON-escaped (``ensure_ascii`` both ways, ``\\/``), HTML-escaped,
-    Python reprs, base64 of the raw value (also inside a longer base64 string), form-encoded ``key=value``.
-    Secrets shorter than 4 characters are ignored (they would mask everything)."""
-
-    MIN_LENGTH = 4
-
-    def __init__(self, secrets: Iterable[Optional[str]] = ()):
-        self._secrets = []  # type: List[str]
-        self._pattern = None  # type: Optional[Any]
-        for secret in secrets:
-            self.add(secret)
-
-    def add(self, secret: Optional[str]) -> None:
-        if not isinstance(secret, str) or len(secret) < self.MIN_LENGTH or secret in self._secrets:
-            return
-        self._secrets.append(secret)
-        forms = set()
-        for known in self._secrets:
-            forms.update(secret_forms(known))
-        # longest first so that a form containing another is masked whole
-        self._pattern = re.compile("|".join(re.escape(form) for form in sorted(forms, key=len, reverse=True)))
-
-    @property
-    def secrets(self) -> List[str]:
-        return list(self._secrets)
-
-    def redact(self, text: Any) -> str:
-        """``text`` (any object; bytes decoded as utf-8, ``None`` -> ``""``) as a string with secrets masked."""
-        if text is None:
-            return ""
-        if isinstance(text, bytes):
-            text = text.decode("utf-8", "replace")
-        elif not isinstance(text, str):
-            text = str(text)
-        if self._pattern is None:
-            return text
-        return self._pattern.sub(MASK, text)
-
-    def snippet(self, text: Any, limit: int = SNIPPET_CHARS) -> str:
-        """A short one-line excerpt, masked *before* it is cut (a cut secret would no longer match)."""
-        flat = " ".join(self.redact(text).split())
-        return flat if len(flat) <= limit else flat[:limit] + "..."
-
-    def redact_error(self, exc: IoTError) -> IoTError:
-        """Masks the message (and ``args``, ``call``, ``request_id``) of ``exc`` in place; returns it."""
-        exc.message = self.redact(exc.message)
-        exc.args = tuple(self.redact(arg) if isinstance(arg, (str, bytes)) else arg for arg in exc.args)
-        for name in ("call", "request_id", "code"):
-            value = getattr(exc, name, None)
-            if isinstance(value, str):
-                setattr(exc, name, self.redact(value))
-        return exc
-
-    def redact_data(self, data: Any) -> Any:
-        """A deep copy of ``data`` (dicts, lists, tuples, sets) with every string, keys included, masked."""
-        if isinstance(data, (str, bytes)):
-            return self.redact(data)
-        if isinstance(data, dict):
-            return dict((self.redact_data(key), self.redact_data(value)) for key, value in data.items())
-        if isinstance(data, (list, tuple, set, frozenset)):
-            return type(data)(self.redact_data(item) for item in data)
-        return copy.deepcopy(data)
-
-
-# ---------------------------------------------------------------------------------------------- transport
 
 class HttpResponse:
     """A complete answer: the body is fully read and the connection released."""
@@ -242,7 +80,7 @@ class _Deadline:
         self.expires = monotonic() + seconds
         self.fired = False
         self._finished = False
-        self._connections = []  # type: List[Any]
+        self._connections: List[Any] = []
         self._lock = threading.Lock()
         self._timer = threading.Timer(max(seconds, 0.0), self._fire)
         self._timer.daemon = True
@@ -487,135 +325,3 @@ def _is_read_timeout(exc: BaseException) -> bool:
 
 def _seconds(value: float) -> str:
     return ("%d" % value) if float(value).is_integer() else ("%g" % value)
-
-
-# ---------------------------------------------------------------------------------------------- parsing
-
-def parse_json(call: str, response: HttpResponse, maybe_committed: bool = False,
-               redactor: Optional[Redactor] = None) -> Any:
-    """The JSON value of the body. An empty body or a non-JSON one (an HTML error page) -> IoTError naming the
-    call and the HTTP status (code ``InvalidResponse``, with a short snippet masked by ``redactor`` or the
-    session's redactor before it is cut)."""
-    status = response.status
-    if not response.body.strip():
-        raise invalid_response(call, "empty answer (HTTP %s)" % status, status, maybe_committed)
-    try:
-        return json.loads(response.text.lstrip("\ufeff"))
-    except ValueError:
-        pass
-    masker = redactor or response.redactor or Redactor()
-    kind = response.header("Content-Type") or "no content type"
-    raise invalid_response(call, "answer is not JSON (HTTP %s, %s): %s" % (
-        status, masker.redact(kind), masker.snippet(_visible_text(response.text))), status, maybe_committed)
-
-
-def _visible_text(text: str) -> str:
-    """An HTML page's text without tags, so the snippet shows the message, not the markup."""
-    if "<" not in text:
-        return text
-    text = re.sub(r"(?is)<(script|style)\b.*?</\1\s*>", " ", text)
-    return html.unescape(re.sub(r"<[^>]*>", " ", text))
-
-
-_TYPE_NAMES = {dict: "an object", list: "a list", str: "a string", bool: "a boolean", int: "an integer",
-               float: "a number", type(None): "null"}
-
-
-def _type_name(value: Any) -> str:
-    return _TYPE_NAMES.get(type(value), type(value).__name__)
-
-
-def _field(key: str, where: Optional[str]) -> str:
-    return "%s.%s" % (where, key) if where else key
-
-
-def expect_dict(call: str, value: Any, name: str) -> Dict[str, Any]:
-    """``value`` itself, which must be an object; ``name`` says what it is ("Response", "data[3]")."""
-    if not isinstance(value, dict):
-        raise invalid_response(call, "%s is %s, expected an object" % (name, _type_name(value)))
-    return value
-
-
-def _lookup(call: str, obj: Any, key: str, required: bool, where: Optional[str], expected: str):
-    """``(value, name)`` of ``obj[key]``; missing or null is an error when ``required``, else value None."""
-    value = expect_dict(call, obj, where or "the answer").get(key)
-    name = _field(key, where)
-    if value is None and required:
-        raise invalid_response(call, "field '%s' is %s, expected %s" % (
-            name, "missing" if key not in obj else "null", expected))
-    return value, name
-
-
-def _wrong_type(call: str, name: str, found: str, expected: str) -> IoTError:
-    return invalid_response(call, "field '%s' is %s, expected %s" % (name, found, expected))
-
-
-def expect_list(call: str, obj: Dict[str, Any], key: str, required: bool = True,
-                where: Optional[str] = None) -> List[Any]:
-    """``obj[key]`` as a list. Missing or null: an error when ``required`` (never read as "empty"), else []."""
-    value, name = _lookup(call, obj, key, required, where, "a list")
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise _wrong_type(call, name, _type_name(value), "a list")
-    return value
-
-
-def expect_dict_list(call: str, obj: Dict[str, Any], key: str, required: bool = True,
-                     where: Optional[str] = None) -> List[Dict[str, Any]]:
-    """``obj[key]`` as a list of objects (each item checked, named ``key[i]``)."""
-    items = expect_list(call, obj, key, required, where)
-    return [expect_dict(call, item, "%s[%d]" % (_field(key, where), index)) for index, item in enumerate(items)]
-
-
-_INT_STRING = re.compile(r"^[+-]?[0-9]+$")
-
-
-def expect_int(call: str, obj: Dict[str, Any], key: str, required: bool = True, minimum: Optional[int] = None,
-               where: Optional[str] = None) -> Optional[int]:
-    """``obj[key]`` as an int: JSON integers and strings of digits only (no booleans, no fractions)."""
-    value, name = _lookup(call, obj, key, required, where, "an integer")
-    if value is None:
-        return None
-    if isinstance(value, int) and not isinstance(value, bool):
-        number = value
-    elif isinstance(value, str) and _INT_STRING.match(value.strip()):
-        number = int(value.strip())
-    else:
-        raise _wrong_type(call, name, _describe(value), "an integer")
-    if minimum is not None and number < minimum:
-        raise invalid_response(call, "field '%s' is %d, expected at least %d" % (name, number, minimum))
-    return number
-
-
-def expect_str(call: str, obj: Dict[str, Any], key: str, required: bool = True,
-               where: Optional[str] = None) -> Optional[str]:
-    """``obj[key]`` as a string (numbers converted). Missing, null or empty: an error when ``required``."""
-    value, name = _lookup(call, obj, key, required, where, "a string")
-    if value is None:
-        return None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        value = str(value)
-    if not isinstance(value, str):
-        raise _wrong_type(call, name, _type_name(value), "a string")
-    if required and not value:
-        raise _wrong_type(call, name, "empty", "a string")
-    return value
-
-
-def expect_bool(call: str, obj: Dict[str, Any], key: str, required: bool = True,
-                where: Optional[str] = None) -> Optional[bool]:
-    """``obj[key]`` as a JSON boolean."""
-    value, name = _lookup(call, obj, key, required, where, "a boolean")
-    if value is None:
-        return None
-    if not isinstance(value, bool):
-        raise _wrong_type(call, name, _type_name(value), "a boolean")
-    return value
-
-
-def _describe(value: Any) -> str:
-    """The type, plus the value for short scalars (never a whole object: it may be large)."""
-    if isinstance(value, (str, int, float)) and not isinstance(value, bool) and len(str(value)) <= 40:
-        return "%s %s" % (_type_name(value), json.dumps(value))
-    return _type_name(value)

@@ -31,7 +31,7 @@ except ImportError:  # pragma: no cover - Windows; the controller is POSIX
     fcntl = None
     HAS_FCNTL = False
 
-from ._http import IoTError
+from ._errors import IoTError
 
 STATE_DIR_ENV = "IOTFLEET_PACING_DIR"
 TOKEN_MARGIN = 60.0  # a token that expires within this many seconds is not handed out

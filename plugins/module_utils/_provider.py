@@ -6,8 +6,9 @@
 
 Tiers (after community.dns):
 
-* ``_http``, ``_pacing``, ``_retry``: transport (session, overall deadline, parsing, redaction, rate limiter
-  shared by the processes of one controller, token cache, retry policy). Knows no platform.
+* ``_errors``, ``_redact``, ``_http``, ``_parse``, ``_pacing``, ``_retry``: transport (the error, redaction,
+  session with its overall deadline, parsing and typed field access, rate limiter shared by the processes of one
+  controller, token cache, retry policy). Knows no platform.
 * ``_provider`` (this file): the contract and the platform-neutral data it speaks in; ``_rollout_facts``: what a
   platform package declares for the rollout engine; ``_device_info``: the neutral device filters.
 * ``_huawei/``, ``_tencent/``, ``_huawei_iotda/``: one package per platform (API calls, auth and signing, error

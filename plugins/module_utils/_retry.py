@@ -13,7 +13,7 @@ import random
 import time
 from typing import Any, Callable, Optional
 
-from ._http import IoTError
+from ._errors import IoTError
 from ._pacing import RateLimiter
 
 

@@ -110,7 +110,8 @@ retries:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.iotfleet.firmware.plugins.module_utils import _device_info
-from ansible_collections.iotfleet.firmware.plugins.module_utils._http import IoTError, expect_dict, expect_str
+from ansible_collections.iotfleet.firmware.plugins.module_utils._errors import IoTError
+from ansible_collections.iotfleet.firmware.plugins.module_utils._parse import expect_dict, expect_str
 from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei_iotda import connection
 from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei_iotda import errors
 

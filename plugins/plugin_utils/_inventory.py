@@ -301,7 +301,7 @@ def redact(text, secrets):
     if not secrets:
         return text
     try:
-        from ansible_collections.iotfleet.firmware.plugins.module_utils._http import Redactor
+        from ansible_collections.iotfleet.firmware.plugins.module_utils._redact import Redactor
     except ImportError:  # transport tier not importable: mask the raw values at least
         for secret in secrets:
             text = text.replace(secret, "********")

@@ -30,8 +30,8 @@ except ImportError:  # pragma: no cover
     from urllib import quote, urlencode  # type: ignore
     from urlparse import urlparse  # type: ignore
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils._http import (
-    IoTError,
+from ansible_collections.iotfleet.firmware.plugins.module_utils._errors import IoTError
+from ansible_collections.iotfleet.firmware.plugins.module_utils._parse import (
     expect_dict,
     expect_int,
     expect_list,

@@ -24,8 +24,8 @@ from ansible_collections.iotfleet.firmware.plugins.module_utils._device_info imp
     matches,
     one_page_only,
 )
-from ansible_collections.iotfleet.firmware.plugins.module_utils._http import (
-    IoTError,
+from ansible_collections.iotfleet.firmware.plugins.module_utils._errors import IoTError
+from ansible_collections.iotfleet.firmware.plugins.module_utils._parse import (
     expect_dict,
     expect_list,
     expect_str,

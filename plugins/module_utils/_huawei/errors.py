@@ -14,7 +14,7 @@ __metaclass__ = type
 
 from typing import Optional
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils._http import IoTError
+from ansible_collections.iotfleet.firmware.plugins.module_utils._errors import IoTError
 
 THROTTLED = "1010009"
 TOKEN_INVALID = "1010005"

@@ -23,8 +23,8 @@ __metaclass__ = type
 
 import json
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils._http import (
-    IoTError,
+from ansible_collections.iotfleet.firmware.plugins.module_utils._errors import IoTError
+from ansible_collections.iotfleet.firmware.plugins.module_utils._parse import (
     expect_dict,
     expect_str,
 )

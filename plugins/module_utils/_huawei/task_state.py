@@ -16,7 +16,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils._http import IoTError, expect_dict, expect_str
+from ansible_collections.iotfleet.firmware.plugins.module_utils._errors import IoTError
+from ansible_collections.iotfleet.firmware.plugins.module_utils._parse import expect_dict, expect_str
 from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import TaskInfo
 from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import summarize as neutral_summary
 from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei.task import (

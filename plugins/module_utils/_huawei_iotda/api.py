@@ -26,13 +26,15 @@ import json
 import time
 from urllib.parse import quote, urlparse
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils._http import (
+from ansible_collections.iotfleet.firmware.plugins.module_utils._errors import (
     IoTError,
+    invalid_response,
+)
+from ansible_collections.iotfleet.firmware.plugins.module_utils._parse import (
     expect_dict,
     expect_dict_list,
     expect_int,
     expect_str,
-    invalid_response,
     parse_json,
 )
 from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei_iotda import errors

@@ -19,7 +19,8 @@ import time
 
 from ansible.module_utils.basic import env_fallback
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils._http import HttpSession, Redactor
+from ansible_collections.iotfleet.firmware.plugins.module_utils._http import HttpSession
+from ansible_collections.iotfleet.firmware.plugins.module_utils._redact import Redactor
 from ansible_collections.iotfleet.firmware.plugins.module_utils._pacing import RateLimiter, WorkLock
 from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import ValidationError, blank_as_unset
 from ansible_collections.iotfleet.firmware.plugins.module_utils._retry import RetryPolicy

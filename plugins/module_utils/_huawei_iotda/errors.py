@@ -20,7 +20,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils._http import IoTError
+from ansible_collections.iotfleet.firmware.plugins.module_utils._errors import IoTError
 
 REQUEST_ID_HEADER = "X-Request-Id"
 PLATFORM = "Huawei IoTDA"

@@ -21,8 +21,8 @@ import hashlib
 import re
 from datetime import datetime, timezone
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils._http import (
-    IoTError,
+from ansible_collections.iotfleet.firmware.plugins.module_utils._errors import IoTError
+from ansible_collections.iotfleet.firmware.plugins.module_utils._parse import (
     expect_dict,
     expect_int,
     expect_list,

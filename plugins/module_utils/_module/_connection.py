@@ -17,7 +17,9 @@ from typing import Any, Callable, Dict, List, Optional
 
 from ansible.module_utils.basic import missing_required_lib
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils._http import REQUESTS_IMPORT_ERROR, IoTError, Redactor
+from ansible_collections.iotfleet.firmware.plugins.module_utils._errors import IoTError
+from ansible_collections.iotfleet.firmware.plugins.module_utils._http import REQUESTS_IMPORT_ERROR
+from ansible_collections.iotfleet.firmware.plugins.module_utils._redact import Redactor
 from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import Provider, ValidationError
 
 Body = Callable[[Provider, List[str]], Dict[str, Any]]

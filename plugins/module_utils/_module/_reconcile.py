@@ -18,7 +18,7 @@ __metaclass__ = type
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, FrozenSet, Optional, Sequence
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils._http import IoTError
+from ansible_collections.iotfleet.firmware.plugins.module_utils._errors import IoTError
 from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import Lookup, Provider, TaskInfo
 
 FIRST_DELAY = 1.0  # seconds before the 2nd lookup; doubled after each lookup, at most MAX_DELAY

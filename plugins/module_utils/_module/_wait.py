@@ -10,7 +10,7 @@ __metaclass__ = type
 
 from typing import Any, Callable, Dict, List, Tuple
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils._http import IoTError
+from ansible_collections.iotfleet.firmware.plugins.module_utils._errors import IoTError
 from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import Progress, Provider, TaskInfo
 
 Clock = Callable[[], float]

@@ -19,16 +19,16 @@ import time
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlparse
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils._http import (
-    HttpSession,
-    IoTError,
-    Redactor,
+from ansible_collections.iotfleet.firmware.plugins.module_utils._errors import IoTError
+from ansible_collections.iotfleet.firmware.plugins.module_utils._http import HttpSession
+from ansible_collections.iotfleet.firmware.plugins.module_utils._parse import (
     expect_dict,
     expect_int,
     expect_list,
     expect_str,
     parse_json,
 )
+from ansible_collections.iotfleet.firmware.plugins.module_utils._redact import Redactor
 from ansible_collections.iotfleet.firmware.plugins.module_utils._pacing import RateLimiter
 from ansible_collections.iotfleet.firmware.plugins.module_utils._retry import RetryPolicy
 from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent import errors

@@ -19,7 +19,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils._http import IoTError
+from ansible_collections.iotfleet.firmware.plugins.module_utils._errors import IoTError
 
 ALREADY_IN_TASK = ("FailedOperation.DeviceIsUpdating", "FailedOperation.OtherUpdateTaskExist",
                    "UnsupportedOperation.DeviceOtaTaskInProgress")

@@ -16,8 +16,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.iotfleet.firmware.plugins.module_utils._device_info import at_least
-from ansible_collections.iotfleet.firmware.plugins.module_utils._http import (
-    IoTError,
+from ansible_collections.iotfleet.firmware.plugins.module_utils._errors import IoTError
+from ansible_collections.iotfleet.firmware.plugins.module_utils._parse import (
     expect_dict,
     expect_int,
     expect_list,

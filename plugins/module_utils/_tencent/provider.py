@@ -21,7 +21,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils._http import IoTError
+from ansible_collections.iotfleet.firmware.plugins.module_utils._errors import IoTError
 from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import (
     ApiProvider,
     Capabilities,

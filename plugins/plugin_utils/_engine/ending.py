@@ -16,7 +16,7 @@ from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _platform
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _rollout as rollout
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils._rollout import dispatch
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils._http import IoTError
+from ansible_collections.iotfleet.firmware.plugins.module_utils._errors import IoTError
 from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import ValidationError
 
 from . import planner, poller, verify

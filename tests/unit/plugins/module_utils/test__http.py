@@ -1,4 +1,5 @@
-"""Transport tier: overall deadline, error classes, parsing, typed field access, redaction (_http)."""
+"""Transport tier: overall deadline, error classes, parsing, typed field access, redaction (_http, _errors,
+_parse, _redact)."""
 import base64
 import json
 import socket
@@ -10,10 +11,22 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils import _http
+from ansible_collections.iotfleet.firmware.plugins.module_utils import _http, _redact
+from ansible_collections.iotfleet.firmware.plugins.module_utils._errors import IoTError
 from ansible_collections.iotfleet.firmware.plugins.module_utils._http import (
-    HttpResponse, HttpSession, IoTError, Redactor, expect_bool, expect_dict, expect_dict_list, expect_int,
-    expect_list, expect_str, parse_json)
+    HttpResponse,
+    HttpSession,
+)
+from ansible_collections.iotfleet.firmware.plugins.module_utils._parse import (
+    expect_bool,
+    expect_dict,
+    expect_dict_list,
+    expect_int,
+    expect_list,
+    expect_str,
+    parse_json,
+)
+from ansible_collections.iotfleet.firmware.plugins.module_utils._redact import Redactor
 
 SECRET = 'p@ss w+rd/"\u00e9\\'
 CALL = "Test GET /thing"
@@ -290,7 +303,7 @@ def test_empty_body_names_call_and_status(server):
 
 def test_snippet_is_masked_before_it_is_cut():
     # the secret straddles the cut: a cut-then-mask snippet would leak its first half
-    text = "x" * (_http.SNIPPET_CHARS - 5) + " " + SECRET + " tail"
+    text = "x" * (_redact.SNIPPET_CHARS - 5) + " " + SECRET + " tail"
     response = HttpResponse(500, {}, text.encode("utf-8"), redactor=Redactor([SECRET]))
     with pytest.raises(IoTError) as info:
         parse_json(CALL, response)
@@ -375,7 +388,7 @@ def test_redactor_masks_every_encoding_in_messages():
 def test_redactor_masks_base64_inside_a_longer_value():
     basic = base64.b64encode(("app-id:" + SECRET + ":tail").encode("utf-8")).decode("ascii")
     masked = Redactor([SECRET]).redact("Authorization: Basic " + basic)
-    assert basic not in masked and _http.MASK in masked
+    assert basic not in masked and _redact.MASK in masked
 
 
 def test_redactor_masks_reprs_and_other_escapes():
@@ -383,7 +396,7 @@ def test_redactor_masks_reprs_and_other_escapes():
     for text in (repr(SECRET), repr(SECRET.encode("utf-8")), json.dumps({"s": SECRET}).replace("/", "\\/"),
                  json.dumps(SECRET).replace("\\u00e9", "\\u00E9"),
                  "<p>%s</p>" % SECRET.replace("&", "&amp;").replace('"', "&quot;")):
-        assert redactor.redact(text).count(_http.MASK) >= 1, text
+        assert redactor.redact(text).count(_redact.MASK) >= 1, text
         assert "p@ss" not in redactor.redact(text)
 
 
@@ -405,5 +418,5 @@ def test_redact_accepts_any_object():
     redactor = Redactor([SECRET])
     assert redactor.redact(None) == ""
     assert redactor.redact(12) == "12"
-    assert redactor.redact(SECRET.encode("utf-8")) == _http.MASK
+    assert redactor.redact(SECRET.encode("utf-8")) == _redact.MASK
     assert Redactor().redact("plain") == "plain"

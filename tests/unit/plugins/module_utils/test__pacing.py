@@ -11,7 +11,7 @@ import time
 import pytest
 
 from ansible_collections.iotfleet.firmware.plugins.module_utils import _pacing
-from ansible_collections.iotfleet.firmware.plugins.module_utils._http import IoTError
+from ansible_collections.iotfleet.firmware.plugins.module_utils._errors import IoTError
 from ansible_collections.iotfleet.firmware.plugins.module_utils._pacing import (
     RateLimiter, TokenCache, default_state_dir, ensure_state_dir, key_digest)
 

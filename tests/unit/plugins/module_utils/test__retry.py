@@ -3,7 +3,7 @@ import random
 
 import pytest
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils._http import IoTError
+from ansible_collections.iotfleet.firmware.plugins.module_utils._errors import IoTError
 from ansible_collections.iotfleet.firmware.plugins.module_utils._pacing import RateLimiter
 from ansible_collections.iotfleet.firmware.plugins.module_utils._retry import RetryPolicy
 

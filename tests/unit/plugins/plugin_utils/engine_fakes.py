@@ -5,7 +5,7 @@ first call that is not the next one expected fails the test (``validate`` is pur
 """
 import contextlib
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils._http import IoTError
+from ansible_collections.iotfleet.firmware.plugins.module_utils._errors import IoTError
 from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import Capabilities, Lookup, Progress, \
     Provider, TaskInfo
 

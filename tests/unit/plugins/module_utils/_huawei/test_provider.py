@@ -9,7 +9,7 @@ from urllib.parse import quote_plus
 
 import pytest
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils._http import IoTError
+from ansible_collections.iotfleet.firmware.plugins.module_utils._errors import IoTError
 from ansible_collections.iotfleet.firmware.plugins.module_utils._pacing import TOKEN_MARGIN, TokenCache
 from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import TaskInfo, ValidationError
 

@@ -3,7 +3,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils._http import IoTError
+from ansible_collections.iotfleet.firmware.plugins.module_utils._errors import IoTError
 from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei import task as ht
 from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei import task_state as hts
 

@@ -11,7 +11,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils._http import HttpResponse, IoTError, Redactor
+from ansible_collections.iotfleet.firmware.plugins.module_utils._errors import IoTError
+from ansible_collections.iotfleet.firmware.plugins.module_utils._http import HttpResponse
+from ansible_collections.iotfleet.firmware.plugins.module_utils._redact import Redactor
 from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei_iotda import signing
 
 AK = "AKIOTDAEXAMPLE000001"

@@ -2,7 +2,7 @@
 canned answers, community.dns style (see iotda_calls.py): every test lists the exact calls it expects, in order."""
 import pytest
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils._http import IoTError
+from ansible_collections.iotfleet.firmware.plugins.module_utils._errors import IoTError
 from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei_iotda import connection
 
 from iotda_calls import AK, BASE, GET, PACKAGE, PROJECT, REGION, SK, CannedSession

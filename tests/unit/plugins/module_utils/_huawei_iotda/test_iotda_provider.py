@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils._http import IoTError
+from ansible_collections.iotfleet.firmware.plugins.module_utils._errors import IoTError
 from ansible_collections.iotfleet.firmware.plugins.module_utils._module._reconcile import create_task
 from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import TaskInfo, ValidationError
 from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei_iotda import connection

@@ -1,7 +1,7 @@
 """IoTDA v5 pure logic (task.py) and the connection options (connection.py): no request is made."""
 import pytest
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils._http import IoTError
+from ansible_collections.iotfleet.firmware.plugins.module_utils._errors import IoTError
 from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import ValidationError
 from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei_iotda import connection
 from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei_iotda import task as tt

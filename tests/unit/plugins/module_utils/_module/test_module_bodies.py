@@ -4,7 +4,7 @@ from urllib.parse import quote, quote_plus
 from module_body_fakes import (  # tests/unit/plugins/module_utils/_module/module_body_fakes.py
     NO_CANCEL, SECRET, FakeClock, Step, lookup, progress, run_body, task)
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils._http import IoTError
+from ansible_collections.iotfleet.firmware.plugins.module_utils._errors import IoTError
 from ansible_collections.iotfleet.firmware.plugins.module_utils._module.firmware_task import run_firmware_task
 from ansible_collections.iotfleet.firmware.plugins.module_utils._module.firmware_task_info import (
     run_firmware_task_info)

@@ -8,7 +8,8 @@ import pytest
 
 from tencent_calls import BUF, CANCEL, DEVICES, DF, DFT, DFTS, GDL, PRODUCT, ROWS, SECRET_KEY
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils._http import HttpSession, IoTError
+from ansible_collections.iotfleet.firmware.plugins.module_utils._errors import IoTError
+from ansible_collections.iotfleet.firmware.plugins.module_utils._http import HttpSession
 from ansible_collections.iotfleet.firmware.plugins.module_utils._pacing import RateLimiter
 from ansible_collections.iotfleet.firmware.plugins.module_utils._retry import RetryPolicy
 from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent.api import WINDOW_SECONDS, TencentApi
