@@ -24,7 +24,7 @@ from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _platform
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _rollout as rollout
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import rollout_files
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import (
-    commands, connect, driver, machine, planning, recover, report, state)
+    commands, connect, driver, lock, machine, planning, recover, report, state, state_file)
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import events as events_log
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import derive
 
@@ -91,7 +91,7 @@ class ActionModule(ActionBase):
         try:
             try:
                 return self._run(result, args, task_vars, context, ask, why_not, providers, check_mode)
-            except (rollout.RolloutError, rollout_files.RolloutFileError, state.StateFileError,
+            except (rollout.RolloutError, rollout_files.RolloutFileError, state_file.StateFileError,
                     recover.RecoveryError, driver.WaveFailed) as exc:
                 result.update(failed=True, changed=False, msg=str(exc))
             except ValidationError as exc:
@@ -201,7 +201,7 @@ class ActionModule(ActionBase):
         try:
             with store.lock.held(rollout_id, take=True):
                 pass
-        except state.RolloutLocked as exc:
+        except lock.RolloutLocked as exc:
             message = ("rollout %s: stop requested; the live run (%s) cancels its wave's tasks and aborts at its next "
                        "poll round" % (rollout_id, exc))
             result.update(changed=True, status="stop_requested", msg=message, lines=[message], prompt=False,

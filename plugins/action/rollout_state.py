@@ -15,6 +15,7 @@ from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _rollout 
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import rollout_files
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import report as engine_report
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import state as engine_state
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import state_file
 
 ARGUMENT_SPEC = _rollout_args.STATE_ARGUMENT_SPEC
 
@@ -80,7 +81,7 @@ class ActionModule(ActionBase):
                     changed = changed or bool(reports)
                     store.lock.release()  # the end-of-run call: the rollout is free for the next run
                 result["report_paths"] = paths
-        except (rollout.RolloutError, rollout_files.RolloutFileError, engine_state.StateFileError) as exc:
+        except (rollout.RolloutError, rollout_files.RolloutFileError, state_file.StateFileError) as exc:
             result.update(failed=True, msg=str(exc))
             return result
         wave_name = (args["data"] or {}).get("wave")

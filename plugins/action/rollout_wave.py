@@ -17,7 +17,8 @@ from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _platforms as registry
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _rollout as rollout
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import rollout_files
-from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import connect, driver, planning, state
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import (
+    connect, driver, planning, state, state_file)
 
 display = Display()
 
@@ -51,7 +52,7 @@ class ActionModule(ActionBase):
                 wave = driver.WaveDriver(store, rollout_id, args["wave"], args["targets"], providers,
                                          options=wave_options(args), display=display.display)
                 outcome = wave.run()
-            except (rollout.RolloutError, state.StateFileError, driver.WaveFailed) as exc:
+            except (rollout.RolloutError, state_file.StateFileError, driver.WaveFailed) as exc:
                 outcome = {"failed": True, "msg": str(exc), "recorded": False}
             except ValidationError as exc:
                 outcome = {"failed": True, "msg": "invalid connection settings: %s" % exc, "recorded": False}

@@ -16,7 +16,7 @@ import datetime
 import json
 import os
 
-from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import state as engine_state
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import state_file
 
 
 class RolloutFileError(Exception):
@@ -68,8 +68,8 @@ def read_state(path):
     """The rollout state stored at ``path`` (``None`` when there is none); null, [], {}, a wrong shape or an
     unreadable file raise :class:`RolloutFileError` naming the file (never read as a new rollout)."""
     try:
-        return engine_state.load_state(path)
-    except engine_state.StateFileError as exc:
+        return state_file.load_state(path)
+    except state_file.StateFileError as exc:
         raise RolloutFileError(str(exc))
 
 
@@ -88,7 +88,7 @@ def write_if_changed(path, text, mode=0o600):
     except OSError as exc:
         raise RolloutFileError("cannot read %s: %s" % (path, exc))
     try:
-        engine_state.atomic_write(path, text, mode=mode)
-    except engine_state.StateFileError as exc:
+        state_file.atomic_write(path, text, mode=mode)
+    except state_file.StateFileError as exc:
         raise RolloutFileError(str(exc))
     return True

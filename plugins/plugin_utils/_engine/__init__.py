@@ -4,7 +4,9 @@
 
 """The controller-side rollout engine: one wave in one action plugin call, against the provider contract.
 
-* :mod:`.state`    the state file: shape check, run lock, atomic writes (tmp + fsync + ``os.replace``).
+* :mod:`.state`    the journal store: the state file read and written under the run lock.
+* :mod:`.state_file` the state file: shape check, atomic writes (tmp + fsync + ``os.replace``).
+* :mod:`.lock`     the run lock: a lease with a heartbeat; stale locks are taken over.
 * :mod:`.planner`  what a wave still has to create (one lookup per platform scope, then only the missing chunks).
 * :mod:`.poller`   the progress of a wave's tasks by pages, merged into the gate's summary.
 * :mod:`.driver`   the wave: both platforms in parallel (one thread each), the poll loop, gate, abort, cancel.

@@ -22,7 +22,7 @@ import time
 
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _rollout as rollout
 
-from . import state
+from . import state_file
 
 COMMANDS = ("run", "pause", "resume", "advance", "stop")
 STANDING = ("pause", "stop")
@@ -55,7 +55,7 @@ def write_command(path, command, by, now=None):
     directory = os.path.dirname(path)
     if directory and not os.path.isdir(directory):
         os.makedirs(directory, mode=0o700)
-    state.atomic_write(path, json.dumps(data, sort_keys=True) + "\n")
+    state_file.atomic_write(path, json.dumps(data, sort_keys=True) + "\n")
     return data
 
 

@@ -11,7 +11,7 @@ from ansible.playbook.play_context import PlayContext
 from ansible_collections.iotfleet.firmware.plugins.action import huawei_iot_connection, rollout_wave, \
     tencent_iot_connection
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _rollout as rollout
-from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import state
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import lock, state_file
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "plugin_utils"))
 from engine_fakes import ScriptedProvider, lookup, progress  # noqa: E402
@@ -93,7 +93,7 @@ def test_an_optional_connection_without_settings_names_what_is_missing_and_succe
 def started(tmp_path):
     path = str(tmp_path / "r1.json")
     start, dummy = rollout.apply_event(None, "start", {"rollout_id": "r1", "targets": TARGETS}, "2026-12-01T12:00:00Z")
-    state.atomic_write(path, state.dump_state(start))
+    state_file.atomic_write(path, state_file.dump_state(start))
     return str(tmp_path)
 
 
@@ -121,7 +121,7 @@ def test_rollout_wave_builds_one_provider_per_platform_and_redacts_its_secrets(s
         return provider
 
     monkeypatch.setattr(rollout_wave, "PROVIDER_FACTORY", factory)
-    monkeypatch.setattr(state, "run_owner", lambda pid=None: {"pid": os.getpid(), "started": None, "host": None})
+    monkeypatch.setattr(lock, "run_owner", lambda pid=None: {"pid": os.getpid(), "started": None, "host": None})
     result = action(rollout_wave.ActionModule, wave_args(started, [chunk])).run(task_vars={})
     assert result["status"] == "passed" and result["recorded"] is True
     assert len(made) == 1 and made[0].closed
@@ -200,7 +200,7 @@ def test_a_wrong_type_inside_the_policy_fails_the_wave_naming_it_before_any_call
     made = []
     monkeypatch.setattr(rollout_wave, "PROVIDER_FACTORY", lambda platform, *a: made.append(
         Validating(platform, [])) or made[-1])
-    monkeypatch.setattr(state, "run_owner", lambda pid=None: {"pid": os.getpid(), "started": None, "host": None})
+    monkeypatch.setattr(lock, "run_owner", lambda pid=None: {"pid": os.getpid(), "started": None, "host": None})
     chunk = {"key": "w1/huawei/1", "platform": "huawei", "product_id": None, "size": 1, "devices": ["hw-1"],
              "task_id": None}
     result = action(rollout_wave.ActionModule, dict(wave_args(started, [chunk]), huawei_policy=policy)).run(

@@ -6,7 +6,7 @@ import os
 import pytest
 
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _rollout as rollout
-from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import driver, state
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import driver, state, state_file
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils._rollout import dispatch
 
 from engine_fakes import Clock, ScriptedProvider, lookup, progress
@@ -33,7 +33,7 @@ def wave(chunks, **extra):
 def store(tmp_path):
     path = str(tmp_path / "r1.json")
     start, dummy = rollout.apply_event(None, "start", {"rollout_id": "r1", "targets": TARGETS}, "2026-12-01T12:00:00Z")
-    state.atomic_write(path, state.dump_state(start))
+    state_file.atomic_write(path, state_file.dump_state(start))
     return state.StateStore(path, "r1", owner=OWNER)
 
 

@@ -1,4 +1,5 @@
-"""The state file: strict reading, the run lock, atomic writes."""
+"""The journal store (state.py) with the state file (state_file.py: strict reading, atomic writes) and the run lock
+(lock.py)."""
 import json
 import os
 import socket
@@ -9,7 +10,7 @@ import pytest
 
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _rollout as rollout
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import rollout_files
-from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import state
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import lock, state, state_file
 
 TARGETS = {"huawei_file_id": "fw-2", "huawei_target_version": "2.0.0", "tencent_firmware_version": None,
            "tencent_fw_type": None}
@@ -33,8 +34,8 @@ def a_state():
 def test_a_state_file_that_is_no_rollout_stops_the_run_naming_the_file(tmp_path, text, problem):
     path = tmp_path / "r1.json"
     path.write_text(text)
-    with pytest.raises(state.StateFileError) as info:
-        state.load_state(str(path))
+    with pytest.raises(state_file.StateFileError) as info:
+        state_file.load_state(str(path))
     assert str(path) in str(info.value) and problem in str(info.value)
     assert "not read as a new rollout" in str(info.value)
     # the plan reads it the same way: it never plans a new rollout over it
@@ -47,42 +48,42 @@ def test_a_wave_with_a_malformed_chunk_is_refused(tmp_path):
     data["waves"]["w1"] = {"status": "started", "chunks": [{"key": "w1/huawei/1", "platform": "huawei"}]}
     path = tmp_path / "r1.json"
     path.write_text(json.dumps(data))
-    with pytest.raises(state.StateFileError, match="malformed chunk in wave 'w1'"):
-        state.load_state(str(path))
+    with pytest.raises(state_file.StateFileError, match="malformed chunk in wave 'w1'"):
+        state_file.load_state(str(path))
 
 
 def test_an_unreadable_state_file_names_the_file(tmp_path):
     path = tmp_path / "r1.json"
     path.mkdir()  # reading a directory fails like an unreadable file (tests may run as root: no chmod trick)
-    with pytest.raises(state.StateFileError, match="cannot read the rollout state file %s" % path):
-        state.load_state(str(path))
+    with pytest.raises(state_file.StateFileError, match="cannot read the rollout state file %s" % path):
+        state_file.load_state(str(path))
 
 
 def test_no_file_is_no_rollout_and_a_good_file_round_trips(tmp_path):
     path = str(tmp_path / "r1.json")
-    assert state.load_state(path) is None
-    state.atomic_write(path, state.dump_state(a_state()))
-    assert state.load_state(path) == a_state()
+    assert state_file.load_state(path) is None
+    state_file.atomic_write(path, state_file.dump_state(a_state()))
+    assert state_file.load_state(path) == a_state()
     assert oct(os.stat(path).st_mode & 0o777) == "0o600"
     assert [name for name in os.listdir(str(tmp_path)) if name.startswith(".")] == []  # no temporary left
 
 
 def test_an_interrupted_write_leaves_the_old_file(tmp_path, monkeypatch):
     path = str(tmp_path / "r1.json")
-    state.atomic_write(path, state.dump_state(a_state()))
+    state_file.atomic_write(path, state_file.dump_state(a_state()))
 
     def killed(src, dst):
         raise KeyboardInterrupt()
 
     monkeypatch.setattr(os, "replace", killed)
     with pytest.raises(KeyboardInterrupt):
-        state.atomic_write(path, "half")
-    assert state.load_state(path) == a_state()
+        state_file.atomic_write(path, "half")
+    assert state_file.load_state(path) == a_state()
     assert [name for name in os.listdir(str(tmp_path)) if name.startswith(".")] == []
 
 
 def live_owner():
-    return state.run_owner(os.getpid())
+    return lock.run_owner(os.getpid())
 
 
 def dead_owner():
@@ -95,9 +96,9 @@ def test_a_second_live_run_fails_at_once_with_a_clear_message(tmp_path):
     path = str(tmp_path / "r1.json")
     first = state.StateStore(path, "r1", owner=live_owner())
     first.update(lambda current: (a_state(), True), take=True)
-    other = dict(live_owner(), pid=os.getppid(), started=state._process_start(os.getppid()))
+    other = dict(live_owner(), pid=os.getppid(), started=lock._process_start(os.getppid()))
     second = state.StateStore(path, "r1", owner=other)
-    with pytest.raises(state.RolloutLocked) as info:
+    with pytest.raises(lock.RolloutLocked) as info:
         second.update(lambda current: (current, True), take=True)
     message = str(info.value)
     assert "rollout 'r1' is already running" in message and "process %d" % os.getpid() in message
@@ -123,15 +124,15 @@ def test_a_run_whose_lock_was_taken_over_stops(tmp_path):
     mine.update(lambda current: (a_state(), True), take=True)
     other = dead_owner()
     state.StateStore(path, "r1", owner=other).update(lambda current: (current, False), take=True)
-    with pytest.raises(state.RolloutLocked, match="taken over"):
+    with pytest.raises(lock.RolloutLocked, match="taken over"):
         mine.update(lambda current: (current, True))
 
 
 def test_a_pid_reused_by_another_process_is_not_a_live_owner():
-    assert state._alive(dict(live_owner())) is True
-    assert state._alive(dict(live_owner(), started=-1)) is False
-    assert state._alive(dead_owner()) is False
-    assert state._alive({"pid": "x"}) is False
+    assert lock._alive(dict(live_owner())) is True
+    assert lock._alive(dict(live_owner(), started=-1)) is False
+    assert lock._alive(dead_owner()) is False
+    assert lock._alive({"pid": "x"}) is False
 
 
 def test_the_store_writes_only_changes_and_re_reads_a_file_changed_underneath(tmp_path):
@@ -141,7 +142,7 @@ def test_the_store_writes_only_changes_and_re_reads_a_file_changed_underneath(tm
     store.update(lambda current: (current, False))
     assert store.writes == 1
     changed = dict(a_state(), status="failed")
-    state.atomic_write(path, json.dumps(changed, indent=2))  # another writer (e.g. the operator) edited it
+    state_file.atomic_write(path, json.dumps(changed, indent=2))  # another writer (e.g. the operator) edited it
     assert store.load()["status"] == "failed"
 
 
@@ -193,7 +194,7 @@ def test_a_lock_of_another_host_with_a_fresh_heartbeat_is_refused_naming_ttl_and
     held = other_host(since="2026-12-01T11:00:00Z", heartbeat=clock.now - 100)
     write_lock(path, held)
     store = state.StateStore(path, "r1", owner=live_owner(), clock=clock)
-    with pytest.raises(state.RolloutLocked) as info:
+    with pytest.raises(lock.RolloutLocked) as info:
         store.update(lambda current: (a_state(), True), take=True)
     message = str(info.value)
     assert "rollout 'r1' is already running: ansible-playbook process 42 on automation-job-17-abcde" in message
@@ -203,7 +204,7 @@ def test_a_lock_of_another_host_with_a_fresh_heartbeat_is_refused_naming_ttl_and
     assert store.took_over is None and read_lock(path) == held and not os.path.exists(path)
     # a longer lease (lock_ttl) is named and moves the expiry
     longer = state.StateStore(path, "r1", owner=live_owner(), clock=clock, lock_ttl=3600)
-    with pytest.raises(state.RolloutLocked, match="lock ttl 3600 s.*expires at 2026-12-01T12:58:20Z UTC"):
+    with pytest.raises(lock.RolloutLocked, match="lock ttl 3600 s.*expires at 2026-12-01T12:58:20Z UTC"):
         longer.update(lambda current: (a_state(), True), take=True)
     # once the heartbeat is older than the ttl the same run takes it over
     clock.now += 801
@@ -222,8 +223,8 @@ def test_the_heartbeat_moves_the_expiry_and_a_live_run_is_never_taken_over(tmp_p
         clock.now += 600
         assert first.heartbeat() is True
         assert read_lock(path)["heartbeat"] == clock.now
-        with pytest.raises(state.RolloutLocked, match="last heartbeat 0 s ago .*expires at %s UTC"
-                           % state._utc(clock.now + 900)):
+        with pytest.raises(lock.RolloutLocked, match="last heartbeat 0 s ago .*expires at %s UTC"
+                           % lock._utc(clock.now + 900)):
             second.update(lambda current: (current, True), take=True)
     # rate-limited: at most one write per 10 s
     beat = read_lock(path)["heartbeat"]
@@ -243,7 +244,7 @@ def test_the_heartbeat_moves_the_expiry_and_a_live_run_is_never_taken_over(tmp_p
     assert second.took_over["pid"] == 42 and "heartbeat is 901 s old" in second.took_over["why"]
     # the old holder stops at its next write (the new one is live), and its heartbeat no longer touches the file
     assert first.heartbeat() is False and read_lock(path)["pid"] == os.getpid()
-    with pytest.raises(state.RolloutLocked, match="already running: ansible-playbook process %d" % os.getpid()):
+    with pytest.raises(lock.RolloutLocked, match="already running: ansible-playbook process %d" % os.getpid()):
         first.update(lambda current: (current, True))
 
 
@@ -274,7 +275,7 @@ def test_a_legacy_lock_without_heartbeat_is_taken_once_its_since_is_older_than_t
     legacy = other_host(since="2026-12-01T11:50:00Z")  # written by an older release: no heartbeat
     write_lock(path, legacy)
     store = state.StateStore(path, "r1", owner=live_owner(), clock=clock)
-    with pytest.raises(state.RolloutLocked, match="no heartbeat .*expires at 2026-12-01T12:05:00Z UTC"):
+    with pytest.raises(lock.RolloutLocked, match="no heartbeat .*expires at 2026-12-01T12:05:00Z UTC"):
         store.update(lambda current: (a_state(), True), take=True)
     clock.now += 301
     store.update(lambda current: (a_state(), True), take=True)
@@ -293,8 +294,8 @@ def test_a_lock_ttl_below_60_or_no_number_is_refused_naming_lock_ttl(tmp_path, t
     path = str(tmp_path / "r1.json")
     with pytest.raises(ValueError, match="lock_ttl must be a number of seconds of at least 60") as info:
         state.StateStore(path, "r1", owner=live_owner(), lock_ttl=ttl)
-    assert isinstance(info.value, state.StateFileError)  # the action plugin reports it as a failed task
+    assert isinstance(info.value, state_file.StateFileError)  # the action plugin reports it as a failed task
     with pytest.raises(ValueError, match="lock_ttl"):
-        state.RunLock(path, live_owner(), ttl=ttl)
+        lock.RunLock(path, live_owner(), ttl=ttl)
     assert state.StateStore(path, "r1", owner=live_owner(), lock_ttl=60).lock.ttl == 60
-    assert state.RunLock(path, live_owner()).ttl == state.DEFAULT_LOCK_TTL == 900
+    assert lock.RunLock(path, live_owner()).ttl == lock.DEFAULT_LOCK_TTL == 900
