@@ -21,6 +21,7 @@ description:
     notes).
   - V(state=absent) stops the unfinished tasks of the definition (C(StopBatchTask)), which the legacy northbound API
     of M(iotfleet.firmware.huawei_iot_firmware_task) cannot do.
+  - V(state=retried) runs the failed devices of a task again (C(RetryBatchTask)), all of them or O(retry_targets).
   - Optionally waits until the task reached a final status and returns the per-status device counters.
 author:
   - iotfleet.firmware maintainers (@iotfleet)
@@ -32,7 +33,7 @@ attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
-    details: Only reads are sent; the task is never created or stopped in check mode.
+    details: Only reads are sent; the task is never created, stopped or retried in check mode.
   diff_mode:
     description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
@@ -46,14 +47,21 @@ options:
       - V(present) ensures an unfinished task of this definition exists, creating it when there is none.
       - V(absent) stops every unfinished task of this definition (C(StopBatchTask) with an empty body, which stops all
         its waiting, running and fail-wait-retry devices); C(changed=false) when there is none.
+      - V(retried) runs the failed devices of the task O(task_id) again (C(RetryBatchTask)). The task is read first;
+        its status decides, as IoTDA allows no retry of a task that is V(Success), V(Stopped), V(Stopping), V(Waitting)
+        or V(Initializing), so the module fails naming the status and sends nothing (a status the reference does not
+        document is refused too). Without O(retry_targets) one request with an empty body re-runs every V(Fail),
+        V(FailWaitRetry) and V(Stopped) device, and only when the task's counters count any (else
+        C(changed=false)). Requires O(task_id); nothing is ever created.
     type: str
-    choices: [present, absent]
+    choices: [present, absent, retried]
     default: present
   task_id:
     description:
       - Work on this existing task instead of looking for one by its definition.
       - With O(state=present) the task must exist; it is returned (and waited for with O(wait)), nothing is created.
       - With O(state=absent) the task is stopped when it is not finished.
+      - With O(state=retried) (required) its failed devices run again.
       - Mutually exclusive with O(package_id) and O(targets).
     type: str
   package_id:
@@ -115,6 +123,15 @@ options:
     description:
       - Extension information forwarded to the devices (C(task_ext_info)), at most 512 characters.
     type: str
+  retry_targets:
+    description:
+      - With O(state=retried), only these devices of the task (C(targets) of the retry body), each 1 to 128 letters,
+        digits, C(_) or C(-).
+      - The task's per-device rows of the statuses V(Fail), V(FailWaitRetry) and V(Stopped) are read (every page);
+        devices in none of them are not sent and are returned in RV(skipped_devices) with a warning. The rest is
+        sent in requests of at most 100 devices each (the API's limit), one after the other.
+    type: list
+    elements: str
 notes:
   - >-
     B(Same work.) The work is I(these devices, this OTA package, this task type). The task list
@@ -137,8 +154,10 @@ notes:
     B(Stop.) A stop whose answer was lost, or that the platform refused, is settled by reading the task: a task that
     is V(Stopping) or V(Stopped), or that finished meanwhile, is not an error.
   - >-
-    B(Retry.) C(RetryBatchTask) (run the failed devices of a task again) is not offered by this module: the generic
-    task body knows the states present and absent only.
+    B(Retry.) O(state=retried) sends C(RetryBatchTask) for the task O(task_id) after reading it. Each request is sent
+    once: when its answer is lost, the module fails saying so and a re-run reads the statuses again (a device that is
+    running again is no longer retriable, so it is not sent twice). The per-device outcome of the answer is returned
+    (RV(retried_devices), RV(retry_failures)); a device the platform did not retry is a warning, not a failure.
   - The policy, the task name, O(app_id), O(need_confirm) and O(task_ext_info) are not part of the identity.
   - O(wait) is not performed in check mode. The wait ends when the task status is V(Success), V(Fail),
     V(PartialSuccess) or V(Stopped).
@@ -202,6 +221,18 @@ EXAMPLES = r"""
         state: absent
         package_id: iotda-fw-2.0.0
         targets: [iotda-meter-0001, iotda-meter-0002, iotda-meter-0003]
+
+    - name: Run every failed device of the canary task again, and wait for the result
+      iotfleet.firmware.huawei_iotda_batch_task:
+        state: retried
+        task_id: "{{ canary.task_id }}"
+        wait: true
+
+    - name: Retry only two meters of it
+      iotfleet.firmware.huawei_iotda_batch_task:
+        state: retried
+        task_id: "{{ canary.task_id }}"
+        retry_targets: [iotda-meter-0002, iotda-meter-0003]
 """
 
 RETURN = r"""
@@ -270,6 +301,45 @@ up_to_date_devices:
   type: list
   elements: str
   sample: []
+status_before:
+  description: With O(state=retried), the task status read before the retry.
+  returned: when O(state=retried)
+  type: str
+  sample: PartialSuccess
+retriable:
+  description:
+    - With O(state=retried), the task's devices counted C(fail), C(fail_wait_retry) or C(stopped) before the retry.
+  returned: when O(state=retried)
+  type: int
+  sample: 2
+retry_requests:
+  description:
+    - With O(state=retried), the C(RetryBatchTask) bodies sent (or that would be sent in check mode), in order;
+      empty when there was nothing to retry.
+  returned: when O(state=retried)
+  type: list
+  elements: dict
+  sample: [{targets: [iotda-meter-0002, iotda-meter-0003]}]
+retried_devices:
+  description: With O(state=retried), the devices the platform answered C(success) for (empty in check mode).
+  returned: when O(state=retried)
+  type: list
+  elements: str
+  sample: [iotda-meter-0002, iotda-meter-0003]
+retry_failures:
+  description:
+    - With O(state=retried), the devices the platform answered C(failure) for (C(device), C(status), C(error_code),
+      C(error_msg)).
+  returned: when O(state=retried)
+  type: list
+  elements: dict
+  sample: []
+skipped_devices:
+  description: With O(state=retried), the O(retry_targets) in no retriable state, which were not sent.
+  returned: when O(state=retried)
+  type: list
+  elements: str
+  sample: [iotda-meter-0001]
 busy_devices:
   description:
     - Target devices in another unfinished task that is not this work (device ID to C(task_id)). The module fails
@@ -387,7 +457,7 @@ def argument_spec():
     spec = connection.argument_spec()
     spec["access_key"] = dict(spec["access_key"], no_log=False)  # an access key ID is not a secret (validate-modules)
     spec.update(
-        state=dict(type="str", default="present", choices=["present", "absent"]),
+        state=dict(type="str", default="present", choices=["present", "absent", "retried"]),
         task_id=dict(type="str"),
         package_id=dict(type="str"),
         task_type=dict(type="str", default="firmwareUpgrade", choices=["firmwareUpgrade", "softwareUpgrade"]),
@@ -401,6 +471,7 @@ def argument_spec():
         )),
         need_confirm=dict(type="bool", default=False),
         task_ext_info=dict(type="str"),
+        retry_targets=dict(type="list", elements="str"),
     )
     spec.update(wait_argument_spec())
     return spec

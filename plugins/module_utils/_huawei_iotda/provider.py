@@ -38,6 +38,7 @@ from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import
     Capabilities,
     Lookup,
     Progress,
+    RetryPlan,
     ValidationError,
     newest_first,
 )
@@ -52,6 +53,7 @@ CAPABILITIES = Capabilities(
     task_id_key="task_id",
     max_devices_per_task=tt.MAX_TARGETS,
     can_cancel=FACTS.can_cancel,  # StopBatchTask (reference §10.5)
+    can_retry=True,  # RetryBatchTask (reference §10.5)
     calls_per_window=iapi.CALLS_PER_WINDOW,  # spec silent: a conservative default, see api.CALLS_PER_WINDOW
     window_seconds=iapi.WINDOW_SECONDS,
     task_page_size=iapi.PAGE_LIMIT,
@@ -61,6 +63,7 @@ LIST_CALL = errors.call_name("ListBatchTasks")
 SHOW_CALL = errors.call_name("ShowBatchTask")
 PACKAGE_CALL = errors.call_name("ShowOtaPackage")
 CREATE_CALL = errors.call_name("CreateBatchTask")
+RETRY_CALL = errors.call_name("RetryBatchTask")
 DEVICES_CALL = errors.call_name("ListDevices")
 STOPPED = ("Stopping", "Stopped")
 # Statuses of a task that may not have its task_progress yet (inferred: it is still being set up).
@@ -321,6 +324,64 @@ class HuaweiIotdaProvider(ApiProvider):
             if tt.is_final(current.status):
                 return False  # it finished between the read and the stop
             raise errors.with_context(exc, "Stopping task %s: the task is still %s;" % (task.task_id, current.status))
+
+    def retry_plan(self, task, devices=None):
+        """``RetryBatchTask`` decided from the task as read (``ShowBatchTask``, reference §10.5): refused in Success,
+        Stopped, Stopping, Waitting and Initializing (and in a status the reference does not document, and for a task
+        type other than firmwareUpgrade / softwareUpgrade). Without ``devices``: one ``{}`` when ``task_progress``
+        counts any fail, fail_wait_retry or stopped device. With ``devices``: the ``task_details`` rows of those three
+        statuses (every page, one filtered read per status) say which of them are retriable; the others are skipped,
+        the rest sent in bodies of at most 100 ``targets``."""
+        raw = task.raw or {}
+        plan = RetryPlan()
+        task_type = raw.get("task_type")
+        if task.status in tt.RETRY_REFUSED:
+            plan.refusal = ("Task %s is %s: IoTDA allows no retry of a task that is %s (RetryBatchTask was not sent)."
+                            % (task.task_id, task.status, ", ".join(tt.RETRY_REFUSED)))
+        elif task.status not in tt.RETRY_ALLOWED:
+            plan.refusal = ("Task %s has the status %r, which the IoTDA reference does not document; it is not "
+                            "retried (RetryBatchTask was not sent)." % (task.task_id, task.status))
+        elif task_type is not None and task_type not in tt.TASK_TYPES:
+            plan.refusal = ("Task %s is a %s task: RetryBatchTask takes %s tasks only (not sent)."
+                            % (task.task_id, task_type, " and ".join(tt.TASK_TYPES)))
+        if plan.refusal:
+            return plan
+        counts = tt.counts_of(SHOW_CALL, raw) or dict((key, 0) for key in tt.COUNT_KEYS)
+        plan.retriable = sum(counts[key] for key in tt.RETRIABLE_KEYS)
+        if devices is None:
+            plan.requests = [{}] if plan.retriable else []
+            return plan
+        retriable = set()
+        for status in tt.RETRIABLE_DETAILS:
+            _raw, rows = self.api.show_batch_task_all_details(task.task_id, status)
+            retriable.update(row["device"] for row in tt.failures_of(SHOW_CALL, rows, status))
+        plan.devices = [device for device in devices if device in retriable]
+        plan.skipped = [device for device in devices if device not in retriable]
+        plan.requests = [{"targets": chunk} for chunk in tt.chunks(plan.devices, tt.STOP_MAX_TARGETS)]
+        return plan
+
+    def retry(self, task, plan):
+        """Each body of ``plan`` once (``POST .../retry``); the answers' ``targets`` rows as
+        ``[{"device", "status", "error_code", "error_msg"}]``. An error after which a request may have been executed
+        is raised with what was sent before it: the caller runs again (a new plan reads the statuses), never a blind
+        repeat."""
+        outcomes = []
+        for number, body in enumerate(plan.requests, 1):
+            try:
+                answer = self.api.retry_batch_task(task.task_id, body.get("targets"))
+                outcomes.extend(tt.batch_outcomes(RETRY_CALL, answer))
+            except IoTError as exc:
+                if not (exc.maybe_committed or number > 1):
+                    raise
+                parts = []
+                if number > 1:
+                    parts.append("%d of %d retry requests were answered before" % (number - 1, len(plan.requests)))
+                if exc.maybe_committed:
+                    parts.append("request %d may have been executed" % number)
+                raise errors.with_context(exc, "Retrying task %s: %s; run again to retry the devices still failed "
+                                               "(the statuses are read first, nothing is sent twice blindly)."
+                                          % (task.task_id, ", ".join(parts)))
+        return outcomes
 
     # ---- views -------------------------------------------------------------------------------------
 

@@ -43,12 +43,20 @@ MAX_EXT_INFO = 512
 TIME_FORMAT = "%Y%m%dT%H%M%SZ"
 TIME_RE = re.compile(r"^\d{8}T\d{6}Z$")
 STOP_MAX_TARGETS = 100  # a stop / retry / confirm body names at most 100 devices
+STATES = ("present", "absent", "retried")
 
 # Task statuses (reference §10.3; "Waitting" is the platform's spelling).
 TASK_FINAL = ("Success", "Fail", "PartialSuccess", "Stopped")
 TASK_ACTIVE = ("Initializing", "Waitting", "Processing", "Stopping")
 # Sub-task statuses (reference §10.4); the show filter also accepts "Removed".
 DETAIL_STATUSES = ("Waitting", "Processing", "Success", "Fail", "FailWaitRetry", "Stopped", "Removed")
+# RetryBatchTask (reference §10.5): not allowed when the task is Success, Stopped, Stopping, Waitting or Initializing,
+# so allowed in the other documented statuses; an undocumented status is not retried (never guessed). ``{}`` re-runs
+# every Fail, FailWaitRetry and Stopped sub-task: those are the retriable ones (named devices too, inferred).
+RETRY_REFUSED = ("Success", "Stopped", "Stopping", "Waitting", "Initializing")
+RETRY_ALLOWED = ("Processing", "Fail", "PartialSuccess")
+RETRIABLE_DETAILS = ("Fail", "FailWaitRetry", "Stopped")
+RETRIABLE_KEYS = ("fail", "fail_wait_retry", "stopped")  # their task_progress counters
 FAILED_DETAIL = "Fail"
 COUNT_KEYS = ("total", "processing", "success", "fail", "waitting", "fail_wait_retry", "stopped", "removed")
 SUCCEEDED_KEYS = ("success",)
@@ -188,12 +196,12 @@ def validate(params):
     Options: ``state`` (present/absent), ``task_type`` (firmwareUpgrade/softwareUpgrade, default firmwareUpgrade),
     ``package_id``, ``targets`` (device ids; any number: :func:`chunks` splits them by 30,000), ``task_name``,
     ``app_id``, ``policy`` {schedule_time, retry_count, retry_interval}, ``need_confirm``, ``task_ext_info``,
-    ``task_id`` (a known task: only it is looked at).
+    ``task_id`` (a known task: only it is looked at), ``retry_targets`` (state=retried: the devices to run again).
     """
     errors = []
     state = params.get("state") or "present"
-    if state not in ("present", "absent"):
-        errors.append("state must be present or absent, got %r" % state)
+    if state not in STATES:
+        errors.append("state must be one of %s, got %r" % (", ".join(STATES), state))
     task_type = params.get("task_type") or TASK_TYPES[0]
     if task_type not in TASK_TYPES:
         errors.append("task_type must be one of %s, got %r (IoTDA v5 spelling, camelCase)"
@@ -230,6 +238,7 @@ def validate(params):
         elif len(text) > MAX_EXT_INFO:
             errors.append("task_ext_info must be at most %d characters, got %d" % (MAX_EXT_INFO, len(text)))
     policy = _validate_policy(params.get("policy"), errors)
+    retry_devices = _retry_devices(params, state, task_id, errors)
     if errors:
         raise ValidationError(errors)
     return {
@@ -243,7 +252,27 @@ def validate(params):
         "policy": policy,
         "need_confirm": bool(params.get("need_confirm")),
         "task_ext_info": ext_info,
+        "retry_devices": retry_devices,
     }
+
+
+def _retry_devices(params, state, task_id, errors):
+    """``retry_targets`` (state=retried only, with ``task_id``): the device ids, or None for every retriable one."""
+    raw = params.get("retry_targets")
+    if state == "retried" and task_id is None:
+        errors.append("state=retried needs task_id (the task whose failed devices run again)")
+    if raw is None:
+        return None
+    if state != "retried":
+        errors.append("retry_targets is only used with state=retried")
+        return None
+    if isinstance(raw, str) or not isinstance(raw, (list, tuple)):
+        errors.append("retry_targets must be a list of device ids")
+        return None
+    devices = _clean_ids(raw, "retry_targets", errors)
+    if not devices and not errors:
+        errors.append("retry_targets must name at least one device id (leave it out to retry every failed device)")
+    return devices
 
 
 def chunks(devices, size=MAX_TARGETS):
@@ -386,3 +415,29 @@ def failures_of(call, rows, status=FAILED_DETAIL, where="task_details"):
         failures.append({"device": device, "status": answered, "error_code": code, "error_msg": message,
                          "detail": detail})
     return failures
+
+
+BATCH_OUTCOMES = ("success", "failure")
+
+
+def batch_outcomes(call, answer, where="targets"):
+    """The ``targets`` rows of a stop / retry answer (reference §10.5: ``target``, ``status`` success|failure,
+    ``error_code``, ``error_msg``) as ``[{"device", "status", "error_code", "error_msg"}]``. The answer of a write
+    that was executed: a missing list or a bad row is an error naming the call that may have committed."""
+    try:
+        rows = expect_list(call, expect_dict(call, answer, "the answer"), where)
+        outcomes = []
+        for index, row in enumerate(rows):
+            name = "%s[%d]" % (where, index)
+            row = expect_dict(call, row, name)
+            status = expect_str(call, row, "status", where=name)
+            if status not in BATCH_OUTCOMES:
+                raise IoTError("%s: field '%s.status' is %r, expected success or failure" % (call, name, status),
+                               code="InvalidResponse", call=call)
+            outcomes.append({"device": expect_str(call, row, "target", where=name), "status": status,
+                             "error_code": expect_str(call, row, "error_code", required=False, where=name),
+                             "error_msg": expect_str(call, row, "error_msg", required=False, where=name)})
+        return outcomes
+    except IoTError as exc:
+        exc.maybe_committed = True
+        raise

@@ -16,6 +16,8 @@ From the lookup through the create and its reconcile the provider's ``work_lock`
 the controller given the same work at the same moment waits, then finds the task instead of creating another.
 
 ``state=absent``: cancel the active tasks that are this work (``capabilities.can_cancel``), or fail naming them.
+
+``state=retried`` (``capabilities.can_retry``): run the failed devices of the given task again (``task_retry``).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -28,6 +30,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from ansible_collections.iotfleet.firmware.plugins.module_utils._module._connection import (
     ModuleFailure, ProviderFactory, run_body)
 from ansible_collections.iotfleet.firmware.plugins.module_utils._module._reconcile import create_task
+from ansible_collections.iotfleet.firmware.plugins.module_utils._module.task_retry import run_retry
 from ansible_collections.iotfleet.firmware.plugins.module_utils._module._wait import (
     Clock, Sleep, option_errors, read_progress, reconcile_timeout, wait_argument_spec, wait_for_task)
 from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import (
@@ -45,6 +48,9 @@ def run_firmware_task(module, provider_factory: ProviderFactory, clock: Clock = 
         provider.prepare(work)
         if params.get("state") == "absent":
             return _absent(provider, work, warnings, module.check_mode)
+        if params.get("state") == "retried":
+            return run_retry(module, provider, work, warnings,
+                             lambda result, task: _finish(provider, module, result, task, clock, sleep))
         return _present(module, provider, work, warnings, clock, sleep)
 
     run_body(module, provider_factory, body)

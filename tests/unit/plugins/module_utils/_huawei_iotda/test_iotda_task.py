@@ -45,7 +45,7 @@ def test_validate_defaults_and_normalisation():
     ({"package_id": "p", "targets": ["a"], "policy": {"schedule_time": "20261345T250000Z"}}, "not a valid date"),
     ({"package_id": "p", "targets": ["a"], "policy": {"when": "now"}}, "policy has unknown keys when"),
     ({"package_id": "p", "targets": ["a"], "task_ext_info": "x" * 513}, "task_ext_info must be at most 512"),
-    ({"package_id": "p", "targets": ["a"], "state": "gone"}, "state must be present or absent"),
+    ({"package_id": "p", "targets": ["a"], "state": "gone"}, "state must be one of present, absent, retried"),
 ])
 def test_validate_rules(params, fragment):
     assert any(fragment in error for error in errors_of(params)), errors_of(params)
