@@ -31,6 +31,7 @@ PLAN_ARGUMENT_SPEC = dict(
     rollout_id=dict(type="str", required=True),
     hosts=dict(type="str"),
     devices=dict(type="list", elements="dict"),
+    devices_file=dict(type="str"),
     stages=dict(type="raw", required=True),
     huawei_file_id=dict(type="str"),
     huawei_target_version=dict(type="str"),

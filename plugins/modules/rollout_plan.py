@@ -32,6 +32,7 @@ description:
 author:
   - iotfleet.firmware maintainers (@iotfleet)
 extends_documentation_fragment:
+  - iotfleet.firmware.rollout_dispatch
   - iotfleet.firmware._attributes
   - iotfleet.firmware._attributes.action
   - iotfleet.firmware._attributes.platform
@@ -54,7 +55,7 @@ options:
         whole inventory.
       - A run with C(--limit) (other than the controller alone) fails before anything is read, and so does an AWX
         sliced job, because either would act on a part of the fleet; see O(scope_only).
-      - Ignored when O(devices) is a non-empty list.
+      - Ignored when O(devices) is a non-empty list or O(devices_file) is set.
     type: str
   inventory_vars:
     description:
@@ -74,6 +75,18 @@ options:
         (current firmware version).
     type: list
     elements: dict
+  devices_file:
+    description:
+      - A file of devices instead of inventory hosts, read line by line (a fleet of a million devices needs no
+        inventory host per device). Cannot be combined with a non-empty O(devices).
+      - A CSV file (C(.csv)) with a header row naming the columns C(platform), C(id), C(product_id), C(version) and
+        optionally C(host), C(maintenance_window) (JSON text) and C(timezone); an empty cell gives no value.
+      - Or a JSON-lines file (C(.jsonl), C(.ndjson), C(.json)) with one device dict per line, with the keys of an item
+        of O(devices) (and C(maintenance_window), C(timezone)). Another name is read as JSON lines when its first
+        character is C({), else as CSV.
+      - An error names the file and the line. A relative path is relative to the current directory of
+        C(ansible-playbook).
+    type: str
   stages:
     description:
       - The stages, in order. Each is a dict with a unique C(name) and exactly one of C(count) (number of devices)

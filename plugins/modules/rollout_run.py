@@ -70,6 +70,18 @@ options:
       version).
     type: list
     elements: dict
+  devices_file:
+    description:
+    - A file of devices instead of inventory hosts, read line by line (a fleet of a million devices needs no inventory
+      host per device). Cannot be combined with a non-empty O(devices).
+    - A CSV file (C(.csv)) with a header row naming the columns C(platform), C(id), C(product_id), C(version) and
+      optionally C(host), C(maintenance_window) (JSON text) and C(timezone); an empty cell gives no value.
+    - Or a JSON-lines file (C(.jsonl), C(.ndjson), C(.json)) with one device dict per line, with the keys of an item of
+      O(devices) (and C(maintenance_window), C(timezone)). Another name is read as JSON lines when its first character
+      is C({), else as CSV.
+    - An error names the file and the line. A relative path is relative to the current directory of
+      C(ansible-playbook).
+    type: str
   error_percent:
     description:
     - Default gate, the wave aborts when more than this percentage of its finished devices failed. Default V(10).
@@ -80,7 +92,7 @@ options:
       inventory.
     - A run with C(--limit) (other than the controller alone) fails before anything is read, and so does an AWX sliced
       job, because either would act on a part of the fleet; see O(scope_only).
-    - Ignored when O(devices) is a non-empty list.
+    - Ignored when O(devices) is a non-empty list or O(devices_file) is set.
     type: str
   huawei_chunk_size:
     description:

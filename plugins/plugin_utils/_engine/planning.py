@@ -2,8 +2,8 @@
 # Copyright: (c) 2026, iotfleet.firmware maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The rollout plan from a run's inputs: the devices (inventory or explicit list), the stages, the journal and
-the platforms' current versions. Shared by the ``rollout_plan`` and ``rollout_run`` actions.
+"""The rollout plan from a run's inputs: the devices (inventory, explicit list or devices file), the stages, the
+journal and the platforms' current versions. Shared by the ``rollout_plan`` and ``rollout_run`` actions.
 
 Every input that can be checked without a call is checked before the first call (chunk sizes, poll interval,
 rollout id, devices, targets, stages and their coverage of the fleet, the connection settings of the platforms
@@ -22,7 +22,7 @@ from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _platform
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _rollout as rollout
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import rollout_files
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils._rollout import dispatch
-from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import refresh
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import refresh, sources
 
 HOST_VARS = ("iot_platform", "iot_device_id", "iot_product_id", "iot_firmware_version", "iot_maintenance_window",
              "iot_timezone")
@@ -84,24 +84,59 @@ def check_options(args):
     caps_of(args)
 
 
+def source_of(args):
+    """``"devices"``, ``"devices_file"`` or ``"hosts"``: the one device source of the run.
+
+    ``staged_rollout_devices`` (non-empty) or ``staged_rollout_devices_file`` (non-empty) replaces the inventory
+    pattern ``staged_rollout_hosts`` (which has a default); both at once is an error naming both."""
+    devices, devices_file = args.get("devices"), (args.get("devices_file") or "").strip()
+    if devices and devices_file:
+        raise rollout.RolloutError("staged_rollout_devices (%d entries) and staged_rollout_devices_file (%s) are both "
+                                   "set: give the devices one way" % (len(devices), devices_file))
+    if devices:
+        return "devices"
+    if devices_file:
+        return "devices_file"
+    if not args.get("hosts"):
+        raise rollout.RolloutError("set staged_rollout_hosts (an inventory group or pattern), staged_rollout_devices "
+                                   "(an explicit device list) or staged_rollout_devices_file (a CSV or JSON-lines "
+                                   "file)")
+    return "hosts"
+
+
+def raw_devices(args, task_vars):
+    """The raw device descriptions of the run's source (for a derived run's lookup of the fleet's descriptions;
+    the plan itself streams a devices file, :func:`select_devices`)."""
+    kind = source_of(args)
+    if kind == "devices":
+        return args["devices"]
+    if kind == "devices_file":
+        return [raw for dummy, raw in sources.raw_rows(args["devices_file"]) if not isinstance(raw, ValueError)]
+    return devices_from_inventory(args["hosts"], task_vars, args["inventory_vars"])
+
+
 def select_devices(args, task_vars):
     """``(devices, duplicates, source)``: the normalized devices of the run, or :class:`RolloutError`."""
-    if args["devices"]:
-        raws = args["devices"]
-        source = "staged_rollout_devices (%d entries)" % len(raws)
-        label = "staged_rollout_devices entry"
+    kind = source_of(args)
+    window, timezone = args.get("maintenance_window"), args.get("timezone") or "UTC"
+    if kind == "devices_file":
+        found = sources.read_devices_file(args["devices_file"], window, timezone)
+        devices, errors, error_count, duplicates = found.devices, found.errors, found.error_count, found.duplicates
+        source = "staged_rollout_devices_file %s (%d lines)" % (found.path, found.lines)
     else:
-        if not args["hosts"]:
-            raise rollout.RolloutError("set staged_rollout_hosts (an inventory group or pattern) or "
-                                       "staged_rollout_devices (an explicit device list)")
-        raws = devices_from_inventory(args["hosts"], task_vars, args["inventory_vars"])
-        source = "inventory pattern %r (%d hosts)" % (args["hosts"], len(raws))
-        label = "host"
-    devices, errors, duplicates = rollout.normalize_devices(raws, label, args.get("maintenance_window"),
-                                                            args.get("timezone") or "UTC")
+        if kind == "devices":
+            raws = args["devices"]
+            source = "staged_rollout_devices (%d entries)" % len(raws)
+            label = "staged_rollout_devices entry"
+        else:
+            raws = devices_from_inventory(args["hosts"], task_vars, args["inventory_vars"])
+            source = "inventory pattern %r (%d hosts)" % (args["hosts"], len(raws))
+            label = "host"
+        devices, errors, duplicates = rollout.normalize_devices(raws, label, window, timezone)
+        error_count = len(errors)
     if errors:
         shown = errors[:20]
-        more = " ... and %d more" % (len(errors) - len(shown)) if len(errors) > len(shown) else ""
+        more = " ... and %d more" % (error_count - len(shown)) if error_count > len(shown) else ""
         raise rollout.RolloutError("invalid devices from %s: %s%s" % (source, "; ".join(shown), more))
     if not devices:
         raise rollout.RolloutError("no device selected by %s" % source)
