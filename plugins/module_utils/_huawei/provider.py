@@ -369,4 +369,3 @@ class HuaweiProvider(HuaweiDevices, HuaweiInfo, ApiProvider):
     @property
     def throttle_waits(self):
         return self.api.throttle_waits
-

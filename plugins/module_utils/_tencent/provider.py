@@ -300,7 +300,7 @@ class TencentProvider(TencentDevices, TencentInfo, ApiProvider):
             if tts.is_cancelled(raw):
                 return exc.maybe_committed
             rows = tts.rows_for_tasks(list(self.api.describe_firmware_task_devices(product_id, version, fw_type)),
-                                     [task.task_id])
+                                      [task.task_id])
             if not exc.maybe_committed and not tts.needs_cancel(rows):
                 return False  # it finished between the read and the cancel
             raise errors.with_context(exc, "Cancelling task %s: the task is still running;" % task.task_id)

@@ -318,7 +318,7 @@ def test_policy_differences():
 def test_views_for_diff():
     desired = ht.validate(params(), now=NOW)
     assert hts.desired_view(desired) == {"file_id": "fw-wm100-2.0.0", "targets": {"devices": sorted(DEVS)},
-                                        "policy": {"execute_type": "now", "retry_type": False}}
+                                         "policy": {"execute_type": "now", "retry_type": False}}
     assert hts.desired_view(desired, ["hw-meter-0001"])["targets"] == {"devices": ["hw-meter-0001"]}
     assert hts.task_view(task()) == hts.desired_view(desired)
     assert hts.task_view(task(extendPara=None), file_id="fw-wm100-2.0.0") == hts.desired_view(desired)
@@ -329,9 +329,9 @@ def test_views_for_diff():
 
 def test_summary_from_counts():
     counts = hts.counts_of(CALL, task(staResult={"total": 10, "wait": 1, "processing": 2, "success": 4, "fail": 1,
-                                                "stop": 1, "timeout": 1}))
+                                                 "stop": 1, "timeout": 1}))
     assert hts.summarize(counts) == {"total": 10, "succeeded": 4, "failed": 3, "in_progress": 3, "finished": 7,
-                                    "success_percent": 40.0, "failure_percent": 30.0}
+                                     "success_percent": 40.0, "failure_percent": 30.0}
 
 
 def test_summary_empty():

@@ -331,5 +331,5 @@ def test_views():
     view = tts.desired_view(desired)
     assert view["request"]["DeviceNames"] == ["a"] and view["marker"] == desired["marker"]
     assert tts.task_view(task_for(desired)) == {"state": "present", "task_id": 1001, "status": 1,
-                                               "upgrade_mode": "devicenames", "marker": desired["marker"]}
+                                                "upgrade_mode": "devicenames", "marker": desired["marker"]}
     assert tts.clean_response({"TaskId": 1, "RequestId": "x"}) == {"TaskId": 1}
