@@ -120,22 +120,16 @@ cache_connection: ~/.cache/iotfleet-inventory
 cache_timeout: 3600
 """
 
+from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei_iotda.facts import DEVICE_FILTERS
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils._inventory import IotInventoryPlugin
-
-FILTER_OPTIONS = ("product_ids", "firmware_versions", "software_versions")  # _module/huawei_iotda_device_info.py
 
 
 class InventoryModule(IotInventoryPlugin):
     NAME = "iotfleet.firmware.huawei_iotda"
     PLATFORM = "huawei_iotda"
     SUFFIXES = (".huawei_iotda.yml", ".huawei_iotda.yaml")
-    FILTER_OPTIONS = FILTER_OPTIONS
-
-    def listings(self, filters):
-        """One ``ListDevices`` listing per product id (one of the whole project without), in ``app_id``."""
-        from ansible_collections.iotfleet.firmware.plugins.module_utils._module import huawei_iotda_device_info
-
-        return huawei_iotda_device_info.listings(filters, self.get_option("app_id") or None)
+    FILTER_OPTIONS = DEVICE_FILTERS
+    LISTING_OPTIONS = ("app_id",)
 
     def status_of(self, device):
         return device.get("status")

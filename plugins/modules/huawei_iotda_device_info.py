@@ -227,23 +227,25 @@ retries:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils import _device_info
 from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei_iotda import connection
-from ansible_collections.iotfleet.firmware.plugins.module_utils._module import huawei_iotda_device_info as body
+from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei_iotda.facts import DEVICE_FILTERS
+from ansible_collections.iotfleet.firmware.plugins.module_utils._module.device_info import run_device_info
+
+PAGE_OPTIONS = ("limit", "marker", "offset")
 
 
 def argument_spec():
     spec = connection.argument_spec()
     spec["access_key"] = dict(spec["access_key"], no_log=False)  # an access key ID is not a secret (validate-modules)
-    spec.update((name, dict(type="list", elements="str")) for name in ("device_ids",) + body.DEVICE_FILTERS)
+    spec.update((name, dict(type="list", elements="str")) for name in ("device_ids",) + DEVICE_FILTERS)
     spec.update(app_id=dict(type="str"), limit=dict(type="int"), marker=dict(type="str"), offset=dict(type="int"))
     return spec
 
 
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
-                           mutually_exclusive=[["device_ids", name] for name in body.PAGE_OPTIONS])
-    _device_info.run(module, connection.provider_factory, body.devices)
+                           mutually_exclusive=[["device_ids", name] for name in PAGE_OPTIONS])
+    run_device_info(module, connection.provider_factory)
 
 
 if __name__ == "__main__":

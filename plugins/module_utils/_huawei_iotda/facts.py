@@ -15,6 +15,10 @@ from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei_iotda im
 from ansible_collections.iotfleet.firmware.plugins.module_utils._rollout_facts import RolloutFacts
 
 BATCHTASKS = "/v5/iot/{project_id}/batchtasks"
+# The device filter options (lists) of the inventory plugin and of huawei_iotda_device_info: product_id is a query
+# parameter of ListDevices (the official SDK's, not in the reference), the versions are checked on the controller
+# (``devices.py``).
+DEVICE_FILTERS = ("product_ids", "firmware_versions", "software_versions")
 
 
 class IotdaFacts(RolloutFacts):

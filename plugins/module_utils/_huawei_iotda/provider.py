@@ -13,15 +13,11 @@
   active task are busy; an active task without ``targets`` (group or file targeting) has its devices read from its
   ``task_details`` rows (``target``).
 
-Devices (:meth:`iter_devices`, :meth:`device_versions`): the reference documents no v5 device query. The listing
-``ListDevices`` (``GET /v5/iot/{project_id}/devices``) and its device object (``QueryDeviceSimplify``: ``device_id``,
-``node_id``, ``device_name``, ``product_id``, ``status``, ``fw_version``, ``sw_version``, ``app_id``...) are taken from
-the official SDK (``huaweicloudsdkiotda``), not from the project's reference. ``fw_version`` and ``sw_version`` are
-optional: absent (or empty) means "version unknown", never an error; a page without a ``devices`` list is an error
-naming the call. ``find`` still takes up-to-date devices only from versions the caller already knows (the engine's
-plan-time refresh): listing the project to decide about a few devices of one module run would cost a page per 50
-devices of the product. The v5 API documents no code for "devices already in a task" (``already_in_task`` is never
-set).
+Devices (``iter_devices``, ``device_versions``, the device info selection) are in :mod:`.devices` (``ListDevices``,
+taken from the official SDK: the reference documents no v5 device query), the retry (``RetryBatchTask``) in
+:mod:`.retry`. ``find`` takes up-to-date devices only from versions the caller already knows (the engine's plan-time
+refresh): listing the project to decide about a few devices of one module run would cost a page per 50 devices of
+the product. The v5 API documents no code for "devices already in a task" (``already_in_task`` is never set).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -38,7 +34,6 @@ from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import
     Capabilities,
     Lookup,
     Progress,
-    RetryPlan,
     ValidationError,
     newest_first,
 )
@@ -46,6 +41,8 @@ from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei_iotda.fa
 from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei_iotda import api as iapi
 from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei_iotda import errors
 from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei_iotda import task as tt
+from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei_iotda.devices import IotdaDevices
+from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei_iotda.retry import IotdaRetry
 
 CAPABILITIES = Capabilities(
     platform=FACTS.name,
@@ -63,52 +60,10 @@ LIST_CALL = errors.call_name("ListBatchTasks")
 SHOW_CALL = errors.call_name("ShowBatchTask")
 PACKAGE_CALL = errors.call_name("ShowOtaPackage")
 CREATE_CALL = errors.call_name("CreateBatchTask")
-RETRY_CALL = errors.call_name("RetryBatchTask")
-DEVICES_CALL = errors.call_name("ListDevices")
 STOPPED = ("Stopping", "Stopped")
 # Statuses of a task that may not have its task_progress yet (inferred: it is still being set up).
 NOT_STARTED = ("Initializing", "Waitting")
-# SDK (QueryDeviceSimplify.status): ONLINE, OFFLINE, ABNORMAL, INACTIVE, FROZEN
-ONLINE = "ONLINE"
-# The version a task type installs, by the device field reporting it (SDK QueryDeviceSimplify): a firmwareUpgrade
-# changes fw_version, a softwareUpgrade sw_version.
-VERSION_FIELD = {"firmwareUpgrade": "firmware_version", "softwareUpgrade": "software_version"}
-
-
-def _optional_text(call, raw, key, where):
-    """An optional string field; absent, null or empty is None (unknown), another type an error naming the call."""
-    return expect_str(call, raw, key, required=False, where=where) or None
-
-
-def device_row(call, raw, where):
-    """A ``QueryDeviceSimplify`` object (SDK ``ListDevices``) as the neutral device dict of the contract.
-
-    ``device_id`` is required (a device without one cannot be named); every other field is optional, typed when
-    present. ``fw_version`` / ``sw_version`` absent or empty: the version is unknown (None), never an error.
-    """
-    raw = expect_dict(call, raw, where)
-    status = _optional_text(call, raw, "status", where)
-    return {
-        "device_id": expect_str(call, raw, "device_id", where=where),
-        "platform": FACTS.name,
-        "product_id": _optional_text(call, raw, "product_id", where),
-        "firmware_version": _optional_text(call, raw, "fw_version", where),
-        "software_version": _optional_text(call, raw, "sw_version", where),
-        "name": _optional_text(call, raw, "device_name", where),
-        "node_id": _optional_text(call, raw, "node_id", where),
-        "gateway_id": _optional_text(call, raw, "gateway_id", where),
-        "product_name": _optional_text(call, raw, "product_name", where),
-        "app_id": _optional_text(call, raw, "app_id", where),
-        "model": None,
-        "device_type": None,
-        "manufacturer": None,
-        "online": None if status is None else status.upper() == ONLINE,
-        "status": status,
-        "raw": raw,
-    }
-
-
-class HuaweiIotdaProvider(ApiProvider):
+class HuaweiIotdaProvider(IotdaDevices, IotdaRetry, ApiProvider):
     capabilities = CAPABILITIES
 
     def __init__(self, api, reconcile_timeout=None, work_lock=None):
@@ -325,64 +280,6 @@ class HuaweiIotdaProvider(ApiProvider):
                 return False  # it finished between the read and the stop
             raise errors.with_context(exc, "Stopping task %s: the task is still %s;" % (task.task_id, current.status))
 
-    def retry_plan(self, task, devices=None):
-        """``RetryBatchTask`` decided from the task as read (``ShowBatchTask``, reference §10.5): refused in Success,
-        Stopped, Stopping, Waitting and Initializing (and in a status the reference does not document, and for a task
-        type other than firmwareUpgrade / softwareUpgrade). Without ``devices``: one ``{}`` when ``task_progress``
-        counts any fail, fail_wait_retry or stopped device. With ``devices``: the ``task_details`` rows of those three
-        statuses (every page, one filtered read per status) say which of them are retriable; the others are skipped,
-        the rest sent in bodies of at most 100 ``targets``."""
-        raw = task.raw or {}
-        plan = RetryPlan()
-        task_type = raw.get("task_type")
-        if task.status in tt.RETRY_REFUSED:
-            plan.refusal = ("Task %s is %s: IoTDA allows no retry of a task that is %s (RetryBatchTask was not sent)."
-                            % (task.task_id, task.status, ", ".join(tt.RETRY_REFUSED)))
-        elif task.status not in tt.RETRY_ALLOWED:
-            plan.refusal = ("Task %s has the status %r, which the IoTDA reference does not document; it is not "
-                            "retried (RetryBatchTask was not sent)." % (task.task_id, task.status))
-        elif task_type is not None and task_type not in tt.TASK_TYPES:
-            plan.refusal = ("Task %s is a %s task: RetryBatchTask takes %s tasks only (not sent)."
-                            % (task.task_id, task_type, " and ".join(tt.TASK_TYPES)))
-        if plan.refusal:
-            return plan
-        counts = tt.counts_of(SHOW_CALL, raw) or dict((key, 0) for key in tt.COUNT_KEYS)
-        plan.retriable = sum(counts[key] for key in tt.RETRIABLE_KEYS)
-        if devices is None:
-            plan.requests = [{}] if plan.retriable else []
-            return plan
-        retriable = set()
-        for status in tt.RETRIABLE_DETAILS:
-            _raw, rows = self.api.show_batch_task_all_details(task.task_id, status)
-            retriable.update(row["device"] for row in tt.failures_of(SHOW_CALL, rows, status))
-        plan.devices = [device for device in devices if device in retriable]
-        plan.skipped = [device for device in devices if device not in retriable]
-        plan.requests = [{"targets": chunk} for chunk in tt.chunks(plan.devices, tt.STOP_MAX_TARGETS)]
-        return plan
-
-    def retry(self, task, plan):
-        """Each body of ``plan`` once (``POST .../retry``); the answers' ``targets`` rows as
-        ``[{"device", "status", "error_code", "error_msg"}]``. An error after which a request may have been executed
-        is raised with what was sent before it: the caller runs again (a new plan reads the statuses), never a blind
-        repeat."""
-        outcomes = []
-        for number, body in enumerate(plan.requests, 1):
-            try:
-                answer = self.api.retry_batch_task(task.task_id, body.get("targets"))
-                outcomes.extend(tt.batch_outcomes(RETRY_CALL, answer))
-            except IoTError as exc:
-                if not (exc.maybe_committed or number > 1):
-                    raise
-                parts = []
-                if number > 1:
-                    parts.append("%d of %d retry requests were answered before" % (number - 1, len(plan.requests)))
-                if exc.maybe_committed:
-                    parts.append("request %d may have been executed" % number)
-                raise errors.with_context(exc, "Retrying task %s: %s; run again to retry the devices still failed "
-                                               "(the statuses are read first, nothing is sent twice blindly)."
-                                          % (task.task_id, ", ".join(parts)))
-        return outcomes
-
     # ---- views -------------------------------------------------------------------------------------
 
     def create_request(self, work, devices=None):
@@ -395,46 +292,6 @@ class HuaweiIotdaProvider(ApiProvider):
 
     def task_view(self, task):
         return tt.task_view(task.raw or {"task_id": task.task_id, "status": task.status})
-
-    # ---- devices -----------------------------------------------------------------------------------
-
-    def iter_devices(self, filters):
-        """Every device of ``ListDevices`` (SDK, not the reference) for ``filters`` {``app_id``, ``product_id``} (both
-        optional query parameters), all pages, each a neutral dict (:func:`device_row`)."""
-        filters = filters or {}
-        index = 0
-        for items in self.api.list_devices(app_id=filters.get("app_id"), product_id=filters.get("product_id")):
-            for raw in items:
-                yield device_row(DEVICES_CALL, raw, "%s[%d]" % (iapi.DEVICES_KEY, index))
-                index += 1
-
-    def device_versions(self, devices, work=None):
-        """Device -> the version the work's task type installs: ``fw_version`` for ``firmwareUpgrade`` (the default
-        without a work), ``sw_version`` for ``softwareUpgrade`` (SDK ``QueryDeviceSimplify``).
-
-        One paged ``ListDevices`` (no per-device read is used: the SDK's ``ShowDevice`` answers ``auth_info``, the
-        device's secret), narrowed to the package's ``product_id`` when the work's ``ShowOtaPackage`` answer names
-        one (a package installs on the devices of its product only; the field is the SDK's
-        ``ShowOtaPackageResponse.product_id``), and ended as soon as every device sought was seen. Devices the listing
-        does not return, and devices without that version field, are left out (unknown, never an error).
-        """
-        wanted = set(devices)
-        if not wanted:
-            return {}
-        work = work or {}
-        key = VERSION_FIELD.get(work.get("task_type") or tt.TASK_TYPES[0], "firmware_version")
-        package = work.get("package") if isinstance(work.get("package"), dict) else {}
-        product_id = package.get("product_id") if isinstance(package.get("product_id"), str) else None
-        versions = {}
-        seen = set()
-        for row in self.iter_devices({"product_id": product_id or None}):
-            if row["device_id"] in wanted:
-                seen.add(row["device_id"])
-                if row[key] is not None:
-                    versions[row["device_id"]] = row[key]
-                if len(seen) == len(wanted):
-                    break
-        return versions
 
     # ---- info module -------------------------------------------------------------------------------
 

@@ -416,28 +416,3 @@ def failures_of(call, rows, status=FAILED_DETAIL, where="task_details"):
                          "detail": detail})
     return failures
 
-
-BATCH_OUTCOMES = ("success", "failure")
-
-
-def batch_outcomes(call, answer, where="targets"):
-    """The ``targets`` rows of a stop / retry answer (reference §10.5: ``target``, ``status`` success|failure,
-    ``error_code``, ``error_msg``) as ``[{"device", "status", "error_code", "error_msg"}]``. The answer of a write
-    that was executed: a missing list or a bad row is an error naming the call that may have committed."""
-    try:
-        rows = expect_list(call, expect_dict(call, answer, "the answer"), where)
-        outcomes = []
-        for index, row in enumerate(rows):
-            name = "%s[%d]" % (where, index)
-            row = expect_dict(call, row, name)
-            status = expect_str(call, row, "status", where=name)
-            if status not in BATCH_OUTCOMES:
-                raise IoTError("%s: field '%s.status' is %r, expected success or failure" % (call, name, status),
-                               code="InvalidResponse", call=call)
-            outcomes.append({"device": expect_str(call, row, "target", where=name), "status": status,
-                             "error_code": expect_str(call, row, "error_code", required=False, where=name),
-                             "error_msg": expect_str(call, row, "error_msg", required=False, where=name)})
-        return outcomes
-    except IoTError as exc:
-        exc.maybe_committed = True
-        raise
