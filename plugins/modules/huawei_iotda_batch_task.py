@@ -121,8 +121,11 @@ options:
     default: false
   task_ext_info:
     description:
-      - Extension information forwarded to the devices (C(task_ext_info)), at most 512 characters.
-    type: str
+      - Extension information forwarded to the devices in their upgrade notification (C(task_ext_info)), a
+        dictionary sent as a JSON object; a string holding a JSON object is accepted too.
+      - At most 512 characters as compact JSON (C({"k":"v"})); a longer one fails naming the option before any
+        request.
+    type: dict
   retry_targets:
     description:
       - With O(state=retried), only these devices of the task (C(targets) of the retry body), each 1 to 128 letters,
@@ -187,6 +190,9 @@ EXAMPLES = r"""
     package_id: iotda-sw-2.0.0
     targets: "{{ groups['meters'] }}"
     task_name: meters_sw_2_0_0
+    task_ext_info:
+      release_notes: https://example.com/meters/2.0.0
+      reboot: false
     policy:
       schedule_time: "20261206T010000Z"
       retry_count: 2
@@ -470,7 +476,7 @@ def argument_spec():
             retry_interval=dict(type="int"),
         )),
         need_confirm=dict(type="bool", default=False),
-        task_ext_info=dict(type="str"),
+        task_ext_info=dict(type="dict"),
         retry_targets=dict(type="list", elements="str"),
     )
     spec.update(wait_argument_spec())

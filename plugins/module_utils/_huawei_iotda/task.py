@@ -18,6 +18,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import hashlib
+import json
 import re
 from datetime import datetime, timezone
 
@@ -39,7 +40,7 @@ APP_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,36}$")
 MAX_TASK_NAME = 128
 MAX_RETRY_COUNT = 5
 MAX_RETRY_INTERVAL = 1440  # minutes
-MAX_EXT_INFO = 512
+MAX_EXT_INFO = 512  # task_ext_info: an object of at most 512 characters serialized (reference §10.2)
 TIME_FORMAT = "%Y%m%dT%H%M%SZ"
 TIME_RE = re.compile(r"^\d{8}T\d{6}Z$")
 STOP_MAX_TARGETS = 100  # a stop / retry / confirm body names at most 100 devices
@@ -174,6 +175,39 @@ def _validate_policy(raw, errors):
     return dict((key, value) for key, value in policy.items() if value is not None)
 
 
+def ext_info_json(value):
+    """``task_ext_info`` as the request carries it: compact JSON (the transport's ``separators=(",", ":")``,
+    ``ensure_ascii=False``), whose length in characters the reference bounds (<= 512)."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def ext_info_object(raw, errors):
+    """``task_ext_info``: an object (reference §10.2: object, <= 512 characters serialized), forwarded to the devices
+    in their upgrade notification. A dict, or a string holding a JSON object (what a template or an environment
+    gives); anything else, or more than 512 characters as compact JSON, is an error naming the option."""
+    if raw is None:
+        return None
+    value = raw
+    if isinstance(raw, str):
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            value = None
+    if not isinstance(value, dict):
+        errors.append("task_ext_info must be a dictionary (a JSON object, sent as the object task_ext_info), got %s"
+                      % ("a string that is not a JSON object" if isinstance(raw, str) else type(raw).__name__))
+        return None
+    try:
+        length = len(ext_info_json(value))
+    except (TypeError, ValueError) as exc:
+        errors.append("task_ext_info must hold JSON values only: %s" % exc)
+        return None
+    if length > MAX_EXT_INFO:
+        errors.append("task_ext_info must be at most %d characters as compact JSON, got %d" % (MAX_EXT_INFO, length))
+        return None
+    return value
+
+
 def _targets_of(raw, errors):
     """``targets`` as a list of device ids, or a dict ``{"devices": [...]}`` (the legacy module's shape)."""
     if raw is None:
@@ -230,13 +264,7 @@ def validate(params):
         problem = task_name_problem(task_name)
         if problem:
             errors.append(problem)
-    ext_info = params.get("task_ext_info")
-    if ext_info is not None:
-        text = ext_info if isinstance(ext_info, str) else None
-        if text is None:
-            errors.append("task_ext_info must be a string (forwarded to the devices)")
-        elif len(text) > MAX_EXT_INFO:
-            errors.append("task_ext_info must be at most %d characters, got %d" % (MAX_EXT_INFO, len(text)))
+    ext_info = ext_info_object(params.get("task_ext_info"), errors)
     policy = _validate_policy(params.get("policy"), errors)
     retry_devices = _retry_devices(params, state, task_id, errors)
     if errors:
@@ -302,7 +330,7 @@ def build_body(work, devices=None):
     if work.get("need_confirm"):
         body["need_confirm"] = True
     if work.get("task_ext_info") is not None:
-        body["task_ext_info"] = work["task_ext_info"]
+        body["task_ext_info"] = dict(work["task_ext_info"])  # an object (reference §10.2)
     return body
 
 

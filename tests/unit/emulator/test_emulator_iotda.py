@@ -470,6 +470,8 @@ BASE_BODY = {"task_name": "ok_name", "task_type": "firmwareUpgrade", "targets": 
     ({"task_mode": "DIRECT"}, "task_mode", "IOTDA.000006"),
     ({"need_confirm": "yes"}, "need_confirm", "IOTDA.000006"),
     ({"task_ext_info": {"k": "v" * 600}}, "task_ext_info", "IOTDA.000006"),
+    ({"task_ext_info": {"k": "v" * 505}}, "task_ext_info", "IOTDA.000006"),  # 513 characters as compact JSON
+    ({"task_ext_info": "a string"}, "task_ext_info", "IOTDA.000006"),  # an object (§10.2), not a string
 ])
 def test_validation_errors_name_the_field(v5, changes, field, code):
     body = dict(BASE_BODY)
@@ -484,6 +486,9 @@ def test_accepted_variants(emu, v5):
         BASE_BODY, targets=None, targets_filter={"group_ids": ["iotda-lab"]}, task_ext_info={"wave": 1},
         task_mode="GATEWAY", document={"package_id": FW}))
     assert by_group["task_progress"]["total"] == 10 and by_group["document"] == {"package_id": FW}
+    longest = v5.ok("POST", "/batchtasks", status=201, body=dict(BASE_BODY, targets=["iotda-meter-0019"],
+                                                                 task_ext_info={"k": "v" * 504}))
+    assert longest["task_ext_info"] == {"k": "v" * 504}  # 512 characters as compact JSON: accepted, echoed
     v5.error("POST", "/batchtasks", 400, "IOTDA.000008", body=b"{not json")
     v5.error("GET", "/batchtasks/0123456789abcdef01234567", 404, "IOTDA.014900")
 

@@ -260,6 +260,28 @@ def test_package_info(emu, capsys):
     assert mixed["failed"] is True and "package_ids|version" in mixed["msg"]
 
 
+# --------------------------------------------------------------------------- task_ext_info (an object, reference §10.2)
+
+def test_task_ext_info_dict_is_sent_as_an_object(emu, capsys):
+    ext = {"release_notes": "https://example.com/2.0.0", "reboot": False}
+    created, _out = run(task_module, connection(emu, package_id=PACKAGE, targets=DEVICES, task_ext_info=ext), capsys)
+    assert created["changed"] is True and created["request"]["task_ext_info"] == ext
+    assert created["task"]["task_ext_info"] == ext and tasks(emu)[0]["task_ext_info"] == ext  # echoed as an object
+    as_json, _out = run(task_module, connection(emu, package_id=PACKAGE, targets=["iotda-meter-0005"],
+                                                task_ext_info='{"reboot": true}'), capsys, check=True)
+    assert as_json["request"]["task_ext_info"] == {"reboot": True}
+
+
+@pytest.mark.parametrize("value, text", [
+    ({"notes": "x" * 510}, "task_ext_info must be at most 512 characters as compact JSON, got 522"),
+    ("just text", "task_ext_info"),
+])
+def test_task_ext_info_errors_before_any_request(emu, capsys, value, text):
+    result, _out = run(task_module, connection(emu, package_id=PACKAGE, targets=DEVICES, task_ext_info=value), capsys)
+    assert result["failed"] is True and text in result["msg"], result["msg"]
+    assert log(emu) == [] and tasks(emu) == []
+
+
 # --------------------------------------------------------------------------- state=retried (RetryBatchTask)
 
 THREE = ["iotda-meter-0001", "iotda-meter-0002", "iotda-meter-0003"]

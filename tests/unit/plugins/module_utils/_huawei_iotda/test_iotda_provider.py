@@ -197,6 +197,21 @@ def test_create_exactly_one_post_with_headers(make):
                                   "waited": 0.0, "throttled": False}]
 
 
+def test_create_sends_task_ext_info_as_an_object(make):
+    ext = {"release_notes": "https://example.com/2.0.0", "reboot": False, "window": {"start": "02:00"}}
+    provider, session = make(POST(TASKS, create_body(task_name="ext_1", task_ext_info=ext),
+                                  answer=(201, task("t-ext", DEVICES, status="Initializing"))))
+    assert provider.create(work_for(provider, task_name="ext_1", task_ext_info=ext), DEVICES) == "t-ext"
+    assert session.sent[0][3]["task_ext_info"] == ext  # the JSON object, not a string
+
+
+def test_too_long_task_ext_info_is_refused_before_any_request(make):
+    provider, _session = make()  # no call expected
+    with pytest.raises(ValidationError) as info:
+        work_for(provider, task_ext_info={"x": "y" * 600})
+    assert "task_ext_info must be at most 512 characters as compact JSON, got 608" in str(info.value)
+
+
 def test_instance_endpoint_signs_v11(make):
     provider, session = make(GET(PACKAGE_PATH, answer=PACKAGE_ANSWER), endpoint="https://abc.iotda.example.com:8443")
     provider.prepare(work_for(provider))

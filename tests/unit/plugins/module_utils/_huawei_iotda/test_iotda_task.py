@@ -44,7 +44,14 @@ def test_validate_defaults_and_normalisation():
      "policy.schedule_time must use the format"),
     ({"package_id": "p", "targets": ["a"], "policy": {"schedule_time": "20261345T250000Z"}}, "not a valid date"),
     ({"package_id": "p", "targets": ["a"], "policy": {"when": "now"}}, "policy has unknown keys when"),
-    ({"package_id": "p", "targets": ["a"], "task_ext_info": "x" * 513}, "task_ext_info must be at most 512"),
+    ({"package_id": "p", "targets": ["a"], "task_ext_info": {"x": "y" * 505}},
+     "task_ext_info must be at most 512 characters as compact JSON, got 513"),
+    ({"package_id": "p", "targets": ["a"], "task_ext_info": {"note": "说" * 502}},
+     "task_ext_info must be at most 512 characters as compact JSON, got 513"),  # characters, not bytes
+    ({"package_id": "p", "targets": ["a"], "task_ext_info": "plain text"},
+     "task_ext_info must be a dictionary (a JSON object, sent as the object task_ext_info), got a string"),
+    ({"package_id": "p", "targets": ["a"], "task_ext_info": "[1, 2]"}, "task_ext_info must be a dictionary"),
+    ({"package_id": "p", "targets": ["a"], "task_ext_info": ["a"]}, "task_ext_info must be a dictionary"),
     ({"package_id": "p", "targets": ["a"], "state": "gone"}, "state must be one of present, absent, retried"),
 ])
 def test_validate_rules(params, fragment):
@@ -54,10 +61,19 @@ def test_validate_rules(params, fragment):
 def test_validate_accepts_the_documented_extremes():
     work = tt.validate({"package_id": "p", "targets": ["A-z_0" * 25 + "abc"], "task_name": "固件_升级_1" + "x" * 121,
                         "policy": {"retry_count": 5, "retry_interval": 1440, "schedule_time": "20261206T000000Z"},
-                        "app_id": "a" * 36, "need_confirm": True, "task_ext_info": "x" * 512})
+                        "app_id": "a" * 36, "need_confirm": True, "task_ext_info": {"x": "y" * 504}})
     body = tt.build_body(work)
+    assert body["task_ext_info"] == {"x": "y" * 504} and len(tt.ext_info_json(body["task_ext_info"])) == 512
     assert body["task_policy"] == {"retry_count": 5, "retry_interval": 1440, "schedule_time": "20261206T000000Z"}
     assert body["need_confirm"] is True and body["app_id"] == "a" * 36 and len(body["task_name"]) == 128
+
+
+def test_task_ext_info_is_sent_as_an_object():
+    work = tt.validate({"package_id": "p", "targets": ["a"], "task_ext_info": '{"reboot": false, "notes": "x"}'})
+    assert tt.build_body(work)["task_ext_info"] == {"reboot": False, "notes": "x"}
+    work = tt.validate({"package_id": "p", "targets": ["a"], "task_ext_info": {"reboot": True}})
+    assert tt.build_body(work)["task_ext_info"] == {"reboot": True}
+    assert "task_ext_info" not in tt.build_body(tt.validate({"package_id": "p", "targets": ["a"]}))
 
 
 def test_more_than_30000_targets_are_split_not_refused():
