@@ -62,13 +62,14 @@ options:
     default: 30
   api_calls_per_second:
     description:
-      - Calls per second this controller sends for one endpoint and O(secret_id), shared by every process of the
-        controller (C(forks), parallel plays) through a lock file in O(pacing_dir). The documented default limit of
-        the actions used is 20 per second; raise it only for a raised quota. The window is 1.1 s, as the platform
-        counts a call when it arrives and the limiter when it leaves.
+      - Unset, each action is paced at its own documented call-frequency limit (IoT Explorer limits each action on
+        its own; C(GetDeviceList) 10 per second, C(DescribeDevice) 50, the firmware actions 20, an action without a
+        documented limit 20). Set, every action is paced at most at this many calls per second.
+      - The pace is shared by every process of this controller (C(forks), parallel plays) for one endpoint and
+        O(secret_id), through a lock file per action in O(pacing_dir). The window is 1.1 s, as the platform counts a
+        call when it arrives and the limiter when it leaves.
       - If not set, the value of the E(TENCENT_IOT_API_CALLS_PER_SECOND) environment variable is used.
     type: int
-    default: 20
   pacing_dir:
     description:
       - Directory of the rate limiter's state files (mode 0700), shared by the processes of the controller.
@@ -85,8 +86,8 @@ notes:
     is not needed.
   - The controller clock must be within 5 minutes of Tencent Cloud's, or every call fails with
     C(AuthFailure.SignatureExpire).
-  - Every call is paced by the shared rate limiter (O(api_calls_per_second)). C(RequestLimitExceeded*) answers wait
-    for the window and are sent again (the platform executed nothing). Reads are retried with bounded, jittered
+  - Every call is paced by the shared rate limiter of its action (O(api_calls_per_second)). C(RequestLimitExceeded*)
+    answers wait for the window and are sent again (the platform executed nothing). Reads are retried with bounded, jittered
     exponential backoff on C(InternalError*), HTTP 5xx and connection errors; writes only when the request cannot
     have been executed (a refused connection).
   - Every answer is type-checked; a missing or null list, a non-integer C(Total), an empty or non-JSON body is a
@@ -153,10 +154,10 @@ options:
     default: 30
   api_calls_per_second:
     description:
-      - Calls per second this controller makes with the SecretId, shared by every process using it (modules,
-        rollouts and this plugin). Tencent documents 20 per second for the firmware actions.
+      - Unset, each action is paced at its own documented limit (C(GetDeviceList) 10 per second); set, every action
+        at most at this many calls per second. Shared by every process of the controller using the SecretId
+        (modules, rollouts and this plugin).
     type: int
-    default: 20
     env:
       - name: TENCENT_IOT_API_CALLS_PER_SECOND
   pacing_dir:

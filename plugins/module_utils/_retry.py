@@ -54,22 +54,25 @@ class RetryPolicy:
         return self.rng.uniform(min(self.base_delay, ceiling), ceiling)
 
     def run(self, call_once: Callable[[], Any], idempotent: bool,
-            on_retry: Optional[Callable[[IoTError, int, float], Any]] = None) -> Any:
+            on_retry: Optional[Callable[[IoTError, int, float], Any]] = None,
+            limiter: Optional[RateLimiter] = None) -> Any:
         """``call_once()`` -> value. ``limiter.acquire()`` before EVERY attempt.
-        ``on_retry(exc, attempt, delay)``: ``attempt`` is the 1-based number of the call that failed."""
+        ``on_retry(exc, attempt, delay)``: ``attempt`` is the 1-based number of the call that failed.
+        ``limiter``: this call's limiter (a platform that limits each action on its own), else the policy's."""
+        limiter = limiter or self.limiter
         failures = 0  # transient failures so far (throttle answers are not counted)
         throttled_for = 0.0
         attempt = 0
         while True:
             attempt += 1
-            if self.limiter is not None:
-                self.limiter.acquire()
+            if limiter is not None:
+                limiter.acquire()
             self.api_calls += 1
             try:
                 return call_once()
             except IoTError as exc:
                 if exc.throttled and (idempotent or not exc.maybe_committed):
-                    throttled_for += self._wait_throttle(exc, attempt, throttled_for, on_retry)
+                    throttled_for += self._wait_throttle(exc, attempt, throttled_for, on_retry, limiter)
                     continue
                 failures += 1
                 if not self._may_repeat(exc, idempotent, failures):
@@ -85,10 +88,13 @@ class RetryPolicy:
             return False
         return idempotent or not exc.maybe_committed
 
-    def _wait_throttle(self, exc: IoTError, attempt: int, throttled_for: float, on_retry) -> float:
+    def _wait_throttle(self, exc: IoTError, attempt: int, throttled_for: float, on_retry,
+                       limiter: Optional[RateLimiter] = None) -> float:
         """Penalize the shared window (so that every process of these credentials holds back); returns the
         penalty. Raises ``exc`` once the budget would be exceeded."""
-        wait = exc.retry_after if exc.retry_after and exc.retry_after > 0 else self._window()
+        limiter = limiter or self.limiter
+        wait = exc.retry_after if exc.retry_after and exc.retry_after > 0 else (
+            limiter.per_seconds if limiter is not None else 1.0)
         if throttled_for + wait > self.throttle_budget:
             exc.message = "%s (still throttled after waiting %s s, the throttle budget is %s s)" % (
                 exc.message, _round(throttled_for), _round(self.throttle_budget))
@@ -98,8 +104,8 @@ class RetryPolicy:
         self.throttle_waited += wait
         if on_retry:
             on_retry(exc, attempt, wait)
-        if self.limiter is not None:
-            self.limiter.penalize(wait)  # the next acquire() waits it out
+        if limiter is not None:
+            limiter.penalize(wait)  # the next acquire() waits it out
         else:
             self.sleep(wait)
         return wait

@@ -60,8 +60,8 @@ options:
         page only.
     type: int
 notes:
-  - Tencent documents neither the rate limit of these actions nor the largest C(Limit); calls are paced by the
-    firmware actions' 20 calls per second (O(api_calls_per_second)).
+  - Each action is paced at its documented limit (C(GetDeviceList) 10 calls per second, C(DescribeDevice) 50, see
+    O(api_calls_per_second)); the largest C(Limit) is not documented.
 """
 
 EXAMPLES = r"""

@@ -5,6 +5,7 @@ import time
 
 import pytest
 
+from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent import limits
 from demo_credentials import TENCENT_SECRET_ID, TENCENT_SECRET_KEY
 
 pytestmark = pytest.mark.integration
@@ -244,8 +245,12 @@ def test_no_echo_ten_forks_on_one_secret_id_stay_under_the_limit(emulator, run_p
     assert len(tencent_tasks(emulator)) == 1  # forks racing to create: the losers were refused and adopted it
     stats = tencent_stats(emulator)
     assert stats["duplicates"] == [] and stats["throttled"] == 0, stats  # paced by the shared limiter
-    times = sorted(entry["time"] for entry in tencent_calls(emulator))
-    assert max(sum(1 for other in times if start <= other < start + 1.0) for start in times) <= 20
+    # each action within its own documented limit (IoT Explorer limits each action on its own)
+    calls = tencent_calls(emulator)
+    for action in sorted(set(entry["action"] for entry in calls)):
+        times = sorted(entry["time"] for entry in calls if entry["action"] == action)
+        busiest = max(sum(1 for other in times if start <= other < start + 1.0) for start in times)
+        assert busiest <= limits.calls_per_second(action), (action, busiest)
 
 
 def test_no_echo_slow_commit_within_the_reconcile_window_is_adopted(emulator, run_playbook, tmp_path):

@@ -31,7 +31,7 @@ from ansible_collections.iotfleet.firmware.plugins.module_utils._parse import (
 from ansible_collections.iotfleet.firmware.plugins.module_utils._redact import Redactor
 from ansible_collections.iotfleet.firmware.plugins.module_utils._pacing import RateLimiter
 from ansible_collections.iotfleet.firmware.plugins.module_utils._retry import RetryPolicy
-from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent import errors
+from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent import errors, limits
 from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent.signing import (
     DEFAULT_ENDPOINT,
     LANGUAGE,
@@ -42,7 +42,6 @@ from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent.signing
 # The largest page of DescribeFirmwareTasks / DescribeFirmwareTaskDevices / GetDeviceList / ListFirmwares is not
 # documented (spec silent); 100 is what the emulator accepts and what the SDK examples stay within.
 PAGE_LIMIT = 100
-CALLS_PER_SECOND = 20  # documented default limit (DOC-BUF, DOC-DF, DOC-DFT, DOC-DFTS)
 # The limiter counts a call when it leaves, the platform when it arrives; with forks competing for the CPU the
 # arrivals of one second can spread over a slightly longer one. 10 % of margin keeps them inside the limit.
 WINDOW_SECONDS = 1.1
@@ -86,7 +85,7 @@ class TencentApi:
     """One method per iotexplorer action used; ``call_log`` has one entry per HTTP request sent."""
 
     def __init__(self, secret_id, secret_key, region, endpoint=DEFAULT_ENDPOINT, session_token=None, timeout=30,
-                 validate_certs=True, ca_path=None, calls_per_second=CALLS_PER_SECOND, pacing_dir=None,
+                 validate_certs=True, ca_path=None, calls_per_second=None, pacing_dir=None,
                  session=None, limiter=None, retry=None, clock=time.time, sleep=time.sleep,
                  monotonic=time.monotonic, language=LANGUAGE):
         self.host, self.url = parse_endpoint(endpoint)
@@ -99,11 +98,13 @@ class TencentApi:
         self.redactor = Redactor([secret_key, session_token])
         self.session = session or HttpSession(timeout=timeout, validate_certs=validate_certs, ca_path=ca_path,
                                               monotonic=monotonic, redactor=self.redactor)
-        self.limiter = limiter or RateLimiter(limiter_key(self.url, secret_id), calls_per_second, WINDOW_SECONDS,
-                                              state_dir=pacing_dir, clock=clock, sleep=sleep)
-        self.retry = retry or RetryPolicy(self.limiter, sleep=sleep)
+        # one limiter per action (each action has its own documented limit); an injected limiter paces them all
+        self.limiter = limiter
+        self._limiters = {}
+        self._limiter_args = dict(cap=calls_per_second, state_dir=pacing_dir, clock=clock, sleep=sleep)
+        self.retry = retry or RetryPolicy(limiter, sleep=sleep)
         self.call_log = []
-        self._waited_seen = 0.0
+        self._waited_seen = {}
         self._backoff = 0.0  # backoff sleep of the retry policy before the next attempt
 
     @property
@@ -114,6 +115,19 @@ class TencentApi:
         self.session.close()
 
     # ---- transport
+
+    def limiter_for(self, action):
+        """The rate limiter of ``action``: its documented limit (``limits.py``), shared by every process of the
+        controller that calls it with this endpoint and SecretId."""
+        if self.limiter is not None:
+            return self.limiter
+        found = self._limiters.get(action)
+        if found is None:
+            args = self._limiter_args
+            found = self._limiters[action] = RateLimiter(
+                "%s|%s" % (limiter_key(self.url, self.secret_id), action), limits.calls_per_second(action, args["cap"]),
+                WINDOW_SECONDS, state_dir=args["state_dir"], clock=args["clock"], sleep=args["sleep"])
+        return found
 
     def call(self, action, params):
         """``Response`` of ``action`` (a dict, ``Error`` handled), paced and retried per the policy."""
@@ -128,11 +142,13 @@ class TencentApi:
             if not exc.throttled:  # a throttle wait shows up in the limiter's waited_total
                 self._backoff += delay
 
-        return self.retry.run(once, idempotent=not errors.is_write(action), on_retry=on_retry)
+        return self.retry.run(once, idempotent=not errors.is_write(action), on_retry=on_retry,
+                              limiter=self.limiter_for(action))
 
     def _send(self, action, body, attempt):
-        waited = self.limiter.waited_total - self._waited_seen
-        self._waited_seen += waited
+        limiter = self.limiter_for(action)
+        waited = limiter.waited_total - self._waited_seen.get(id(limiter), 0.0)
+        self._waited_seen[id(limiter)] = limiter.waited_total
         waited, self._backoff = waited + self._backoff, 0.0
         entry = {"call": action, "status": None, "code": None, "attempt": attempt, "waited": round(waited, 3),
                  "throttled": False}

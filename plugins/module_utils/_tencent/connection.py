@@ -16,7 +16,6 @@ from ansible.module_utils.basic import env_fallback
 from ansible_collections.iotfleet.firmware.plugins.module_utils._pacing import WorkLock
 from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import ValidationError, blank_as_unset
 from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent.api import (
-    CALLS_PER_SECOND,
     TencentApi,
     limiter_key,
     parse_endpoint,
@@ -41,8 +40,8 @@ def argument_spec():
         ca_path=dict(type="path", fallback=(env_fallback, ["TENCENTCLOUD_CA_PATH"])),
         validate_certs=dict(type="bool", default=True),
         timeout=dict(type="int", default=DEFAULT_TIMEOUT),
-        api_calls_per_second=dict(type="int", default=CALLS_PER_SECOND,
-                                  fallback=(env_fallback, ["TENCENT_IOT_API_CALLS_PER_SECOND"])),
+        # unset: each action at its documented limit (_tencent/limits.py); set: every action at most this
+        api_calls_per_second=dict(type="int", fallback=(env_fallback, ["TENCENT_IOT_API_CALLS_PER_SECOND"])),
         pacing_dir=dict(type="path", fallback=(env_fallback, ["IOTFLEET_PACING_DIR"])),
         reconcile_timeout=dict(type="int"),
     )
@@ -85,7 +84,7 @@ def provider_from_params(params, session=None, sleep=time.sleep, clock=time.time
         secret_id=params["secret_id"], secret_key=params["secret_key"], region=params["region"],
         endpoint=params.get("endpoint") or DEFAULT_ENDPOINT, session_token=params.get("session_token"),
         timeout=params.get("timeout") or DEFAULT_TIMEOUT, validate_certs=params.get("validate_certs", True),
-        ca_path=params.get("ca_path"), calls_per_second=params.get("api_calls_per_second") or CALLS_PER_SECOND,
+        ca_path=params.get("ca_path"), calls_per_second=params.get("api_calls_per_second") or None,
         pacing_dir=params.get("pacing_dir"), session=session, limiter=limiter, clock=clock, sleep=sleep,
         monotonic=monotonic)
     pacing_dir = params.get("pacing_dir")

@@ -41,6 +41,7 @@ class WaveEnding:
                    % sum(len(c["devices"]) for c in not_sent),
                    msg="wave %s: paused by the operator" % self.name)
         return out
+
     def _failures(self, progress):
         """Failed devices with the platform's reason: one more read of the tasks that have failures."""
         started = self.monotonic()

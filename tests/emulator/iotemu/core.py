@@ -36,6 +36,9 @@ DEFAULT_BEHAVIOUR: dict[str, Any] = {
     "huawei_calls_per_minute": 100,
     "huawei_errors_with_http_200": False,
     "tencent_calls_per_second": 20,
+    # IoT Explorer limits each action on its own (per SecretId): these actions' documented limits; any other action
+    # gets tencent_calls_per_second. tencent_calls_per_second 0 turns every limit off.
+    "tencent_action_calls_per_second": {"GetDeviceList": 10, "DescribeDevice": 50},
     "tencent_skew_check": True,
     "tencent_max_skew": 300,
     # None = any region accepted; otherwise X-TC-Region must be one of these (UnsupportedRegion)
@@ -110,6 +113,11 @@ def validate_behaviour(changes: Any) -> dict:
             if not (isinstance(value, list) and all(isinstance(item, str) for item in value)):
                 raise ValueError("stale_versions must be a list of fnmatch patterns")
             checked[key] = list(value)
+        elif key == "tencent_action_calls_per_second":
+            if not (isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool)
+                                                    and v >= 0 for k, v in value.items())):
+                raise ValueError("tencent_action_calls_per_second must map action names to calls per second (>= 0)")
+            checked[key] = dict(value)
         elif key == "tencent_regions":
             if value is not None and not (isinstance(value, list) and all(isinstance(item, str) for item in value)):
                 raise ValueError("tencent_regions must be null or a list of region names")

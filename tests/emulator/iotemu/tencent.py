@@ -289,13 +289,20 @@ class TencentPlatform:
             return json_reply(200, {"Response": data})
         return run
 
+    def calls_per_second(self, action: str) -> int:
+        """The action's limit (IoT Explorer limits each action on its own); 0 = unlimited."""
+        default = self.behaviour["tencent_calls_per_second"]
+        if default <= 0:
+            return 0
+        return self.behaviour["tencent_action_calls_per_second"].get(action, default)
+
     def _accept(self, request: Request) -> tuple[str, dict, dict]:
         """Action, checked parameters and credential of an authenticated, not throttled request."""
         if request.method != "POST":
             raise TencentError("UnsupportedProtocol", "The emulator accepts POST with a JSON body only.")
         credential = self.authenticate(request)
         action = self.check_common(request)
-        if not self.throttle.hit(credential["secret_id"], self.behaviour["tencent_calls_per_second"]):
+        if not self.throttle.hit("%s|%s" % (credential["secret_id"], action), self.calls_per_second(action)):
             raise TencentError("RequestLimitExceeded", "Your request frequency has exceeded the limit.")
         try:
             params = json.loads(request.body.decode("utf-8")) if request.body.strip() else {}

@@ -147,10 +147,11 @@ def test_tencent_describe_device_and_firmwares(emulator, tencent):
 
 
 def test_tencent_device_queries_are_throttled(make_emulator):
-    emulator = make_emulator(behaviour={"tencent_calls_per_second": 1})
+    emulator = make_emulator(behaviour={"tencent_action_calls_per_second": {"GetDeviceList": 1}})
     tencent = emulator.tencent()
     tencent.ok("GetDeviceList", {"ProductId": PRODUCT})
     assert tencent.error("GetDeviceList", {"ProductId": PRODUCT}) == "RequestLimitExceeded"
+    tencent.ok("DescribeDevice", {"ProductId": PRODUCT, "DeviceName": "tc-sensor-0001"})  # each action has its own
 
 
 def test_tencent_multi_module_device(make_emulator):

@@ -130,7 +130,8 @@ def test_tencent_task_devices_pages_across_tasks(make_emulator, monkeypatch):
 
 
 def test_tencent_version_filter_stays_exact(make_emulator):
-    emulator = make_emulator(fleet="demo:1+30", behaviour={"failure_rates": {"tc-sensor-000[1-3]": 1.0}})
+    emulator = make_emulator(fleet="demo:1+30", behaviour={"failure_rates": {"tc-sensor-000[1-3]": 1.0},
+                                                           "tencent_calls_per_second": 0})
     tencent = emulator.tencent()
 
     def on(version, **params):

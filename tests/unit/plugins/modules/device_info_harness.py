@@ -83,7 +83,7 @@ class Platform:
 
     def __init__(self, tmp_path, fleet="demo:250"):
         self.server = EmulatorServer(fleet=fleet, behaviour={"documented_only": True,
-                                                             "tencent_calls_per_second": 1000}).start()
+                                                             "tencent_calls_per_second": 0}).start()
         self.url = self.server.url
         self.pacing_dir = str(tmp_path / "pacing")
         self.clock = FakeTime()

@@ -112,7 +112,7 @@ class Emulator:
 @pytest.fixture
 def emulator(tmp_path):
     # documented_only: no TaskUserDefine echo; a generous throttle (the limiter runs on fake time, see test_throttle).
-    server = EmulatorServer(fleet="demo:20", behaviour={"documented_only": True, "tencent_calls_per_second": 1000},
+    server = EmulatorServer(fleet="demo:20", behaviour={"documented_only": True, "tencent_calls_per_second": 0},
                             tls=None, tls_dir=str(tmp_path / "tls")).start()
     try:
         yield Emulator(server)

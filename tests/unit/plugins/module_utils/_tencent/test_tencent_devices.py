@@ -115,7 +115,7 @@ def big_fleet(tmp_path, calls, fake_time, connection_args):
     from iotemu.server import EmulatorServer
     from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent import connection
 
-    server = EmulatorServer(fleet="demo:250", behaviour={"tencent_calls_per_second": 1000}, tls=None,
+    server = EmulatorServer(fleet="demo:250", behaviour={"tencent_calls_per_second": 0}, tls=None,
                             tls_dir=str(tmp_path / "big")).start()
     made = connection.provider_factory(dict(connection_args, endpoint=server.url), session=calls,
                                        sleep=fake_time.sleep, clock=fake_time.time, monotonic=fake_time.monotonic)

@@ -150,14 +150,15 @@ def test_throttle_answer_waits_for_the_window_then_succeeds(emulator, calls, run
     assert pytest.approx(sum(fake_time.sleeps), abs=0.01) == WINDOW_SECONDS  # one limiter window, on fake time
 
 
-def test_the_limiter_paces_to_20_calls_per_second(emulator, calls, run_module, fake_time):
-    calls.expect(*(DF, ROWS, GDL) * 10)
-    for _run in range(10):
+def test_each_action_is_paced_at_its_own_documented_limit(emulator, calls, run_module, fake_time):
+    calls.expect(*(DF, ROWS, GDL) * 11)
+    for _run in range(11):
         calls.before[len(calls.sent)] = None
         result, _out = run_module(dict(TASK, state="present"), check=True)
         assert result["changed"] is True
     calls.assert_done()
-    # 30 calls: the first 20 at once, the next 10 only once the window (20 calls per 1.1 s) moved on
+    # 11 calls of each action: GetDeviceList (10 per second) waits once for its window (1.1 s); DescribeFirmware and
+    # DescribeFirmwareTaskDevices (20 per second) do not wait, and do not wait for GetDeviceList's budget either
     assert pytest.approx(sum(fake_time.sleeps), abs=0.01) == WINDOW_SECONDS
 
 
