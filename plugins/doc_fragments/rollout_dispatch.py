@@ -41,4 +41,11 @@ options:
       - A chunk is dispatched only when it fits under every cap that concerns it, or when nothing under that cap is
         in progress. A platform's cap also bounds its chunk size.
     type: raw
+  version_max_age:
+    description:
+      - With O(refresh_versions), a device whose version an inventory source read less than this many seconds ago
+        (host variable C(iot_version_read_at), set by the collection's inventory plugins) is not read again, so a
+        fleet listed by the inventory plugin a moment ago is not listed a second time. V(0) reads every version.
+    type: int
+    default: 900
 """

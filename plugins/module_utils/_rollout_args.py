@@ -59,6 +59,7 @@ PLAN_ARGUMENT_SPEC = dict(
     timezone=dict(type="str", default="UTC"),
     ramp=dict(type="raw"),
     max_in_progress=dict(type="raw"),
+    version_max_age=dict(type="int", default=900),
 )
 
 GATE_ARGUMENT_SPEC = dict(

@@ -20,6 +20,7 @@ __metaclass__ = type
 
 import importlib
 import re
+import time
 
 from ansible.errors import AnsibleParserError
 from ansible.module_utils.common.text.converters import to_native
@@ -47,6 +48,8 @@ HOST_VARS = (
     ("online", "iot_online"),
     ("status", "iot_status"),
     ("gateway_id", "iot_gateway_id"),
+    # when the platform was read (UTC): the rollout's version refresh does not read these versions again while fresh
+    ("version_read_at", "iot_version_read_at"),
 )
 
 # Options of the modules' argument spec that mean nothing to a listing (nothing is ever created).
@@ -200,8 +203,10 @@ class IotInventoryPlugin(BaseInventoryPlugin, Constructable, Cacheable):
             self._provider = provider
             raw_vars = bool(self.get_option("raw_vars"))
             devices = []
+            read_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
             for device in _device_info.list_devices(provider, self.listings(filters), filters):
                 device["status"] = self.status_of(device)
+                device["version_read_at"] = read_at
                 devices.append(cacheable_device(device, raw_vars))
             self._report_cost(provider, len(devices))
             return devices

@@ -314,6 +314,9 @@ class RolloutRun:
         from . import refresh
         members = recover.wave_members(self.rollout_id, self.made["devices"], self.plan["waves"])
         devices = [device for name in self.deferred for device in members[name]]
+        devices, fresh = refresh.fresh_versions(devices, int(self.options.get("version_max_age") or 0), self.clock())
+        if fresh:
+            self.notes.append(refresh.fresh_line(fresh, int(self.options.get("version_max_age") or 0)))
         self.prefetch = refresh.Prefetch(devices, self.targets, self.providers.new).start()
 
     def refreshed(self, wave):

@@ -25,7 +25,7 @@ from ansible_collections.iotfleet.firmware.plugins.plugin_utils._rollout import 
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import refresh, sources
 
 HOST_VARS = ("iot_platform", "iot_device_id", "iot_product_id", "iot_firmware_version", "iot_maintenance_window",
-             "iot_timezone")
+             "iot_timezone", "iot_version_read_at")
 
 
 def _vars_of(hostvars, host):
@@ -256,7 +256,8 @@ def first_wave_devices(plan, devices):
 
 
 WAVE_OPTION_KEYS = ("cancel_on_abort", "show_progress", "poll_seconds", "window_max_wait", "verify_versions",
-                    "health_check", "health_result", "health_timeout", "health_wait_seconds")
+                    "health_check", "health_result", "health_timeout", "health_wait_seconds",
+                    "version_max_age")
 
 
 def wave_options(args):

@@ -14,6 +14,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import calendar
+import time
+
 from ansible_collections.iotfleet.firmware.plugins.module_utils._errors import IoTError
 from ansible_collections.iotfleet.firmware.plugins.module_utils._redact import Redactor
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _platforms as registry
@@ -67,6 +70,9 @@ def refresh_versions(devices, targets, providers):
 def refresh_lines(stats):
     lines = []
     for entry in stats:
+        if "fresh" in entry:
+            lines.append(fresh_line(range(entry["fresh"]), entry["max_age"]))
+            continue
         scope = entry["platform"] + (" product %s" % entry["product_id"] if entry["product_id"] else "")
         line = ("Versions of %d %s devices read from the platform (%d API calls): %d differ from the inventory"
                 % (entry["devices"], scope, entry["api_calls"], entry["changed"]))
@@ -74,6 +80,29 @@ def refresh_lines(stats):
             line += "; WARNING: %d devices report no version (unknown to the platform?)" % entry["missing"]
         lines.append(line + ".")
     return lines
+
+
+def fresh_versions(devices, max_age, now):
+    """``(devices whose version must be read, devices whose version an inventory source read less than
+    ``max_age`` seconds ago)``: a fleet listed by the inventory plugin a moment ago is not listed again."""
+    if not max_age:
+        return list(devices), []
+    stale, fresh = [], []
+    for device in devices:
+        read_at = device.get("version_read_at")
+        age = None
+        if read_at and device.get("version") is not None:
+            try:
+                age = now - calendar.timegm(time.strptime(str(read_at), "%Y-%m-%dT%H:%M:%SZ"))
+            except ValueError:
+                age = None  # not our text: the version is read
+        (fresh if age is not None and 0 <= age < max_age else stale).append(device)
+    return stale, fresh
+
+
+def fresh_line(fresh, max_age):
+    return ("Versions of %d devices were read by the inventory source less than %d s ago "
+            "(staged_rollout_version_max_age): not read again." % (len(fresh), max_age)) if fresh else None
 
 
 def recorded_uids(state):
@@ -104,11 +133,13 @@ def plan_hook(args, devices, targets, state=None, factory=None):
     rollout.check_resume(args.get("rollout_id"), targets, state, bool(args.get("resume_aborted")))
     done = recorded_uids(state)
     devices = [device for device in devices if device["uid"] not in done]
+    devices, fresh = fresh_versions(devices, int(args.get("version_max_age") or 0), time.time())
+    stats = [{"fresh": len(fresh), "max_age": int(args.get("version_max_age") or 0)}] if fresh else []
     if not devices:
-        return []
+        return stats
     providers = connect.Providers(registry.per_platform(args, "connection"), factory=factory)
     try:
-        return read_versions(devices, targets, providers)
+        return stats + read_versions(devices, targets, providers)
     finally:
         providers.close()
 

@@ -70,6 +70,8 @@ def _device_of(raw, where, default_window, default_timezone):
         "version": _fast_text(raw.get("version")),
         "host": _fast_text(raw.get("host")) or device_id,
     }
+    if raw.get("version_read_at"):
+        device["version_read_at"] = raw["version_read_at"]  # when an inventory source read the version (UTC text)
     try:
         device["window"] = device_window(raw, where, default_window, default_timezone)
     except RolloutError as exc:
@@ -117,6 +119,7 @@ def device_from_hostvars(host, hostvars):
         "host": host,
         "maintenance_window": hostvars.get("iot_maintenance_window"),
         "timezone": hostvars.get("iot_timezone"),
+        "version_read_at": hostvars.get("iot_version_read_at"),
     }
 
 

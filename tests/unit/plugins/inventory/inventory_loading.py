@@ -41,3 +41,16 @@ def load_plugin(module):
     plugin._load_name = name
     plugin._redirected_names = [name]
     return plugin
+
+
+def device_vars(inventory, host):
+    """The ``iot_*`` variables of ``host`` but ``iot_version_read_at``, which is checked here: the UTC time the
+    listing was read, not in the future."""
+    import calendar
+    import time
+
+    variables = dict((key, value) for key, value in inventory.get_host(host).get_vars().items()
+                     if key.startswith("iot_"))
+    read_at = variables.pop("iot_version_read_at")
+    assert calendar.timegm(time.strptime(read_at, "%Y-%m-%dT%H:%M:%SZ")) <= time.time() + 1, read_at
+    return variables

@@ -13,7 +13,7 @@ from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei import c
 from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent import connection as tencent_connection
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _inventory
 
-from inventory_loading import load_plugin, plugin_doc  # tests/unit/plugins/inventory/inventory_loading.py
+from inventory_loading import device_vars, load_plugin, plugin_doc  # tests/unit/plugins/inventory/inventory_loading.py
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "modules"))
 from device_info_harness import (  # noqa: E402
@@ -48,8 +48,6 @@ def tencent_config(platform, **extra):
     return config
 
 
-def iot_vars(inventory, host):
-    return dict((key, value) for key, value in inventory.get_host(host).get_vars().items() if key.startswith("iot_"))
 
 
 def test_huawei_listing_calls_and_hosts(platform, tmp_path):
@@ -58,7 +56,7 @@ def test_huawei_listing_calls_and_hosts(platform, tmp_path):
     _plugin, inventory = parse(huawei_iot, path, injected)
     platform.sessions[-1].assert_done()
     assert len(inventory.hosts) == 250
-    assert iot_vars(inventory, "hw-meter-0250") == {
+    assert device_vars(inventory, "hw-meter-0250") == {
         "iot_platform": "huawei", "iot_device_id": "hw-meter-0250", "iot_firmware_version": "1.0.0",
         "iot_software_version": "1.0.0", "iot_device_name": "hw-meter-0250", "iot_model": "WM-100",
         "iot_device_type": "WaterMeter", "iot_manufacturer": "Acme", "iot_online": True, "iot_status": "ONLINE",
@@ -112,7 +110,7 @@ def test_tencent_one_listing_per_version(platform, tmp_path):
     _plugin, inventory = parse(tencent_iot, path, platform.injected(*script))
     platform.sessions[-1].assert_done()
     assert len(inventory.hosts) == 250
-    assert iot_vars(inventory, "tc-sensor-0007") == {
+    assert device_vars(inventory, "tc-sensor-0007") == {
         "iot_platform": "tencent", "iot_device_id": "tc-sensor-0007", "iot_product_id": "TCPROD0001",
         "iot_firmware_version": "2.0.0", "iot_device_name": "tc-sensor-0007", "iot_device_type": 0,
         "iot_product_name": "SmartSensor", "iot_status": 1}

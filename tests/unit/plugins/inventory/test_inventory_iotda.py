@@ -15,7 +15,7 @@ from ansible_collections.iotfleet.firmware.plugins.inventory import huawei_iotda
 from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei_iotda import connection
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _inventory
 
-from inventory_loading import load_plugin, plugin_doc  # tests/unit/plugins/inventory/inventory_loading.py
+from inventory_loading import device_vars, load_plugin, plugin_doc  # tests/unit/plugins/inventory/inventory_loading.py
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "module_utils", "_huawei_iotda"))
 from iotda_calls import AK, BASE, GET, PROJECT, REGION, SK, TOKEN, CannedSession  # noqa: E402
@@ -85,8 +85,6 @@ def parse(tmp_path):
         session.assert_done()
 
 
-def iot_vars(inventory, host):
-    return dict((key, value) for key, value in inventory.get_host(host).get_vars().items() if key.startswith("iot_"))
 
 
 def group_hosts(inventory, group):
@@ -99,12 +97,12 @@ def test_listing_calls_host_vars_and_default_groups(parse):
     _plugin, inventory = parse({}, GET(DEVICES, query(), answer=page(first, 52, MARKER)),
                                GET(DEVICES, query(MARKER), answer=page(rest, 52, "640000000000000000000009")))
     assert len(inventory.hosts) == 52
-    assert iot_vars(inventory, "dev-010") == {
+    assert device_vars(inventory, "dev-010") == {
         "iot_platform": "huawei_iotda", "iot_device_id": "dev-010", "iot_product_id": "prod-meter",
         "iot_firmware_version": "2.0.0", "iot_software_version": "3.0.0", "iot_device_name": "meter 10",
         "iot_gateway_id": "dev-010", "iot_online": True, "iot_status": "ONLINE"}
     # a device without fw_version / sw_version: the variables are not set, the device is in the "unknown" group
-    assert iot_vars(inventory, "dev-009") == {
+    assert device_vars(inventory, "dev-009") == {
         "iot_platform": "huawei_iotda", "iot_device_id": "dev-009", "iot_product_id": "prod-meter",
         "iot_device_name": "meter 9", "iot_gateway_id": "dev-009", "iot_online": False, "iot_status": "OFFLINE"}
     assert group_hosts(inventory, "iot_huawei_iotda_fw_unknown") == ["dev-009"]

@@ -16,7 +16,7 @@ from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import
 from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent.devices import TencentDevices
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _inventory
 
-from inventory_loading import load_plugin  # tests/unit/plugins/inventory/inventory_loading.py
+from inventory_loading import device_vars, load_plugin  # tests/unit/plugins/inventory/inventory_loading.py
 
 PLUGINS = {"huawei": huawei_iot, "tencent": tencent_iot}
 
@@ -134,8 +134,6 @@ TENCENT_CONFIG = ("plugin: iotfleet.firmware.tencent_iot\nsecret_id: AKID1\nsecr
                   "product_ids: [TCPROD0001]\n" % SECRET)
 
 
-def hostvars(inventory, name):
-    return dict((k, v) for k, v in inventory.get_host(name).get_vars().items() if k.startswith("iot_"))
 
 
 def group_hosts(inventory, name):
@@ -159,12 +157,12 @@ def test_hosts_variables_and_default_groups(make):
     _plugin, conn, parse, _path = make("huawei", HUAWEI_CONFIG, script)
     inventory = parse()
     assert sorted(inventory.hosts) == ["hw-meter-0001", "hw-meter-0002", "hw-meter-0003", "hw-meter-0004"]
-    assert hostvars(inventory, "hw-meter-0002") == {
+    assert device_vars(inventory, "hw-meter-0002") == {
         "iot_platform": "huawei", "iot_device_id": "hw-meter-0002", "iot_firmware_version": "1.0.0",
         "iot_software_version": "1.0.0", "iot_device_name": "meter 2", "iot_model": "WM-100",
         "iot_device_type": "WaterMeter", "iot_manufacturer": "Acme", "iot_online": False}
-    assert "iot_firmware_version" not in hostvars(inventory, "hw-meter-0004")
-    assert "iot_raw" not in hostvars(inventory, "hw-meter-0001")
+    assert "iot_firmware_version" not in device_vars(inventory, "hw-meter-0004")
+    assert "iot_raw" not in device_vars(inventory, "hw-meter-0001")
     assert group_hosts(inventory, "iot_huawei_fw_1_0_0") == ["hw-meter-0001", "hw-meter-0002"]
     assert group_hosts(inventory, "iot_huawei_fw_2_0_0") == ["hw-meter-0003"]
     assert group_hosts(inventory, "iot_huawei_fw_unknown") == ["hw-meter-0004"]
@@ -261,7 +259,7 @@ groups:
     assert group_hosts(inventory, "_WM_100") == ["hw-meter-0001", "hw-meter-0002", "hw-meter-0003"]
     assert group_hosts(inventory, "offline") == ["hw-meter-0002"]
     assert group_hosts(inventory, "on_gateway_1") == ["hw-meter-0001"]
-    assert hostvars(inventory, "hw-meter-0001")["iot_raw"] == {"deviceId": "hw-meter-0001", "gatewayId": "gw-1"}
+    assert device_vars(inventory, "hw-meter-0001")["iot_raw"] == {"deviceId": "hw-meter-0001", "gatewayId": "gw-1"}
 
 
 def test_strict_fails_on_an_undefined_variable(make):
@@ -279,7 +277,7 @@ def test_default_groups_can_be_disabled_and_prefix_applies(make):
     _plugin, _conn, parse, _path = make("huawei", config, [huawei_device(1)])
     inventory = parse()
     assert list(inventory.hosts) == ["site1-hw-meter-0001"]
-    assert hostvars(inventory, "site1-hw-meter-0001")["iot_device_id"] == "hw-meter-0001"
+    assert device_vars(inventory, "site1-hw-meter-0001")["iot_device_id"] == "hw-meter-0001"
     assert "iot_devices" not in inventory.groups
 
 
@@ -319,7 +317,7 @@ def test_tencent_hosts_and_product(make):
     script = [tencent_device("tc-sensor-0001"), tencent_device("tc-sensor-0002", version="2.0.0")]
     _plugin, conn, parse, _path = make("tencent", TENCENT_CONFIG + "firmware_versions: ['1.0.0', '2.0.0']\n", script)
     inventory = parse()
-    variables = hostvars(inventory, "tc-sensor-0001")
+    variables = device_vars(inventory, "tc-sensor-0001")
     assert variables == {
         "iot_platform": "tencent", "iot_device_id": "tc-sensor-0001", "iot_product_id": "TCPROD0001",
         "iot_firmware_version": "1.0.0", "iot_product_name": "SmartSensor", "iot_status": 1}

@@ -118,3 +118,29 @@ def test_the_prefetch_reads_in_its_thread_and_hands_its_error_to_the_run():
     Providers.get = lambda self, platform, product_id=None: failing
     with pytest.raises(AssertionError, match="unexpected call prepare"):
         refresh.Prefetch(fleet, TARGETS, Providers).start().wait()
+
+
+def test_versions_an_inventory_plugin_read_moments_ago_are_not_read_again():
+    now = 1764950400.0  # 2025-12-05T16:00:00Z
+    fleet = rollout.normalize_devices([
+        {"platform": "huawei", "id": "hw-1", "version": "1.0.0", "version_read_at": "2025-12-05T15:59:00Z"},
+        {"platform": "huawei", "id": "hw-2", "version": "1.0.0", "version_read_at": "2025-12-05T15:00:00Z"},
+        {"platform": "huawei", "id": "hw-3", "version_read_at": "2025-12-05T15:59:00Z"},  # no version: read it
+        {"platform": "huawei", "id": "hw-4", "version": "1.0.0", "version_read_at": "yesterday"},
+    ])[0]
+    stale, fresh = refresh.fresh_versions(fleet, 900, now)
+    assert [d["id"] for d in fresh] == ["hw-1"] and [d["id"] for d in stale] == ["hw-2", "hw-3", "hw-4"]
+    assert refresh.fresh_versions(fleet, 0, now) == (fleet, [])
+    # the clock of plan_hook is the real one: with a huge max age both readable texts are fresh
+    scripts = [("prepare", [("hw-3",)], None), ("device_versions", [("hw-3", "hw-4")], {})]
+    made = []
+
+    def factory(platform, params, on_secret):
+        made.append(ScriptedProvider(platform, scripts))
+        return made[-1]
+
+    stats = refresh.plan_hook({"refresh_versions": True, "rollout_id": "r", "huawei_connection": {"a": 1},
+                               "version_max_age": 10 ** 9}, fleet, TARGETS, None, factory=factory)
+    made[0].done()
+    assert stats[0] == {"fresh": 2, "max_age": 10 ** 9}
+    assert refresh.refresh_lines(stats)[0].startswith("Versions of 2 devices were read by the inventory source")
