@@ -60,9 +60,12 @@ options:
       - V(wave_recovered) a wave read back from the platforms (C(data.wave) as for V(wave_started), its chunks
         carrying the task ids found); V(wave_approved) (C(data.wave), C(data.by)); V(abort_accepted) (C(data.wave),
         C(data.reason)).
+      - V(awaiting_window) (C(data.wave), C(data.next_at), C(data.reason), C(data.not_dispatched)); V(awaiting_health)
+        (C(data.wave)); V(health_checked) (C(data.wave), C(data.decision) V(pass), V(abort) or V(wait),
+        C(data.reason)); V(paused) (C(data.wave), C(data.by)); V(stopped) (C(data.wave), C(data.reason)).
     type: str
     choices: [start, wave_recovered, wave_approved, wave_started, tasks_created, wave_passed, wave_aborted, abort_accepted,
-              awaiting_approval, completed, failed]
+              awaiting_approval, awaiting_window, awaiting_health, health_checked, paused, stopped, completed, failed]
   data:
     description:
       - Event data, see O(event).
@@ -100,7 +103,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 status:
-  description: Rollout status after the event, V(running), V(completed), V(aborted), V(failed) or V(awaiting_approval).
+  description: Rollout status after the event, V(running), V(completed), V(incomplete), V(aborted), V(failed), V(awaiting_approval), V(awaiting_window), V(awaiting_health) or V(paused).
   returned: success
   type: str
 wave:

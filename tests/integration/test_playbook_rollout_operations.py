@@ -203,8 +203,8 @@ def test_pace_caps_the_devices_upgrading_at_once(run_playbook, emulator, dirs, t
     assert [len(devices) for _, devices, _ in made] == [2, 2, 2, 2]
     for position, (at, devices, _) in enumerate(made):
         busy = sum(task_devices_in_progress(state, task, at) for _, _, task in made[:position])
-        assert busy + len(devices) <= 4, "create #%d: %d devices upgrading, %d more" % (position + 1, busy,
-                                                                                       len(devices))
+        assert busy + len(devices) <= 4, "create #%d: %d devices upgrading, %d more" % (
+            position + 1, busy, len(devices))
     # two tasks ran at once (the cap, not one task at a time), and the third waited for one of them
     assert made[1][0] < finished_at(state, made[0][2])
     assert made[2][0] >= min(finished_at(state, made[0][2]), finished_at(state, made[1][2]))

@@ -48,8 +48,6 @@ def tencent_config(platform, **extra):
     return config
 
 
-
-
 def test_huawei_listing_calls_and_hosts(platform, tmp_path):
     path = write_config(tmp_path, "fleet.huawei_iot.yml", huawei_config(platform))
     injected = platform.injected(LOGIN, huawei_devices_page(0), huawei_devices_page(1), huawei_devices_page(2))

@@ -85,8 +85,6 @@ def parse(tmp_path):
         session.assert_done()
 
 
-
-
 def group_hosts(inventory, group):
     return sorted(host.name for host in inventory.groups[group].get_hosts())
 

@@ -134,8 +134,6 @@ TENCENT_CONFIG = ("plugin: iotfleet.firmware.tencent_iot\nsecret_id: AKID1\nsecr
                   "product_ids: [TCPROD0001]\n" % SECRET)
 
 
-
-
 def group_hosts(inventory, name):
     return sorted(host.name for host in inventory.groups[name].get_hosts())
 

@@ -41,8 +41,8 @@ class ScriptedRun(machine.RolloutRun):
         spec = dict((k, wave.get(k)) for k in ("name", "index", "gate", "skipped", "chunks"))
         self.event("wave_started", {"wave": spec})
         if outcome == "passed":
-            self.event("wave_passed", {"wave": wave["name"], "result": {"decision": "pass", "reason": "ok",
-                                                                         "summary": None}})
+            result = {"decision": "pass", "reason": "ok", "summary": None}
+            self.event("wave_passed", {"wave": wave["name"], "result": result})
         return {"status": outcome}
 
 

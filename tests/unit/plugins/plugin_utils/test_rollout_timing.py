@@ -162,8 +162,8 @@ def test_a_ramp_is_start_factor_and_max_failure_rate():
         {"start": 10, "factor": 1.5, "max_failure_rate": 10.0}
     assert timing.parse_ramp({"start": 1, "factor": 1, "max_failure_rate": 0}, "opt", 1)["max_failure_rate"] == 0
     assert timing.parse_ramp({"start": 1, "factor": 1, "max_failure_rate": 100}, "opt", 1)["max_failure_rate"] == 100
-    assert timing.parse_ramp('{"start": 5, "factor": 3}', "opt", 100) == {"start": 5, "factor": 3.0,
-                                                                         "max_failure_rate": 10.0}
+    assert timing.parse_ramp('{"start": 5, "factor": 3}', "opt", 100) == {
+        "start": 5, "factor": 3.0, "max_failure_rate": 10.0}
     for empty in (None, {}, ""):
         assert timing.parse_ramp(empty, "staged_rollout_ramp", 100) is None
 
