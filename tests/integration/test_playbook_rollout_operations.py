@@ -183,7 +183,7 @@ def test_a_ramp_dispatches_growing_chunks_each_after_the_previous_finished(run_p
     assert [len(devices) for _, devices, _ in made] == [1, 2, 4]
     assert set().union(*[devices for _, devices, _ in made]) == set(sensors(1, 7))
     state = emulator.state()
-    for (_, _, before), (at, _, _) in zip(made, made[1:]):
+    for (dummy, dummy, before), (at, dummy, dummy) in zip(made, made[1:]):
         ended = finished_at(state, before)
         assert ended is not None and at >= ended, "a ramp step was created before the previous step finished"
     journal = state_of(dirs, "it-ramp")
@@ -200,9 +200,9 @@ def test_pace_caps_the_devices_upgrading_at_once(run_playbook, emulator, dirs, t
     assert "Rollout it-pace: COMPLETED" in result.stdout
     made = creates(emulator)
     state = emulator.state()
-    assert [len(devices) for _, devices, _ in made] == [2, 2, 2, 2]
-    for position, (at, devices, _) in enumerate(made):
-        busy = sum(task_devices_in_progress(state, task, at) for _, _, task in made[:position])
+    assert [len(devices) for dummy, devices, dummy in made] == [2, 2, 2, 2]
+    for position, (at, devices, dummy) in enumerate(made):
+        busy = sum(task_devices_in_progress(state, task, at) for dummy, dummy, task in made[:position])
         assert busy + len(devices) <= 4, "create #%d: %d devices upgrading, %d more" % (
             position + 1, busy, len(devices))
     # two tasks ran at once (the cap, not one task at a time), and the third waited for one of them
@@ -320,7 +320,7 @@ def test_a_health_check_that_says_abort_stops_the_rollout_after_the_wave(run_pla
     assert "Rollout it-health-abort ABORTED in wave canary: health check: error rate 3.2 on canary" in result.stdout
     assert result.outcome["status"] == "aborted"
     assert result.outcome["abort"]["reason"] == "health check: error rate 3.2 on canary"
-    assert [wave for wave, _, _ in checks_of(log)] == ["canary"]
+    assert [wave for wave, dummy, dummy in checks_of(log)] == ["canary"]
     made = creates(emulator)
     assert len(made) == 1 and len(made[0][1]) == 2                   # the canary's task; wave1 never created
     journal = state_of(dirs, "it-health-abort")
@@ -337,7 +337,7 @@ def test_a_health_check_that_says_wait_is_asked_again_and_its_pass_goes_on(run_p
                  staged_rollout_health_tasks=tasks, staged_rollout_health_wait_seconds=1)
     assert "Rollout it-health-wait: COMPLETED" in result.stdout and result.outcome["status"] == "completed"
     checks = checks_of(log)
-    assert [(wave, number) for wave, number, _ in checks] == [("canary", 1), ("canary", 2), ("wave1", 3)]
+    assert [(wave, number) for wave, number, dummy in checks] == [("canary", 1), ("canary", 2), ("wave1", 3)]
     made = creates(emulator)
     assert len(made) == 2 and len(made[0][1]) == 2 and len(made[1][1]) == 4
     assert made[1][0] > checks[1][2], "wave1 was created before the health check of canary passed"
@@ -355,7 +355,7 @@ def test_a_health_check_that_sets_no_verdict_fails_naming_the_variable(run_playb
                  staged_rollout_stages=HEALTH_STAGES, staged_rollout_health_tasks=tasks)
     assert "staged_rollout_health must be one of" in result.stdout
     assert "after the health-check tasks of wave canary" in result.stdout
-    assert [wave for wave, _, _ in checks_of(log)] == ["canary"]
+    assert [wave for wave, dummy, dummy in checks_of(log)] == ["canary"]
     assert len(creates(emulator)) == 1                              # wave1 never created
     assert "wave1" not in state_of(dirs, "it-health-none")["waves"]
 
@@ -432,7 +432,7 @@ def stop_a_live_run(run_playbook, emulator, dirs, tmp_path, rollout_id):
 
 
 def test_stop_cancels_the_running_wave_of_a_live_run(run_playbook, emulator, dirs, tmp_path):
-    stop, rc, output, _ = stop_a_live_run(run_playbook, emulator, dirs, tmp_path, "it-stop")
+    stop, rc, output, dummy = stop_a_live_run(run_playbook, emulator, dirs, tmp_path, "it-stop")
     # the stop play does not fail; the live run carries the stop out at its next poll round and ends aborted (its
     # play fails like any aborted rollout's: staged_rollout_fail_on_abort)
     assert stop.host()["failed"] == 0 and stop.outcome["status"] == "stop_requested"
@@ -450,7 +450,7 @@ def test_stop_cancels_the_running_wave_of_a_live_run(run_playbook, emulator, dir
 
 
 def test_after_a_stop_carried_out_by_a_live_run_the_rollout_can_go_on(run_playbook, emulator, dirs, tmp_path):
-    _, rc, output, inventory = stop_a_live_run(run_playbook, emulator, dirs, tmp_path, "it-stop-go")
+    dummy, rc, output, inventory = stop_a_live_run(run_playbook, emulator, dirs, tmp_path, "it-stop-go")
     assert rc == 2 and "stopped by the operator" in output
     # the stop was carried out: it does not stand for later runs
     assert not os.path.exists(os.path.join(dirs["staged_rollout_state_dir"], "it-stop-go.command.json"))
