@@ -1,0 +1,319 @@
+"""Fleet-scale benchmark of a Huawei Cloud IoTDA v5 staged rollout (not part of the test suite).
+
+    .venv/bin/python tests/benchmarks/bench_iotda.py --devices 100000 [--calls-per-second 5] [--time-scale 600]
+
+It writes a fleet file with one IoTDA v5 project of N devices (``iotda-meter-000001`` ...) on firmware 1.0.0 and a
+firmware package 2.0.0 (``tests/emulator/iotemu/fleet.py``'s ``huawei_iotda`` part), starts the emulator on it
+(``python -m iotemu --fleet FILE``) with a fast simulated upgrade clock and ``iotda_calls_per_second`` equal to the
+controller's pacing (``IOTFLEET_IOTDA_CALLS_PER_WINDOW``; IoTDA documents no rate limit, the collection's default is
+5 calls per second), runs the ``staged_rollout`` role with ``ansible-playbook`` over an inventory of one host per
+device (role defaults: canary 10, wave1 10 %, rest 100 %; plan-time version refresh and version read-back on, as by
+default), and reports:
+
+* wall time (``ansible-playbook`` from start to end) and per wave the engine's phase seconds;
+* the v5 calls by kind (the emulator's ``GET /_emulator/stats``), throttle answers, duplicates;
+* creates per wave against ``ceil(devices of the wave / 30,000)`` (one task takes at most 30,000 devices);
+* the ``ListDevices`` calls of the plan-time refresh and of the read-backs (versions of the succeeded devices).
+
+It replaces the section "IoTDA v5 at N devices" of ``docs/performance.md`` (``--docs``, ``''`` to skip) and writes
+a JSON result file (``--output``).
+"""
+import argparse
+import json
+import math
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+import requests
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.dirname(HERE))
+import conftest  # noqa: E402  (puts the collection on sys.path, sets ANSIBLE_COLLECTIONS_PATH)
+
+BIN = os.path.dirname(sys.executable)
+MAX_TARGETS = 30000  # CreateBatchTask: at most 30,000 targets (reference §10.2)
+PAGE = 50  # ListDevices / ListBatchTasks page (limit 1-50)
+DEFAULT_CALLS_PER_SECOND = 5  # the collection's default pacing of the v5 calls (api.CALLS_PER_WINDOW)
+PROJECT = "iotda-bench-project"
+REGION = "cn-north-4"
+AK = "IOTDABENCHAK00000000"
+SK = "IOTDABENCHSK000000000000000000000000000000"
+PRODUCT = "iotda-meter"
+PACKAGE = "iotda-fw-2.0.0"
+
+PLAYBOOK = """---
+- name: IoTDA v5 staged rollout benchmark
+  hosts: localhost
+  connection: local
+  gather_facts: false
+  vars:
+    staged_rollout_hosts: iot_devices
+    staged_rollout_inventory_vars: inventory
+    staged_rollout_huawei_iotda_package_id: %s
+    staged_rollout_huawei_iotda_target_version: 2.0.0
+    staged_rollout_show_progress: true
+  roles:
+    - role: iotfleet.firmware.staged_rollout
+""" % PACKAGE
+
+
+def device_id(number):
+    return "iotda-meter-%06d" % number
+
+
+def write_fleet(path, count):
+    """The fleet file: an IoTDA v5 project only (no legacy Huawei or Tencent part)."""
+    fleet = {"huawei_iotda": {
+        "project_id": PROJECT, "region": REGION, "default_app_id": "iotda-bench-app",
+        "credentials": [{"ak": AK, "sk": SK}],
+        "packages": [{"package_id": PACKAGE, "package_type": "firmwarePackage", "product_id": PRODUCT,
+                      "version": "2.0.0"}],
+        "devices": [{"device_id": device_id(number), "product_id": PRODUCT, "fw_version": "1.0.0"}
+                    for number in range(1, count + 1)]}}
+    with open(path, "w") as handle:
+        json.dump(fleet, handle)
+
+
+def write_inventory(path, count):
+    with open(path, "w") as handle:
+        handle.write("""all:
+  children:
+    iot_devices:
+      children:
+        iotda_meters:
+    iotda_meters:
+      hosts:
+        iotda-meter-[000001:%06d]:
+      vars: {iot_platform: huawei_iotda, iot_firmware_version: 1.0.0}
+""" % count)
+
+
+class Emulator:
+    def __init__(self, workdir, fleet, args):
+        ready = os.path.join(workdir, "ready.json")
+        self.log = open(os.path.join(workdir, "emulator.log"), "w")
+        behaviour = {"iotda_calls_per_second": args.calls_per_second}
+        env = dict(os.environ, PYTHONPATH=os.path.join(REPO, "tests", "emulator"))
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "iotemu", "--port", "0", "--fleet", fleet, "--time-scale", str(args.time_scale),
+             "--upgrade-seconds", str(args.upgrade_seconds), "--behaviour", json.dumps(behaviour),
+             "--ready-file", ready], env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 600
+        while not os.path.exists(ready):
+            if self.process.poll() is not None or time.time() > deadline:
+                raise SystemExit("the emulator did not start: see %s" % self.log.name)
+            time.sleep(0.2)
+        with open(ready) as handle:
+            self.url = json.load(handle)["url"]
+
+    def stats(self):
+        return requests.get(self.url + "/_emulator/stats", timeout=600).json()
+
+    def stop(self):
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+
+
+# the plan-time refresh ("read from the platform") and the later waves' read while the earlier ones ran
+REFRESH_LINE = re.compile(r"^Versions of ([\d,]+) (\S+) devices read (from the platform|while the earlier waves ran) "
+                          r"\(([\d,]+) API calls\)", re.MULTILINE)
+
+
+def run(args):
+    workdir = tempfile.mkdtemp(prefix="bench-iotda-%d-" % args.devices)
+    print("N=%d: running in %s" % (args.devices, workdir), flush=True)
+    fleet = os.path.join(workdir, "fleet.json")
+    inventory = os.path.join(workdir, "inventory.yml")
+    playbook = os.path.join(workdir, "rollout.yml")
+    write_fleet(fleet, args.devices)
+    write_inventory(inventory, args.devices)
+    with open(playbook, "w") as handle:
+        handle.write(PLAYBOOK)
+    emulator = Emulator(workdir, fleet, args)
+    try:
+        env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_LOCALHOST_WARNING="0",
+                   HUAWEICLOUD_SDK_AK=AK, HUAWEICLOUD_SDK_SK=SK, HUAWEICLOUD_SDK_PROJECT_ID=PROJECT,
+                   HW_REGION_NAME=REGION, IOTFLEET_IOTDA_ENDPOINT=emulator.url,
+                   IOTFLEET_IOTDA_CALLS_PER_WINDOW=str(args.calls_per_second), IOTFLEET_IOTDA_WINDOW_SECONDS="1",
+                   IOTFLEET_PACING_DIR=os.path.join(workdir, "pacing"),
+                   PATH=BIN + os.pathsep + os.environ.get("PATH", ""))
+        extra = {"staged_rollout_id": "bench-iotda-%d" % args.devices,
+                 "staged_rollout_state_dir": os.path.join(workdir, "state"),
+                 "staged_rollout_report_dir": os.path.join(workdir, "reports"),
+                 "staged_rollout_poll_seconds": args.poll_seconds,
+                 "staged_rollout_refresh_versions": not args.no_refresh,
+                 "staged_rollout_verify_versions": not args.no_verify}
+        cmd = [os.path.join(BIN, "ansible-playbook"), playbook, "-i", inventory, "-e", json.dumps(extra)]
+        log_path = os.path.join(workdir, "ansible.log")
+        started = time.time()
+        with open(log_path, "w") as log:
+            rc = subprocess.run(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=workdir, check=False).returncode
+        wall = time.time() - started
+        stats = emulator.stats().get("huawei_iotda") or {}
+    finally:
+        emulator.stop()
+    with open(log_path) as handle:
+        output = handle.read()
+    state_path = os.path.join(workdir, "state", "bench-iotda-%d.json" % args.devices)
+    state = json.load(open(state_path)) if os.path.exists(state_path) else {"waves": {}, "status": "no state"}
+    waves = []
+    for name in state.get("order") or []:
+        wave = state["waves"][name]
+        chunks = [chunk for chunk in wave["chunks"] if chunk["platform"] == "huawei_iotda"]
+        devices = sum(len(chunk["devices"]) for chunk in chunks)
+        engine = wave.get("engine") or {}
+        waves.append({"name": name, "status": wave["status"], "devices": devices,
+                      "creates": len([chunk for chunk in chunks if chunk.get("task_id")]),
+                      "expected_creates": int(math.ceil(devices / float(MAX_TARGETS))) if devices else 0,
+                      "phase_seconds": engine.get("phase_seconds"), "rounds": engine.get("rounds"),
+                      "api_calls": (engine.get("api_calls") or {}).get("huawei_iotda")})
+    refresh = [{"devices": int(match.group(1).replace(",", "")), "api_calls": int(match.group(4).replace(",", "")),
+                "when": "plan" if match.group(3) == "from the platform" else "prefetch"}
+               for match in REFRESH_LINE.finditer(output.split("PLAY RECAP")[0])]
+    by_kind = stats.get("by_kind") or {}
+    return {
+        "devices": args.devices, "rc": rc, "status": state.get("status"), "wall_seconds": round(wall, 1),
+        "calls": stats.get("calls"), "by_kind": by_kind, "creates": stats.get("creates"),
+        "throttled": stats.get("throttled"), "duplicates": len(stats.get("duplicates") or []),
+        "waves": waves, "refresh": refresh,
+        "creates_ok": all(w["creates"] == w["expected_creates"] for w in waves)
+        and (stats.get("creates") or 0) == sum(w["expected_creates"] for w in waves),
+        "list_devices_lower_bound": int(math.ceil(args.devices / float(PAGE))),
+        "settings": {"calls_per_second": args.calls_per_second, "time_scale": args.time_scale,
+                     "upgrade_seconds": args.upgrade_seconds, "poll_seconds": args.poll_seconds,
+                     "refresh": not args.no_refresh, "verify": not args.no_verify},
+        "workdir": workdir, "measured": time.strftime("%Y-%m-%d"),
+    }
+
+
+def fmt(value):
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return "%.1f" % value
+    return "{:,}".format(value) if isinstance(value, int) else str(value)
+
+
+def markdown(result, command):
+    settings = result["settings"]
+    n = result["devices"]
+    out = ["## IoTDA v5 at %s devices" % fmt(n), "",
+           "Measured with `tests/benchmarks/bench_iotda.py` on %s (2 cores shared with other work):" % result["measured"],
+           "", "```bash", command, "```", "",
+           "One IoTDA v5 project of %s devices on firmware 1.0.0 (a fleet file, `huawei_iotda` part), one host per "
+           "device in the inventory, the `staged_rollout` role with its defaults (canary 10, wave1 10 %%, rest 100 %%; "
+           "plan-time version refresh %s, version read-back %s), polls every %s s. The controller paces the v5 calls "
+           "at %s per second (`IOTFLEET_IOTDA_CALLS_PER_WINDOW`; the collection's default is 5, IoTDA documents no "
+           "limit) and the emulator enforces the same; its simulated upgrade clock runs %sx (one device upgrade: %s "
+           "simulated seconds)." % (fmt(n), "on" if settings["refresh"] else "off",
+                                    "on" if settings["verify"] else "off", settings["poll_seconds"],
+                                    settings["calls_per_second"], fmt(float(settings["time_scale"])),
+                                    fmt(float(settings["upgrade_seconds"]))), "",
+           "| outcome | wall time | v5 calls | creates | throttle answers | duplicates |",
+           "|---|---|---|---|---|---|",
+           "| %s | %s s | %s | %s | %s | %s |" % (result["status"], fmt(result["wall_seconds"]), fmt(result["calls"]),
+                                              fmt(result["creates"]), fmt(result["throttled"]),
+                                              fmt(result["duplicates"])), "",
+           "**Creates per wave** (one task takes at most 30,000 devices, so a wave needs `ceil(devices / 30,000)`):", "",
+           "| wave | devices | creates | ceil(devices / 30,000) | create s | poll s | rounds | v5 calls of the wave |",
+           "|---|---|---|---|---|---|---|---|"]
+    for wave in result["waves"]:
+        phases = wave.get("phase_seconds") or {}
+        out.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            wave["name"], fmt(wave["devices"]), wave["creates"], wave["expected_creates"],
+            fmt(phases.get("create")), fmt(phases.get("poll")), fmt(wave.get("rounds")),
+            fmt((wave.get("api_calls") or {}).get("total") if isinstance(wave.get("api_calls"), dict)
+                else wave.get("api_calls"))))
+    out += ["", "Creates = ceil(N / 30,000) per wave: **%s**." % ("yes" if result["creates_ok"] else "no"), "",
+            "**Calls by kind** (the emulator's counters): %s." % ", ".join(
+                "%s %s" % (kind, fmt(count)) for kind, count in sorted(result["by_kind"].items())), ""]
+    refresh = result["refresh"]
+    listings = result["by_kind"].get("list_devices") or 0
+    out += ["Where the calls go: `list_devices` (`ListDevices`, pages of 50) is the plan-time refresh%s and the "
+            "version read-back after each wave (the versions of the devices their tasks report as succeeded): "
+            "%s calls, against %s pages for one listing of the fleet. The listing has no device-id filter and the "
+            "client makes no per-device read (the SDK's `ShowDevice` answers the device secret), so a read-back "
+            "reads pages until it has seen every device it looks for; the listing is newest device first, so the "
+            "canary's devices (the first ids) are on its last pages. Creates, task reads and polls are a few dozen "
+            "calls. At %s calls per second the listings alone take about %s s."
+            % (" (%s)" % "; ".join("%s: %s devices in %s calls" % (
+                "at plan time" if r["when"] == "plan" else "the later waves, read while the canary ran",
+                fmt(r["devices"]), fmt(r["api_calls"])) for r in refresh) if refresh else "",
+               fmt(listings), fmt(result["list_devices_lower_bound"]), settings["calls_per_second"],
+               fmt(int(round(listings / float(settings["calls_per_second"]))))), ""]
+    if settings["calls_per_second"] != DEFAULT_CALLS_PER_SECOND:
+        seconds = (result["calls"] or 0) / float(DEFAULT_CALLS_PER_SECOND)
+        out += ["At the collection's default pacing of %d calls per second the same %s calls take at least %s s "
+                "(%.0f min) of pacing alone. This run raised the pacing and the emulator's limit to %d per second "
+                "because a run at %d would take more than 10 minutes: the emulator's time scaling speeds up the "
+                "upgrades, not the calls." % (DEFAULT_CALLS_PER_SECOND, fmt(result["calls"]), fmt(int(round(seconds))),
+                                              seconds / 60.0, settings["calls_per_second"], DEFAULT_CALLS_PER_SECOND),
+                ""]
+    return "\n".join(out)
+
+
+def replace_section(path, title_prefix, text):
+    """``path`` with the section whose title starts with ``title_prefix`` replaced by ``text`` (or added at the
+    end): from its ``## `` title to the next one."""
+    content = open(path).read() if os.path.exists(path) else ""
+    lines = content.split("\n")
+    start = next((index for index, line in enumerate(lines) if line.startswith(title_prefix)), None)
+    if start is None:
+        new = content.rstrip("\n") + "\n\n" + text.rstrip("\n") + "\n"
+    else:
+        end = next((index for index in range(start + 1, len(lines)) if lines[index].startswith("## ")), len(lines))
+        new = "\n".join(lines[:start] + text.rstrip("\n").split("\n") + [""] + lines[end:]).rstrip("\n") + "\n"
+    with open(path, "w") as handle:
+        handle.write(new)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--devices", type=int, default=100000)
+    parser.add_argument("--calls-per-second", type=int, default=5,
+                        help="controller pacing and emulator limit of the v5 calls (default 5, the collection's)")
+    parser.add_argument("--time-scale", type=float, default=600.0)
+    parser.add_argument("--upgrade-seconds", type=float, default=300.0)
+    parser.add_argument("--poll-seconds", type=int, default=10)
+    parser.add_argument("--no-refresh", action="store_true", help="staged_rollout_refresh_versions=false")
+    parser.add_argument("--no-verify", action="store_true", help="staged_rollout_verify_versions=false")
+    parser.add_argument("--output", default=os.path.join(tempfile.gettempdir(), "bench_iotda.json"))
+    parser.add_argument("--docs", default=os.path.join(REPO, "docs", "performance.md"),
+                        help="Markdown file whose 'IoTDA v5 at N devices' section is replaced ('' to skip)")
+    parser.add_argument("--render-only", action="store_true", help="only write --docs from the result in --output")
+    args = parser.parse_args()
+    if args.render_only:
+        with open(args.output) as handle:
+            result = json.load(handle)
+        for key in ("calls_per_second", "time_scale", "upgrade_seconds", "poll_seconds"):
+            setattr(args, key, result["settings"][key])
+        args.no_refresh, args.no_verify = not result["settings"]["refresh"], not result["settings"]["verify"]
+        args.devices = result["devices"]
+    else:
+        result = run(args)
+        print(json.dumps(result, indent=1), flush=True)
+        with open(args.output, "w") as handle:
+            json.dump(result, handle, indent=2)
+    if args.docs:
+        command = ("tests/benchmarks/bench_iotda.py --devices %d --calls-per-second %d --time-scale %s "
+                   "--upgrade-seconds %s --poll-seconds %d%s%s" % (
+                       args.devices, args.calls_per_second, fmt(args.time_scale), fmt(args.upgrade_seconds),
+                       args.poll_seconds, " --no-refresh" if args.no_refresh else "",
+                       " --no-verify" if args.no_verify else ""))
+        replace_section(args.docs, "## IoTDA v5 at ", markdown(result, ".venv/bin/python " + command))
+    print("wrote %s%s" % (args.output, " and %s" % args.docs if args.docs else ""))
+    return 0 if result["rc"] == 0 and result["creates_ok"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
