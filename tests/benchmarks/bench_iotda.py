@@ -34,7 +34,8 @@ import requests
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.dirname(HERE))
-import conftest  # noqa: E402  (puts the collection on sys.path, sets ANSIBLE_COLLECTIONS_PATH)
+# puts the collection on sys.path and sets ANSIBLE_COLLECTIONS_PATH for the ansible-playbook it runs
+import conftest  # noqa: E402  pylint: disable=unused-import
 
 BIN = os.path.dirname(sys.executable)
 MAX_TARGETS = 30000  # CreateBatchTask: at most 30,000 targets (reference §10.2)
@@ -221,9 +222,9 @@ def markdown(result, command):
                                     fmt(float(settings["upgrade_seconds"]))), "",
            "| outcome | wall time | v5 calls | creates | throttle answers | duplicates |",
            "|---|---|---|---|---|---|",
-           "| %s | %s s | %s | %s | %s | %s |" % (result["status"], fmt(result["wall_seconds"]), fmt(result["calls"]),
-                                              fmt(result["creates"]), fmt(result["throttled"]),
-                                              fmt(result["duplicates"])), "",
+           "| %s | %s s | %s | %s | %s | %s |" % (
+               result["status"], fmt(result["wall_seconds"]), fmt(result["calls"]), fmt(result["creates"]),
+               fmt(result["throttled"]), fmt(result["duplicates"])), "",
            "**Creates per wave** (one task takes at most 30,000 devices, so a wave needs `ceil(devices / 30,000)`):", "",
            "| wave | devices | creates | ceil(devices / 30,000) | create s | poll s | rounds | v5 calls of the wave |",
            "|---|---|---|---|---|---|---|---|"]

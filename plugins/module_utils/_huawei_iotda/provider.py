@@ -63,6 +63,8 @@ CREATE_CALL = errors.call_name("CreateBatchTask")
 STOPPED = ("Stopping", "Stopped")
 # Statuses of a task that may not have its task_progress yet (inferred: it is still being set up).
 NOT_STARTED = ("Initializing", "Waitting")
+
+
 class HuaweiIotdaProvider(IotdaDevices, IotdaRetry, ApiProvider):
     capabilities = CAPABILITIES
 

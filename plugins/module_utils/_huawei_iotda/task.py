@@ -443,4 +443,3 @@ def failures_of(call, rows, status=FAILED_DETAIL, where="task_details"):
         failures.append({"device": device, "status": answered, "error_code": code, "error_msg": message,
                          "detail": detail})
     return failures
-

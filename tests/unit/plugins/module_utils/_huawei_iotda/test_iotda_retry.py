@@ -215,6 +215,6 @@ def test_retry_options_are_checked_before_any_request(make, params, text):
 
 def test_retry_targets_are_cleaned(make):
     provider, _session = make()
-    work = provider.validate({"state": "retried", "task_id": "t-1", "retry_targets": [" dev-002", "dev-001",
-                                                                                       "dev-002"]})
+    targets = [" dev-002", "dev-001", "dev-002"]
+    work = provider.validate({"state": "retried", "task_id": "t-1", "retry_targets": targets})
     assert work["retry_devices"] == ["dev-002", "dev-001"] and provider.capabilities.can_retry
