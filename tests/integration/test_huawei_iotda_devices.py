@@ -79,6 +79,8 @@ def test_ansible_inventory_lists_the_v5_fleet(fleet, tmp_path):
     assert hosts_of(listing, "iotda_software_2_0_0") == ["iotda-meter-0010"]
     assert hosts_of(listing, "iotda_software_unknown") == ["iotda-meter-0009"]
     assert hosts_of(listing, "iotda_offline") == ["iotda-meter-0100"]
+    read_at = hostvars["iotda-meter-0010"].pop("iot_version_read_at")  # when the listing read it (ISO 8601, UTC)
+    assert len(read_at) == 20 and read_at.endswith("Z")
     assert hostvars["iotda-meter-0010"] == {
         "iot_platform": "huawei_iotda", "iot_device_id": "iotda-meter-0010", "iot_product_id": "iotda-meter",
         "iot_firmware_version": "1.0.0", "iot_software_version": "2.0.0", "iot_device_name": "iotda-meter-0010",
