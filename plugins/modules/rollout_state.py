@@ -103,7 +103,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 status:
-  description: Rollout status after the event, V(running), V(completed), V(incomplete), V(aborted), V(failed), V(awaiting_approval), V(awaiting_window), V(awaiting_health) or V(paused).
+  description:
+    - Rollout status after the event, V(running), V(completed), V(incomplete), V(aborted), V(failed),
+      V(awaiting_approval), V(awaiting_window), V(awaiting_health) or V(paused).
   returned: success
   type: str
 wave:

@@ -156,18 +156,18 @@ def test_devices_outside_their_window_wait_for_a_later_run_and_are_sent_once(run
     assert "Read back from the platforms: 1 tasks; waves all had started before this run." in second.stdout
     assert "Rollout it-window: COMPLETED" in second.stdout and second.outcome["status"] == "completed"
     made = creates(emulator)
-    assert [sorted(devices) for _, devices, _ in made] == [sensors(1, 4), sensors(5, 8)]
+    assert [sorted(devices) for dummy, devices, dummy in made] == [sensors(1, 4), sensors(5, 8)]
     assert created_devices(emulator) == sensors(1, 8)          # nothing created twice
 
 
 def test_a_moved_window_applies_to_the_rest_of_a_started_wave(run_playbook, emulator, dirs, tmp_path):
-    inventory, hosts, _, opens = closed_window_fleet(tmp_path)
+    inventory, hosts, dummy, opens = closed_window_fleet(tmp_path)
     first_run_awaits_the_window(run_playbook, emulator, dirs, inventory, "it-window-moved", opens)
     move_window_to_now(tmp_path, hosts)
     second = run(run_playbook, emulator, dirs, inventory, "it-window-moved", **WINDOW_VARS)
     assert second.outcome["status"] == "completed", second.outcome.get("awaiting_window")
     made = creates(emulator)
-    assert [sorted(devices) for _, devices, _ in made] == [sensors(1, 4), sensors(5, 8)]
+    assert [sorted(devices) for dummy, devices, dummy in made] == [sensors(1, 4), sensors(5, 8)]
 
 
 # ---- 2. ramp ----------------------------------------------------------------------------------------------------
@@ -180,8 +180,8 @@ def test_a_ramp_dispatches_growing_chunks_each_after_the_previous_finished(run_p
     assert "Rollout it-ramp: COMPLETED" in result.stdout
     assert result.outcome["status"] == "completed"
     made = creates(emulator)
-    assert [len(devices) for _, devices, _ in made] == [1, 2, 4]
-    assert set().union(*[devices for _, devices, _ in made]) == set(sensors(1, 7))
+    assert [len(devices) for dummy, devices, dummy in made] == [1, 2, 4]
+    assert set().union(*[devices for dummy, devices, dummy in made]) == set(sensors(1, 7))
     state = emulator.state()
     for (dummy, dummy, before), (at, dummy, dummy) in zip(made, made[1:]):
         ended = finished_at(state, before)
