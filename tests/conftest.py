@@ -2,6 +2,8 @@
 
 The repository root *is* the collection; Ansible and the unit tests need it below an
 ``ansible_collections/<namespace>/<name>`` directory, so a symlink is made in a temp dir.
+``tests/`` goes on ``sys.path`` too, for the test kit (``from kit.clock import Clock``, tests/kit/), and
+``tests/emulator`` for the emulator (``iotemu``); pytest and ``ansible-test units`` both load this file.
 """
 import hashlib
 import os
@@ -9,7 +11,8 @@ import sys
 import tempfile
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-EMULATOR_DIR = os.path.join(REPO_ROOT, "tests", "emulator")
+TESTS_DIR = os.path.join(REPO_ROOT, "tests")
+EMULATOR_DIR = os.path.join(TESTS_DIR, "emulator")
 
 
 def collections_root():
@@ -34,7 +37,7 @@ def collections_root():
 
 
 COLLECTIONS_ROOT = collections_root()
-for path in (COLLECTIONS_ROOT, EMULATOR_DIR):
+for path in (COLLECTIONS_ROOT, EMULATOR_DIR, TESTS_DIR):
     if path not in sys.path:
         sys.path.insert(0, path)
 os.environ["ANSIBLE_COLLECTIONS_PATH"] = COLLECTIONS_ROOT

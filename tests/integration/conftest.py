@@ -2,7 +2,8 @@
 
 Fixtures
 --------
-``emulator``      an :class:`EmulatorHandle` over plain HTTP with the demo fleet (fresh per test)
+``emulator``      the kit's control client (:class:`kit.control.EmulatorControl`) of an emulator over plain HTTP
+                  with the demo fleet (fresh per test)
 ``emulator_tls``  the same over HTTPS with mutual TLS (client certificate required)
 ``run_playbook``  runs ``ansible-playbook`` with this collection on ``ANSIBLE_COLLECTIONS_PATH``
 """
@@ -13,9 +14,10 @@ import sys
 from dataclasses import dataclass, field
 
 import pytest
-import requests
 
 from iotemu.server import EmulatorServer  # tests/emulator is put on sys.path by tests/conftest.py
+
+from kit.control import EmulatorControl  # tests/ is put on sys.path by tests/conftest.py
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -24,79 +26,15 @@ PLAYBOOKS = os.path.join(HERE, "playbooks")
 BIN_DIR = os.path.dirname(sys.executable)
 RECAP_RE = re.compile(r"^(?P<host>\S+)\s+:\s+(?P<counts>(?:\w+=\d+\s*)+)$", re.MULTILINE)
 
-from demo_credentials import (HUAWEI_APP_ID, HUAWEI_SECRET, IOTDA_ACCESS_KEY, IOTDA_PROJECT_ID, IOTDA_REGION,
-                              IOTDA_SECRET_KEY, TENCENT_REGION, TENCENT_SECRET_ID, TENCENT_SECRET_KEY)
-
 # A fast clock so tasks finish within seconds: 300 simulated seconds per device upgrade take 1 s.
 DEFAULT_BEHAVIOUR = {"time_scale": 300}
-
-
-class EmulatorHandle:
-    """A running emulator plus helpers to drive its control API."""
-
-    def __init__(self, server):
-        self.server = server
-        self.url = server.url
-        self.ca_path = getattr(server, "ca_path", None)
-        self.client_cert = getattr(server, "client_cert", None)
-        self.client_key = getattr(server, "client_key", None)
-
-    def _kwargs(self):
-        kwargs = {"timeout": 10}
-        if self.url.startswith("https"):
-            kwargs["verify"] = self.ca_path
-            if self.client_cert:
-                kwargs["cert"] = (self.client_cert, self.client_key)
-        return kwargs
-
-    def control(self, method, path, json=None):
-        response = requests.request(method, self.url + "/_emulator/" + path.lstrip("/"), json=json, **self._kwargs())
-        response.raise_for_status()
-        return response.json() if response.content else None
-
-    def requests(self, platform=None):
-        log = self.control("GET", "requests")["requests"]
-        return [entry for entry in log if platform is None or entry.get("platform") == platform]
-
-    def calls(self, platform=None, method=None, path=None, action=None):
-        """Request-log entries filtered by platform, method, path prefix and/or Tencent action."""
-        return [
-            entry for entry in self.requests(platform)
-            if (method is None or entry.get("method") == method)
-            and (path is None or (entry.get("path") or "").startswith(path))
-            and (action is None or entry.get("action") == action)
-        ]
-
-    def inject(self, **rule):
-        return self.control("POST", "faults", {"faults": [rule]})
-
-    def behaviour(self, **changes):
-        return self.control("POST", "behaviour", changes)
-
-    def state(self):
-        return self.control("GET", "state")
-
-    def huawei_env(self):
-        env = {"HUAWEI_IOT_ENDPOINT": self.url, "HUAWEI_IOT_APP_ID": HUAWEI_APP_ID, "HUAWEI_IOT_SECRET": HUAWEI_SECRET}
-        return env
-
-    def iotda_env(self):
-        """The IoTDA v5 connection as the environment variables Huawei's tools read (the emulator's endpoint: a host
-        other than the region's default, so requests are signed with the derived V11-HMAC-SHA256)."""
-        return {"HUAWEICLOUD_SDK_AK": IOTDA_ACCESS_KEY, "HUAWEICLOUD_SDK_SK": IOTDA_SECRET_KEY,
-                "HUAWEICLOUD_SDK_PROJECT_ID": IOTDA_PROJECT_ID, "HW_REGION_NAME": IOTDA_REGION,
-                "IOTFLEET_IOTDA_ENDPOINT": self.url}
-
-    def tencent_env(self):
-        return {"TENCENTCLOUD_SECRET_ID": TENCENT_SECRET_ID, "TENCENTCLOUD_SECRET_KEY": TENCENT_SECRET_KEY,
-                "TENCENTCLOUD_REGION": TENCENT_REGION, "IOTFLEET_TENCENT_ENDPOINT": self.url}
 
 
 @pytest.fixture
 def emulator(tmp_path):
     server = EmulatorServer(fleet="demo", behaviour=dict(DEFAULT_BEHAVIOUR), tls=None, tls_dir=str(tmp_path)).start()
     try:
-        yield EmulatorHandle(server)
+        yield EmulatorControl(server)
     finally:
         server.stop()
 
@@ -105,7 +43,7 @@ def emulator(tmp_path):
 def emulator_tls(tmp_path):
     server = EmulatorServer(fleet="demo", behaviour=dict(DEFAULT_BEHAVIOUR), tls="mutual", tls_dir=str(tmp_path)).start()
     try:
-        yield EmulatorHandle(server)
+        yield EmulatorControl(server)
     finally:
         server.stop()
 

@@ -8,6 +8,8 @@ import sys
 import pytest
 import yaml
 
+from kit.credentials import HUAWEI_SECRET
+
 pytestmark = pytest.mark.integration
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -80,7 +82,7 @@ def test_list_the_demo_fleet(emulator, tmp_path):
     assert calls.count(("huawei", "GET /iocm/app/dm/v1.4.0/devices")) == 3
     assert calls.count(("tencent", "GetDeviceList")) == 3 and len(calls) == 7
     text = json.dumps(listing)
-    assert "demo-secret" not in text and "DevicePsk" not in text
+    assert HUAWEI_SECRET not in text and "DevicePsk" not in text
 
 
 def test_keyed_groups_on_firmware_version(emulator, tmp_path):

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import requests
 
-from demo_credentials import HUAWEI_APP_ID, HUAWEI_SECRET
+from kit.credentials import HUAWEI_APP_ID, HUAWEI_SECRET
 
 pytestmark = pytest.mark.integration
 PLAYBOOK_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "playbooks", "huawei")

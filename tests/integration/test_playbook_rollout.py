@@ -12,6 +12,8 @@ import time
 
 import pytest
 
+from kit.credentials import HUAWEI_SECRET, TENCENT_SECRET_ID
+
 pytestmark = pytest.mark.integration
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -114,7 +116,7 @@ def test_clean_mixed_rollout_then_rerun_changes_nothing(run_playbook, emulator, 
     markdown = open(os.path.join(dirs["staged_rollout_report_dir"], "it-clean-report.md")).read()
     assert "**Status: COMPLETED**" in markdown and "| 3 | rest | passed |" in markdown
     state_text = open(os.path.join(dirs["staged_rollout_state_dir"], "it-clean.json")).read()
-    assert "demo-secret" not in state_text and "AKIDdemo" not in state_text and "demo-secret" not in markdown
+    assert HUAWEI_SECRET not in state_text and TENCENT_SECRET_ID not in state_text and HUAWEI_SECRET not in markdown
 
     emulator.control("DELETE", "requests")
     again = rollout(run_playbook, emulator, dirs, "it-clean")

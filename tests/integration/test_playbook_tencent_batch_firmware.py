@@ -6,7 +6,7 @@ import time
 import pytest
 
 from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent import limits
-from demo_credentials import TENCENT_SECRET_ID, TENCENT_SECRET_KEY
+from kit.credentials import TENCENT_SECRET_ID, TENCENT_SECRET_KEY
 
 pytestmark = pytest.mark.integration
 

@@ -1,29 +1,37 @@
 """Clients for the emulator tests: a Huawei northbound client, a TC3 signer written from the reference, a handle.
 
 The TC3 signer follows the Tencent API notes (tencent-iot-explorer.md §1.5) and is deliberately independent
-of ``iotemu.tencent`` so that the emulator's verifier is checked against a second implementation.
+of ``iotemu.tencent`` so that the emulator's verifier is checked against a second implementation. The handle is the
+kit's control client (tests/kit/control.py) plus the two platform clients; the credentials are the kit's.
 """
 
 import hashlib
 import hmac
 import json
+import os
+import sys
 import time
 from datetime import datetime, timedelta, timezone
 
 import requests
 
-HW_APP = "demo-app"
-HW_SECRET = "demo-secret"
-TC_ID = "AKIDdemo0000000000000000000000000000"
-TC_KEY = "demo-secret-key-000000000000000000"
-REGION = "ap-guangzhou"
+TESTS_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+if TESTS_DIR not in sys.path:  # imported outside pytest (tests/benchmarks/bench_emulator.py): the kit's directory
+    sys.path.append(TESTS_DIR)
+
+from kit.control import EmulatorControl  # noqa: E402  pylint: disable=wrong-import-position
+from kit.credentials import (  # noqa: E402  pylint: disable=wrong-import-position
+    HUAWEI_APP_ID, HUAWEI_SECRET, TENCENT_REGION, TENCENT_SECRET_ID, TENCENT_SECRET_KEY)
+
+# the kit's credentials under the names tests/benchmarks/bench_emulator.py imports (thin compatibility names)
+HW_APP, HW_SECRET, TC_ID, TC_KEY = HUAWEI_APP_ID, HUAWEI_SECRET, TENCENT_SECRET_ID, TENCENT_SECRET_KEY
 PRODUCT = "TCPROD0001"
 API = "/iodm/northbound/v1.5.0"
 SEC = "/iocm/app/sec/v1.1.0"
 TIMEOUT = 10
 
 
-def tc3_headers(secret_id, secret_key, action, body, timestamp, host, region=REGION, token=None, version="2019-04-23",
+def tc3_headers(secret_id, secret_key, action, body, timestamp, host, region=TENCENT_REGION, token=None, version="2019-04-23",
                 content_type="application/json", service="iotexplorer"):
     """Reference §1.5, verbatim in spirit: the headers of one signed POST."""
     date = datetime.fromtimestamp(timestamp, tz=timezone.utc).strftime("%Y-%m-%d")
@@ -54,36 +62,18 @@ def huawei_time(offset_seconds):
     return (datetime.now(timezone.utc) + timedelta(seconds=offset_seconds)).strftime("%Y%m%dT%H%M%SZ")
 
 
-class Handle:
-    """A started ``EmulatorServer`` plus helpers for the control API."""
+class Handle(EmulatorControl):
+    """A started ``EmulatorServer``: the kit's control client plus the Huawei and Tencent clients below."""
 
-    def __init__(self, server):
-        self.server = server
-        self.url = server.url
-        self.host = self.url.split("://", 1)[1]
-
-    def control(self, method, path, body=None, expect=200):
-        response = requests.request(method, self.url + "/_emulator/" + path, json=body, timeout=TIMEOUT)
-        assert response.status_code == expect, response.text
-        return response.json()
-
-    def state(self):
-        return self.control("GET", "state")
-
-    def advance(self, seconds):
-        return self.control("POST", "advance", {"seconds": seconds})
-
-    def log(self):
-        return self.control("GET", "requests")["requests"]
-
-    def inject(self, **rule):
-        return self.control("POST", "faults", {"faults": [rule]})
-
-    def huawei(self, app_id=HW_APP, secret=HW_SECRET):
+    def huawei(self, app_id=HUAWEI_APP_ID, secret=HUAWEI_SECRET):
         return HuaweiClient(self.url, app_id, secret)
 
-    def tencent(self, secret_id=TC_ID, secret_key=TC_KEY, **kwargs):
+    def tencent(self, secret_id=TENCENT_SECRET_ID, secret_key=TENCENT_SECRET_KEY, **kwargs):
         return TencentClient(self.url, secret_id, secret_key, **kwargs)
+
+    def log(self):
+        """The request log: :meth:`requests` under the name test_emulator_iotda.py still calls."""
+        return self.requests()
 
 
 class HuaweiClient:
@@ -134,7 +124,7 @@ class HuaweiClient:
 
 
 class TencentClient:
-    def __init__(self, url, secret_id, secret_key, region=REGION, token=None):
+    def __init__(self, url, secret_id, secret_key, region=TENCENT_REGION, token=None):
         self.url = url
         self.host = url.split("://", 1)[1]
         self.secret_id = secret_id

@@ -10,7 +10,8 @@ import time
 import pytest
 import requests
 
-from emu_helpers import HW_SECRET, PRODUCT, TC_KEY, TIMEOUT
+from emu_helpers import PRODUCT, TIMEOUT
+from kit.credentials import HUAWEI_APP_ID, HUAWEI_SECRET, TENCENT_SECRET_ID, TENCENT_SECRET_KEY
 from iotemu import fleet as fleet_module
 from iotemu.core import validate_behaviour
 
@@ -20,15 +21,15 @@ EMULATOR_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.p
 def test_demo_fleet_details():
     demo = fleet_module.load_fleet("demo")
     huawei, tencent = demo["huawei"], demo["tencent"]
-    assert huawei["apps"] == {"demo-app": "demo-secret"}
+    assert huawei["apps"] == {HUAWEI_APP_ID: HUAWEI_SECRET}  # the kit's demo credentials are the emulator's
     assert sorted(huawei["packages"]) == ["fw-wm100-1.0.0", "fw-wm100-2.0.0"]
     assert len(huawei["devices"]) == 300
     first, second, last = huawei["devices"]["hw-meter-0001"], huawei["devices"]["hw-meter-0002"], huawei["devices"]["hw-meter-0300"]
     assert (first["deviceType"], first["model"], first["manufacturerName"], first["version"]) == ("WaterMeter", "WM-100", "Acme", "1.0.0")
     assert first["groups"] == ["north", "lab"] and second["groups"] == ["south", "lab"] and last["groups"] == ["south"]
     assert sum("lab" in device["groups"] for device in huawei["devices"].values()) == 10
-    assert list(tencent["credentials"]) == ["AKIDdemo0000000000000000000000000000"]
-    assert tencent["credentials"]["AKIDdemo0000000000000000000000000000"]["secret_key"] == "demo-secret-key-000000000000000000"
+    assert list(tencent["credentials"]) == [TENCENT_SECRET_ID]
+    assert tencent["credentials"][TENCENT_SECRET_ID]["secret_key"] == TENCENT_SECRET_KEY
     assert tencent["products"] == {"TCPROD0001": {"ProductId": "TCPROD0001", "ProductName": "SmartSensor"}}
     assert [(fw["Version"], fw["FwType"]) for fw in tencent["firmwares"]] == [("1.0.0", "mcu"), ("2.0.0", "mcu")]
     assert len(tencent["devices"]) == 300 and ("TCPROD0001", "tc-sensor-0300") in tencent["devices"]
@@ -65,7 +66,7 @@ def test_health_behaviour_and_state(emulator):
     state = emulator.state()
     assert state["time"]["time_scale"] == 60
     assert len(state["huawei"]["devices"]) == 20 and len(state["tencent"]["devices"]) == 20
-    assert "demo-secret" not in json.dumps(state) and TC_KEY not in json.dumps(state)
+    assert HUAWEI_SECRET not in json.dumps(state) and TENCENT_SECRET_KEY not in json.dumps(state)
 
 
 def test_reset(emulator, tencent):
@@ -75,8 +76,8 @@ def test_reset(emulator, tencent):
     emulator.control("POST", "reset")
     state = emulator.state()
     assert state["tencent"]["tasks"] == [] and state["time"]["time_scale"] == 1
-    assert emulator.control("GET", "faults")["faults"] == [] and emulator.log() == [
-        entry for entry in emulator.log() if entry["platform"] == "control"]
+    assert emulator.control("GET", "faults")["faults"] == [] and emulator.requests() == [
+        entry for entry in emulator.requests() if entry["platform"] == "control"]
     emulator.control("POST", "reset", {"fleet": "demo:3", "behaviour": {"time_scale": 5}})
     state = emulator.state()
     assert len(state["tencent"]["devices"]) == 3 and state["time"]["time_scale"] == 5
@@ -88,9 +89,9 @@ def test_request_log_has_no_secrets(emulator, huawei, tencent):
     tencent.error("DescribeFirmware", {"ProductID": "NOPE", "FirmwareVersion": "2.0.0"})
     huawei.get("/operations")
     huawei.get("/operations", token="bad")
-    log = emulator.log()
+    log = emulator.requests()
     dumped = json.dumps(log)
-    for secret in (HW_SECRET, TC_KEY, huawei.token, "Bearer", "TC3-HMAC"):
+    for secret in (HUAWEI_SECRET, TENCENT_SECRET_KEY, huawei.token, "Bearer", "TC3-HMAC"):
         assert secret not in dumped
     platforms = [(entry["platform"], entry["method"], entry["action"], entry["status"], entry["error_code"]) for entry in log]
     assert ("tencent", "POST", "BatchUpdateFirmware", 200, None) in platforms
@@ -99,7 +100,7 @@ def test_request_log_has_no_secrets(emulator, huawei, tencent):
     assert [entry["seq"] for entry in log] == sorted(entry["seq"] for entry in log)
     assert set(log[0]) == {"seq", "time", "platform", "method", "path", "action", "status", "error_code", "fault"}
     emulator.control("DELETE", "requests")
-    assert emulator.log() == []
+    assert emulator.requests() == []
 
 
 def test_unknown_paths(emulator):

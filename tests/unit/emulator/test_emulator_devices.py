@@ -5,7 +5,8 @@ import json
 import pytest
 import requests
 
-from emu_helpers import PRODUCT, TC_KEY, TIMEOUT
+from emu_helpers import PRODUCT, TIMEOUT
+from kit.credentials import HUAWEI_APP_ID, TENCENT_SECRET_KEY
 
 DM = "/iocm/app/dm/v1.4.0"
 DONE = 400  # simulated seconds after which every default upgrade (300 s +- 25 %) has finished
@@ -45,7 +46,7 @@ def test_huawei_device_list_paging_and_limits(huawei):
         response = hw_get(huawei, "/devices", bad)
         assert response.status_code == 400 and response.json()["error_code"] == "120015", bad
     ignored = {"startTime": "20260101T000000Z", "endTime": "20270101T000000Z", "sort": "ASC", "select": "imsi",
-               "appId": "demo-app"}
+               "appId": HUAWEI_APP_ID}
     assert hw_devices(huawei, **ignored)["totalCount"] == 20
 
 
@@ -97,7 +98,7 @@ def test_tencent_device_list(tencent):
         assert isinstance(device[field], int)
     for secret in ("DevicePsk", "DeviceCert", "AppKey", "AppSKey", "NwkSKey"):
         assert secret not in device
-    assert TC_KEY not in json.dumps(answer)
+    assert TENCENT_SECRET_KEY not in json.dumps(answer)
     page = tencent.ok("GetDeviceList", {"ProductId": PRODUCT, "Offset": 15, "Limit": 100})
     assert [d["DeviceName"] for d in page["Devices"]] == ["tc-sensor-%04d" % n for n in range(16, 21)]
 

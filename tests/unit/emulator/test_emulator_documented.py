@@ -3,6 +3,7 @@
 import pytest
 
 from emu_helpers import PRODUCT
+from kit.credentials import HUAWEI_APP_ID, HUAWEI_SECRET
 
 HW_BODY = {"fileId": "fw-wm100-2.0.0", "targets": {"devices": ["hw-meter-0001"]}}
 TASK_FIELDS = {"operationId", "createTime", "startTime", "stopTime", "operateType", "targets", "policy", "status",
@@ -60,7 +61,7 @@ def test_echo_markers_false_keeps_emulator_extras(make_emulator):
 
 
 def test_documented_only_drops_extras(make_emulator):
-    fleet = {"huawei": {"apps": [{"appId": "demo-app", "secret": "demo-secret"}],
+    fleet = {"huawei": {"apps": [{"appId": HUAWEI_APP_ID, "secret": HUAWEI_SECRET}],
                         "packages": [{"fileId": "p2", "version": "2.0.0", "deviceType": "WaterMeter", "model": "WM-100",
                                       "manufacturerName": "Acme", "internalNote": "not an API field"}],
                         "devices": [{"deviceId": "d1", "deviceType": "WaterMeter", "model": "WM-100",

@@ -12,7 +12,7 @@ HW_BODY = {"fileId": "fw-wm100-2.0.0", "targets": {"devices": ["hw-meter-0001"]}
 
 
 def log_of(emulator, platform):
-    return [entry for entry in emulator.log() if entry["platform"] == platform]
+    return [entry for entry in emulator.requests() if entry["platform"] == platform]
 
 
 def test_drop_response_commits_then_drops_the_connection_tencent(emulator, tencent):
@@ -41,7 +41,7 @@ def test_reset_does_not_commit(emulator, tencent, huawei):
         huawei.create(HW_BODY)
     state = emulator.state()
     assert state["tencent"]["tasks"] == [] and state["huawei"]["tasks"] == []
-    assert [entry["fault"] for entry in emulator.log() if entry["fault"]] == ["reset", "reset"]
+    assert [entry["fault"] for entry in emulator.requests() if entry["fault"]] == ["reset", "reset"]
     tencent.create(DeviceNames=["tc-sensor-0001"])  # the next call goes through
 
 
@@ -74,7 +74,7 @@ def test_throttle_fault(emulator, tencent, huawei):
     assert response.status_code == 403 and response.json()["error_code"] == "1010009"
     state = emulator.state()
     assert state["tencent"]["tasks"] == [] and state["huawei"]["tasks"] == []
-    faulted = [(entry["platform"], entry["error_code"]) for entry in emulator.log() if entry["fault"] == "throttle"]
+    faulted = [(entry["platform"], entry["error_code"]) for entry in emulator.requests() if entry["fault"] == "throttle"]
     assert faulted == [("tencent", "RequestLimitExceeded"), ("huawei", "1010009")]
 
 

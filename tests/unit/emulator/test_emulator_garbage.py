@@ -20,7 +20,7 @@ def test_garbage_is_a_literal_json_200(emulator, huawei, body):
     assert response.status_code == 200 and response.headers["Content-Type"] == "application/json"
     assert response.content == body.encode("utf-8")
     assert emulator.state()["huawei"]["tasks"] == []  # nothing was done
-    assert emulator.log()[-1]["fault"] == "garbage"
+    assert emulator.requests()[-1]["fault"] == "garbage"
 
 
 def test_garbage_with_execute_does_the_work(emulator, tencent):
@@ -57,7 +57,7 @@ def test_trickle_defeats_a_client_deadline(emulator, huawei):
     emulator.inject(platform="huawei", kind="trickle")  # 1 byte per second
     with pytest.raises(requests.exceptions.ConnectionError, match="Read timed out"):
         huawei.session.get(huawei.url + "/iodm/northbound/v1.5.0/operations", headers=huawei.headers(), timeout=(5, 0.5))
-    assert emulator.log()[-1]["fault"] == "trickle"
+    assert emulator.requests()[-1]["fault"] == "trickle"
 
 
 def test_mutate_one_field_of_the_real_answer(emulator, tencent, huawei):

@@ -5,7 +5,8 @@ import time
 import pytest
 import requests
 
-from emu_helpers import API, HW_APP, HW_SECRET, SEC, TIMEOUT, huawei_time
+from emu_helpers import API, SEC, TIMEOUT, huawei_time
+from kit.credentials import HUAWEI_APP_ID, HUAWEI_SECRET
 
 GROUP_TARGETS = {"deviceGroups": ["lab"], "deviceType": "WaterMeter", "model": "WM-100", "manufacturerName": "Acme"}
 
@@ -25,18 +26,18 @@ def custom(start=600, end=1800):
 
 
 def test_login_form_and_json(emulator):
-    form = requests.post(emulator.url + SEC + "/login", data={"appId": HW_APP, "secret": HW_SECRET}, timeout=TIMEOUT)
+    form = requests.post(emulator.url + SEC + "/login", data={"appId": HUAWEI_APP_ID, "secret": HUAWEI_SECRET}, timeout=TIMEOUT)
     assert form.status_code == 200
     data = form.json()
     assert data["scope"] == "default" and data["tokenType"] == "bearer" and data["expiresIn"] == 3600
     assert data["accessToken"] and data["refreshToken"]
-    as_json = requests.post(emulator.url + SEC + "/login", json={"appId": HW_APP, "secret": HW_SECRET}, timeout=TIMEOUT)
+    as_json = requests.post(emulator.url + SEC + "/login", json={"appId": HUAWEI_APP_ID, "secret": HUAWEI_SECRET}, timeout=TIMEOUT)
     assert as_json.status_code == 200 and as_json.json()["accessToken"] != data["accessToken"]
 
 
 @pytest.mark.parametrize("secret", ["wrong", ""])
 def test_login_bad_credentials(emulator, secret):
-    response = requests.post(emulator.url + SEC + "/login", data={"appId": HW_APP, "secret": secret or "x"}, timeout=TIMEOUT)
+    response = requests.post(emulator.url + SEC + "/login", data={"appId": HUAWEI_APP_ID, "secret": secret or "x"}, timeout=TIMEOUT)
     assert response.status_code == 401
     assert response.json() == {"error_code": "100208", "error_desc": "AppId or secret is not right."}
 
@@ -79,13 +80,13 @@ def test_refresh_token_and_logout(huawei):
     old_refresh = huawei.login()["refreshToken"]
     old_access = huawei.token
     response = requests.post(huawei.url + SEC + "/refreshToken", timeout=TIMEOUT,
-                             json={"appId": HW_APP, "secret": HW_SECRET, "refreshToken": old_refresh})
+                             json={"appId": HUAWEI_APP_ID, "secret": HUAWEI_SECRET, "refreshToken": old_refresh})
     assert response.status_code == 200
     new_access = response.json()["accessToken"]
     assert huawei.get("/operations", token=old_access).status_code == 403
     assert huawei.get("/operations", token=new_access).status_code == 200
     again = requests.post(huawei.url + SEC + "/refreshToken", timeout=TIMEOUT,
-                          json={"appId": HW_APP, "secret": HW_SECRET, "refreshToken": old_refresh})
+                          json={"appId": HUAWEI_APP_ID, "secret": HUAWEI_SECRET, "refreshToken": old_refresh})
     assert again.status_code == 401 and again.json()["error_code"] == "100006"
     logout = requests.post(huawei.url + SEC + "/logout", json={"accessToken": new_access}, timeout=TIMEOUT)
     assert logout.status_code == 204
@@ -189,7 +190,7 @@ def test_create_error_invalid_token(emulator, huawei):
 
 
 def test_device_of_another_model_does_not_match_package(make_emulator):
-    fleet = {"huawei": {"apps": [{"appId": HW_APP, "secret": HW_SECRET}],
+    fleet = {"huawei": {"apps": [{"appId": HUAWEI_APP_ID, "secret": HUAWEI_SECRET}],
                         "packages": [{"fileId": "p2", "version": "2.0.0", "deviceType": "WaterMeter", "model": "WM-100",
                                       "manufacturerName": "Acme"}],
                         "devices": [{"deviceId": "d1", "deviceType": "WaterMeter", "model": "WM-200",
@@ -294,7 +295,7 @@ def test_subtasks_of_group_targets(huawei):
 
 
 def test_group_targets_match_device_attributes(make_emulator):
-    fleet = {"huawei": {"apps": [{"appId": HW_APP, "secret": HW_SECRET}],
+    fleet = {"huawei": {"apps": [{"appId": HUAWEI_APP_ID, "secret": HUAWEI_SECRET}],
                         "packages": [{"fileId": "p2", "version": "2.0.0", "deviceType": "WaterMeter", "model": "WM-100",
                                       "manufacturerName": "Acme"}],
                         "devices": [{"deviceId": "d1", "deviceType": "WaterMeter", "model": "WM-100",

@@ -13,7 +13,7 @@ HOLD = 0.2
 
 
 def creates(emulator):
-    return [entry for entry in emulator.log()
+    return [entry for entry in emulator.requests()
             if entry["action"] == "BatchUpdateFirmware" or entry["path"].endswith("Upgrade")]
 
 

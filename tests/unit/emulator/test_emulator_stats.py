@@ -4,23 +4,16 @@ import pytest
 import requests
 
 from emu_helpers import API, PRODUCT
+from kit.clock import Clock
 
 HW_BODY = {"fileId": "fw-wm100-2.0.0", "targets": {"devices": ["hw-meter-0001", "hw-meter-0002"]}}
 DONE = 400
 
 
-class FakeMonotonic:
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
-
-
 @pytest.fixture
 def fake_windows(emulator):
     """Both throttles on a clock the test moves (the emulator's windows read it on every call)."""
-    clock = FakeMonotonic()
+    clock = Clock(start=1000.0)
     emulator.server.core.huawei.throttle.clock = clock
     emulator.server.core.tencent.throttle.clock = clock
     return clock

@@ -7,7 +7,8 @@ import time
 import pytest
 import requests
 
-from emu_helpers import PRODUCT, REGION, TC_ID, TC_KEY, TIMEOUT, tc3_headers
+from emu_helpers import PRODUCT, TIMEOUT, tc3_headers
+from kit.credentials import TENCENT_REGION, TENCENT_SECRET_ID, TENCENT_SECRET_KEY
 from iotemu import tencent as tc
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -119,7 +120,7 @@ def test_unknown_secret_id(emulator):
 
 @pytest.mark.parametrize("authorization", [
     None, "", "Bearer abc", "TC3-HMAC-SHA256 Credential=x",
-    "TC3-HMAC-SHA256 Credential=%s/2024-01-01/iotexplorer/tc3_request, SignedHeaders=host, Signature=%s" % (TC_ID, "0" * 64),
+    "TC3-HMAC-SHA256 Credential=%s/2024-01-01/iotexplorer/tc3_request, SignedHeaders=host, Signature=%s" % (TENCENT_SECRET_ID, "0" * 64),
 ])
 def test_malformed_authorization(tencent, authorization):
     assert tencent.error("DescribeFirmware", PARAMS, headers={"Authorization": authorization}) == \
@@ -129,7 +130,7 @@ def test_malformed_authorization(tencent, authorization):
 def test_credential_date_must_be_the_utc_date_of_the_timestamp(emulator, tencent):
     body = json.dumps(PARAMS).encode()
     now = int(time.time())
-    headers = tc3_headers(TC_ID, TC_KEY, "DescribeFirmware", body, now, emulator.host)
+    headers = tc3_headers(TENCENT_SECRET_ID, TENCENT_SECRET_KEY, "DescribeFirmware", body, now, emulator.host)
     wrong_date = time.strftime("%Y-%m-%d", time.gmtime(now - 86400))
     headers["Authorization"] = re.sub(r"/\d{4}-\d{2}-\d{2}/", "/%s/" % wrong_date, headers["Authorization"])
     answer = requests.post(emulator.url + "/", data=body, headers=headers, timeout=TIMEOUT).json()["Response"]
@@ -368,5 +369,5 @@ def test_cancel_errors(emulator, tencent):
 
 
 def test_region_header_value_is_free_by_default(emulator):
-    assert REGION == "ap-guangzhou"
+    assert TENCENT_REGION == "ap-guangzhou"
     emulator.tencent(region="na-ashburn").ok("DescribeFirmware", PARAMS)

@@ -6,7 +6,8 @@ import os
 import pytest
 import requests
 
-from emu_helpers import API, HW_APP, HW_SECRET, PRODUCT, REGION, SEC, TC_ID, TC_KEY, TIMEOUT
+from emu_helpers import API, PRODUCT, SEC, TIMEOUT
+from kit.credentials import HUAWEI_APP_ID, HUAWEI_SECRET, TENCENT_REGION, TENCENT_SECRET_ID, TENCENT_SECRET_KEY
 
 
 def test_server_tls(make_emulator, tmp_path):
@@ -24,15 +25,15 @@ def test_mutual_tls(make_emulator):
     emulator = make_emulator(tls="mutual")
     server = emulator.server
     assert os.path.isfile(server.client_cert) and os.path.isfile(server.client_key)
-    login = requests.post(emulator.url + SEC + "/login", data={"appId": HW_APP, "secret": HW_SECRET}, verify=server.ca_path,
+    login = requests.post(emulator.url + SEC + "/login", data={"appId": HUAWEI_APP_ID, "secret": HUAWEI_SECRET}, verify=server.ca_path,
                           cert=(server.client_cert, server.client_key), timeout=TIMEOUT)
     assert login.status_code == 200
-    headers = {"app_key": HW_APP, "Authorization": "Bearer " + login.json()["accessToken"]}
+    headers = {"app_key": HUAWEI_APP_ID, "Authorization": "Bearer " + login.json()["accessToken"]}
     listing = requests.get(emulator.url + API + "/operations", headers=headers, verify=server.ca_path,
                            cert=(server.client_cert, server.client_key), timeout=TIMEOUT)
     assert listing.status_code == 200
     with pytest.raises((requests.exceptions.SSLError, requests.exceptions.ConnectionError)):
-        requests.post(emulator.url + SEC + "/login", data={"appId": HW_APP, "secret": HW_SECRET}, verify=server.ca_path,
+        requests.post(emulator.url + SEC + "/login", data={"appId": HUAWEI_APP_ID, "secret": HUAWEI_SECRET}, verify=server.ca_path,
                       timeout=TIMEOUT)
     # the server survives the rejected handshake
     assert requests.get(emulator.url + "/_emulator/health", verify=server.ca_path,
@@ -42,7 +43,7 @@ def test_mutual_tls(make_emulator):
 # --------------------------------------------------------------------------- Tencent SDK
 
 
-def sdk_client(emulator, secret_key=TC_KEY):
+def sdk_client(emulator, secret_key=TENCENT_SECRET_KEY):
     credential = pytest.importorskip("tencentcloud.common.credential")
     client_profile = pytest.importorskip("tencentcloud.common.profile.client_profile")
     http_profile = pytest.importorskip("tencentcloud.common.profile.http_profile")
@@ -51,7 +52,7 @@ def sdk_client(emulator, secret_key=TC_KEY):
     protocol = "https" if emulator.url.startswith("https") else "http"
     profile = http_profile.HttpProfile(endpoint="127.0.0.1:%d" % server.port, protocol=protocol,
                                        certification=server.ca_path if protocol == "https" else None)
-    return iotexplorer_client.IotexplorerClient(credential.Credential(TC_ID, secret_key), REGION,
+    return iotexplorer_client.IotexplorerClient(credential.Credential(TENCENT_SECRET_ID, secret_key), TENCENT_REGION,
                                                 client_profile.ClientProfile(httpProfile=profile))
 
 

@@ -1,7 +1,6 @@
 """The controller actions of the engine: connection settings (module_defaults, environment), rollout_wave."""
 import json
 import os
-import sys
 from unittest import mock
 
 import pytest
@@ -13,8 +12,7 @@ from ansible_collections.iotfleet.firmware.plugins.action import huawei_iot_conn
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _rollout as rollout
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import lock, state_file
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "plugin_utils"))
-from engine_fakes import ScriptedProvider, lookup, progress  # noqa: E402
+from kit.providers import ScriptedProvider, lookup, progress
 
 TARGETS = {"huawei_file_id": "fw-2", "huawei_target_version": "2.0.0", "tencent_firmware_version": "2.0.0",
            "tencent_fw_type": "mcu"}
@@ -168,7 +166,7 @@ def test_rollout_gate_reads_each_scope_once_through_the_providers(monkeypatch):
     assert result["decision"] == "wait" and result["summary"]["succeeded"] == 4 and result["summary"]["total"] == 6
     assert result["platforms"]["tencent"]["in_progress"] == 2
     for provider in made:
-        provider.done()
+        provider.assert_done()
     missing = action(rollout_gate.ActionModule, dict(args, tencent_connection=None)).run(task_vars={})
     assert missing["failed"] is True and "tencent_connection" in missing["msg"]
 

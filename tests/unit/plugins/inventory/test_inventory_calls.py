@@ -15,9 +15,10 @@ from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _inventor
 
 from inventory_loading import device_vars, load_plugin, plugin_doc  # tests/unit/plugins/inventory/inventory_loading.py
 
+from kit.credentials import HUAWEI_SECRET, TENCENT_SECRET_KEY
+
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "modules"))
-from device_info_harness import (  # noqa: E402
-    HUAWEI_SECRET, LOGIN, TENCENT_SECRET_KEY, huawei_devices_page, platform, tencent_device_list)
+from device_info_harness import LOGIN, huawei_devices_page, platform, tencent_device_list  # noqa: E402
 
 __all__ = ["platform"]  # the fixture
 

@@ -18,6 +18,8 @@ from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _inventor
 
 from inventory_loading import device_vars, load_plugin  # tests/unit/plugins/inventory/inventory_loading.py
 
+from kit.providers import ScriptedProvider
+
 PLUGINS = {"huawei": huawei_iot, "tencent": tencent_iot}
 
 SECRET = "s3cr3t-value-never-shown"
@@ -38,44 +40,20 @@ def tencent_device(name, product="TCPROD0001", version="1.0.0"):
             "raw": {"DeviceName": name, "ProductId": product, "Version": version, "Status": 1}}
 
 
-class FakeProvider:
-    def __init__(self, script, log):
-        self.script = script
-        self.log = log
-        self.closed = False
-
-    def iter_devices(self, filters):
-        self.log.append(("iter_devices", dict(filters)))
-        for item in self.script:
-            if isinstance(item, Exception):
-                raise item
-            yield dict(item)
-
-    @property
-    def secrets(self):
-        return [SECRET]
-
-    @property
-    def call_log(self):
-        return [{"call": "GET /devices", "status": 200, "code": None, "attempt": 1, "waited": 0.0}]
-
-    def close(self):
-        self.closed = True
-        self.log.append(("close",))
+class HuaweiListings(ScriptedProvider):
+    """The kit's fake provider as a device source, behind the Huawei provider's listings (``device_listings``)."""
+    device_listings = HuaweiDevices.device_listings
 
 
-class HuaweiFakeProvider(FakeProvider, HuaweiDevices):
-    """The scripted devices behind the Huawei provider's listings (``device_listings``)."""
-
-
-class TencentFakeProvider(FakeProvider, TencentDevices):
-    """The scripted devices behind the Tencent provider's listings (``device_listings``)."""
+class TencentListings(ScriptedProvider):
+    """The kit's fake provider as a device source, behind the Tencent provider's listings (``device_listings``)."""
+    device_listings = TencentDevices.device_listings
 
 
 class FakeConnection:
     """The shape of ``_huawei.connection`` / ``_tencent.connection``: argument_spec, validate, provider_from_params."""
 
-    def __init__(self, spec, script, errors=(), provider_class=HuaweiFakeProvider):
+    def __init__(self, spec, script, errors=(), provider_class=HuaweiListings):
         self.spec = spec
         self.provider_class = provider_class
         self.script = script
@@ -91,9 +69,14 @@ class FakeConnection:
         if self.errors:
             raise ValidationError(self.errors)
 
+    def listings(self):
+        """The filters of every ``iter_devices`` of the providers made, in order."""
+        return [args[0] for provider in self.providers for method, args in provider.calls if method == "iter_devices"]
+
     def provider_from_params(self, params, **injected):
         self.log.append(("provider_from_params", sorted(injected)))
-        provider = self.provider_class(self.script, self.log)
+        provider = self.provider_class("huawei" if self.provider_class is HuaweiListings else "tencent",
+                                       devices=self.script, secrets=[SECRET])
         self.providers.append(provider)
         return provider
 
@@ -114,7 +97,7 @@ def make(tmp_path, monkeypatch):
     def _make(platform, config, script=(), errors=(), inventory=None, filename=None):
         plugin = load_plugin(PLUGINS[platform])
         conn = FakeConnection(HUAWEI_SPEC if platform == "huawei" else TENCENT_SPEC, list(script), errors,
-                              HuaweiFakeProvider if platform == "huawei" else TencentFakeProvider)
+                              HuaweiListings if platform == "huawei" else TencentListings)
         monkeypatch.setattr(plugin, "connection", lambda: conn)
         path = tmp_path / (filename or "fleet.%s_iot.yml" % platform)
         path.write_text(config)
@@ -170,7 +153,7 @@ def test_hosts_variables_and_default_groups(make):
     validate = [entry for entry in conn.log if entry[0] == "validate"][0][1]
     assert validate == {"endpoint": "https://iot.example:8743", "app_id": "app", "secret": SECRET,
                         "access_token": None, "validate_certs": True, "timeout": 30, "reconcile_timeout": None}
-    assert conn.log[-2:] == [("iter_devices", {"device_type": None, "gateway_id": None}), ("close",)]
+    assert conn.listings() == [{"device_type": None, "gateway_id": None}] and conn.providers[-1].closed
 
 
 def test_env_vars_feed_the_connection_options(make, monkeypatch):
@@ -223,8 +206,7 @@ def test_filters_reach_the_provider_and_are_exact_on_the_controller(make):
     inventory = parse()
     assert sorted(inventory.hosts) == ["hw-meter-0001"]
     # deviceType is a query parameter of the listing; model and version are checked on the controller
-    assert [entry for entry in conn.log if entry[0] == "iter_devices"] == [
-        ("iter_devices", {"device_type": "WaterMeter", "gateway_id": None})]
+    assert conn.listings() == [{"device_type": "WaterMeter", "gateway_id": None}]
 
 
 def test_one_listing_per_device_type_and_gateway(make):
@@ -232,7 +214,7 @@ def test_one_listing_per_device_type_and_gateway(make):
     _plugin, conn, parse, _path = make("huawei", config, [huawei_device(1, device_type="GasMeter", gateway_id="gw-1")])
     inventory = parse()
     assert list(inventory.hosts) == ["hw-meter-0001"]  # listed by four listings, added once
-    assert [entry[1] for entry in conn.log if entry[0] == "iter_devices"] == [
+    assert conn.listings() == [
         {"device_type": "WaterMeter", "gateway_id": "gw-1"}, {"device_type": "WaterMeter", "gateway_id": "gw-2"},
         {"device_type": "GasMeter", "gateway_id": "gw-1"}, {"device_type": "GasMeter", "gateway_id": "gw-2"}]
 
@@ -284,7 +266,7 @@ def test_cache_second_parse_makes_no_listing(make, tmp_path):
         tmp_path / "cache")
     plugin, conn, parse, path = make("huawei", config, [huawei_device(1), huawei_device(2)])
     parse()
-    assert sum(1 for entry in conn.log if entry[0] == "iter_devices") == 1
+    assert len(conn.listings()) == 1
     plugin.update_cache_if_changed()  # what ansible-core does after parsing every source
     cache_files = os.listdir(str(tmp_path / "cache"))
     assert len(cache_files) == 1
@@ -296,19 +278,19 @@ def test_cache_second_parse_makes_no_listing(make, tmp_path):
     inventory = InventoryData()
     second.parse(inventory, DataLoader(), path, cache=True)
     assert sorted(inventory.hosts) == ["hw-meter-0001", "hw-meter-0002"]
-    assert sum(1 for entry in conn.log if entry[0] == "iter_devices") == 1  # from the cache
+    assert len(conn.listings()) == 1  # from the cache
 
     third = load_plugin(huawei_iot)
     third.connection = lambda: conn
     third.parse(InventoryData(), DataLoader(), path, cache=False)  # --flush-cache / refresh_inventory
-    assert sum(1 for entry in conn.log if entry[0] == "iter_devices") == 2
+    assert len(conn.listings()) == 2
 
 
 def test_without_cache_option_the_cache_is_not_used(make):
     _plugin, conn, parse, _path = make("huawei", HUAWEI_CONFIG, [huawei_device(1)])
     parse()
     parse()
-    assert sum(1 for entry in conn.log if entry[0] == "iter_devices") == 2
+    assert len(conn.listings()) == 2
 
 
 def test_tencent_hosts_and_product(make):
@@ -320,7 +302,7 @@ def test_tencent_hosts_and_product(make):
         "iot_platform": "tencent", "iot_device_id": "tc-sensor-0001", "iot_product_id": "TCPROD0001",
         "iot_firmware_version": "1.0.0", "iot_product_name": "SmartSensor", "iot_status": 1}
     assert group_hosts(inventory, "iot_tencent_fw_2_0_0") == ["tc-sensor-0002"]
-    assert [entry[1] for entry in conn.log if entry[0] == "iter_devices"] == [
+    assert conn.listings() == [
         {"product_ids": ["TCPROD0001"], "firmware_version": "1.0.0", "fw_type": None},
         {"product_ids": ["TCPROD0001"], "firmware_version": "2.0.0", "fw_type": None}]
 

@@ -15,23 +15,22 @@ from ansible_collections.iotfleet.firmware.plugins.module_utils._errors import I
 from ansible_collections.iotfleet.firmware.plugins.module_utils._pacing import (
     RateLimiter, TokenCache, default_state_dir, ensure_state_dir, key_digest)
 
+from kit.clock import Clock
+
 SECRET = 'p@ss w+rd/"\u00e9\\'
 KEY = "https://iot.example:8743|app-1|" + SECRET  # a key made from a secret must never reach a file name
 FORK = multiprocessing.get_context("fork")  # the controller is POSIX; children inherit the test's imports
 
 
-class FakeClock:
-    def __init__(self, now=1000.0):
-        self.now = now
-        self.sleeps = []
+def _positive(seconds):
+    assert seconds > 0, "slept %r s: a limiter sleeps only when it must wait" % (seconds,)
 
-    def __call__(self):
-        return self.now
 
-    def sleep(self, seconds):
-        assert seconds > 0
-        self.sleeps.append(seconds)
-        self.now += seconds
+def fake_clock():
+    """The kit's clock at 1000.0 s; every sleep must be a real wait."""
+    clock = Clock(start=1000.0)
+    clock.hooks.append(_positive)
+    return clock
 
 
 def most_in_window(times, window):
@@ -86,7 +85,7 @@ def test_state_dir_is_tightened_and_checked(tmp_path, monkeypatch):
 
 
 def test_file_names_are_hashes_and_rate_file_holds_only_timestamps(tmp_path):
-    clock = FakeClock()
+    clock = fake_clock()
     limiter = RateLimiter(KEY, 3, 1, state_dir=str(tmp_path), clock=clock, sleep=clock.sleep)
     limiter.acquire()
     limiter.penalize(2)
@@ -100,7 +99,7 @@ def test_file_names_are_hashes_and_rate_file_holds_only_timestamps(tmp_path):
 # ---------------------------------------------------------------------------------------- rate limiter
 
 def test_limiter_keeps_every_window_under_the_limit(tmp_path):
-    clock = FakeClock()
+    clock = fake_clock()
     limiter = RateLimiter(KEY, 10, 2, state_dir=str(tmp_path), clock=clock, sleep=clock.sleep)
     times = []
     for call in range(30):
@@ -113,7 +112,7 @@ def test_limiter_keeps_every_window_under_the_limit(tmp_path):
 
 
 def test_acquire_returns_the_wait(tmp_path):
-    clock = FakeClock()
+    clock = fake_clock()
     limiter = RateLimiter(KEY, 2, 10, state_dir=str(tmp_path), clock=clock, sleep=clock.sleep)
     assert limiter.acquire() == 0 and limiter.acquire() == 0
     clock.now += 4
@@ -121,7 +120,7 @@ def test_acquire_returns_the_wait(tmp_path):
 
 
 def test_penalty_is_seen_by_every_limiter_of_the_key(tmp_path):
-    clock = FakeClock()
+    clock = fake_clock()
     first = RateLimiter(KEY, 100, 60, state_dir=str(tmp_path), clock=clock, sleep=clock.sleep)
     second = RateLimiter(KEY, 100, 60, state_dir=str(tmp_path), clock=clock, sleep=clock.sleep)
     other = RateLimiter("another key", 100, 60, state_dir=str(tmp_path), clock=clock, sleep=clock.sleep)
@@ -134,7 +133,7 @@ def test_penalty_is_seen_by_every_limiter_of_the_key(tmp_path):
 
 
 def test_corrupt_state_and_a_clock_stepped_back_do_not_block(tmp_path):
-    clock = FakeClock()
+    clock = fake_clock()
     limiter = RateLimiter(KEY, 2, 10, state_dir=str(tmp_path), clock=clock, sleep=clock.sleep)
     with open(limiter.path, "w") as handle:
         handle.write("{not json")
@@ -151,7 +150,7 @@ def test_limiter_rejects_bad_limits(tmp_path):
 
 
 def test_unshared_limiter_uses_no_files_and_is_shared_in_process(tmp_path):
-    clock = FakeClock()
+    clock = fake_clock()
     first = RateLimiter(KEY, 1, 5, state_dir=str(tmp_path / "none"), clock=clock, sleep=clock.sleep, shared=False)
     second = RateLimiter(KEY, 1, 5, state_dir=str(tmp_path / "none"), clock=clock, sleep=clock.sleep, shared=False)
     assert not first.shared
@@ -184,7 +183,7 @@ def test_a_failing_fcntl_import_means_unshared(tmp_path):
 
 def test_threads_of_one_process_share_the_window(tmp_path):
     lock = threading.Lock()
-    clock = FakeClock()
+    clock = fake_clock()
 
     def sleep(seconds):
         with lock:
@@ -281,7 +280,7 @@ def test_two_processes_share_one_limiter_real_time(tmp_path):
 # ---------------------------------------------------------------------------------------- token cache
 
 def test_token_cache_roundtrip_expiry_and_file_mode(tmp_path):
-    clock = FakeClock()
+    clock = fake_clock()
     cache = TokenCache(KEY, state_dir=str(tmp_path), clock=clock)
     assert cache.get() is None
     cache.put("tok-1", 3600, refresh_token="ref-1")
@@ -295,7 +294,7 @@ def test_token_cache_roundtrip_expiry_and_file_mode(tmp_path):
 
 
 def test_short_lived_tokens_get_a_proportional_margin(tmp_path):
-    clock = FakeClock()
+    clock = fake_clock()
     cache = TokenCache(KEY, state_dir=str(tmp_path), clock=clock)
     cache.put("short", 5)  # a 60 s margin would never hand this token out
     assert cache.get()["token"] == "short"
@@ -306,7 +305,7 @@ def test_short_lived_tokens_get_a_proportional_margin(tmp_path):
 
 
 def test_invalidate_drops_only_the_refused_token(tmp_path):
-    clock = FakeClock()
+    clock = fake_clock()
     mine = TokenCache(KEY, state_dir=str(tmp_path), clock=clock)
     theirs = TokenCache(KEY, state_dir=str(tmp_path), clock=clock)
     mine.put("old", 3600)

@@ -7,18 +7,7 @@ from ansible_collections.iotfleet.firmware.plugins.module_utils._errors import I
 from ansible_collections.iotfleet.firmware.plugins.module_utils._pacing import RateLimiter
 from ansible_collections.iotfleet.firmware.plugins.module_utils._retry import RetryPolicy
 
-
-class Clock:
-    def __init__(self):
-        self.now = 5000.0
-        self.sleeps = []
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(round(seconds, 6))
-        self.now += seconds
+from kit.clock import Clock
 
 
 class Script:
@@ -46,7 +35,7 @@ def transient(committed=False):
 
 @pytest.fixture
 def clock():
-    return Clock()
+    return Clock(start=5000.0)
 
 
 @pytest.fixture
@@ -72,7 +61,7 @@ def test_transient_errors_back_off_with_jitter_until_success(limiter, clock):
     assert retry.run(func, idempotent=True, on_retry=lambda exc, attempt, delay: seen.append((attempt, delay))) == "ok"
     assert len(func.times) == 4 and limiter.acquired == 4  # the limiter is asked before every attempt
     assert [attempt for attempt, delay in seen] == [1, 2, 3]
-    assert clock.sleeps == [round(delay, 6) for attempt, delay in seen]
+    assert clock.sleeps == pytest.approx([delay for attempt, delay in seen])
     assert seen[0][1] == 1 and 1 <= seen[1][1] <= 2 and 1 <= seen[2][1] <= 4
     assert retry.retries == 3 and retry.api_calls == 4
 

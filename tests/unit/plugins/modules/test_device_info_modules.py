@@ -4,8 +4,7 @@ import yaml
 
 from module_runner import run  # tests/unit/plugins/modules/module_runner.py
 from device_info_harness import (  # tests/unit/plugins/modules/device_info_harness.py
-    CATEGORY, DEVICES, HUAWEI_SECRET, LOGIN, TENCENT_SECRET_KEY, huawei_devices_page, platform,
-    tencent_device_list)
+    CATEGORY, DEVICES, LOGIN, huawei_devices_page, platform, tencent_device_list)
 
 from ansible_collections.iotfleet.firmware.plugins.doc_fragments import huawei_iot as huawei_fragment
 from ansible_collections.iotfleet.firmware.plugins.doc_fragments import tencent_iot as tencent_fragment
@@ -15,6 +14,8 @@ from ansible_collections.iotfleet.firmware.plugins.modules import huawei_iot_dev
 from ansible_collections.iotfleet.firmware.plugins.modules import huawei_iot_package_info as hw_packages
 from ansible_collections.iotfleet.firmware.plugins.modules import tencent_iot_device_info as tc_devices
 from ansible_collections.iotfleet.firmware.plugins.modules import tencent_iot_firmware_info as tc_firmwares
+
+from kit.credentials import HUAWEI_SECRET, TENCENT_SECRET_KEY
 
 __all__ = ["platform"]  # the fixture
 
@@ -113,7 +114,7 @@ def test_huawei_devices_bad_input_before_any_request(platform, monkeypatch, caps
     session = platform.patch_factory(monkeypatch, huawei_connection)  # no request allowed
     result, _raw = run(hw_devices, platform.huawei_params(**params), capsys)
     assert result["failed"] and message in result["msg"]
-    assert session.sent == []
+    assert session.requests == []
 
 
 def test_huawei_devices_platform_error_names_the_call(platform, monkeypatch, capsys):
@@ -229,4 +230,4 @@ def test_tencent_firmwares_list_and_given(platform, monkeypatch, capsys):
 def test_tencent_firmwares_versions_need_a_product(platform, monkeypatch, capsys):
     session = platform.patch_factory(monkeypatch, tencent_connection)
     result, _raw = run(tc_firmwares, platform.tencent_params(versions=["2.0.0"]), capsys)
-    assert result["failed"] and "product_id" in result["msg"] and session.sent == []
+    assert result["failed"] and "product_id" in result["msg"] and session.requests == []

@@ -15,8 +15,8 @@ from ansible_collections.iotfleet.firmware.plugins.modules import huawei_iot_fir
 
 from iotemu.server import EmulatorServer  # tests/emulator is on sys.path (tests/conftest.py)
 
-APP_ID = "demo-app"
-SECRET = "demo-secret"
+from kit.credentials import HUAWEI_APP_ID, HUAWEI_SECRET
+
 OPS = "/iodm/northbound/v1.5.0/operations"
 CREATE = OPS + "/firmwareUpgrade"
 LOGIN = "/iocm/app/sec/v1.1.0/login"
@@ -91,7 +91,7 @@ def tasks(server):
 
 
 def connection(server, **extra):
-    args = {"endpoint": server.url, "app_id": APP_ID, "secret": SECRET}
+    args = {"endpoint": server.url, "app_id": HUAWEI_APP_ID, "secret": HUAWEI_SECRET}
     args.update(extra)
     return args
 
@@ -104,8 +104,8 @@ def test_create_then_unchanged_and_token_hidden(emu, capsys):
     devices = "GET /iocm/app/dm/v1.4.0/devices/"
     assert log(emu) == ["POST " + LOGIN, "GET /iodm/northbound/v1.5.0/category/" + FILE, "GET " + OPS,
                         devices + DEVICES[0], devices + DEVICES[1], "POST " + CREATE, "GET %s/%s" % (OPS, op_id)]
-    token = emu.core.huawei.tokens[APP_ID].access
-    assert SECRET not in out and token not in out
+    token = emu.core.huawei.tokens[HUAWEI_APP_ID].access
+    assert HUAWEI_SECRET not in out and token not in out
     second, out = run(task_module, args, capsys)
     assert second["changed"] is False and second["operation_id"] == op_id and second["retries"] == []
     assert second["api_calls"] == 2 and token not in out  # the shared token: no second login
@@ -124,8 +124,8 @@ def test_check_and_diff(emu, capsys):
 
 def test_env_fallbacks(emu, capsys, monkeypatch):
     monkeypatch.setenv("HUAWEI_IOT_ENDPOINT", emu.url)
-    monkeypatch.setenv("HUAWEI_IOT_APP_ID", APP_ID)
-    monkeypatch.setenv("HUAWEI_IOT_SECRET", SECRET)
+    monkeypatch.setenv("HUAWEI_IOT_APP_ID", HUAWEI_APP_ID)
+    monkeypatch.setenv("HUAWEI_IOT_SECRET", HUAWEI_SECRET)
     monkeypatch.setenv("HUAWEI_IOT_API_CALLS_PER_MINUTE", "50")
     limits = []
 
@@ -140,7 +140,7 @@ def test_env_fallbacks(emu, capsys, monkeypatch):
     assert result["changed"] is False and result["tasks"] == [] and result["total"] == 0
     assert log(emu) == ["POST " + LOGIN, "GET " + OPS]  # the endpoint, app id and secret came from the environment
     assert limits == [50]
-    assert SECRET not in out
+    assert HUAWEI_SECRET not in out
 
 
 def test_validation_fails_before_any_request(emu, capsys):
@@ -168,7 +168,7 @@ def test_type_errors_name_the_option_before_any_request(emu, capsys, extra, coun
     assert result["msg"].startswith("Invalid options: ") and len(result["errors"]) == count
     for text in texts:
         assert text in result["msg"]
-    assert SECRET not in out
+    assert HUAWEI_SECRET not in out
 
 
 def test_type_error_of_a_secret_does_not_show_it(emu, capsys):
@@ -208,8 +208,9 @@ def test_connection_rules_fail_before_any_request(emu, capsys, extra, text):
 
 
 def test_access_token_never_in_output(emu, capsys):
-    token = requests.post(emu.url + LOGIN, data={"appId": APP_ID, "secret": SECRET}, timeout=10).json()["accessToken"]
-    args = {"endpoint": emu.url, "app_id": APP_ID, "access_token": token, "file_id": FILE,
+    login = {"appId": HUAWEI_APP_ID, "secret": HUAWEI_SECRET}
+    token = requests.post(emu.url + LOGIN, data=login, timeout=10).json()["accessToken"]
+    args = {"endpoint": emu.url, "app_id": HUAWEI_APP_ID, "access_token": token, "file_id": FILE,
             "targets": {"devices": DEVICES}}
     result, out = run(task_module, args, capsys)
     assert result["changed"] is True and token not in out
@@ -218,10 +219,10 @@ def test_access_token_never_in_output(emu, capsys):
 
 def test_secrets_never_in_failure_output(emu, capsys):
     emu.core.faults.add([parse_rule({"kind": "mutate", "platform": "huawei", "method": "GET", "path": OPS,
-                                     "set": {"error_code": "120015", "error_desc": "echo %s" % SECRET}})])
+                                     "set": {"error_code": "120015", "error_desc": "echo %s" % HUAWEI_SECRET}})])
     result, out = run(task_module, connection(emu, file_id=FILE, targets={"devices": DEVICES}), capsys)
     assert result["failed"] is True and result["error_code"] == "120015"
-    assert SECRET not in out and emu.core.huawei.tokens[APP_ID].access not in out
+    assert HUAWEI_SECRET not in out and emu.core.huawei.tokens[HUAWEI_APP_ID].access not in out
 
 
 def test_absent_running_task_fails(emu, capsys):

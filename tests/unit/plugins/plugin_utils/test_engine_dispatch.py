@@ -9,7 +9,8 @@ from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _rollout 
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import driver, state, state_file
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils._rollout import dispatch
 
-from engine_fakes import Clock, ScriptedProvider, lookup, progress
+from kit.clock import Clock
+from kit.providers import ScriptedProvider, lookup, progress
 
 TARGETS = {"tencent_firmware_version": "2.0.0", "tencent_fw_type": "mcu"}
 GATE = rollout.normalize_gate({"success_percent": 90, "error_percent": 10, "min_finished": 2, "timeout": 600})
@@ -41,7 +42,7 @@ def run(store, the_wave, tencent, clock, **options):
     lines = []
     result = driver.WaveDriver(store, "r1", the_wave, TARGETS, {"tencent": tencent}, options=options,
                                display=lines.append, sleep=clock.sleep, clock=clock.time, monotonic=clock.time).run()
-    tencent.done()
+    tencent.assert_done()
     return result, lines
 
 

@@ -7,7 +7,8 @@ import pytest
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _rollout as rollout
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import driver, state, state_file
 
-from engine_fakes import Clock, ScriptedProvider, lookup, platform_error, progress, task
+from kit.clock import Clock
+from kit.providers import ScriptedProvider, lookup, platform_error, progress, task
 
 TARGETS = {"huawei_file_id": "fw-2", "huawei_target_version": "2.0.0", "tencent_firmware_version": "2.0.0",
            "tencent_fw_type": "mcu"}
@@ -44,7 +45,7 @@ def run(store, the_wave, providers, clock=None, **options):
     result = driver.WaveDriver(store, "r1", the_wave, TARGETS, providers, options=options, display=lines.append,
                                sleep=clock.sleep, clock=clock.time, monotonic=clock.time).run()
     for provider in providers.values():
-        provider.done()
+        provider.assert_done()
     return result, lines
 
 

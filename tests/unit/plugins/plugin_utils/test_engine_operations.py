@@ -8,7 +8,7 @@ from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _rollout as rollout
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import commands, driver, machine, state, verify
 
-from engine_fakes import Clock
+from kit.clock import Clock
 
 TARGETS = {"tencent_firmware_version": "2.0.0", "tencent_fw_type": "mcu"}
 OWNER = {"pid": os.getpid(), "started": None, "host": None}

@@ -1,7 +1,7 @@
 """The create planner: the lookups of a scope in one ``find_many`` call, the module parameters of a chunk."""
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import planner
 
-from engine_fakes import lookup
+from kit.providers import lookup
 
 
 class Shared:

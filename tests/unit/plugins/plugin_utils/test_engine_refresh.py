@@ -4,7 +4,7 @@ import pytest
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _rollout as rollout
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import refresh
 
-from engine_fakes import ScriptedProvider
+from kit.providers import ScriptedProvider
 
 TARGETS = {"huawei_file_id": "fw-2", "huawei_target_version": "2.0.0", "tencent_firmware_version": "2.0.0",
            "tencent_fw_type": "mcu"}
@@ -36,7 +36,7 @@ def test_the_platform_versions_replace_the_inventory_ones_and_decide_the_plan():
     stats = refresh.plan_hook({"refresh_versions": True, "rollout_id": "r", "huawei_connection": {"a": 1},
                                "tencent_connection": {"b": 1}}, fleet, TARGETS, None, factory=factory)
     for provider in made.values():
-        provider.done()
+        provider.assert_done()
         assert provider.closed
     assert [(d["id"], d["version"]) for d in fleet] == [("hw-1", "2.0.0"), ("hw-2", "1.0.0"), ("tc-1", "1.0.0"),
                                                         ("tc-2", None)]
@@ -67,7 +67,7 @@ def test_refresh_off_reads_nothing_and_a_missing_connection_is_a_clear_error():
 
 
 def test_a_platform_error_during_the_refresh_names_the_call_and_hides_the_secrets():
-    from engine_fakes import platform_error
+    from kit.providers import platform_error
 
     failing = platform_error("token s3cret-token rejected", "1010005", request_id="rq-9",
                              call="Huawei IoT GET /iocm/app/dm/v1.4.0/devices")
@@ -141,6 +141,6 @@ def test_versions_an_inventory_plugin_read_moments_ago_are_not_read_again():
 
     stats = refresh.plan_hook({"refresh_versions": True, "rollout_id": "r", "huawei_connection": {"a": 1},
                                "version_max_age": 10 ** 9}, fleet, TARGETS, None, factory=factory)
-    made[0].done()
+    made[0].assert_done()
     assert stats[0] == {"fresh": 2, "max_age": 10 ** 9}
     assert refresh.refresh_lines(stats)[0].startswith("Versions of 2 devices were read by the inventory source")

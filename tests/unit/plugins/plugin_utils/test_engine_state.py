@@ -12,6 +12,8 @@ from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _rollout 
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import rollout_files
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import lock, state, state_file
 
+from kit.clock import Clock
+
 TARGETS = {"huawei_file_id": "fw-2", "huawei_target_version": "2.0.0", "tencent_firmware_version": None,
            "tencent_fw_type": None}
 
@@ -148,14 +150,7 @@ def test_the_store_writes_only_changes_and_re_reads_a_file_changed_underneath(tm
 
 # --------------------------------------------------------------------------- the lease (heartbeat + ttl)
 
-class Clock:
-    """Epoch seconds that tests advance instead of sleeping."""
-
-    def __init__(self, now=1796126400.0):  # 2026-12-01T12:00:00Z
-        self.now = now
-
-    def __call__(self):
-        return self.now
+NOW = 1796126400.0  # 2026-12-01T12:00:00Z: the lease tests' clock starts here (tests move clock.now)
 
 
 def other_host(**extra):
@@ -175,7 +170,7 @@ def read_lock(path):
 
 def test_a_lock_of_another_host_with_an_old_heartbeat_is_taken_over_and_named(tmp_path):
     path = str(tmp_path / "r1.json")
-    clock = Clock()
+    clock = Clock(start=NOW)
     write_lock(path, other_host(since="2026-12-01T11:00:00Z", heartbeat=clock.now - 1234))
     store = state.StateStore(path, "r1", owner=live_owner(), clock=clock)
     assert store.update(lambda current: (a_state(), True), take=True) == a_state()
@@ -190,7 +185,7 @@ def test_a_lock_of_another_host_with_an_old_heartbeat_is_taken_over_and_named(tm
 
 def test_a_lock_of_another_host_with_a_fresh_heartbeat_is_refused_naming_ttl_and_expiry(tmp_path):
     path = str(tmp_path / "r1.json")
-    clock = Clock()
+    clock = Clock(start=NOW)
     held = other_host(since="2026-12-01T11:00:00Z", heartbeat=clock.now - 100)
     write_lock(path, held)
     store = state.StateStore(path, "r1", owner=live_owner(), clock=clock)
@@ -214,7 +209,7 @@ def test_a_lock_of_another_host_with_a_fresh_heartbeat_is_refused_naming_ttl_and
 
 def test_the_heartbeat_moves_the_expiry_and_a_live_run_is_never_taken_over(tmp_path):
     path = str(tmp_path / "r1.json")
-    clock = Clock()
+    clock = Clock(start=NOW)
     first = state.StateStore(path, "r1", owner=other_host(), clock=clock)
     first.update(lambda current: (a_state(), True), take=True)
     assert read_lock(path)["heartbeat"] == clock.now
@@ -250,7 +245,7 @@ def test_the_heartbeat_moves_the_expiry_and_a_live_run_is_never_taken_over(tmp_p
 
 def test_a_dead_process_of_this_host_is_taken_over_at_once_despite_a_fresh_heartbeat(tmp_path):
     path = str(tmp_path / "r1.json")
-    clock = Clock()
+    clock = Clock(start=NOW)
     dead = dict(dead_owner(), host=socket.gethostname())
     write_lock(path, dict(dead, since="2026-12-01T12:00:00Z", heartbeat=clock.now))
     store = state.StateStore(path, "r1", owner=live_owner(), clock=clock)
@@ -262,7 +257,7 @@ def test_a_dead_process_of_this_host_is_taken_over_at_once_despite_a_fresh_heart
 
 def test_a_reused_pid_of_this_host_is_taken_over_at_once(tmp_path):
     path = str(tmp_path / "r1.json")
-    clock = Clock()
+    clock = Clock(start=NOW)
     write_lock(path, dict(live_owner(), started=-1, since="2026-12-01T12:00:00Z", heartbeat=clock.now))
     store = state.StateStore(path, "r1", owner=dict(live_owner(), pid=os.getppid(), started=None), clock=clock)
     store.update(lambda current: (a_state(), True), take=True)
@@ -271,7 +266,7 @@ def test_a_reused_pid_of_this_host_is_taken_over_at_once(tmp_path):
 
 def test_a_legacy_lock_without_heartbeat_is_taken_once_its_since_is_older_than_the_ttl(tmp_path):
     path = str(tmp_path / "r1.json")
-    clock = Clock()
+    clock = Clock(start=NOW)
     legacy = other_host(since="2026-12-01T11:50:00Z")  # written by an older release: no heartbeat
     write_lock(path, legacy)
     store = state.StateStore(path, "r1", owner=live_owner(), clock=clock)

@@ -1,8 +1,7 @@
-"""The Huawei unit tests' expected HTTP calls and demo credentials (a module of its own name: ``from conftest
-import`` would pick whichever ``conftest`` was imported first, and ansible-test units imports several)."""
+"""The Huawei unit tests' expected HTTP calls, as request lines for the kit's recorder (tests/kit/calls.py); a module
+of its own name: ``from conftest import`` would pick whichever ``conftest`` was imported first, and ansible-test
+units imports several. The demo credentials are the kit's (tests/kit/credentials.py)."""
 
-APP_ID = "demo-app"
-SECRET = "demo-secret"
 FILE = "fw-wm100-2.0.0"
 API = "/iodm/northbound/v1.5.0"
 LOGIN = "POST /iocm/app/sec/v1.1.0/login"

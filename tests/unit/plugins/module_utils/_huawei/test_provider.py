@@ -13,15 +13,16 @@ from ansible_collections.iotfleet.firmware.plugins.module_utils._errors import I
 from ansible_collections.iotfleet.firmware.plugins.module_utils._pacing import TOKEN_MARGIN, TokenCache
 from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import TaskInfo, ValidationError
 
-from huawei_calls import (
-    APP_ID, DEVICES, FILE, LIST, LOGIN, PKG, POST, SECRET, TASK, device, subtasks, task)
+from huawei_calls import DEVICES, FILE, LIST, LOGIN, PKG, POST, TASK, device, subtasks, task
+
+from kit.credentials import HUAWEI_APP_ID, HUAWEI_SECRET
 
 D1, D2, D3 = "hw-meter-0001", "hw-meter-0002", "hw-meter-0003"
 FIRST_RUN = [LOGIN, PKG, LIST, device(D1), device(D2), POST, TASK]
 
 
 def logins(harness):
-    return sum(entry == LOGIN for recorder in harness.recorders for entry in recorder.sent)
+    return sum(line == LOGIN for recorder in harness.recorders for line in recorder.lines)
 
 
 def one_task_per_device(harness):
@@ -134,7 +135,7 @@ def test_slow_commit_within_the_reconcile_timeout_is_adopted_with_one_post(hw, c
     result = hw.run(capsys, expect=[LOGIN, PKG, LIST, device(D1), device(D2), POST, LIST, LIST, LIST, LIST])
     assert result["changed"] is True and result["reconciled"] is True and result["created"] is False
     assert result["operation_id"] == hw.tasks()[0]["operationId"]
-    assert hw.clock.slept == [1.0, 2.0, 4.0]
+    assert hw.clock.sleeps == pytest.approx([1.0, 2.0, 4.0])
     assert len(hw.tasks()) == 1
     again = hw.run(capsys, expect=[PKG, LIST])
     assert again["changed"] is False and again["operation_id"] == result["operation_id"]
@@ -147,7 +148,7 @@ def test_slow_commit_beyond_the_reconcile_timeout_fails_clearly_with_one_post(hw
                     reconcile_timeout=10)
     assert result["failed"] is True
     assert "may still appear" in result["msg"] and "a re-run will reconcile it" in result["msg"]
-    assert sum(hw.clock.slept) == 10 and hw.tasks() == []
+    assert hw.clock.slept == 10 and hw.tasks() == []
     hw.clock.sleep(20)  # the platform executes the create late
     again = hw.run(capsys, expect=[PKG, LIST])
     assert again["changed"] is False and len(hw.tasks()) == 1
@@ -211,8 +212,8 @@ def test_wait_over_ten_token_lifetimes_logs_in_only_when_the_token_expired(make_
     result = hw.run(capsys, wait=True, wait_sleep=30, wait_timeout=7200, targets={"devices": [D1]})
     assert result["wait"]["status"] == "success" and result["wait"]["elapsed"] >= 3000  # > 9 token lifetimes
     recorder = hw.recorders[-1]
-    start = recorder.times[0]
-    assert [entry for entry in recorder.sent if entry != LOGIN and not fnmatchcase(entry, TASK)] == [
+    start = recorder.requests[0].time
+    assert [line for line in recorder.lines if line != LOGIN and not fnmatchcase(line, TASK)] == [
         PKG, LIST, device(D1), POST]
     # a token is handed out for its 310 s minus the cache's margin (60 s, at most a tenth of the lifetime): the
     # polls every 30 s log in again at the first poll after that, and the platform never refuses a token
@@ -222,7 +223,7 @@ def test_wait_over_ten_token_lifetimes_logs_in_only_when_the_token_expired(make_
         if poll >= last + usable:
             expected.append(poll)
             last = poll
-    assert [round(moment - start) for moment, entry in zip(recorder.times, recorder.sent) if entry == LOGIN] == expected
+    assert [round(request.time - start) for request in recorder.requests if request.line == LOGIN] == expected
     assert len(expected) >= 10
     log = hw.control("GET", "requests")["requests"]
     assert not [entry for entry in log if entry.get("error_code") == "1010005"]
@@ -236,7 +237,7 @@ def test_throttle_answers_wait_for_the_window_then_succeed(hw, capsys):
     result = hw.run(capsys, expect=[LOGIN, PKG, LIST, LIST, LIST, device(D1), device(D2), POST, POST, TASK])
     assert result["changed"] is True and result["created"] is True and len(hw.tasks()) == 1
     assert result["throttle_waits"] == 3 and len(result["retries"]) == 3
-    assert sum(hw.clock.slept) >= 3 * 60  # the window, each time
+    assert hw.clock.slept >= 3 * 60  # the window, each time
 
 
 def test_calls_are_paced_at_api_calls_per_minute(hw, capsys):
@@ -244,7 +245,7 @@ def test_calls_are_paced_at_api_calls_per_minute(hw, capsys):
     result = hw.run(capsys, api_calls_per_minute=3)
     assert result["changed"] is True and result["api_calls"] == 7
     # 7 calls at 3 per minute: two waits, and the platform never had to refuse one
-    assert result["throttle_waits"] == 0 and hw.clock.slept == [61.0, 61.0]  # the window plus 1 s of margin
+    assert result["throttle_waits"] == 0 and hw.clock.sleeps == pytest.approx([61.0, 61.0])  # the window plus 1 s of margin
     log = hw.control("GET", "requests")["requests"]
     assert len(log) == 7 and not [entry for entry in log if entry.get("error_code") == "1010009"]
 
@@ -303,7 +304,7 @@ def test_trickling_server_hits_the_overall_deadline(hw, capsys):
 def test_a_secret_echoed_url_encoded_is_redacted(hw, capsys):
     secret = "p@ss w+rd/&%s" % "x"
     hw.inject(method="POST", path="/iocm/app/sec/v1.1.0/login", kind="mutate",
-              set={"error_desc": "bad request appId=%s&secret=%s" % (APP_ID, quote_plus(secret))})
+              set={"error_desc": "bad request appId=%s&secret=%s" % (HUAWEI_APP_ID, quote_plus(secret))})
     result = hw.run(capsys, expect=[LOGIN], secret=secret)
     assert result["failed"] is True and result["error_code"] == "100208"
     text = str(result)
@@ -313,9 +314,9 @@ def test_a_secret_echoed_url_encoded_is_redacted(hw, capsys):
 
 def test_tokens_never_appear_in_results(hw, capsys):
     result = hw.run(capsys, wait=False)
-    cache = TokenCache(
-        "huawei-token|%s|%s|%s" % (hw.url, APP_ID, __import__("hashlib").sha256(SECRET.encode()).hexdigest()),
-        state_dir=hw.pacing_dir, clock=hw.clock.time)
+    digest = __import__("hashlib").sha256(HUAWEI_SECRET.encode()).hexdigest()
+    cache = TokenCache("huawei-token|%s|%s|%s" % (hw.url, HUAWEI_APP_ID, digest), state_dir=hw.pacing_dir,
+                       clock=hw.clock.time)
     token = cache.get()["token"]
     assert token not in str(result)
 
@@ -329,7 +330,7 @@ def test_progress_of_many_tasks_reads_the_task_list(hw, capsys):
     tasks = [TaskInfo(task_id=op, active=True) for op in ids]
     provider.api.session.expect(LIST)
     progress = provider.progress(tasks)
-    provider.api.session.done()
+    provider.api.session.assert_done()
     assert sorted(progress) == sorted(ids) and all(item.counts["total"] == 1 for item in progress.values())
 
 
@@ -343,7 +344,7 @@ def test_find_many_lists_the_tasks_once_for_all_chunks(hw, capsys):
     for work in works[1:]:  # what the engine's prepare_once hands on
         work.update(package=works[0]["package"], target_version=works[0]["target_version"])
     lookups = provider.find_many(works, known_versions={D2: "1.0.0", D3: "1.0.0"})
-    provider.api.session.done()
+    provider.api.session.assert_done()
     assert [task.task_id for task in lookups[0].same] == [first["operation_id"]]
     assert [lookup.remaining for lookup in lookups[1:]] == [[D2], [D3]]
     assert all(lookup.seen == frozenset([first["operation_id"]]) for lookup in lookups)
@@ -359,7 +360,7 @@ def test_failures_come_from_the_failed_subtasks_only(make_hw, capsys):
     info = TaskInfo(task_id=op, active=True)
     provider.api.session.expect(task(op), subtasks(op, "fail"), subtasks(op, "timeout"))
     progress = provider.progress([info], with_failures=True)[op]
-    provider.api.session.done()
+    provider.api.session.assert_done()
     assert progress.done and progress.failures == [{"device": D1, "status": "fail", "detail": "upgrade failed"}]
 
 
@@ -418,13 +419,13 @@ def test_history_lists_the_package_tasks_with_their_devices_in_one_listing(hw, c
     work = provider.validate(hw.params(targets={"devices": [D3]}))
     provider.api.session.expect(PKG, LIST)
     found = provider.history(work)
-    provider.api.session.done()
+    provider.api.session.assert_done()
     assert [(task.task_id, task.devices, task.matched_by) for task in found] == [
         (first["operation_id"], frozenset([D1, D2]), "targets")]  # no echo: decided from the documented targets
     hw.clock.sleep(1000)  # the task finishes: it is still history
     provider.api.session.expect(LIST)
     assert [task.active for task in provider.history(work)] == [False]
-    provider.api.session.done()
+    provider.api.session.assert_done()
 
 
 def test_a_subtask_of_another_status_in_the_failed_listing_is_an_error_naming_the_call(make_hw, capsys):

@@ -3,12 +3,14 @@ environment fallbacks (moved from tests/unit/plugins/modules/test_tencent_batch_
 import pytest
 import yaml
 
-from tencent_calls import DEVICES, DF, PRODUCT, SECRET_ID, SECRET_KEY
+from tencent_calls import DEVICES, DF, PRODUCT
 
 from ansible_collections.iotfleet.firmware.plugins.doc_fragments import tencent_iot as tencent_fragment
 from ansible_collections.iotfleet.firmware.plugins.doc_fragments import wait as wait_fragment
 from ansible_collections.iotfleet.firmware.plugins.modules import tencent_iot_batch_firmware as batch_module
 from ansible_collections.iotfleet.firmware.plugins.modules import tencent_iot_batch_firmware_info as info_module
+
+from kit.credentials import TENCENT_REGION, TENCENT_SECRET_ID, TENCENT_SECRET_KEY
 
 FRAGMENTS = {"iotfleet.firmware.tencent_iot": tencent_fragment, "iotfleet.firmware.wait": wait_fragment}
 ENV = ("TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY", "TENCENTCLOUD_SESSION_TOKEN",
@@ -59,26 +61,18 @@ def clean_env(monkeypatch):
 
 @pytest.mark.parametrize("token_variable", ["TENCENTCLOUD_SESSION_TOKEN", "TENCENTCLOUD_SECURITY_TOKEN"])
 def test_env_fallbacks_and_session_token(emulator, calls, run_module, clean_env, tmp_path, token_variable):
-    seen = []
-    clean_env.setenv("TENCENTCLOUD_SECRET_ID", SECRET_ID)
-    clean_env.setenv("TENCENTCLOUD_SECRET_KEY", SECRET_KEY)
+    clean_env.setenv("TENCENTCLOUD_SECRET_ID", TENCENT_SECRET_ID)
+    clean_env.setenv("TENCENTCLOUD_SECRET_KEY", TENCENT_SECRET_KEY)
     clean_env.setenv(token_variable, "env-session-token-0123456789")
-    clean_env.setenv("TENCENTCLOUD_REGION", "ap-guangzhou")
+    clean_env.setenv("TENCENTCLOUD_REGION", TENCENT_REGION)
     clean_env.setenv("IOTFLEET_TENCENT_ENDPOINT", emulator.url)
     clean_env.setenv("IOTFLEET_PACING_DIR", str(tmp_path / "pacing-env"))
-    real_request = calls.real.request
-
-    def spy(method, url, call, headers=None, **kwargs):
-        seen.append(headers.get("X-TC-Token"))
-        return real_request(method, url, call, headers=headers, **kwargs)
-
-    calls.real.request = spy
     calls.expect("DescribeFirmwareTasks")  # no task: no progress read
     result, out = run_module({"product_id": PRODUCT, "firmware_version": "2.0.0"}, info=True, base=False)
     calls.assert_done()
     assert result["changed"] is False and result["tasks"] == [] and result["all_done"] is False
-    assert seen == ["env-session-token-0123456789"]
-    assert "env-session-token-0123456789" not in out and SECRET_KEY not in out
+    assert [request.headers.get("X-TC-Token") for request in calls.requests] == ["env-session-token-0123456789"]
+    assert "env-session-token-0123456789" not in out and TENCENT_SECRET_KEY not in out
     assert (tmp_path / "pacing-env").is_dir()
 
 
@@ -93,7 +87,7 @@ def test_env_fallbacks_and_session_token(emulator, calls, run_module, clean_env,
 ])
 def test_bad_options_fail_before_any_request(calls, run_module, args, fragments):
     result, _out = run_module(dict({"product_id": PRODUCT, "firmware_version": "2.0.0"}, **args))
-    assert result["failed"] is True and calls.sent == []
+    assert result["failed"] is True and calls.requests == []
     for fragment in fragments:
         assert fragment in result["msg"], result["msg"]
 
@@ -101,7 +95,7 @@ def test_bad_options_fail_before_any_request(calls, run_module, args, fragments)
 def test_info_rejects_paging_with_ids(calls, run_module):
     result, _out = run_module({"product_id": PRODUCT, "firmware_version": "2.0.0", "task_id": 1, "limit": 5},
                               info=True)
-    assert result["failed"] is True and "cannot be combined" in result["msg"] and calls.sent == []
+    assert result["failed"] is True and "cannot be combined" in result["msg"] and calls.requests == []
 
 
 def test_missing_firmware_names_product_and_version(calls, run_module):

@@ -6,13 +6,15 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
-from tencent_calls import BUF, CANCEL, DEVICES, DF, DFT, DFTS, GDL, PRODUCT, ROWS, SECRET_KEY
+from tencent_calls import BUF, CANCEL, DEVICES, DF, DFT, DFTS, GDL, PRODUCT, ROWS
 
 from ansible_collections.iotfleet.firmware.plugins.module_utils._errors import IoTError
 from ansible_collections.iotfleet.firmware.plugins.module_utils._http import HttpSession
 from ansible_collections.iotfleet.firmware.plugins.module_utils._pacing import RateLimiter
 from ansible_collections.iotfleet.firmware.plugins.module_utils._retry import RetryPolicy
 from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent.api import WINDOW_SECONDS, TencentApi
+
+from kit.credentials import TENCENT_REGION, TENCENT_SECRET_ID, TENCENT_SECRET_KEY
 
 TASK = {"product_id": PRODUCT, "firmware_version": "2.0.0", "fw_type": "mcu", "device_names": DEVICES,
         "task_user_define": {"wave": "canary"}}
@@ -72,7 +74,7 @@ def test_devices_already_on_the_target_are_left_out(emulator, calls, run_module)
 
 def test_device_is_updating_on_create_is_looked_up_and_adopted(emulator, calls, run_module, provider_for,
                                                                connection_args):
-    other = TencentApi(connection_args["secret_id"], SECRET_KEY, "ap-guangzhou", emulator.url,
+    other = TencentApi(TENCENT_SECRET_ID, TENCENT_SECRET_KEY, TENCENT_REGION, emulator.url,
                        session=HttpSession(timeout=10), pacing_dir=connection_args["pacing_dir"])
 
     def competitor():  # another controller creates the same work between our lookup and our create
@@ -90,7 +92,7 @@ def test_device_is_updating_on_create_is_looked_up_and_adopted(emulator, calls, 
 
 
 def test_device_in_a_task_of_another_version_fails_naming_it(emulator, calls, run_module, connection_args):
-    other = TencentApi(connection_args["secret_id"], SECRET_KEY, "ap-guangzhou", emulator.url,
+    other = TencentApi(TENCENT_SECRET_ID, TENCENT_SECRET_KEY, TENCENT_REGION, emulator.url,
                        session=HttpSession(timeout=10), pacing_dir=connection_args["pacing_dir"])
     # an active task towards 1.0.0 for the first device (its rows are not among the 2.0.0 rows)
     emulator.control("POST", "devices", {"tencent": {"%s/%s" % (PRODUCT, DEVICES[0]): {"versions": {"mcu": "0.9.0"}}}})
@@ -118,13 +120,13 @@ def test_slow_commit_within_reconcile_timeout_is_adopted(emulator, calls, run_mo
     # executed 2.5 s after receipt; the answer is lost. Each fake sleep of the lookup loop moves the emulator's
     # clock (and its pending commit) by the same seconds, so no test time passes.
     emulator.inject(kind="slow_commit", action=BUF, commit_after=2.5, delay=0.05)
-    fake_time.on_sleep = emulator.advance
+    fake_time.hooks.append(emulator.advance)
     # the lost create, lookups at 0 s and 1 s (not there yet), the one at 3 s finds it
     calls.expect(DF, *FIND + (BUF,) + FIND * 2 + (ROWS,) + ADOPTED)
     result, _out = run_module(TASK)
     calls.assert_done()
     assert result["changed"] is True and result["reconciled"] is True and result["created"] is False
-    assert fake_time.sleeps == [1.0, 2.0] and calls.sent.count(BUF) == 1
+    assert fake_time.sleeps == [1.0, 2.0] and calls.actions.count(BUF) == 1
     assert len(emulator.tasks()) == 1
     one_task_per_device(emulator)
 
@@ -137,7 +139,7 @@ def test_slow_commit_beyond_reconcile_timeout_fails_clearly_after_one_create(emu
     assert result["failed"] is True
     assert "may still appear" in result["msg"] and "re-run will reconcile" in result["msg"]
     assert result["call"] == "Tencent Cloud BatchUpdateFirmware"
-    assert calls.sent.count(BUF) == 1 and emulator.tasks() == []
+    assert calls.actions.count(BUF) == 1 and emulator.tasks() == []
 
 
 def test_throttle_answer_waits_for_the_window_then_succeeds(emulator, calls, run_module, fake_time):
@@ -153,7 +155,7 @@ def test_throttle_answer_waits_for_the_window_then_succeeds(emulator, calls, run
 def test_each_action_is_paced_at_its_own_documented_limit(emulator, calls, run_module, fake_time):
     calls.expect(*(DF, ROWS, GDL) * 11)
     for _run in range(11):
-        calls.before[len(calls.sent)] = None
+        calls.before[len(calls.requests)] = None
         result, _out = run_module(dict(TASK, state="present"), check=True)
         assert result["changed"] is True
     calls.assert_done()
@@ -184,7 +186,7 @@ def test_garbage_is_a_clear_failure_naming_the_action(emulator, calls, run_modul
     calls.assert_done()
     assert result["failed"] is True and "Tencent Cloud DescribeFirmwareTaskDevices" in result["msg"]
     assert fragment in result["msg"], result["msg"]
-    assert "Traceback" not in out and BUF not in calls.sent
+    assert "Traceback" not in out and BUF not in calls.actions
 
 
 def test_null_task_list_is_not_read_as_no_tasks(emulator, calls, run_module):
@@ -207,7 +209,7 @@ def test_create_answer_without_integer_task_id_is_reconciled(emulator, calls, ru
 def test_trickling_server_hits_the_overall_deadline(emulator, connection_args, tmp_path):
     emulator.inject(kind="trickle", action=DF, rate=2)
     limiter = RateLimiter("t", 20, 1.0, state_dir=str(tmp_path / "p"))
-    api = TencentApi(connection_args["secret_id"], SECRET_KEY, "ap-guangzhou", emulator.url, timeout=1,
+    api = TencentApi(TENCENT_SECRET_ID, TENCENT_SECRET_KEY, TENCENT_REGION, emulator.url, timeout=1,
                      limiter=limiter, retry=RetryPolicy(limiter, attempts=1))
     with pytest.raises(IoTError) as caught:
         api.describe_firmware(PRODUCT, "2.0.0", "mcu")
@@ -215,7 +217,7 @@ def test_trickling_server_hits_the_overall_deadline(emulator, connection_args, t
 
 
 def _one_task(emulator):
-    TencentApi("AKIDdemo0000000000000000000000000000", SECRET_KEY, "ap-guangzhou", emulator.url,
+    TencentApi(TENCENT_SECRET_ID, TENCENT_SECRET_KEY, TENCENT_REGION, emulator.url,
                session=HttpSession(timeout=10), pacing_dir="/tmp/iotfleet-test-pacing-other").batch_update_firmware(
         {"ProductID": PRODUCT, "FirmwareVersion": "2.0.0", "FwType": "mcu", "DeviceNames": ["tc-sensor-0010"]})
 
@@ -233,7 +235,7 @@ def _encodings(secret):
 @pytest.mark.parametrize("failing", [False, True])
 def test_secret_key_and_session_token_never_in_any_output(emulator, calls, run_module, failing):
     if failing:  # a gateway that echoes the credentials in every encoding
-        echo = " ".join(_encodings(SECRET_KEY) + _encodings(SESSION_TOKEN))
+        echo = " ".join(_encodings(TENCENT_SECRET_KEY) + _encodings(SESSION_TOKEN))
         emulator.inject(kind="garbage", action=DF, body="<html>bad gateway %s</html>" % echo)
         calls.expect(DF)
     else:
@@ -241,7 +243,7 @@ def test_secret_key_and_session_token_never_in_any_output(emulator, calls, run_m
     result, out = run_module(dict(TASK, session_token=SESSION_TOKEN), diff=True)
     calls.assert_done()
     assert result.get("failed", False) is failing
-    for secret in (SECRET_KEY, SESSION_TOKEN):
+    for secret in (TENCENT_SECRET_KEY, SESSION_TOKEN):
         for form in _encodings(secret):
             assert form not in out, form
 

@@ -11,7 +11,6 @@ from unittest import mock
 
 import pytest
 
-from ansible_collections.iotfleet.firmware.plugins.module_utils._http import HttpResponse
 from ansible_collections.iotfleet.firmware.plugins.module_utils._pacing import RateLimiter
 from ansible_collections.iotfleet.firmware.plugins.module_utils._retry import RetryPolicy
 from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent.api import TencentApi
@@ -22,6 +21,9 @@ from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent.signing
     tc3_signature,
     utc_date,
 )
+
+from kit.calls import ANY, Call, Calls
+from kit.clock import Clock
 
 VEC_ID = "AKIDEXAMPLEonlyForTestVector00000001"
 VEC_KEY = "ExampleOnlySecretKeyForTestVector01"
@@ -182,62 +184,49 @@ def test_sdk_signing_code_accepts_the_exact_bytes_our_client_sends(seed):
     secret_key = "".join(rng.choice(string.ascii_letters + string.digits) for dummy in range(40))
     timestamp = rng.randint(1500000000, 2000000000)
     params = random_params(rng)
-    sent = {}
-
-    class Capture:
-        def request(self, method, url, call, data=None, headers=None, **kwargs):
-            sent.update(method=method, url=url, data=data, headers=headers)
-            return HttpResponse(200, {}, json.dumps({"Response": {"TaskId": 1}}).encode())
-
     port = rng.choice(["", ":8080"])
-    client = api_on(Capture(), "http://127.0.0.1%s" % port, lambda: timestamp, secret_key=secret_key)
+    calls = Calls(Call("POST", "http://127.0.0.1%s/" % port, body=params,
+                       headers={"Host": "127.0.0.1%s" % port, "X-TC-Action": "BatchUpdateFirmware"},
+                       answer={"Response": {"TaskId": 1, "RequestId": "r"}}))
+    client = api_on(calls, "http://127.0.0.1%s" % port, lambda: timestamp, secret_key=secret_key)
     client.batch_update_firmware(params)
-    assert sent["url"] == "http://127.0.0.1%s/" % port
-    assert sent["headers"]["Host"] == "127.0.0.1%s" % port
-    assert json.loads(sent["data"].decode()) == params
+    calls.assert_done()
+    sent = calls.requests[0]
 
     reference = sdk_client("AKIDcross", secret_key)
     req = RequestInternal("127.0.0.1" + port, "POST", "/",
-                          header=dict(sent["headers"]),
-                          data=sent["data"].decode("utf-8"))
+                          header=dict(sent.headers),
+                          data=sent.data.decode("utf-8"))
     date = time.strftime("%Y-%m-%d", time.gmtime(timestamp))
     sdk_signature = reference._get_tc3_signature(params, req, date, "iotexplorer", secret_key)
-    assert sent["headers"]["Authorization"].endswith("Signature=" + sdk_signature)
-    assert "Credential=AKIDcross/%s/iotexplorer/tc3_request" % date in sent["headers"]["Authorization"]
+    assert sent.headers["Authorization"].endswith("Signature=" + sdk_signature)
+    assert "Credential=AKIDcross/%s/iotexplorer/tc3_request" % date in sent.headers["Authorization"]
     # and the SDK's bare HMAC chain over our string to sign
-    ours = tc3_signature(secret_key, sent["headers"]["Host"], sent["data"], timestamp)
+    ours = tc3_signature(secret_key, sent.headers["Host"], sent.data, timestamp)
     assert Sign.sign_tc3(secret_key, date, "iotexplorer", ours["string_to_sign"]) == sdk_signature
 
 
 def api_on(session, endpoint, clock, secret_key="key-xxxx"):
     """The client on ``session``; ``clock`` stamps the requests, the limiter runs on its own fake time."""
-    fake = [0.0]
-
-    def sleep(seconds):
-        fake[0] += seconds
-
-    limiter = RateLimiter("signing-test", 1000, 1.0, shared=False, clock=lambda: fake[0], sleep=sleep)
+    fake = Clock(start=0.0)
+    limiter = RateLimiter("signing-test", 1000, 1.0, shared=False, clock=fake, sleep=fake.sleep)
     return TencentApi("AKIDcross", secret_key, "ap-guangzhou", endpoint, session=session, clock=clock,
-                      limiter=limiter, retry=RetryPolicy(limiter, sleep=sleep))
+                      limiter=limiter, retry=RetryPolicy(limiter, sleep=fake.sleep))
 
 
 def test_fresh_timestamp_and_signature_per_attempt():
-    sent = []
     ticks = iter([1767225600, 1767225603])
-
-    class Capture:
-        def request(self, method, url, call, data=None, headers=None, **kwargs):
-            sent.append(dict(headers))
-            if len(sent) == 1:
-                payload = {"Response": {"Error": {"Code": "RequestLimitExceeded", "Message": "slow"}, "RequestId": "r"}}
-            else:
-                payload = {"Response": {"TaskInfos": [], "Total": 0, "RequestId": "r"}}
-            return HttpResponse(200, {}, json.dumps(payload).encode())
-
-    client = api_on(Capture(), "http://127.0.0.1:1", lambda: next(ticks))
+    throttled = {"Response": {"Error": {"Code": "RequestLimitExceeded", "Message": "slow"}, "RequestId": "r"}}
+    calls = Calls(
+        Call("POST", "/", body=ANY, headers={"X-TC-Action": "DescribeFirmwareTasks", "X-TC-Timestamp": "1767225600"},
+             answer=throttled),
+        Call("POST", "/", body=ANY, headers={"X-TC-Action": "DescribeFirmwareTasks", "X-TC-Timestamp": "1767225603"},
+             answer={"Response": {"TaskInfos": [], "Total": 0, "RequestId": "r"}}))
+    client = api_on(calls, "http://127.0.0.1:1", lambda: next(ticks))
     assert list(client.describe_firmware_tasks("P", "2.0.0")) == []
-    assert [h["X-TC-Timestamp"] for h in sent] == ["1767225600", "1767225603"]
-    assert sent[0]["Authorization"] != sent[1]["Authorization"]
+    calls.assert_done()
+    first, second = calls.requests
+    assert first.headers["Authorization"] != second.headers["Authorization"]
 
 
 def test_secret_key_never_in_headers():

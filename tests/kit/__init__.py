@@ -1,0 +1,14 @@
+"""The test kit: one of each helper the tests share, imported by plain name (``from kit.clock import Clock``).
+
+``tests/conftest.py`` puts ``tests/`` on ``sys.path`` (for pytest and for ``ansible-test units`` alike), so every
+test file, conftest and helper module can import it.
+
+- :mod:`kit.credentials`  the emulator's demo credentials and the environment that points a module at it
+- :mod:`kit.clock`        one fake clock: wall time, monotonic time and sleep that move only when slept
+- :mod:`kit.calls`        one ordered HTTP call recorder (community.dns's ``FetchUrlCall`` style): canned answers
+  written in the test, or requests passed on to the emulator
+- :mod:`kit.providers`    one scripted fake ``Provider`` and the builders of its answers
+- :mod:`kit.control`      one client of the emulator's control API (``/_emulator/``)
+
+Nothing is imported here: ``scripts/dev.py`` reads :mod:`kit.credentials` without pytest, requests or ansible-core.
+"""

@@ -1,0 +1,108 @@
+"""The test kit itself (tests/kit/): the recorder refuses what differs, the clock moves only when slept, the fake
+provider refuses the unscripted call."""
+import pytest
+
+from ansible_collections.iotfleet.firmware.plugins.module_utils._errors import IoTError
+
+from kit.calls import ANY, GET, POST, Call, Calls
+from kit.clock import Clock
+from kit.providers import ScriptedProvider, Step, Unexpected
+
+
+def send(calls, method, url, **kwargs):
+    return calls.request(method, url, "Test %s" % method, **kwargs)
+
+
+def test_a_canned_call_checks_method_url_query_body_and_headers_then_answers():
+    calls = Calls(GET("/things", query={"page": 1}, headers={"app_key": "a"}, answer={"items": []}),
+                  POST("https://api.example/things", body={"name": "x"}, answer=b"raw", status=201))
+    answer = send(calls, "GET", "https://api.example/things", params={"page": 1, "skip": None},
+                  headers={"App_Key": "a"})
+    assert answer.status == 200 and answer.body == b'{"items": []}' and answer.header("content-type")
+    answer = send(calls, "POST", "https://api.example/things", data='{"name": "x"}')
+    assert (answer.status, answer.body) == (201, b"raw")
+    calls.assert_done()
+    assert calls.lines == ["GET /things?page=1", 'POST /things']
+
+
+@pytest.mark.parametrize("call, why", [
+    (Call("POST", "/things", answer={}), "method GET"),
+    (Call("GET", "/other", answer={}), "URL /things"),
+    (Call("GET", "https://other.example/things", answer={}), "URL https://api.example/things"),
+    (Call("GET", "/things", query={"page": 2}, answer={}), "query"),
+    (Call("GET", "/things", query={"page": 1}, body={"a": 1}, answer={}), "body"),
+    (Call("GET", "/things", query={"page": 1}, headers={"app_key": "b"}, answer={}), "header app_key"),
+    (Call("GET", "/things", query={"page": 1}, headers={"Authorization": None}, answer={}), "expected none"),
+], ids=["method", "path", "origin", "query", "body", "header", "absent-header"])
+def test_the_first_difference_fails_at_once_and_again_at_assert_done(call, why):
+    calls = Calls(call)
+    with pytest.raises(pytest.fail.Exception, match=why):
+        send(calls, "GET", "https://api.example/things?page=1", headers={"app_key": "a", "Authorization": "x"})
+    with pytest.raises(AssertionError, match="unexpected request #1"):
+        calls.assert_done()
+
+
+class Session:
+    """A stand-in for the real session a recorder forwards to."""
+    redactor = None
+
+    def __init__(self):
+        self.sent = []
+
+    def request(self, method, url, call, **kwargs):
+        self.sent.append(url)
+        return "answer"
+
+
+def test_line_patterns_and_a_bare_action_need_a_session_to_answer():
+    calls = Calls("GET /things/*", "DescribeFirmware", "GetDeviceList A=*", forward=Session())
+    send(calls, "GET", "https://api.example/things/7")
+    send(calls, "POST", "https://t.example/", data=b'{"B": 1}', headers={"X-TC-Action": "DescribeFirmware"})
+    send(calls, "POST", "https://t.example/", data=b'{"A": [1, 2]}', headers={"X-TC-Action": "GetDeviceList"})
+    calls.assert_done()
+    assert calls.lines == ["GET /things/7", "DescribeFirmware B=1", "GetDeviceList A=[1, 2]"]
+    assert calls.actions == [None, "DescribeFirmware", "GetDeviceList"] and calls.count("GetDeviceList") == 1
+    with pytest.raises(pytest.fail.Exception, match="no canned answer"):
+        Calls("GET /things").request("GET", "https://api.example/things", "Test GET")
+
+
+def test_a_forwarding_recorder_records_only_until_told_what_to_expect():
+    calls = Calls(forward=Session(), clock=Clock(start=5.0))
+    assert send(calls, "GET", "https://x.example/a") == "answer"
+    calls.expect("GET /b")
+    assert send(calls, "GET", "https://x.example/b") == "answer"
+    with pytest.raises(pytest.fail.Exception, match="no more calls expected"):
+        send(calls, "GET", "https://x.example/c")
+    assert calls.forward.sent == ["https://x.example/a", "https://x.example/b"]
+    assert [request.time for request in calls.requests] == [5.0, 5.0, 5.0]
+
+
+def test_a_canned_exception_is_raised_as_the_transport_raises_it():
+    lost = IoTError("no answer", code="ReadTimeout", maybe_committed=True)
+    calls = Calls(POST("/tasks", body=None, answer=lost))
+    with pytest.raises(IoTError, match="no answer"):
+        send(calls, "POST", "https://x.example/tasks")
+
+
+def test_the_clock_moves_only_when_slept_or_advanced():
+    clock = Clock(start=100.0, monotonic=7.0)
+    seen = []
+    clock.hooks.append(seen.append)
+    assert (clock(), clock.time(), clock.monotonic()) == (100.0, 100.0, 7.0)
+    clock.sleep(2.5)
+    clock.advance(10)
+    assert (clock.now, clock.mono, clock.sleeps, clock.slept, seen) == (112.5, 19.5, [2.5], 2.5, [2.5, 10])
+    with pytest.raises(ValueError):
+        clock.sleep(-1)
+    assert abs(Clock().now - __import__("time").time()) < 5  # signed requests need the real time by default
+
+
+def test_the_fake_provider_refuses_the_unscripted_call_and_remembers_it():
+    provider = ScriptedProvider("tencent", [Step("prepare", [("d1",)]), ("find", [ANY, ()], "found")])
+    work = provider.validate({"device_names": ["d1"]})
+    provider.prepare(work)
+    assert work["target_version"] == "2.0.0" and provider.find(work) == "found"
+    with pytest.raises(Unexpected, match="unexpected call create"):
+        provider.create(work, ["d1"])
+    with pytest.raises(AssertionError, match="unexpected call create"):
+        provider.assert_done()  # even when the code under test caught the error
