@@ -69,8 +69,10 @@ MATRIX = [
 MATRIX_PLAYS = ["tests/integration/test_playbook_rollout.py::test_clean_mixed_rollout_then_rerun_changes_nothing",
                 "tests/integration/test_playbook_rollout.py::test_survey_stages_string_drives_a_rollout",
                 "tests/integration/test_playbook_rollout.py::test_limit_fails_the_run_before_any_call"]
-# ansible-test bootstraps pip in its venvs from this version's get-pip script (see ensure_get_pip_stand_in).
-ANSIBLE_TEST_PIP_VERSION = "24.2"
+# The pip versions whose get-pip script the ansible-test of the tested releases (2.16-2.21) downloads to bootstrap
+# pip in its venvs (see ensure_get_pip_stand_in). A release that asks for another one fails naming the get-pip URL
+# it could not download: add that version here.
+ANSIBLE_TEST_PIP_VERSIONS = ("20.3.4", "21.3.1", "23.1.2", "24.2", "25.2")
 
 GET_PIP_STAND_IN = '''"""Offline stand-in for get-pip.py, written by scripts/dev.py.
 
@@ -129,7 +131,7 @@ def ensure_venv(venv, python, requirements, extra_specs=(), get_pip=True):
         with open(stamp, "w") as handle:
             handle.write(wanted)
     if get_pip:
-        ensure_get_pip_stand_in(venv)
+        ensure_get_pip_stand_in()
 
 
 def included_requirements(path):
@@ -170,15 +172,10 @@ def find_python(version):
                      % (version, root))
 
 
-def ensure_get_pip_stand_in(venv=VENV):
-    """Write the offline get-pip stand-in for every pip version the venv's ansible-test may bootstrap."""
-    sources = glob.glob(os.path.join(venv, "lib", "python*", "site-packages", "ansible_test", "_internal",
-                                     "python_requirements.py"))
-    versions = {ANSIBLE_TEST_PIP_VERSION}
-    for source in sources:
-        with open(source) as handle:
-            versions.update(re.findall(r"pip=['\"]([0-9.]+)['\"]", handle.read()))
-    for version in versions:
+def ensure_get_pip_stand_in():
+    """Write the offline get-pip stand-in for every pip version in ANSIBLE_TEST_PIP_VERSIONS (the noxfile's
+    ansible-test sessions call this too)."""
+    for version in ANSIBLE_TEST_PIP_VERSIONS:
         cache = os.path.expanduser("~/.ansible/test/cache/get_pip_%s.py" % version.replace(".", "_"))
         if not os.path.exists(cache):
             os.makedirs(os.path.dirname(cache), exist_ok=True)
@@ -381,11 +378,13 @@ def pytest_step(junit, venv=VENV, paths=(), workers="2"):
     return run(cmd, env=venv_env(venv=venv), check=False)
 
 
-def lint_step():
+def lint_step(venv=VENV):
     # ansible-lint resolves the collection's FQCNs through the same symlinked collections root as the tests, and
     # the awx.awx modules of extensions/awx/ through the copy extracted from the ansible package.
-    env = venv_env({"ANSIBLE_COLLECTIONS_PATH": os.pathsep.join([installed_collections_root(), awx_collection_root()])})
-    return run([os.path.join(VENV_BIN, "ansible-lint"), "--profile", "production", "--offline"], env=env, check=False)
+    env = venv_env({"ANSIBLE_COLLECTIONS_PATH": os.pathsep.join([installed_collections_root(),
+                                                                 awx_collection_root(venv)])}, venv=venv)
+    return run([os.path.join(venv, "bin", "ansible-lint"), "--profile", "production", "--offline"], env=env,
+               check=False)
 
 
 class CollectionCopy:
@@ -436,13 +435,14 @@ def tarball_problems(tarball):
     return len(members), stray
 
 
-def build_step():
+def build_step(venv=VENV):
     """Build the Galaxy tarball, check it holds only the collection, install it into a temp path and render every
     module's and role's docs from there."""
+    bin_dir = os.path.join(venv, "bin")
     workdir = tempfile.mkdtemp(prefix="iotfleet-build-")
     try:
-        env = venv_env()
-        rc = run([os.path.join(VENV_BIN, "ansible-galaxy"), "collection", "build", "--force", "--output-path", workdir], env=env, check=False)
+        env = venv_env(venv=venv)
+        rc = run([os.path.join(bin_dir, "ansible-galaxy"), "collection", "build", "--force", "--output-path", workdir], env=env, check=False)
         if rc:
             return rc
         tarball = glob.glob(os.path.join(workdir, "iotfleet-firmware-*.tar.gz"))[0]
@@ -451,20 +451,20 @@ def build_step():
                                 "" if not stray else ", NOT collection files: %s" % ", ".join(stray[:20])))
         failures = 1 if stray else 0
         install_path = os.path.join(workdir, "collections")
-        rc = run([os.path.join(VENV_BIN, "ansible-galaxy"), "collection", "install", "--offline", "--force", "-p", install_path, tarball],
+        rc = run([os.path.join(bin_dir, "ansible-galaxy"), "collection", "install", "--offline", "--force", "-p", install_path, tarball],
                  env=env, check=False)
         if rc:
             return rc
         env["ANSIBLE_COLLECTIONS_PATH"] = install_path
         modules = sorted(os.path.splitext(os.path.basename(p))[0] for p in glob.glob(os.path.join(REPO, "plugins", "modules", "*.py")))
         for name in modules:
-            result = subprocess.run([os.path.join(VENV_BIN, "ansible-doc"), "iotfleet.firmware.%s" % name],
+            result = subprocess.run([os.path.join(bin_dir, "ansible-doc"), "iotfleet.firmware.%s" % name],
                                     env=env, capture_output=True, text=True, check=False)
             ok = result.returncode == 0 and "WARNING" not in result.stderr
             log("ansible-doc iotfleet.firmware.%s: %s" % (name, "ok" if ok else "FAILED\n" + result.stderr))
             failures += 0 if ok else 1
         for role in sorted(os.listdir(os.path.join(REPO, "roles"))):
-            result = subprocess.run([os.path.join(VENV_BIN, "ansible-doc"), "-t", "role", "iotfleet.firmware.%s" % role],
+            result = subprocess.run([os.path.join(bin_dir, "ansible-doc"), "-t", "role", "iotfleet.firmware.%s" % role],
                                     env=env, capture_output=True, text=True, check=False)
             ok = result.returncode == 0
             log("ansible-doc -t role iotfleet.firmware.%s: %s" % (role, "ok" if ok else "FAILED\n" + result.stderr))
@@ -474,8 +474,8 @@ def build_step():
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def changelog_step():
-    return run([os.path.join(VENV_BIN, "antsibull-changelog"), "lint"], env=venv_env(), check=False)
+def changelog_step(venv=VENV):
+    return run([os.path.join(venv, "bin", "antsibull-changelog"), "lint"], env=venv_env(venv=venv), check=False)
 
 
 # The user guides of the antsibull-docs docsite: docs/<name>.md is the source (read on the forge and linked from
@@ -486,14 +486,15 @@ DOCSITE_RST = os.path.join(REPO, "docs", "docsite", "rst")
 DOCSITE_LABEL = "ansible_collections.iotfleet.firmware.docsite.%s"
 
 
-def render_guide(name):
+def render_guide(name, python=VENV_PYTHON):
     """The RST of docs/<name>.md: pandoc's GFM reader, a docsite label, links between guides as :ref:."""
     with open(os.path.join(REPO, "docs", name + ".md")) as handle:
         markdown = handle.read()
-    # pandoc comes with pypandoc-binary (requirements-dev.txt), installed in .venv, not in this interpreter
+    # pandoc comes with pypandoc-binary (requirements-dev.txt), installed in .venv (or the nox session's venv), not
+    # in this interpreter
     convert = ("import sys, pypandoc; sys.stdout.write(pypandoc.convert_text(sys.stdin.read(), 'rst', format='gfm', "
                "extra_args=['--wrap=preserve']))")
-    rst = subprocess.run([VENV_PYTHON, "-c", convert], input=markdown, capture_output=True, text=True,
+    rst = subprocess.run([python, "-c", convert], input=markdown, capture_output=True, text=True,
                          check=True).stdout
 
     def link(match):
@@ -522,26 +523,33 @@ def docs_command():
     return 0
 
 
-def docs_step():
-    """The docsite guides are up to date with docs/*.md, and antsibull-docs lint-collection-docs passes on the
-    plugin docs and the docsite extra docs."""
+def stale_guides(python=VENV_PYTHON):
+    """The docsite guides that are not what docs/*.md renders to (logged, with the command that updates them)."""
     stale = []
     for name in DOCSITE_GUIDES:
         path = os.path.join(DOCSITE_RST, name + ".rst")
         current = open(path).read() if os.path.exists(path) else None
-        if current != render_guide(name):
+        if current != render_guide(name, python):
             stale.append(os.path.relpath(path, REPO))
     if stale:
         log("out of date with docs/*.md: %s; run: python3 scripts/dev.py docs" % ", ".join(stale))
+    return stale
+
+
+def docs_step():
+    """The docsite guides are up to date with docs/*.md, and antsibull-docs lint-collection-docs passes on the
+    plugin docs and the docsite extra docs."""
+    stale = stale_guides()
     env = venv_env({"ANSIBLE_COLLECTIONS_PATH": installed_collections_root()})
     rc = run([os.path.join(VENV_BIN, "antsibull-docs"), "lint-collection-docs", "--plugin-docs",
               "--validate-collection-refs", "self", "."], env=env, check=False)
     return 1 if stale or rc else 0
 
 
-def builder_step():
+def builder_step(venv=VENV):
     """ansible-builder create: execution-environment.yml is accepted and its build context holds the collection
     tarball it installs (built into build/ first, as docs/release.md says)."""
+    bin_dir = os.path.join(venv, "bin")
     with open(os.path.join(REPO, "galaxy.yml")) as handle:
         version = re.search(r"^version:\s*(\S+)", handle.read(), re.MULTILINE).group(1)
     tarball = "iotfleet-firmware-%s.tar.gz" % version
@@ -549,14 +557,14 @@ def builder_step():
         if handle.read().count(tarball) != 2:
             log("execution-environment.yml must install %s (galaxy.yml's version) and copy it from build/" % tarball)
             return 1
-    rc = run([os.path.join(VENV_BIN, "ansible-galaxy"), "collection", "build", "--force", "--output-path", "build"],
-             env=venv_env(), check=False)
+    rc = run([os.path.join(bin_dir, "ansible-galaxy"), "collection", "build", "--force", "--output-path", "build"],
+             env=venv_env(venv=venv), check=False)
     if rc:
         return rc
     context = os.path.join(OUTPUT, "ee-context")
     shutil.rmtree(context, ignore_errors=True)
-    rc = run([os.path.join(VENV_BIN, "ansible-builder"), "create", "-f", "execution-environment.yml",
-              "--context", context, "-v", "1"], env=venv_env(), check=False)
+    rc = run([os.path.join(bin_dir, "ansible-builder"), "create", "-f", "execution-environment.yml",
+              "--context", context, "-v", "1"], env=venv_env(venv=venv), check=False)
     if rc:
         return rc
     copied = os.path.join(context, "_build", "collections", tarball)
@@ -566,15 +574,16 @@ def builder_step():
     return 0
 
 
-def awx_collection_root():
-    """A collections root holding awx.awx, extracted once from the ansible package's wheel into CACHE."""
+def awx_collection_root(venv=VENV):
+    """A collections root holding awx.awx, extracted once from the ansible package's wheel into CACHE (downloaded
+    with the pip of ``venv``)."""
     root = os.path.join(CACHE, "awx-from-ansible-%s" % AWX_FROM_ANSIBLE)
     if os.path.exists(os.path.join(root, "ansible_collections", "awx", "awx", "MANIFEST.json")):
         return root
     wheels = os.path.join(CACHE, "wheels")
     wheel = os.path.join(wheels, "ansible-%s-py3-none-any.whl" % AWX_FROM_ANSIBLE)
     if not os.path.exists(wheel):
-        run([VENV_PYTHON, "-m", "pip", "download", "--disable-pip-version-check", "-q", "--no-deps",
+        run([os.path.join(venv, "bin", "python"), "-m", "pip", "download", "--disable-pip-version-check", "-q", "--no-deps",
              "ansible==%s" % AWX_FROM_ANSIBLE, "-d", wheels])
     prefix = "ansible_collections/awx/awx/"
     partial = root + ".partial"
@@ -586,12 +595,13 @@ def awx_collection_root():
     return root
 
 
-def awx_step():
+def awx_step(venv=VENV):
     """ansible-playbook --syntax-check of the controller configuration playbooks (awx.awx modules)."""
-    env = venv_env({"ANSIBLE_COLLECTIONS_PATH": os.pathsep.join([installed_collections_root(), awx_collection_root()])})
+    env = venv_env({"ANSIBLE_COLLECTIONS_PATH": os.pathsep.join([installed_collections_root(),
+                                                                 awx_collection_root(venv)])}, venv=venv)
     failures = 0
     for playbook in sorted(glob.glob(os.path.join(REPO, "extensions", "awx", "*.yml"))):
-        failures += run([os.path.join(VENV_BIN, "ansible-playbook"), "--syntax-check", "-i", "localhost,",
+        failures += run([os.path.join(venv, "bin", "ansible-playbook"), "--syntax-check", "-i", "localhost,",
                          os.path.relpath(playbook, REPO)], env=env, check=False) != 0
     return 1 if failures else 0
 
