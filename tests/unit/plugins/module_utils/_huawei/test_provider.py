@@ -351,6 +351,32 @@ def test_find_many_lists_the_tasks_once_for_all_chunks(hw, capsys):
     assert "task_pages" not in vars(provider.api)
 
 
+class Unscannable(dict):
+    """Known versions that may be asked for one device, never scanned whole."""
+
+    def items(self):
+        raise AssertionError("known_versions scanned")
+
+    def __iter__(self):
+        raise AssertionError("known_versions scanned")
+
+
+def test_find_many_asks_the_known_versions_for_the_works_devices_only(hw, capsys):
+    """The known versions of a wave (hundreds of thousands at fleet scale) are looked up per device of a chunk, not
+    scanned for each chunk (that was quadratic: a million-device rollout spent its time there)."""
+    hw.run(capsys, targets={"devices": [D1]})
+    provider = hw.provider()
+    works = [provider.validate(hw.params(targets={"devices": [dev]})) for dev in (D2, D3)]
+    provider.api.session.expect(PKG, LIST)
+    provider.prepare(works[0])
+    works[1].update(package=works[0]["package"], target_version=works[0]["target_version"])
+    known = Unscannable(("other-%d" % n, "1.0.0") for n in range(1000))
+    known.update({D2: "1.0.0", D3: works[0]["target_version"]})
+    lookups = provider.find_many(works, known_versions=known)
+    provider.api.session.assert_done()
+    assert [(lookup.remaining, lookup.up_to_date) for lookup in lookups] == [([D2], []), ([], [D3])]
+
+
 def test_failures_come_from_the_failed_subtasks_only(make_hw, capsys):
     hw = make_hw(behaviour={"failure_rates": {"hw-meter-0001": 1.0}})
     first = hw.run(capsys)
