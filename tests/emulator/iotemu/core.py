@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import json
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, Union
 
@@ -154,14 +155,19 @@ def _answer_of(reply: Reply) -> Any:
 class EmulatorCore:
     """All mutable state behind one re-entrant lock (handlers run under it; faults sleep outside)."""
 
-    def __init__(self, fleet: Union[None, str, dict] = "demo", behaviour: Optional[dict] = None) -> None:
+    def __init__(self, fleet: Union[None, str, dict] = "demo", behaviour: Optional[dict] = None,
+                 clock: Optional[Callable[[], float]] = None) -> None:
+        # clock: the real time to read instead of time.time (the lifecycle, tokens, deadlines, slow commits) and
+        # time.monotonic (the throttles' windows): a test's fake clock, which moves only when the test says
+        self._real = clock or time.time
+        self._window_clock = clock or time.monotonic
         self.lock = threading.RLock()
         self.faults = FaultBook()
         self.log = RequestLog()
         self._seed_fleet = load_fleet(fleet)
         self._seed_behaviour = self._merged(behaviour)
         self.behaviour: dict = {}
-        self.clock = SimClock()
+        self.clock = SimClock(real=self._real)
         self.huawei: HuaweiPlatform
         self.tencent: TencentPlatform
         self.huawei_iotda: IotdaPlatform
@@ -183,11 +189,13 @@ class EmulatorCore:
             if behaviour is not None:
                 self._seed_behaviour = self._merged(behaviour)
             self.behaviour = copy.deepcopy(self._seed_behaviour)
-            self.clock = SimClock(self.behaviour["time_scale"])
+            self.clock = SimClock(self.behaviour["time_scale"], real=self._real)
             fleet_copy = copy.deepcopy(self._seed_fleet)
             self.huawei = HuaweiPlatform(fleet_copy["huawei"], self)
             self.tencent = TencentPlatform(fleet_copy["tencent"], self)
             self.huawei_iotda = IotdaPlatform(fleet_copy["huawei_iotda"], self)
+            for platform in (self.huawei, self.tencent, self.huawei_iotda):
+                platform.throttle.clock = self._window_clock
             self.faults.clear()
             self.log.clear()
             self.pending = []

@@ -25,7 +25,7 @@ import threading
 import time
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Optional, Union
+from typing import Any, Callable, Optional, Union
 from urllib.parse import parse_qs, urlsplit
 
 from .control import PREFIX, ControlApi
@@ -317,12 +317,12 @@ class EmulatorServer:
 
     def __init__(self, fleet: Union[None, str, dict] = "demo", behaviour: Optional[dict] = None,
                  tls: Optional[str] = None, tls_dir: Optional[str] = None, host: str = "127.0.0.1", port: int = 0,
-                 verbose: bool = False) -> None:
+                 verbose: bool = False, clock: Optional[Callable[[], float]] = None) -> None:
         if tls == "none":
             tls = None
         if tls not in TLS_MODES:
             raise ValueError("tls must be None, 'server' or 'mutual'")
-        self.core = EmulatorCore(fleet, behaviour)
+        self.core = EmulatorCore(fleet, behaviour, clock=clock)  # clock: a fake real time (tests)
         self.control = ControlApi(self.core)
         self.tls = tls
         self.host = host

@@ -16,12 +16,15 @@ from emu_helpers import Handle  # noqa: E402  pylint: disable=wrong-import-posit
 
 @pytest.fixture
 def make_emulator(tmp_path):
-    """``make_emulator(fleet="demo", behaviour=None, tls=None)`` -> a started :class:`Handle`."""
+    """``make_emulator(fleet="demo", behaviour=None, tls=None, clock=None)`` -> a started :class:`Handle`.
+
+    ``clock``: a fake real time for the emulator (e.g. the kit's ``Clock``): its throttle windows, tokens and
+    lifecycle move only when the test moves the clock."""
     servers = []
 
-    def _make(fleet="demo:20", behaviour=None, tls=None):
+    def _make(fleet="demo:20", behaviour=None, tls=None, clock=None):
         server = EmulatorServer(fleet=fleet, behaviour=behaviour, tls=tls,
-                                tls_dir=str(tmp_path / ("tls%d" % len(servers)))).start()
+                                tls_dir=str(tmp_path / ("tls%d" % len(servers))), clock=clock).start()
         servers.append(server)
         return Handle(server)
 

@@ -1,11 +1,11 @@
 """Huawei legacy northbound API of the emulator: auth, throttle, every documented create error, queries."""
 
-import time
 
 import pytest
 import requests
 
 from emu_helpers import API, SEC, TIMEOUT, huawei_time
+from kit.clock import Clock
 from kit.credentials import HUAWEI_APP_ID, HUAWEI_SECRET
 
 GROUP_TARGETS = {"deviceGroups": ["lab"], "deviceType": "WaterMeter", "model": "WM-100", "manufacturerName": "Acme"}
@@ -53,11 +53,13 @@ def test_only_the_newest_token_is_valid(emulator):
 
 
 def test_token_expires(make_emulator):
-    emulator = make_emulator(behaviour={"huawei_token_ttl": 1})
+    clock = Clock()
+    emulator = make_emulator(behaviour={"huawei_token_ttl": 1}, clock=clock)
     client = emulator.huawei()
     assert client.login()["expiresIn"] == 1
+    clock.advance(0.99)
     assert client.get("/operations").status_code == 200
-    time.sleep(1.1)
+    clock.advance(0.01)
     response = client.get("/operations")
     assert response.status_code == 403 and response.json()["error_code"] == "1010005"
 

@@ -5,6 +5,7 @@ import time
 import pytest
 
 from iotemu import lifecycle as lc
+from kit.clock import Clock
 
 HW_LAB = {"fileId": "fw-wm100-2.0.0",
           "targets": {"deviceGroups": ["lab"], "deviceType": "WaterMeter", "model": "WM-100", "manufacturerName": "Acme"}}
@@ -114,11 +115,14 @@ def test_huawei_task_runs_to_success(emulator, huawei):
 
 
 def test_huawei_real_time_scale(make_emulator):
-    emulator = make_emulator(behaviour={"time_scale": 3000})
+    clock = Clock()  # the real time the emulator scales
+    emulator = make_emulator(behaviour={"time_scale": 3000}, clock=clock)
     client = emulator.huawei()
     client.login()
     operation_id = client.create_ok(HW_LAB)
-    time.sleep(0.25)  # 750 simulated seconds > 300 s +- 25 %
+    clock.advance(0.07)  # 210 simulated seconds < 300 s - 25 %
+    assert client.task(operation_id)["status"] == "processing"
+    clock.advance(0.18)  # 750 simulated seconds > 300 s + 25 %
     assert client.task(operation_id)["status"] == "success"
 
 

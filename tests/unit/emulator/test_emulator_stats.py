@@ -11,28 +11,30 @@ DONE = 400
 
 
 @pytest.fixture
-def fake_windows(emulator):
-    """Both throttles on a clock the test moves (the emulator's windows read it on every call)."""
-    clock = Clock(start=1000.0)
-    emulator.server.core.huawei.throttle.clock = clock
-    emulator.server.core.tencent.throttle.clock = clock
-    return clock
+def fake_windows(make_emulator):
+    """An emulator on a clock the test moves (its throttle windows read it on every call): ``(emulator, clock)``."""
+    clock = Clock()  # the real time now, in whole seconds: TC3 timestamps are checked against it
+    return make_emulator(clock=clock), clock
 
 
-def test_huawei_window_is_a_sliding_minute_per_app(emulator, huawei, fake_windows):
+def test_huawei_window_is_a_sliding_minute_per_app(fake_windows):
+    emulator, clock = fake_windows
+    huawei = emulator.huawei()
+    huawei.login()
+    start = clock.now
     statuses = []
     for second in range(100):  # one call every 0.5 s: 100 calls within 50 s
-        fake_windows.now = 1000.0 + second * 0.5
+        clock.now = start + second * 0.5
         statuses.append(huawei.get("/category").status_code)
     assert statuses == [200] * 100
-    fake_windows.now = 1059.99  # the first call (at 1000) is still inside the window
+    clock.now = start + 59.99  # the first call (at the start) is still inside the window
     rejected = huawei.get("/category")
     assert rejected.status_code == 403
     assert rejected.json() == {"error_code": "1010009", "error_desc": "app throttle exceed."}
-    fake_windows.now = 1060.0  # the first call leaves the window: exactly one slot frees up
+    clock.now = start + 60.0  # the first call leaves the window: exactly one slot frees up
     assert huawei.get("/category").status_code == 200
     assert huawei.get("/category").status_code == 403
-    fake_windows.now = 1060.5
+    clock.now = start + 60.5
     assert huawei.get("/category").status_code == 200
     stats = emulator.control("GET", "stats")["huawei"]
     assert stats["throttled"] == 2 and stats["by_error"] == {"1010009": 2} and stats["logins"] == 1
@@ -48,20 +50,23 @@ def test_huawei_throttle_is_per_app_and_skips_logins(make_emulator):
     assert second.get("/category").status_code == 200
 
 
-def test_tencent_window_is_20_per_second_in_an_http_200_envelope(emulator, tencent, fake_windows):
+def test_tencent_window_is_20_per_second_in_an_http_200_envelope(fake_windows):
+    emulator, clock = fake_windows
+    tencent = emulator.tencent()
     params = {"ProductID": PRODUCT, "FirmwareVersion": "2.0.0"}
+    start = clock.now
     codes = []
     for call in range(20):
-        fake_windows.now = 1000.0 + call * 0.04
+        clock.now = start + call * 0.04
         codes.append(tencent.call("DescribeFirmware", params).get("Error", {}).get("Code"))
     assert codes == [None] * 20
-    fake_windows.now = 1000.99
+    clock.now = start + 0.99
     response = tencent.raw("DescribeFirmware", params)
     assert response.status_code == 200
     error = response.json()["Response"]["Error"]
     assert error["Code"] == "RequestLimitExceeded" and error["Message"]
     assert "RequestId" in response.json()["Response"]
-    fake_windows.now = 1001.0
+    clock.now = start + 1.0
     assert "Error" not in tencent.call("DescribeFirmware", params)
     stats = emulator.control("GET", "stats")["tencent"]
     assert stats["throttled"] == 1 and stats["calls"] == 22 and stats["by_kind"] == {"DescribeFirmware": 22}

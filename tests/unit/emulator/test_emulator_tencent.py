@@ -8,6 +8,7 @@ import pytest
 import requests
 
 from emu_helpers import PRODUCT, TIMEOUT, tc3_headers
+from kit.clock import Clock
 from kit.credentials import TENCENT_REGION, TENCENT_SECRET_ID, TENCENT_SECRET_KEY
 from iotemu import tencent as tc
 
@@ -168,19 +169,24 @@ def test_unsupported_region(make_emulator):
 
 
 def test_request_limit_exceeded(make_emulator):
-    emulator = make_emulator(behaviour={"tencent_calls_per_second": 3})
+    clock = Clock()  # the emulator's time: its throttle window moves only when the test moves it
+    emulator = make_emulator(behaviour={"tencent_calls_per_second": 3}, clock=clock)
     client = emulator.tencent()
     codes = [client.call("DescribeFirmware", PARAMS).get("Error", {}).get("Code") for dummy in range(4)]
     assert codes == [None, None, None, "RequestLimitExceeded"]
-    time.sleep(1.05)
+    clock.advance(0.99)  # the first call is still inside the 1 s window
+    assert client.error("DescribeFirmware", PARAMS) == "RequestLimitExceeded"
+    clock.advance(0.01)  # now it is not: one slot frees up
     client.ok("DescribeFirmware", PARAMS)
 
 
-def test_default_limit_is_20_per_second(tencent):
-    started = time.time()
-    codes = [tencent.call("DescribeFirmware", PARAMS).get("Error", {}).get("Code") for dummy in range(21)]
-    if time.time() - started < 1.0:
-        assert codes[:20] == [None] * 20 and codes[20] == "RequestLimitExceeded"
+def test_default_limit_is_20_per_second(make_emulator):
+    clock = Clock()
+    client = make_emulator(clock=clock).tencent()
+    codes = [client.call("DescribeFirmware", PARAMS).get("Error", {}).get("Code") for dummy in range(21)]
+    assert codes == [None] * 20 + ["RequestLimitExceeded"]  # 21 calls within one (frozen) second
+    clock.advance(1.0)
+    assert [client.call("DescribeFirmware", PARAMS).get("Error") for dummy in range(20)] == [None] * 20
 
 
 # --------------------------------------------------------------------------- BatchUpdateFirmware validation

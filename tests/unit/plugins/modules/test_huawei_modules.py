@@ -257,7 +257,7 @@ def test_info_rejects_bad_combinations(emu, capsys):
 
 def test_info_by_id(emu, capsys):
     first, dummy = run(task_module, connection(emu, file_id=FILE, targets={"devices": DEVICES}), capsys)
-    emu.core.clock._real = lambda real=emu.core.clock._real: real() + 1000  # both upgrades finish
+    emu.core.advance(1000)  # both upgrades finish
     emu.core.log.clear()
     result, dummy = run(info_module, connection(emu, operation_id=first["operation_id"], include_subtasks=True),
                         capsys, check=True)

@@ -8,7 +8,6 @@ test fails on the first unexpected one, then passed on to the emulator), and run
 clock, so token lifetimes and late commits pass without sleeping.
 """
 import json
-import time
 
 import pytest
 
@@ -36,13 +35,11 @@ class Harness(EmulatorControl):
 
     def __init__(self, tmp_path, behaviour=None, fleet="demo:20"):
         self.tmp_path = tmp_path
-        self.clock = Clock(start=time.time())
+        self.clock = Clock()
         merged = {"documented_only": True}
         merged.update(behaviour or {})
-        server = EmulatorServer(fleet=fleet, behaviour=merged).start()
         # tokens, slow commits and the 100/min throttle run on the fake clock too
-        server.core.clock._real = self.clock.time
-        server.core.huawei.throttle.clock = self.clock.time
+        server = EmulatorServer(fleet=fleet, behaviour=merged, clock=self.clock.time).start()
         super().__init__(server, platform="huawei")
         self.pacing_dir = str(tmp_path / "pacing")
         self.recorders = []
