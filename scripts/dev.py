@@ -267,16 +267,14 @@ EMULATOR_PID_FILE = os.path.join(DEMO_DIR, "emulator.pid")
 
 
 def emulator_settings(url):
-    """The environment variables that point the modules at the emulator (its built-in demo credentials)."""
-    return {
-        "HUAWEI_IOT_ENDPOINT": url,
-        "HUAWEI_IOT_APP_ID": "demo-app",
-        "HUAWEI_IOT_SECRET": "demo-secret",
-        "TENCENTCLOUD_SECRET_ID": "AKIDdemo0000000000000000000000000000",
-        "TENCENTCLOUD_SECRET_KEY": "demo-secret-key-000000000000000000",
-        "TENCENTCLOUD_REGION": "ap-guangzhou",
-        "IOTFLEET_TENCENT_ENDPOINT": url,
-    }
+    """The environment variables that point the modules at the emulator: its built-in demo credentials, written once
+    in tests/kit/credentials.py (standard library only, so it is read here before any venv exists)."""
+    tests = os.path.join(REPO, "tests")
+    if tests not in sys.path:
+        sys.path.insert(0, tests)
+    from kit import credentials  # pylint: disable=import-outside-toplevel
+
+    return dict(credentials.huawei_env(url), **credentials.tencent_env(url))
 
 
 def demo(args):
