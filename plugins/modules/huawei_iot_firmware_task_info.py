@@ -225,7 +225,7 @@ retries:
   sample: []
 """
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.iotfleet.firmware.plugins.module_utils._module._ansible_module import IotModule
 
 from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei import connection
 from ansible_collections.iotfleet.firmware.plugins.module_utils._module.firmware_task_info import (
@@ -253,7 +253,7 @@ def argument_spec():
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
+    module = IotModule(argument_spec=argument_spec(), supports_check_mode=True,
                            mutually_exclusive=[["all_pages", "page_no"], ["all_pages", "page_size"]])
     run_firmware_task_info(module, connection.provider_from_params)
 

@@ -129,7 +129,7 @@ retries:
   sample: []
 """
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.iotfleet.firmware.plugins.module_utils._module._ansible_module import IotModule
 
 from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei import connection
 from ansible_collections.iotfleet.firmware.plugins.module_utils._module.device_info import run_package_info
@@ -151,7 +151,7 @@ def argument_spec():
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
+    module = IotModule(argument_spec=argument_spec(), supports_check_mode=True,
                            mutually_exclusive=[["file_ids", "page_no"], ["file_ids", "page_size"]])
     run_package_info(module, connection.provider_from_params)
 

@@ -452,7 +452,7 @@ errors:
   sample: ["policy.retry_count and policy.retry_interval must be given together (reference: retry_count is required with retry_interval)"]
 """
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.iotfleet.firmware.plugins.module_utils._module._ansible_module import IotModule
 
 from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei_iotda import connection
 from ansible_collections.iotfleet.firmware.plugins.module_utils._module.firmware_task import (
@@ -487,7 +487,7 @@ MUTUALLY_EXCLUSIVE = [["task_id", "package_id"], ["task_id", "targets"]]
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), mutually_exclusive=MUTUALLY_EXCLUSIVE,
+    module = IotModule(argument_spec=argument_spec(), mutually_exclusive=MUTUALLY_EXCLUSIVE,
                            supports_check_mode=True)
     run_firmware_task(module, connection.provider_factory)
 

@@ -159,7 +159,7 @@ retries:
   sample: []
 """
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.iotfleet.firmware.plugins.module_utils._module._ansible_module import IotModule
 
 from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei_iotda import connection
 from ansible_collections.iotfleet.firmware.plugins.module_utils._module.firmware_task_info import run_firmware_task_info
@@ -204,7 +204,7 @@ def provider_factory(params, on_secret=None, **injected):
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module = IotModule(argument_spec=argument_spec(), supports_check_mode=True)
     run_firmware_task_info(module, provider_factory)
 
 

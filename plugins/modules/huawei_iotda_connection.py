@@ -51,7 +51,7 @@ missing:
   elements: str
 """
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.iotfleet.firmware.plugins.module_utils._module._ansible_module import IotModule
 
 from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei_iotda.connection import argument_spec
 
@@ -59,7 +59,7 @@ from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei_iotda.co
 def main():
     spec = dict(argument_spec(), optional=dict(type="bool", default=False))
     spec["access_key"] = dict(spec["access_key"], no_log=False)  # an access key ID is not a secret (validate-modules)
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
+    module = IotModule(argument_spec=spec, supports_check_mode=True)
     module.fail_json(msg="iotfleet.firmware.huawei_iotda_connection runs on the controller as an action plugin; "
                          "it cannot be executed as a module")
 

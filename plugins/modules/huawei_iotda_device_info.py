@@ -225,7 +225,7 @@ retries:
   sample: []
 """
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.iotfleet.firmware.plugins.module_utils._module._ansible_module import IotModule
 
 from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei_iotda import connection
 from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei_iotda.facts import DEVICE_FILTERS
@@ -243,7 +243,7 @@ def argument_spec():
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
+    module = IotModule(argument_spec=argument_spec(), supports_check_mode=True,
                            mutually_exclusive=[["device_ids", name] for name in PAGE_OPTIONS])
     run_device_info(module, connection.provider_factory)
 

@@ -107,7 +107,7 @@ retries:
   sample: []
 """
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.iotfleet.firmware.plugins.module_utils._module._ansible_module import IotModule
 
 from ansible_collections.iotfleet.firmware.plugins.module_utils import _device_info
 from ansible_collections.iotfleet.firmware.plugins.module_utils._errors import IoTError
@@ -159,7 +159,7 @@ def packages(provider, params):
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
+    module = IotModule(argument_spec=argument_spec(), supports_check_mode=True,
                            mutually_exclusive=[["package_ids", name] for name in LIST_FILTERS])
     _device_info.run(module, connection.provider_factory, packages)
 

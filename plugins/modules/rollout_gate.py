@@ -177,13 +177,13 @@ gate:
   type: dict
 """
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.iotfleet.firmware.plugins.module_utils._module._ansible_module import IotModule
 
 from ansible_collections.iotfleet.firmware.plugins.module_utils._rollout_args import GATE_ENGINE_ARGUMENT_SPEC
 
 
 def main():
-    module = AnsibleModule(argument_spec=GATE_ENGINE_ARGUMENT_SPEC, supports_check_mode=True)
+    module = IotModule(argument_spec=GATE_ENGINE_ARGUMENT_SPEC, supports_check_mode=True)
     module.fail_json(msg="iotfleet.firmware.rollout_gate runs on the controller as an action plugin; "
                          "it cannot be executed as a module")
 

@@ -307,14 +307,14 @@ timing:
   type: dict
 """
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.iotfleet.firmware.plugins.module_utils._module._ansible_module import IotModule
 
 from ansible_collections.iotfleet.firmware.plugins.module_utils._rollout_args import (
     PLAN_ARGUMENT_SPEC, REFRESH_ARGUMENT_SPEC)
 
 
 def main():
-    module = AnsibleModule(argument_spec=dict(PLAN_ARGUMENT_SPEC, **REFRESH_ARGUMENT_SPEC), supports_check_mode=True)
+    module = IotModule(argument_spec=dict(PLAN_ARGUMENT_SPEC, **REFRESH_ARGUMENT_SPEC), supports_check_mode=True)
     module.fail_json(msg="iotfleet.firmware.rollout_plan runs on the controller as an action plugin; "
                          "it cannot be executed as a module")
 

@@ -437,7 +437,7 @@ elapsed:
   sample: 42.3
 """
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.iotfleet.firmware.plugins.module_utils._module._ansible_module import IotModule
 
 from ansible_collections.iotfleet.firmware.plugins.module_utils._module.firmware_task import (
     run_firmware_task,
@@ -476,7 +476,7 @@ def argument_spec():
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module = IotModule(argument_spec=argument_spec(), supports_check_mode=True)
     run_firmware_task(module, connection.provider_factory)
 
 

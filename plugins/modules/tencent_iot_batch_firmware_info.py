@@ -205,7 +205,7 @@ throttle_waits:
   sample: 0
 """
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.iotfleet.firmware.plugins.module_utils._module._ansible_module import IotModule
 
 from ansible_collections.iotfleet.firmware.plugins.module_utils._module.firmware_task_info import run_firmware_task_info
 from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent import connection
@@ -227,7 +227,7 @@ def argument_spec():
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module = IotModule(argument_spec=argument_spec(), supports_check_mode=True)
     run_firmware_task_info(module, connection.provider_factory)
 
 

@@ -51,13 +51,13 @@ missing:
   elements: str
 """
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.iotfleet.firmware.plugins.module_utils._module._ansible_module import IotModule
 
 from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent.connection import argument_spec
 
 
 def main():
-    module = AnsibleModule(argument_spec=dict(argument_spec(), optional=dict(type="bool", default=False)),
+    module = IotModule(argument_spec=dict(argument_spec(), optional=dict(type="bool", default=False)),
                            supports_check_mode=True)
     module.fail_json(msg="iotfleet.firmware.tencent_iot_connection runs on the controller as an action plugin; "
                          "it cannot be executed as a module")

@@ -177,7 +177,7 @@ retries:
   sample: []
 """
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.iotfleet.firmware.plugins.module_utils._module._ansible_module import IotModule
 
 from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent import connection
 from ansible_collections.iotfleet.firmware.plugins.module_utils._module.device_info import run_device_info
@@ -198,7 +198,7 @@ def argument_spec():
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
+    module = IotModule(argument_spec=argument_spec(), supports_check_mode=True,
                            mutually_exclusive=[["device_names", "offset"], ["device_names", "limit"]])
     run_device_info(module, connection.provider_from_params)
 

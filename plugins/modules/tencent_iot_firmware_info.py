@@ -125,7 +125,7 @@ retries:
   sample: []
 """
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.iotfleet.firmware.plugins.module_utils._module._ansible_module import IotModule
 
 from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent import connection
 from ansible_collections.iotfleet.firmware.plugins.module_utils._module.device_info import run_package_info
@@ -144,7 +144,7 @@ def argument_spec():
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
+    module = IotModule(argument_spec=argument_spec(), supports_check_mode=True,
                            mutually_exclusive=[["versions", "page_num"], ["versions", "page_size"]],
                            required_by={"versions": "product_id"})
     run_package_info(module, connection.provider_from_params)

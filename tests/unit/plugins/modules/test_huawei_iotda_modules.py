@@ -223,6 +223,17 @@ def test_secrets_never_in_failure_output(emu, capsys):
     assert wrong not in out and "sts-token-1234567890" not in out and tasks(emu) == []
 
 
+@pytest.mark.parametrize("extra, text", [
+    ({"policy": "abc"}, "policy: dictionary requested, could not parse JSON or key=value (got 'abc')"),
+    ({"policy": {"retry_count": "x"}}, "policy.retry_count: "),
+])
+def test_a_type_error_names_its_option_and_shows_no_secret(emu, capsys, extra, text):
+    result, out = run(task_module, connection(emu, package_id=PACKAGE, targets=DEVICES, **extra), capsys)
+    assert result["failed"] is True and log(emu) == []
+    assert result["msg"].startswith("Invalid options: ") and text in result["msg"]
+    assert SK not in out  # ansible-core's unnamed NoLogError would have left the secret in invocation
+
+
 def test_info_by_id_with_details_and_listing(emu, capsys):
     first, _out = run(task_module, connection(emu, package_id=PACKAGE, targets=DEVICES), capsys)
     second, _out = run(task_module, connection(emu, package_id=PACKAGE, targets=["iotda-meter-0003"]), capsys)
