@@ -11,12 +11,13 @@ arguments as the fake records them (below), ``None`` for any, an argument ``ANY`
 provider (for side effects, e.g. a token obtained at run time).
 
 Recorded arguments: ``validate`` ``()`` (pure unless ``scripted_validate``), ``prepare`` ``(devices,)``, ``find``
-``(devices, sorted exclude)``, ``create`` ``(devices,)``, ``get`` ``(task_id,)``, ``progress`` ``(sorted task ids,
-with_failures)``, ``cancel`` ``(task_id,)``, ``device_versions`` ``(devices,)``, ``info_tasks`` ``()``,
-``iter_devices`` ``(filters,)`` (its answer: the devices, an exception among them is raised at that point; given
-``devices``, the fake answers every listing with them itself, and records it). Devices are tuples (``None``: group
-or version targeting). The views (``desired_view``, ``task_view``, ``create_request``),
-``work_devices``, ``work_lock`` and the bookkeeping are answered by the fake itself.
+``(devices, sorted exclude)``, ``history`` ``(devices,)``, ``active_tasks`` ``()``, ``create`` ``(devices,)``,
+``get`` ``(task_id,)``, ``progress`` ``(sorted task ids, with_failures)``, ``cancel`` ``(task_id,)``,
+``device_versions`` ``(devices,)``, ``info_tasks`` ``()``, ``iter_devices`` ``(filters,)`` (its answer: the devices,
+an exception among them is raised at that point; given ``devices``, the fake answers every listing with them
+itself, and records it). Devices are tuples (``None``: group or version targeting). The views (``desired_view``,
+``task_view``, ``create_request``), ``work_devices``, ``work_lock`` and the bookkeeping are answered by the fake
+itself.
 """
 import contextlib
 
@@ -33,6 +34,9 @@ CAPABILITIES = {
     "tencent": Capabilities(platform="tencent", label="Tencent Cloud IoT Explorer", task_id_key="task_id",
                             max_devices_per_task=500, can_cancel=True, calls_per_window=20, window_seconds=1.0,
                             task_page_size=100, progress_page_size=100),
+    "huawei_iotda": Capabilities(platform="huawei_iotda", label="Huawei IoTDA", task_id_key="task_id",
+                                 max_devices_per_task=30000, can_cancel=True, calls_per_window=20, window_seconds=1.0,
+                                 task_page_size=50, progress_page_size=50),
     "fake": Capabilities(platform="fake", label="Fake IoT", task_id_key="task_id", max_devices_per_task=256,
                          can_cancel=True, calls_per_window=10, window_seconds=1.0, task_page_size=100,
                          progress_page_size=100),
@@ -135,6 +139,12 @@ class ScriptedProvider(Provider):
 
     def find(self, work, exclude=(), known_versions=None):
         return self._call("find", _devices(work.get("devices")), tuple(sorted(exclude, key=_order)))
+
+    def history(self, work):
+        return self._call("history", _devices(work.get("devices")))
+
+    def active_tasks(self, work):
+        return self._call("active_tasks")
 
     @contextlib.contextmanager
     def work_lock(self, work):

@@ -8,6 +8,8 @@ import pytest
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _rollout as rollout
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import derive, journal_devices
 
+from kit.providers import ScriptedProvider
+
 TARGETS = {"huawei_file_id": "fw-wm100-2.0.0", "huawei_target_version": "2.0.0", "tencent_firmware_version": "2.0.0",
            "tencent_fw_type": "mcu", "huawei_iotda_package_id": None, "huawei_iotda_target_version": None,
            "huawei_iotda_task_type": "firmwareUpgrade"}
@@ -320,22 +322,12 @@ def test_the_derived_plan_knows_the_parents_tasks():
     assert made["plan"]["foreign_tasks"] == derived["foreign_tasks"]
 
 
-class History:
-    """A provider whose task history is fixed (``recover.read_history`` asks ``validate`` and ``history``)."""
-
-    def __init__(self, tasks):
-        self.tasks = tasks
-
-    def validate(self, params):
-        return params
-
-    def history(self, work):
-        return list(self.tasks)
-
-
 class Providers:
+    """The engine's providers: one kit fake provider whose one ``history`` read answers ``tasks``
+    (``recover.read_history`` asks ``validate`` and ``history``)."""
+
     def __init__(self, tasks):
-        self.provider = History(tasks)
+        self.provider = ScriptedProvider("huawei", [("history", None, list(tasks))])
 
     def get(self, platform, product_id=None):
         return self.provider
@@ -355,10 +347,15 @@ def test_a_retry_does_not_read_back_the_parents_task_of_exactly_its_devices():
     stages = [derive.retry_stage(journal(), "wave1")]
     plan = rollout.plan_rollout("r1.retry-wave1", devices, stages, TARGETS)
     parents = TaskInfo(task_id="op-2", active=False, devices=frozenset(["hw-3", "hw-4"]), matched_by="file_id")
-    records, notes, count = recover.recover(plan, devices, TARGETS, Providers([parents]), {"huawei": 256})
+    providers = Providers([parents])
+    records, notes, count = recover.recover(plan, devices, TARGETS, providers, {"huawei": 256})
     assert [r["name"] for r in records] == ["retry-wave1"] and count == 1   # the mistake this guards against
     plan["foreign_tasks"] = [["huawei", "op-2"]]
-    assert recover.recover(plan, devices, TARGETS, Providers([parents]), {"huawei": 256}) == ([], [], 0)
+    again = Providers([parents])
+    assert recover.recover(plan, devices, TARGETS, again, {"huawei": 256}) == ([], [], 0)
     own = TaskInfo(task_id="op-7", active=True, devices=frozenset(["hw-3", "hw-4"]), matched_by="file_id")
-    records, notes, count = recover.recover(plan, devices, TARGETS, Providers([parents, own]), {"huawei": 256})
+    last = Providers([parents, own])
+    records, notes, count = recover.recover(plan, devices, TARGETS, last, {"huawei": 256})
     assert [c["task_id"] for r in records for c in r["chunks"]] == ["op-7"] and count == 1
+    for each in (providers, again, last):
+        each.provider.assert_done()  # one history read each

@@ -5,6 +5,8 @@ from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _rollout as rollout
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import machine, recover
 
+from kit.providers import ScriptedProvider
+
 TARGETS = {"huawei_file_id": "fw-2", "huawei_target_version": "2.0.0", "tencent_firmware_version": "2.0.0",
            "tencent_fw_type": "mcu"}
 CLI = {"awx_job_id": None, "workflow_job_id": None, "runner": False, "ci": False}
@@ -153,20 +155,11 @@ def test_completed_with_devices_in_no_stage_is_incomplete():
     assert changed and done["status"] == "incomplete" and done["coverage"] == {"uncovered": 440}
 
 
-class HistoryProvider:
-    """A provider whose ``history`` answers from a list of task lists, one per read (no HTTP: the read-back logic
-    above the provider contract is under test; the providers' own reads are tested with their exact calls)."""
-
-    def __init__(self, answers):
-        self.answers = list(answers)
-        self.reads = 0
-
-    def validate(self, params):
-        return dict(params)
-
-    def history(self, work):
-        self.reads += 1
-        return self.answers.pop(0)
+def history_provider(*answers):
+    """The kit's fake provider answering each ``history`` read with the next task list, and nothing else (no HTTP:
+    the read-back logic above the provider contract is under test; the providers' own reads are tested with their
+    exact calls)."""
+    return ScriptedProvider("huawei", [("history", None, list(answer)) for answer in answers])
 
 
 class HistoryProviders:
@@ -197,23 +190,25 @@ def tasks(count, members):
 def test_tasks_that_keep_appearing_while_a_wave_is_read_back_stop_the_run_before_any_create():
     fleet, plan, first, second = partly_created_wave()
     wave1 = recover.wave_members("r1", fleet, STAGES)["wave1"]
-    provider = HistoryProvider([tasks(1, wave1), tasks(2, wave1), tasks(3, wave1), tasks(4, wave1), tasks(5, wave1)])
+    provider = history_provider(tasks(1, wave1), tasks(2, wave1), tasks(3, wave1), tasks(4, wave1), tasks(5, wave1))
     slept = []
     with pytest.raises(recover.AnotherRunCreating, match="creating the tasks of wave wave1 right now: 4 tasks "
                                                          "appeared in 4 reads 15 s apart"):
         recover.recover(plan, fleet, TARGETS, HistoryProviders(provider), {"huawei": 256}, settle_seconds=15,
                         sleep=slept.append)
-    assert slept == [15] * 4 and provider.reads == 5
+    assert slept == [15] * 4
+    provider.assert_done()  # five reads
 
 
 def test_a_create_that_lands_while_the_wave_is_read_back_is_adopted_then_the_rest_is_created():
     """A run that stopped a moment ago: its last create lands during the first wait, then nothing changes."""
     fleet, plan, first, second = partly_created_wave()
-    provider = HistoryProvider([[first], [first, second], [first, second]])
+    provider = history_provider([first], [first, second], [first, second])
     slept = []
     records, notes, count = recover.recover(plan, fleet, TARGETS, HistoryProviders(provider), {"huawei": 256},
                                             settle_seconds=15, sleep=slept.append)
     assert slept == [15, 15] and count == 2
+    provider.assert_done()
     chunks = records[0]["chunks"]
     assert sorted(c["task_id"] for c in chunks if c["task_id"]) == ["t1", "t2"]
     assert "(1 of its creates landed while this run waited)" in notes[-1]
@@ -221,15 +216,17 @@ def test_a_create_that_lands_while_the_wave_is_read_back_is_adopted_then_the_res
 
 def test_a_partly_created_wave_whose_tasks_stay_the_same_is_completed_by_this_run():
     fleet, plan, first, second = partly_created_wave()
-    provider = HistoryProvider([[first], [first]])
+    provider = history_provider([first], [first])
     slept = []
     records, notes, tasks = recover.recover(plan, fleet, TARGETS, HistoryProviders(provider), {"huawei": 256},
                                             settle_seconds=15, sleep=slept.append)
     assert [r["name"] for r in records] == ["wave1"] and slept == [15] and tasks == 1
+    provider.assert_done()
     assert "partly created by an earlier run; no task appeared within 15 s" in notes[-1]
     # a wave whose devices all have their tasks is not read twice
-    done = HistoryProvider([[first, second, TaskInfo(task_id="t3", devices=frozenset(
-        [d["id"] for d in recover.wave_members("r1", fleet, STAGES)["wave1"][2:]]), active=True)]])
+    done = history_provider([first, second, TaskInfo(task_id="t3", devices=frozenset(
+        [d["id"] for d in recover.wave_members("r1", fleet, STAGES)["wave1"][2:]]), active=True)])
     records, notes, tasks = recover.recover(plan, fleet, TARGETS, HistoryProviders(done), {"huawei": 256},
                                             settle_seconds=15, sleep=slept.append)
-    assert slept == [15] and done.reads == 1 and tasks == 3
+    assert slept == [15] and tasks == 3
+    done.assert_done()  # one read

@@ -9,6 +9,8 @@ from ansible_collections.iotfleet.firmware.plugins.module_utils._rollout_facts i
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _platforms as registry
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _rollout as rollout
 
+from kit.providers import ScriptedProvider
+
 PLUGIN_UTILS = os.path.dirname(os.path.abspath(registry.__file__))
 
 
@@ -100,28 +102,23 @@ def test_the_registry_gives_each_platform_its_options():
     assert registry.platform_of_call("somewhere else") is None
 
 
-class QuotaProvider:
-    """The two things the quota wait asks of a provider: its platform and its count of unfinished tasks."""
-
-    def __init__(self, platform, counts):
-        self.capabilities = type("Caps", (), {"platform": platform, "label": platform})()
-        self.counts = list(counts)
-
-    def active_tasks(self, work):
-        return self.counts.pop(0)
+def quota_provider(platform, counts):
+    """The kit's fake provider answering the quota wait's questions: its count of unfinished tasks, read by read."""
+    return ScriptedProvider(platform, [("active_tasks", None, count) for count in counts])
 
 
 def test_a_full_quota_of_unfinished_tasks_is_waited_out_before_a_create():
     from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import planner
 
     slept, beats, lines = [], [], []
-    provider = QuotaProvider("huawei_iotda", [10, 11, 9])
+    provider = quota_provider("huawei_iotda", [10, 11, 9])
     creator = planner.ScopeCreator(provider, record=None, sleep=slept.append, quota_poll_seconds=30,
                                    heartbeat=lambda: beats.append(1), display=lines.append)
     creator.wait_for_quota({"task_type": "firmwareUpgrade"})
-    assert slept == [30, 30] and len(beats) == 2 and creator.stats["quota_waits"] == 2 and provider.counts == []
+    assert slept == [30, 30] and len(beats) == 2 and creator.stats["quota_waits"] == 2
+    provider.assert_done()  # three reads
     assert "10 unfinished tasks, the account's quota is 10: waiting 30 s" in lines[0]
     # a platform without a documented quota is not asked
-    free = QuotaProvider("tencent", [])
+    free = quota_provider("tencent", [])
     planner.ScopeCreator(free, record=None, sleep=slept.append).wait_for_quota({})
     assert slept == [30, 30]
