@@ -234,7 +234,7 @@ def test_info_module(emulator, run_playbook, tmp_path):
 def test_mutual_tls(emulator_tls, run_playbook):
     result = run_playbook("huawei/mtls.yml", extra_vars={
         "endpoint": emulator_tls.url, "ca_path": emulator_tls.ca_path, "client_cert": emulator_tls.client_cert,
-        "client_key": emulator_tls.client_key},
+        "client_key": emulator_tls.client_key, "app_id": HUAWEI_APP_ID, "secret": HUAWEI_SECRET},
         env={"HUAWEI_IOT_ENDPOINT": "", "HUAWEI_IOT_APP_ID": "", "HUAWEI_IOT_SECRET": ""})
     assert result.host()["failed"] == 0 and result.host()["ignored"] == 2
     assert len(emulator_tls.calls(platform="huawei", method="POST", path=CREATE)) == 1

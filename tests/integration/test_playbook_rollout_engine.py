@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from kit.credentials import HUAWEI_SECRET, TENCENT_SECRET_ID
+from kit.credentials import HUAWEI_APP_ID, HUAWEI_SECRET, TENCENT_REGION, TENCENT_SECRET_ID, TENCENT_SECRET_KEY
 from test_playbook_rollout import HUAWEI_CREATE, INVENTORIES, PLAYBOOK, ROLLOUT, env_of, read_json, rollout, state_of
 
 pytestmark = pytest.mark.integration
@@ -52,8 +52,10 @@ def wait_for(condition, process, timeout=120):
 
 
 def test_module_defaults_for_the_action_groups_configure_the_engine(run_playbook, emulator, dirs):
+    credentials = {"huawei_app_id": HUAWEI_APP_ID, "huawei_secret": HUAWEI_SECRET, "tencent_secret_id": TENCENT_SECRET_ID,
+                   "tencent_secret_key": TENCENT_SECRET_KEY, "tencent_region": TENCENT_REGION}
     result = run_playbook(os.path.join(ROLLOUT, "rollout_module_defaults.yml"), inventory=INVENTORIES,
-                          extra_vars=dict(dirs, staged_rollout_id="it-defaults", emulator_url=emulator.url))
+                          extra_vars=dict(dirs, staged_rollout_id="it-defaults", emulator_url=emulator.url, **credentials))
     assert "Rollout it-defaults: COMPLETED" in result.stdout
     assert HUAWEI_SECRET not in result.stdout and TENCENT_SECRET_ID not in result.stdout
     assert emulator.control("GET", "stats")["huawei"]["logins"] == 1  # one token for the whole run
