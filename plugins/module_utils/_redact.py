@@ -17,6 +17,7 @@ import copy
 import html
 import json
 import re
+import threading
 from typing import Any, Iterable, List, Optional
 from urllib.parse import quote, quote_plus
 
@@ -78,23 +79,41 @@ class Redactor:
 
     def __init__(self, secrets: Iterable[Optional[str]] = ()):
         self._secrets = []  # type: List[str]
+        self._known = set()  # the secrets, for a quick "already known"
+        self._forms = set()  # every form of every secret
         self._pattern = None  # type: Optional[Any]
+        self._stale = False
+        self._lock = threading.Lock()  # add() and the compile may run in different threads
         for secret in secrets:
             self.add(secret)
 
     def add(self, secret: Optional[str]) -> None:
-        if not isinstance(secret, str) or len(secret) < self.MIN_LENGTH or secret in self._secrets:
+        """Mask ``secret`` from now on. Cheap: the pattern is compiled when a text is next redacted (a rollout may
+        add a device secret per per-device read, thousands of them, and redacts only on error paths)."""
+        if not isinstance(secret, str) or len(secret) < self.MIN_LENGTH:
             return
-        self._secrets.append(secret)
-        forms = set()
-        for known in self._secrets:
-            forms.update(secret_forms(known))
-        # longest first so that a form containing another is masked whole
-        self._pattern = re.compile("|".join(re.escape(form) for form in sorted(forms, key=len, reverse=True)))
+        forms = secret_forms(secret)
+        with self._lock:
+            if secret in self._known:
+                return
+            self._secrets.append(secret)
+            self._known.add(secret)
+            self._forms.update(forms)
+            self._stale = True
+
+    def _compiled(self) -> Optional[Any]:
+        with self._lock:
+            if self._stale:
+                # longest first so that a form containing another is masked whole
+                self._pattern = re.compile("|".join(re.escape(form)
+                                                    for form in sorted(self._forms, key=len, reverse=True)))
+                self._stale = False
+            return self._pattern
 
     @property
     def secrets(self) -> List[str]:
-        return list(self._secrets)
+        with self._lock:
+            return list(self._secrets)
 
     def redact(self, text: Any) -> str:
         """``text`` (any object; bytes decoded as utf-8, ``None`` -> ``""``) as a string with secrets masked."""
@@ -104,9 +123,10 @@ class Redactor:
             text = text.decode("utf-8", "replace")
         elif not isinstance(text, str):
             text = str(text)
-        if self._pattern is None:
+        pattern = self._compiled()
+        if pattern is None:
             return text
-        return self._pattern.sub(MASK, text)
+        return pattern.sub(MASK, text)
 
     def snippet(self, text: Any, limit: int = SNIPPET_CHARS) -> str:
         """A short one-line excerpt, masked *before* it is cut (a cut secret would no longer match)."""
