@@ -92,8 +92,9 @@ def test_ansible_inventory_lists_the_v5_fleet(fleet, tmp_path):
 
 
 def test_a_rollout_planned_from_the_plugin_reads_the_versions_from_the_platform(fleet, run_playbook, tmp_path):
-    """--check: the plan of a rollout over the plugin's hosts; the plan-time refresh reads the versions again through
-    ListDevices, narrowed to the package's product, and writes nothing."""
+    """--check: the plan of a rollout over the plugin's hosts; the plan-time refresh does not read again the versions
+    the plugin read moments ago (iot_version_read_at), only the one device without a version, by one ShowDevice
+    (cheaper than the product's 6 ListDevices pages), and writes nothing."""
     extra = {"staged_rollout_id": "it-iotda-plan", "staged_rollout_state_dir": str(tmp_path / "state"),
              "staged_rollout_report_dir": str(tmp_path / "reports"),
              "staged_rollout_huawei_iotda_package_id": "iotda-fw-2.0.0",
@@ -107,7 +108,10 @@ def test_a_rollout_planned_from_the_plugin_reads_the_versions_from_the_platform(
     calls = device_calls(fleet)
     assert [call for call in calls if call[0] != "GET"] == []
     listings = [call for call in calls if call[1] == DEVICES]
-    assert len(listings) == 12  # the inventory's 6 pages, then the refresh's 6 pages of product iotda-meter
+    assert len(listings) == 6  # the inventory's 6 pages; the refresh lists nothing
+    assert [call for call in calls if call[1] != DEVICES and call[1].startswith(DEVICES)] == [
+        ("GET", DEVICES + "/iotda-meter-0009", 200)]
+    assert "Versions of 1 huawei_iotda product iotda-meter devices read from the platform (2 API calls)" in out
 
 
 def test_device_info_module_in_a_playbook(fleet, run_playbook, tmp_path):

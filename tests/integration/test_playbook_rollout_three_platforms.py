@@ -82,3 +82,37 @@ def test_an_abort_stops_the_running_v5_tasks(run_playbook, emulator, dirs):
     task = [t for t in iotda_tasks(emulator) if t["task_id"] == v5[0]][0]
     assert task["status"] in ("Stopping", "Stopped")
     assert "rest" not in state["waves"]
+
+
+def test_a_small_v5_rollout_reads_the_canary_one_by_one_before_its_first_create(run_playbook, emulator, dirs):
+    """20 v5 devices of the demo product (300 devices, 6 ListDevices pages), canary 4: before the canary's first
+    CreateBatchTask the versions come from one ShowDevice per canary device, plus the one listing page that tells the
+    product's size (page.count) - never a walk of the listing. ShowDevice answers auth_info with a fake device secret:
+    it appears nowhere in the output (-vvv), the state or the reports."""
+    from iotemu.iotda import device_secret
+
+    rollout_id = "it-v5-canary-reads"
+    result = run_playbook(PLAYBOOK, inventory=[os.path.join(ROLLOUT, "inventories", "iotda.yml")],
+                          env=three_platform_env(emulator), verbosity=3,
+                          extra_vars=dict(dirs, staged_rollout_id=rollout_id, **TARGETS))
+    assert "Rollout it-v5-canary-reads: COMPLETED" in result.stdout
+    canary = state_of(dirs, rollout_id)["waves"]["canary"]["chunks"][0]["devices"]
+    log = emulator.requests("huawei_iotda")
+    first_create = next(index for index, entry in enumerate(log)
+                        if entry["method"] == "POST" and entry["path"] == IOTDA_CREATE)
+    devices = IOTDA_CREATE.replace("/batchtasks", "/devices")
+    reads = [entry["path"] for entry in log[:first_create] if entry["path"].startswith(devices)]
+    shown = sorted(devices + "/" + name for name in canary)
+    # the plan reads the canary first; the later waves' read (a thread, the listing) may start before the create
+    assert len(canary) == 4 and reads[0] == devices and sorted(reads[1:5]) == shown, reads
+    assert sorted(path for path in reads if path != devices) == shown, reads
+    assert all(entry["status"] == 200 for entry in log[:first_create])
+    assert "Versions of 4 huawei_iotda devices read from the platform (6 API calls)" in result.stdout
+    secrets = [device_secret("iotda-demo-project", name) for name in IOTDA]
+    written = [result.stdout, result.stderr]
+    for folder in dirs.values():
+        for root, _dirs, names in os.walk(folder):
+            for name in names:
+                with open(os.path.join(root, name), errors="replace") as handle:
+                    written.append(handle.read())
+    assert not [secret for secret in secrets if any(secret in text for text in written)]

@@ -13,9 +13,14 @@
   throttle answers wait for the window.
 * Listings read every page (``limit`` <= 50, ``marker`` paging, reference §10.5); a missing or null list, a list of
   the wrong type or a non-JSON body is an ``InvalidResponse`` naming the call.
-* The device listing (``ListDevices``) is not in the reference (§10 documents no v5 device query): its path, query
-  and answer are taken from the official SDK (``huaweicloudsdkiotda`` 3.1.219, ``ListDevicesRequest``,
-  ``ListDevicesResponse``, ``QueryDeviceSimplify``, ``Page``), see :meth:`IotdaApi.list_devices`.
+* The device listing (``ListDevices``) and the per-device read (``ShowDevice``) are not in the reference (§10
+  documents no v5 device query): their paths, queries and answers are taken from the official SDK
+  (``huaweicloudsdkiotda`` 3.1.219, ``ListDevicesRequest``, ``ListDevicesResponse``, ``QueryDeviceSimplify``,
+  ``Page``; ``ShowDeviceRequest``, ``ShowDeviceResponse``, ``AuthInfoRes``), see :meth:`IotdaApi.list_devices` and
+  :meth:`IotdaApi.show_device`.
+* A device's ``auth_info`` (``ShowDeviceResponse.auth_info``: the device secret) is dropped from every answer the
+  moment it is parsed, its secret values added to the redactor first (:func:`drop_auth_info`); no answer body is
+  kept or logged.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -43,8 +48,12 @@ from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei_iotda im
 API_BASE = "/v5/iot/%s"
 BATCHTASKS = "/batchtasks"
 PACKAGES = "/ota-upgrades/packages"
-# Not in the reference: the SDK's ListDevices (``GET /v5/iot/{project_id}/devices``, ``iotda_client.py``).
+# Not in the reference: the SDK's ListDevices (``GET /v5/iot/{project_id}/devices``) and ShowDevice
+# (``GET /v5/iot/{project_id}/devices/{device_id}``), ``iotda_client.py``.
 DEVICES = "/devices"
+# ShowDeviceResponse.auth_info (SDK ``AuthInfoRes``: auth_type, secret, secondary_secret, fingerprint,
+# secondary_fingerprint, secure_access, timeout): the device's credentials, never kept.
+AUTH_INFO_KEY = "auth_info"
 PAGE_LIMIT = 50  # documented largest ``limit`` (1-50, reference §10.5)
 MAX_OFFSET = 500  # documented largest ``offset``
 MAX_PAGES = 10000
@@ -72,8 +81,13 @@ OPERATIONS = {
     "ShowOtaPackage": "GET",
     "ListOtaPackageInfo": "GET",
     "ListDevices": "GET",  # SDK only (not in the reference)
+    "ShowDevice": "GET",  # SDK only (not in the reference)
 }
 WRITES = ("CreateBatchTask", "StopBatchTask", "RetryBatchTask", "ConfirmBatchTask")
+# Answers that may carry a device secret (ShowDeviceResponse.auth_info): a body that is not JSON (so its auth_info
+# cannot be found and dropped) is never quoted in an error.
+SECRET_BEARING = ("ShowDevice",)
+HIDDEN_TEXT = "its text is not shown (this answer may carry a device secret)"
 
 
 def parse_endpoint(endpoint, region):
@@ -100,6 +114,31 @@ def limiter_key(scheme, host, access_key):
 def segment(value):
     """One path parameter, percent-encoded as the signer encodes it."""
     return quote("%s" % value, safe="~")
+
+
+def _secret_values(value, secret_key=False):
+    """Every string under a key naming a secret (``secret``, ``secondary_secret``), at any depth (``auth_type``,
+    the certificate ``fingerprint`` and the like are not secrets)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _secret_values(item, secret_key or "secret" in ("%s" % key).lower())
+    elif isinstance(value, list):
+        for item in value:
+            yield from _secret_values(item, secret_key)
+    elif isinstance(value, str) and secret_key:
+        yield value
+
+
+def drop_auth_info(data, redactor):
+    """``data`` without its ``auth_info`` (SDK ``ShowDeviceResponse.auth_info``, the device's secret), whose secret
+    values are added to ``redactor`` first: defence in depth, should the secret also appear anywhere else (an error
+    text, another field). Only a JSON object's top-level ``auth_info`` is the SDK's; everything else is returned as
+    it is."""
+    if isinstance(data, dict) and AUTH_INFO_KEY in data:
+        auth_info = data.pop(AUTH_INFO_KEY)
+        for secret in [auth_info] if isinstance(auth_info, str) else _secret_values(auth_info):
+            redactor.add(secret)
+    return data
 
 
 def _retry_after(response):
@@ -187,7 +226,7 @@ class IotdaApi:
         try:
             response = self.session.request(method, url, call, headers=signed["headers"], data=data)
             entry["status"] = response.status
-            return self._parse(call, operation in WRITES, response)
+            return self._parse(call, operation in WRITES, response, operation in SECRET_BEARING)
         except IoTError as exc:
             entry["code"] = exc.code
             entry["throttled"] = bool(exc.throttled)
@@ -195,28 +234,38 @@ class IotdaApi:
                 exc.call = call
             raise self.redactor.redact_error(exc)
 
-    def _parse(self, call, write, response):
+    def _parse(self, call, write, response, secret_bearing=False):
         status = response.status
         request_id = response.header(errors.REQUEST_ID_HEADER)
         data = None
+        parsed = False
         if response.body.strip():
             try:
                 data = json.loads(response.text.lstrip("\ufeff"))
+                parsed = True
             except ValueError:
                 data = None
+        # before anything else reads the answer (the envelope, a snippet of the text, the caller)
+        data = drop_auth_info(data, self.redactor)
+        hidden = secret_bearing and not parsed and bool(response.body.strip())
         code, message = errors.envelope(data)
         if code is not None:  # the error envelope, whatever the status (spec silent on envelopes with 2xx)
             raise errors.api_error(call, status, code, self.redactor.redact(message), request_id, write,
                                    _retry_after(response))
         if 200 <= status < 300:
             try:
-                return expect_dict(call, parse_json(call, response, maybe_committed=write, redactor=self.redactor),
-                                   "the answer")
+                if hidden:
+                    raise invalid_response(call, "answer is not JSON (HTTP %s); %s" % (status, HIDDEN_TEXT), status)
+                # the parsed (auth_info-free) answer; parse_json only raises, naming an empty or non-JSON body
+                return expect_dict(call, data if parsed else parse_json(call, response, maybe_committed=write,
+                                                                        redactor=self.redactor), "the answer")
             except IoTError as exc:
                 exc.maybe_committed = write
                 exc.request_id = request_id
                 raise
         try:
+            if hidden:
+                raise invalid_response(call, "not JSON; " + HIDDEN_TEXT, status)
             parse_json(call, response, redactor=self.redactor)
             desc = self.redactor.snippet(response.text)
         except IoTError as exc:  # an empty body or an HTML page: its (masked) text
@@ -344,9 +393,27 @@ class IotdaApi:
         like the other listings. A page without a ``devices`` list is an ``InvalidResponse`` naming the call. A
         caller that needs only some devices stops reading (closes the generator) when it has them.
         """
-        for _answer, items in self.pages("ListDevices", DEVICES, {"app_id": app_id, "product_id": product_id},
-                                         DEVICES_KEY):
+        for items, _count in self.device_pages(app_id=app_id, product_id=product_id):
             yield items
+
+    def device_pages(self, app_id=None, product_id=None):
+        """Yield ``(devices, count)`` per page of :meth:`list_devices`: ``count`` is the page's ``page.count`` (SDK
+        ``Page``: every device the query matches, all pages), None when not answered."""
+        call = errors.call_name("ListDevices")
+        for answer, items in self.pages("ListDevices", DEVICES, {"app_id": app_id, "product_id": product_id},
+                                        DEVICES_KEY):
+            yield items, self._page_of(call, answer)[0]
+
+    def show_device(self, device_id):
+        """One ``ShowDevice`` answer (``GET /v5/iot/{project_id}/devices/{device_id}``), without ``auth_info``.
+
+        Not in the reference (§10 documents no v5 device query); taken from the official SDK (``huaweicloudsdkiotda``
+        3.1.219 ``iotda_client.py`` ``_show_device_http_info``: path parameter ``device_id``, header ``Instance-Id``,
+        no query; ``ShowDeviceResponse``: ``device_id``, ``product_id``, ``app_id``, ``fw_version``, ``sw_version``,
+        ``status``, ... and ``auth_info``, the device's ``secret`` / ``secondary_secret``). ``auth_info`` is dropped
+        in :meth:`_parse`, its secrets added to the redactor, before the caller or an error text sees the answer.
+        """
+        return self.call("ShowDevice", "%s/%s" % (DEVICES, segment(device_id)))
 
     def list_devices_page(self, app_id=None, product_id=None, limit=PAGE_LIMIT, marker=None, offset=None):
         """One ``ListDevices`` page: ``(devices, page)`` where ``page`` = {count, marker} as answered (SDK)."""

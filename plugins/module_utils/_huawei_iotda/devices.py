@@ -6,12 +6,14 @@
 
 The reference (§10) documents no v5 device query. The listing ``ListDevices`` (``GET /v5/iot/{project_id}/devices``)
 and its device object (``QueryDeviceSimplify``: ``device_id``, ``node_id``, ``device_name``, ``product_id``,
-``status``, ``fw_version``, ``sw_version``, ``app_id``...) are taken from the official SDK (``huaweicloudsdkiotda``),
-not from the project's reference. ``fw_version`` and ``sw_version`` are optional: absent (or empty) means "version
-unknown", never an error; a page without a ``devices`` list is an error naming the call. The listings the device
-filters need (query parameters ``app_id`` and ``product_id``, one listing per product; versions checked on the
-controller), every device as the contract's neutral dict (:func:`device_row`), the devices' current versions
-(:meth:`IotdaDevices.device_versions`) and the selection of ``huawei_iotda_device_info``
+``status``, ``fw_version``, ``sw_version``, ``app_id``...), and the per-device read ``ShowDevice`` (``GET
+/v5/iot/{project_id}/devices/{device_id}``, ``ShowDeviceResponse``) are taken from the official SDK
+(``huaweicloudsdkiotda`` 3.1.219), not from the project's reference. ``fw_version`` and ``sw_version`` are optional:
+absent (or empty) means "version unknown", never an error; a page without a ``devices`` list is an error naming the
+call. The listings the device filters need (query parameters ``app_id`` and ``product_id``, one listing per product;
+versions checked on the controller), every device as the contract's neutral dict (:func:`device_row`), the devices'
+current versions by ``ShowDevice`` reads or listing pages, whichever costs fewer calls
+(:meth:`IotdaDevices.device_versions`), and the selection of ``huawei_iotda_device_info``
 (:meth:`IotdaDevices.info_devices`). :class:`IotdaDevices` is a part of ``provider.HuaweiIotdaProvider``.
 """
 
@@ -22,6 +24,7 @@ __metaclass__ = type
 import re
 
 from ansible_collections.iotfleet.firmware.plugins.module_utils._device_info import list_devices, list_filters, matches
+from ansible_collections.iotfleet.firmware.plugins.module_utils._errors import IoTError, invalid_response
 from ansible_collections.iotfleet.firmware.plugins.module_utils._parse import expect_dict, expect_str
 from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import ValidationError
 from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei_iotda.facts import DEVICE_FILTERS, FACTS
@@ -30,6 +33,10 @@ from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei_iotda im
 from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei_iotda import task as tt
 
 DEVICES_CALL = errors.call_name("ListDevices")
+SHOW_CALL = errors.call_name("ShowDevice")
+# Up to this many devices are read one by one without a listing page first (the legacy Huawei provider's rule,
+# ``_huawei.devices.PER_ITEM_MAX``): one page could find them all, but it costs a call of its own.
+PER_DEVICE_MAX = 2
 PAGE_OPTIONS = ("limit", "marker", "offset")  # one page of the listing (huawei_iotda_device_info)
 MAX_OFFSET = 500  # SDK ListDevicesRequest.offset: 0-500
 MARKER_RE = re.compile(r"^[0-9A-Fa-f]{24}$")  # SDK: a 24-character hexadecimal record id
@@ -73,6 +80,24 @@ def device_row(call, raw, where):
         "status": status,
         "raw": raw,
     }
+
+
+def pages_needed(count):
+    """The ``ListDevices`` pages of ``count`` devices (50 a page)."""
+    return (count + iapi.PAGE_LIMIT - 1) // iapi.PAGE_LIMIT
+
+
+def shown_device(raw, device_id):
+    """The ids and versions of a ``ShowDeviceResponse`` (SDK), nothing else: no ``raw`` is kept (the API dropped
+    ``auth_info`` at parse). ``device_id`` must be the one asked for; ``fw_version`` / ``sw_version`` are optional
+    (absent or empty: unknown)."""
+    raw = expect_dict(SHOW_CALL, raw, "the answer")
+    answered = expect_str(SHOW_CALL, raw, "device_id")
+    if answered != device_id:
+        raise invalid_response(SHOW_CALL, "the answer is about device %r, not %r" % (answered[:128], device_id))
+    return {"device_id": answered, "product_id": _optional_text(SHOW_CALL, raw, "product_id", None),
+            "firmware_version": _optional_text(SHOW_CALL, raw, "fw_version", None),
+            "software_version": _optional_text(SHOW_CALL, raw, "sw_version", None)}
 
 
 def validate_info(params):
@@ -127,37 +152,81 @@ class IotdaDevices:
                 yield device_row(DEVICES_CALL, raw, "%s[%d]" % (iapi.DEVICES_KEY, index))
                 index += 1
 
+    def show_device(self, device_id):
+        """The ids and versions of one device (``ShowDevice``, SDK; :func:`shown_device`), None when IoTDA does not
+        know it (HTTP 404 with an ``IOTDA.*`` code, :func:`errors.device_not_found`). Any other error names the call
+        and the device."""
+        try:
+            raw = self.api.show_device(device_id)
+        except IoTError as exc:
+            if errors.device_not_found(exc):
+                return None
+            raise errors.with_context(exc, "Reading device %s:" % device_id)
+        return shown_device(raw, device_id)
+
+    def _listed(self, wanted, product_id, key):
+        """``({device: its version ``key`` or None}, whether the listing was read to its end)``: ``ListDevices`` pages
+        read while the pages still to come cost fewer calls than reading the missing devices one by one
+        (``ceil(page.count / 50)`` pages in all, the count answered by the first page). A listing without
+        ``page.count`` is read to its end (its cost is unknown), stopping as soon as every device sought was seen.
+        Only the versions are kept (a wave may seek 100,000 devices)."""
+        seen = {}
+        pages = index = 0
+        for items, count in self.api.device_pages(product_id=product_id):
+            for raw in items:
+                row = device_row(DEVICES_CALL, raw, "%s[%d]" % (iapi.DEVICES_KEY, index))
+                index += 1
+                if row["device_id"] in wanted and row["device_id"] not in seen:
+                    seen[row["device_id"]] = row[key]
+            pages += 1
+            missing = len(wanted) - len(seen)
+            if not missing:
+                return seen, False
+            if count is not None and pages_needed(count) - pages >= missing:
+                return seen, False
+        return seen, True
+
     def device_versions(self, devices, work=None):
         """Device -> the version the work's task type installs: ``fw_version`` for ``firmwareUpgrade`` (the default
-        without a work), ``sw_version`` for ``softwareUpgrade`` (SDK ``QueryDeviceSimplify``).
+        without a work), ``sw_version`` for ``softwareUpgrade`` (SDK ``QueryDeviceSimplify`` / ``ShowDeviceResponse``).
 
-        One paged ``ListDevices`` (no per-device read is used: the SDK's ``ShowDevice`` answers ``auth_info``, the
-        device's secret), narrowed to the package's ``product_id`` when the work's ``ShowOtaPackage`` answer names
-        one (a package installs on the devices of its product only; the field is the SDK's
-        ``ShowOtaPackageResponse.product_id``), and ended as soon as every device sought was seen. Devices the listing
-        does not return, and devices without that version field, are left out (unknown, never an error).
+        Whichever costs fewer calls, like the legacy Huawei and the Tencent providers: up to :data:`PER_DEVICE_MAX`
+        devices are read one by one (``ShowDevice``); more are looked up in the paged ``ListDevices`` (no device-id
+        filter, newest device first), whose first page tells how many pages the rest costs (``page.count``): the
+        listing is read on while its remaining pages are fewer than the devices still missing, and those are then
+        read one by one. A canary of 10 devices in a product of 100,000 costs 1 page and 10 reads, not 2,000 pages.
+
+        The listing is narrowed to the package's ``product_id`` when the work's ``ShowOtaPackage`` answer names one (a
+        package installs on the devices of its product only; the SDK's ``ShowOtaPackageResponse.product_id``); a
+        device ``ShowDevice`` places in another product counts as not listed, so both ways give the same answer.
+        Devices the platform does not know, devices outside the product and devices without that version field are
+        left out (unknown, never an error).
+
+        ``ShowDevice`` also answers ``auth_info`` (the device's secret): the API drops it at parse and adds its
+        secrets to the redactor first (``api.drop_auth_info``); only the ids and the versions are used here.
         """
-        wanted = set(devices)
+        wanted = list(dict.fromkeys(devices))
         if not wanted:
             return {}
         work = work or {}
         key = VERSION_FIELD.get(work.get("task_type") or tt.TASK_TYPES[0], "firmware_version")
         package = work.get("package") if isinstance(work.get("package"), dict) else {}
         product_id = package.get("product_id") if isinstance(package.get("product_id"), str) else None
-        versions = {}
-        seen = set()
-        for row in self.iter_devices({"product_id": product_id or None}):
-            if row["device_id"] in wanted:
-                seen.add(row["device_id"])
-                if row[key] is not None:
-                    versions[row["device_id"]] = row[key]
-                if len(seen) == len(wanted):
-                    break
-        return versions
+        found, complete = {}, False
+        if len(wanted) > PER_DEVICE_MAX:
+            found, complete = self._listed(set(wanted), product_id or None, key)
+        if not complete:  # a listing read to its end has every device of the product: the rest are not there
+            for device in wanted:
+                if device not in found:
+                    row = self.show_device(device)
+                    if row is not None and (not product_id or row["product_id"] in (None, product_id)):
+                        found[device] = row[key]
+        return dict((device, version) for device, version in found.items() if version is not None)
 
     def info_devices(self, params):
-        """``huawei_iotda_device_info``: given devices (looked up in the listings, read until every one was seen: no
-        per-device read, see :meth:`device_versions`), every page of the filtered listings, or one page."""
+        """``huawei_iotda_device_info``: given devices (looked up in the listings, read until every one was seen: the
+        module returns whole device objects, and ``ShowDevice``'s carries ``auth_info``), every page of the filtered
+        listings, or one page."""
         validate_info(params)
         filters = list_filters(params, DEVICE_FILTERS)
         listings = self.device_listings(dict(filters, app_id=params.get("app_id")))

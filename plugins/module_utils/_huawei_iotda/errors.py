@@ -29,6 +29,7 @@ THROTTLE_STATUS = 429
 THROTTLE_CODES = ("APIGW.0308",)
 # spec silent: no not-found code of the batch-task or package APIs is documented; HTTP 404 is read as "does not exist".
 NOT_FOUND_STATUS = 404
+IOTDA_CODE_PREFIX = "IOTDA."  # the platform's own error codes (reference §10.7), not the API gateway's (APIGW.*)
 
 # Documented codes (reference §10.7, V5-0018) and what to do about them; full sentences.
 HINTS = {
@@ -87,6 +88,14 @@ def envelope(data):
 
 def not_found(exc):
     return exc.http_status == NOT_FOUND_STATUS
+
+
+def device_not_found(exc):
+    """``ShowDevice`` (official SDK, not in the reference) answered "no such device". spec silent: no code for it is
+    documented, so an HTTP 404 with an IoTDA error envelope (``IOTDA.*``) is read so. A 404 without the envelope (a
+    proxy's page) or the API gateway's ``APIGW.0101`` ("the API does not exist") is not: it stays an error naming the
+    call, never every device's version silently unknown."""
+    return exc.http_status == NOT_FOUND_STATUS and ("%s" % (exc.code or "")).startswith(IOTDA_CODE_PREFIX)
 
 
 def with_context(exc, prefix):

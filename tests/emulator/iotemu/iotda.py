@@ -3,9 +3,12 @@
 Source: the API notes huawei-iot.md §10 only (endpoints, CreateBatchTask body, task object, details, paging,
 stop/retry/delete rules, the AK/SK signatures of §10.6, the error envelope of §10.7). This is an independent
 implementation of that text: it shares nothing with the collection's client code. One exception: the device listing
-``GET /v5/iot/{project_id}/devices`` (``ListDevices``), which §10 does not document, follows the official SDK's
-models (``huaweicloudsdkiotda`` ``ListDevicesRequest``, ``ListDevicesResponse``, ``QueryDeviceSimplify``, ``Page``)
-and answers only fields documented there.
+``GET /v5/iot/{project_id}/devices`` (``ListDevices``) and the per-device read ``GET
+/v5/iot/{project_id}/devices/{device_id}`` (``ShowDevice``), which §10 does not document, follow the official SDK's
+models (``huaweicloudsdkiotda`` ``ListDevicesRequest``, ``ListDevicesResponse``, ``QueryDeviceSimplify``, ``Page``,
+``ShowDeviceRequest``, ``ShowDeviceResponse``, ``AuthInfoRes``) and answer only fields documented there.
+``ShowDevice`` answers ``auth_info`` with a fake device secret (:func:`device_secret`), so that tests can check the
+client never lets it out.
 
 Errors are ``{"error_code": "...", "error_msg": "..."}``. Codes the notes document: ``IOTDA.000006`` (invalid
 input), ``IOTDA.000008`` (malformed request), ``IOTDA.000009`` (bad time format), ``IOTDA.000017`` (limit out of
@@ -74,6 +77,7 @@ ERRORS: dict[str, tuple[int, str]] = {
     "IOTDA.014901": (404, "The OTA package does not exist."),
     "IOTDA.014902": (400, "The operation is not allowed in the current task status."),
     "IOTDA.014903": (400, "The number of unfinished tasks of this type has reached the upper limit."),
+    "IOTDA.014904": (404, "The device does not exist."),  # ShowDevice of an unknown device id
 }
 
 # not in our spec: the sub-task errors (TaskDetail.error) are undocumented; invented codes and texts
@@ -99,6 +103,12 @@ class IotdaError(Exception):
 def invalid(field_name: str, problem: str) -> IotdaError:
     """IOTDA.000006 naming the field first, e.g. ``Invalid input data. task_name: ...``."""
     return IotdaError("IOTDA.000006", "%s %s" % (field_name, problem))
+
+
+def device_secret(project_id: str, device_id: str) -> str:
+    """The fake secret ShowDevice answers in ``auth_info.secret`` (SDK ``AuthInfoRes``: 8-32 letters, digits, ``_``
+    or ``-``): fixed per project and device, so that tests can look for it in everything the client wrote."""
+    return "emusecret-" + hashlib.sha256(("%s/%s" % (project_id, device_id)).encode("utf-8")).hexdigest()[:22]
 
 
 def auth_error(reason: str) -> IotdaError:
@@ -291,6 +301,7 @@ class IotdaPlatform:
             Route("POST", re.compile(task + r"/retry"), self.retry_batch_task),
             Route("POST", re.compile(task + r"/confirm"), self.confirm_batch_task),
             Route("GET", re.compile(project + r"/devices"), self.list_devices),
+            Route("GET", re.compile(project + r"/devices/(?P<device_id>[^/]+)"), self.show_device),
             Route("GET", re.compile(package), self.list_ota_packages),
             Route("GET", re.compile(package + r"/(?P<package_id>[^/]+)"), self.show_ota_package),
             Route("DELETE", re.compile(package + r"/(?P<package_id>[^/]+)"), self.delete_ota_package),
@@ -540,6 +551,20 @@ class IotdaPlatform:
         return json_reply(200, {"devices": [self.device_view(device_id, now) for _record, device_id in chosen],
                                 "page": {"count": self._device_counts[key],
                                          "marker": chosen[-1][0] if chosen else None}})
+
+    def show_device(self, _request: Request, device_id: str) -> Reply:
+        """``ShowDeviceResponse`` (SDK, not in our spec): the device's :meth:`device_view` fields and ``auth_info``
+        (``AuthInfoRes``: ``auth_type`` SECRET, the fake :func:`device_secret`, ``secure_access``, ``timeout`` 0).
+        not in our spec: an unknown device is HTTP 404 ``IOTDA.014904`` (invented, like the other 0149xx codes); an id
+        that is not 1-128 ``[A-Za-z0-9_-]`` is ``IOTDA.000006``."""
+        if not ID_RE.fullmatch(device_id):
+            raise invalid("device_id", "must be 1-128 letters, digits, _ or -")
+        if device_id not in self.devices:
+            raise IotdaError("IOTDA.014904", "device_id %s" % device_id)
+        view = self.device_view(device_id, self.now())
+        view["auth_info"] = {"auth_type": "SECRET", "secret": device_secret(self.project_id, device_id),
+                             "secure_access": True, "timeout": 0}
+        return json_reply(200, view)
 
     def _first_below(self, marker: str) -> int:
         """Index of the first device record (descending) with an id below ``marker``."""

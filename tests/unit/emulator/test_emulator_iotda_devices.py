@@ -92,3 +92,39 @@ def test_the_listing_verifies_the_signature(emu, v5):
     assert unsigned.status_code == 401 and unsigned.json()["error_code"] == "APIGW.0301"
     stats = emu.control("GET", "stats")["huawei_iotda"]
     assert stats["by_kind"].get("list_devices") == 2
+
+
+# --------------------------------------------------------------------------- ShowDevice (SDK, not in §10)
+
+# ShowDeviceResponse fields (SDK) the emulator answers: the listing's plus auth_info (AuthInfoRes)
+SHOW_FIELDS = SDK_FIELDS | {"auth_info"}
+
+
+def test_show_device_answers_the_sdk_fields_and_a_fake_secret(emu, v5):
+    from iotemu.iotda import device_secret
+
+    v5.create(targets=["iotda-meter-0007"])
+    emu.advance(3600)
+    item = v5.ok("GET", "/devices/iotda-meter-0007")
+    assert set(item) == SHOW_FIELDS
+    assert (item["device_id"], item["product_id"], item["fw_version"], item["sw_version"]) == (
+        "iotda-meter-0007", "iotda-meter", "2.0.0", "1.0.0")
+    secret = device_secret("iotda-demo-project", "iotda-meter-0007")
+    assert item["auth_info"] == {"auth_type": "SECRET", "secret": secret, "secure_access": True, "timeout": 0}
+    assert 8 <= len(secret) <= 32 and secret != device_secret("iotda-demo-project", "iotda-meter-0008")
+    emu.server.core.huawei_iotda.patch_device("iotda-meter-0002", {"fw_version": None})
+    assert "fw_version" not in v5.ok("GET", "/devices/iotda-meter-0002")
+
+
+def test_show_device_of_an_unknown_or_malformed_id(v5):
+    assert "does not exist" in v5.error("GET", "/devices/iotda-meter-9999", 404, "IOTDA.014904")
+    v5.error("GET", "/devices/bad%20id", 400, "IOTDA.000006")
+
+
+def test_show_device_verifies_the_signature_and_is_counted(emu, v5):
+    v5.error("GET", "/devices/iotda-meter-0001", 401, "APIGW.0301", sk="WRONG" + "0" * 35)
+    unsigned = requests.get(emu.url + BASE + "/devices/iotda-meter-0001", timeout=TIMEOUT)
+    assert unsigned.status_code == 401 and unsigned.json()["error_code"] == "APIGW.0301"
+    v5.ok("GET", "/devices/iotda-meter-0001")
+    stats = emu.control("GET", "stats")["huawei_iotda"]
+    assert stats["by_kind"].get("show_device") == 3 and not stats["by_kind"].get("list_devices")

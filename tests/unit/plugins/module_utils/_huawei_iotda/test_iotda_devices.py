@@ -127,8 +127,9 @@ def test_device_versions_software_upgrade_reads_sw_version(make):
 
 
 def test_device_versions_without_a_work_nor_package_product_lists_the_project(make):
-    provider = make(GET(DEVICES, query(), answer=page([device(3, fw="1.2.3")], 1, "640000000000000000000003")))
-    assert provider.device_versions(["dev-003"]) == {"dev-003": "1.2.3"}
+    provider = make(GET(DEVICES, query(), answer=page([device(3, fw="1.2.3"), device(2), device(1, fw=None)], 3,
+                                                      "640000000000000000000001")))
+    assert provider.device_versions(["dev-003", "dev-002", "dev-001"]) == {"dev-003": "1.2.3", "dev-002": "1.0.0"}
 
 
 def test_device_versions_of_no_device_sends_nothing(make):
@@ -158,7 +159,8 @@ def test_garbage_listing_is_an_error_naming_the_call(make, answer, expected):
 def test_full_page_without_a_new_marker_is_an_error(make):
     provider = make(GET(DEVICES, query(), answer=page(FULL_1, 500, None)))
     with pytest.raises(IoTError) as info:
-        provider.device_versions(["dev-001"])
+        provider.device_versions(["dev-001", "dev-002", "dev-003", "dev-004", "dev-005", "dev-006", "dev-007",
+                                  "dev-008", "dev-009", "dev-010", "dev-011"])
     assert "ListDevices" in str(info.value) and "page.marker" in str(info.value)
 
 
