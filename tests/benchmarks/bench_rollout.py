@@ -14,12 +14,27 @@ rest 100 %; polls every ``--poll-seconds``), and reports:
   devices and extrapolated (labelled as such).
 
 It writes ``docs/performance.md`` (``--docs``) and a JSON result file (``--output``).
+
+Issue 17 (fleet-scale reading) adds:
+
+* "first create after": the time of the first create request in the emulator's request log (a Huawei
+  ``firmwareUpgrade`` POST or a Tencent ``BatchUpdateFirmware``), from the start of ``ansible-playbook`` and from the
+  end of planning (the moment the plan's first line, ``Rollout <id>: N devices in the fleet``, reaches its stdout);
+* ``--no-verify``: ``staged_rollout_verify_versions=false`` (no version read-back after each wave);
+* ``--devices-file``: the fleet from a CSV file (``staged_rollout_devices_file``) with an inventory of ``localhost``
+  alone, instead of an inventory of one host per device;
+* ``--scale-limits K``: the emulator's rate limits K times the documented ones (Huawei 100 K calls/min, Tencent
+  20 K calls/s) and Huawei's pacing with them (``HUAWEI_IOT_API_CALLS_PER_MINUTE``), for fleets the documented limits
+  would take hours to roll out to. ``TENCENT_IOT_API_CALLS_PER_SECOND`` is set to 20 K too, but it only caps Tencent's
+  per-action limits (``_tencent/limits.py``): Tencent stays paced at its documented limits;
+* the CPU time of ``ansible-playbook`` and its workers (``controller_cpu_s``) and a summary row per run.
 """
 import argparse
 import json
 import math
 import os
 import re
+import resource
 import signal
 import subprocess
 import sys
@@ -190,11 +205,20 @@ def tree_memory(root):
     return rss, pss
 
 
-def run_playbook(cmd, env, log_path):
+PLAN_LINE = re.compile(r"Rollout \S+: [\d,]+ devices in the fleet")
+
+
+def run_playbook(cmd, env, log_path, marks=None):
+    """``(rc, wall seconds, [peak rss, peak pss])``; ``marks`` (a dict) gets ``started`` (epoch) and ``plan_shown``,
+    the epoch at which the plan's first line reached ansible-playbook's stdout."""
     peak = [0, 0]
+    marks = {} if marks is None else marks
     with open(log_path, "w") as log:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.time()
-        process = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=os.path.dirname(log_path))
+        marks["started"] = started
+        process = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                   cwd=os.path.dirname(log_path))
         done = threading.Event()
 
         def sample():
@@ -203,12 +227,63 @@ def run_playbook(cmd, env, log_path):
                 peak[0], peak[1] = max(peak[0], rss), max(peak[1], pss)
                 done.wait(0.5)
 
+        def read():
+            for raw in process.stdout:
+                line = raw.decode("utf-8", "replace")
+                if "plan_shown" not in marks and PLAN_LINE.search(line):
+                    marks["plan_shown"] = time.time()
+                log.write(line)
+            log.flush()
+
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
         rc = process.wait()
+        reader.join()
         done.set()
         sampler.join()
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        # the CPU time of ansible-playbook and the workers it waited for (the emulator still runs: not counted)
+        marks["controller_cpu_s"] = round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 1)
     return rc, time.time() - started, peak
+
+
+def is_create(entry):
+    return ((entry.get("platform") == "huawei" and entry.get("method") == "POST"
+             and (entry.get("path") or "").startswith("/iodm/northbound/v1.5.0/operations/firmwareUpgrade"))
+            or (entry.get("platform") == "tencent" and entry.get("action") == "BatchUpdateFirmware"))
+
+
+class FirstCreate(threading.Thread):
+    """Watches the emulator's request log (``GET /_emulator/requests``, its last 20,000 entries) until the first create
+    request shows, and keeps its time: read while the run goes on, so a long run cannot push it out of the log."""
+
+    def __init__(self, emulator):
+        super(FirstCreate, self).__init__(daemon=True)
+        self.emulator = emulator
+        self.at = None
+        self.stop = threading.Event()
+
+    def check(self):
+        entries = requests.get(self.emulator.url + "/_emulator/requests", timeout=120).json()["requests"]
+        times = [e["time"] for e in entries if is_create(e)]
+        if times and (self.at is None or min(times) < self.at):
+            self.at = min(times)
+
+    def run(self):
+        while self.at is None and not self.stop.wait(1.0):
+            try:
+                self.check()
+            except requests.RequestException:
+                pass
+
+    def finish(self):
+        self.stop.set()
+        self.join()
+        if self.at is None:
+            self.check()
+        return self.at
 
 
 def planning_seconds(huawei, tencent):
@@ -243,13 +318,26 @@ def lower_bound(state):
     return bound
 
 
+def devices_csv(path, huawei, tencent):
+    """The fleet of the emulator's ``--devices`` as a ``staged_rollout_devices_file`` (CSV)."""
+    with open(path, "w") as handle:
+        handle.write("platform,id,product_id,version\n")
+        for number in range(1, huawei + 1):
+            handle.write("huawei,hw-meter-%04d,,1.0.0\n" % number)
+        for number in range(1, tencent + 1):
+            handle.write("tencent,tc-sensor-%04d,TCPROD0001,1.0.0\n" % number)
+
+
 def rollout_run(n, args, workdir):
     huawei = (n + 1) // 2
     tencent = n // 2
-    emulator = Emulator(workdir, ["--devices", str(n)], args.time_scale, args.upgrade_seconds)
+    scale = args.scale_limits
+    limits = ["--behaviour", json.dumps({"huawei_calls_per_minute": int(100 * scale),
+                                         "tencent_calls_per_second": int(20 * scale),
+                                         "tencent_action_calls_per_second": {
+                                             "GetDeviceList": int(10 * scale), "DescribeDevice": int(50 * scale)}})] if scale != 1 else []
+    emulator = Emulator(workdir, ["--devices", str(n)] + limits, args.time_scale, args.upgrade_seconds)
     try:
-        inv = os.path.join(workdir, "inventory.yml")
-        inventory(inv, huawei, tencent)
         playbook = os.path.join(workdir, "rollout.yml")
         with open(playbook, "w") as handle:
             handle.write(PLAYBOOK)
@@ -257,13 +345,29 @@ def rollout_run(n, args, workdir):
                    ANSIBLE_NOCOLOR="1",
                    IOTFLEET_PACING_DIR=os.path.join(workdir, "pacing"), ANSIBLE_LOCALHOST_WARNING="0",
                    PATH=BIN + os.pathsep + os.environ.get("PATH", ""), **CREDENTIALS)
+        if scale != 1:
+            env.update(HUAWEI_IOT_API_CALLS_PER_MINUTE=str(int(100 * scale)),
+                       TENCENT_IOT_API_CALLS_PER_SECOND=str(int(20 * scale)))
         extra = {"staged_rollout_id": "bench-%d" % n, "staged_rollout_state_dir": os.path.join(workdir, "state"),
                  "staged_rollout_report_dir": os.path.join(workdir, "reports"),
                  "staged_rollout_poll_seconds": args.poll_seconds,
-                 "staged_rollout_refresh_versions": args.refresh}
+                 "staged_rollout_refresh_versions": args.refresh,
+                 "staged_rollout_verify_versions": not args.no_verify}
+        if args.devices_file:
+            fleet = os.path.join(workdir, "fleet.csv")
+            devices_csv(fleet, huawei, tencent)
+            extra["staged_rollout_devices_file"] = fleet
+            inv = "localhost,"
+        else:
+            inv = os.path.join(workdir, "inventory.yml")
+            inventory(inv, huawei, tencent)
         cmd = [os.path.join(BIN, "ansible-playbook"), playbook, "-i", inv, "-e", json.dumps(extra)]
         emulator.reset_counters()
-        rc, wall, peak = run_playbook(cmd, env, os.path.join(workdir, "ansible.log"))
+        watcher = FirstCreate(emulator)
+        watcher.start()
+        marks = {}
+        rc, wall, peak = run_playbook(cmd, env, os.path.join(workdir, "ansible.log"), marks)
+        first_create = watcher.finish()
         stats = emulator.stats()
     finally:
         emulator.stop()
@@ -294,7 +398,10 @@ def rollout_run(n, args, workdir):
         {"devices_h": sum(int(c.get("created") or 0) for c in wave["chunks"] if c["platform"] == "huawei")}
         for wave in state["waves"].values()])
     total_calls = sum((platforms[p]["calls"] or 0) for p in platforms)
-    api_bound_seconds = (platforms["huawei"]["calls"] or 0) / HUAWEI_RATE
+    api_bound_seconds = (platforms["huawei"]["calls"] or 0) / (HUAWEI_RATE * scale)
+
+    def since(mark):
+        return round(first_create - mark, 1) if first_create is not None and mark is not None else None
     return {
         "devices": n, "huawei_devices": huawei, "tencent_devices": tencent, "rc": rc,
         "status": state.get("status"), "wall_seconds": round(wall, 1), "peak_rss_mb": round(peak[0] / 1048576.0, 1),
@@ -308,6 +415,14 @@ def rollout_run(n, args, workdir):
         "throttle_errors_to_user": len(re.findall(r"1010009|RequestLimitExceeded", log.split("PLAY RECAP")[0])),
         "api_bound_seconds_huawei": round(api_bound_seconds, 1),
         "refresh_versions": args.refresh,
+        "verify_versions": not args.no_verify,
+        "devices_file": bool(args.devices_file),
+        "scale_limits": scale,
+        "plan_shown_after_start_s": (round(marks["plan_shown"] - marks["started"], 1)
+                                     if marks.get("plan_shown") else None),
+        "first_create_after_start_s": since(marks["started"]),
+        "first_create_after_plan_s": since(marks.get("plan_shown")),
+        "controller_cpu_s": marks.get("controller_cpu_s"),
     }
 
 
@@ -341,6 +456,18 @@ def fmt(value):
     return "{:,}".format(value) if isinstance(value, int) else str(value)
 
 
+def summary_row(r):
+    """One row of the issue 17 table: devices, source, refresh, verify, calls, throttle answers, wall, first create
+    (from the start; from the end of planning), peak RSS, the controller's CPU time, status."""
+    h, t = r["platforms"]["huawei"], r["platforms"]["tencent"]
+    return "| %s | %s | %s | %s | %s (%s + %s) | %s | %s s | %s s / %s s | %s MB | %s s | %s |" % (
+        fmt(r["devices"]), "file" if r.get("devices_file") else "inventory",
+        "on" if r.get("refresh_versions") else "off", "on" if r.get("verify_versions", True) else "off",
+        fmt(r["total_calls"]), fmt(h["calls"]), fmt(t["calls"]), fmt(r["throttle_answers"]), fmt(r["wall_seconds"]),
+        fmt(r.get("first_create_after_start_s")), fmt(r.get("first_create_after_plan_s")), fmt(r["peak_rss_mb"]),
+        fmt(r.get("controller_cpu_s")), r["status"])
+
+
 def markdown(results, baseline, args):
     out = ["# Performance of the staged rollout", "",
            "Measured with `tests/benchmarks/bench_rollout.py` against the emulator with the documented rate limits "
@@ -352,15 +479,17 @@ def markdown(results, baseline, args):
                        "on" if args.refresh else "off", time.strftime("%Y-%m-%d")), "",
            "## Results", "",
            "| devices | outcome | wall time | API calls (Huawei + Tencent) | lower bound | calls / bound | Huawei creates "
-           "/ bound | throttle answers | reaching the user | peak RSS | planning |",
-           "|---|---|---|---|---|---|---|---|---|---|---|"]
+           "/ bound | throttle answers | reaching the user | peak RSS | planning | first create after (from the start "
+           "/ from the plan) |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         h, t = r["platforms"]["huawei"], r["platforms"]["tencent"]
-        out.append("| %s | %s | %s s | %s (%s + %s) | %s | %.2f | %s / %s | %s | %s | %s MB | %s s |" % (
+        out.append("| %s | %s | %s s | %s (%s + %s) | %s | %.2f | %s / %s | %s | %s | %s MB | %s s | %s s / %s s |" % (
             fmt(r["devices"]), r["status"], fmt(r["wall_seconds"]), fmt(r["total_calls"]), fmt(h["calls"]),
             fmt(t["calls"]), fmt(r["lower_bound_calls"]), r["total_calls"] / float(r["lower_bound_calls"] or 1),
             fmt(h["creates"]), fmt(r["huawei_creates_lower_bound"]), fmt(r["throttle_answers"]),
-            fmt(r["throttle_errors_to_user"]), fmt(r["peak_rss_mb"]), fmt(r["plan_seconds"])))
+            fmt(r["throttle_errors_to_user"]), fmt(r["peak_rss_mb"]), fmt(r["plan_seconds"]),
+            fmt(r.get("first_create_after_start_s")), fmt(r.get("first_create_after_plan_s"))))
     out += ["", "## Calls by kind", ""]
     for r in results:
         out.append("**%s devices**" % fmt(r["devices"]))
@@ -472,6 +601,12 @@ def main():
     parser.add_argument("--upgrade-seconds", type=float, default=300.0)
     parser.add_argument("--poll-seconds", type=int, default=10)
     parser.add_argument("--refresh", action="store_true", help="staged_rollout_refresh_versions=true")
+    parser.add_argument("--no-verify", action="store_true", help="staged_rollout_verify_versions=false")
+    parser.add_argument("--devices-file", action="store_true",
+                        help="the fleet from a CSV staged_rollout_devices_file, an inventory of localhost alone")
+    parser.add_argument("--scale-limits", type=float, default=1.0, metavar="K",
+                        help="the emulator's rate limits and Huawei's pacing K times the documented ones (Tencent's "
+                             "per-action pacing stays at its documented limits)")
     parser.add_argument("--output", default=os.path.join(REPO, "docs", "performance.json"))
     parser.add_argument("--docs", default=os.path.join(REPO, "docs", "performance.md"),
                         help="Markdown report to write ('' to skip)")
@@ -497,6 +632,7 @@ def main():
         results = [r for r in results if r["devices"] != n] + [result]
         print(json.dumps(dict((k, v) for k, v in result.items() if k not in ("waves",)), indent=1),
               flush=True)
+        print(summary_row(result), flush=True)
     if args.baseline:
         workdir = tempfile.mkdtemp(prefix="bench-baseline-")
         baseline = baseline_run(args.baseline, args, workdir)

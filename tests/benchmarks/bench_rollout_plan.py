@@ -1,14 +1,23 @@
 """Benchmark of the staged rollout planner (not part of the test suite).
 
     .venv/bin/python tests/benchmarks/bench_rollout_plan.py [--devices 100000] [--inventory]
+    .venv/bin/python tests/benchmarks/bench_rollout_plan.py --devices 1000000 --devices-file
 
 Prints how long planning takes for N synthetic devices (half Huawei, half Tencent in 4 products,
 10 % already on the target version), and with ``--inventory`` also how long reading them from a
 real Ansible inventory of N hosts takes (the rollout_plan action's path through hostvars).
+
+``--devices-file`` measures the path of ``staged_rollout_devices_file`` instead, alone in this process: it writes the
+same fleet as an N-line CSV file to a temporary directory, then times what a run does before its first call
+(``planning.make_plan`` with the version refresh off: reading the file line by line and normalizing each line, the
+plan, its lines), the plan made again (a live run with the refresh on plans twice: once to know the first wave, once
+with its versions read), and prints the peak RSS of this process (``resource.getrusage``; the file's bytes are never
+held whole).
 """
 import argparse
 import json
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -109,11 +118,66 @@ def bench_inventory(count):
         timed("plan_rollout", rollout.plan_rollout, "bench-2026", devices, STAGES, TARGETS)
 
 
+def write_csv(path, count):
+    """The fleet of :func:`raw_devices` as a devices file, written line by line."""
+    with open(path, "w") as handle:
+        handle.write("platform,id,product_id,version\n")
+        for number in range(count):
+            version = "2.0.0" if number % 10 == 0 else "1.0.0"
+            if number % 2:
+                handle.write("huawei,hw-%07d,,%s\n" % (number, version))
+            else:
+                handle.write("tencent,tc-%07d,PROD%d,%s\n" % (number, number % 8 // 2, version))
+
+
+def peak_rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
+
+
+def bench_devices_file(count):
+    from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import planning
+
+    print("devices file, %d lines:" % count)
+    print("  %-44s %8.1f MB" % ("peak RSS before (imports)", peak_rss_mb()))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "fleet.csv")
+        timed("write the CSV file", write_csv, path, count)
+        print("  %-44s %8.1f MB" % ("file size", os.path.getsize(path) / 1e6))
+        args = {"rollout_id": "bench-2026", "devices": [], "devices_file": path, "hosts": None,
+                "inventory_vars": "full", "stages": STAGES, "poll_seconds": 30, "resume_aborted": False,
+                "allow_uncovered": False, "state_dir": None, "refresh_versions": False, "ramp": None,
+                "max_in_progress": None, "maintenance_window": None, "timezone": "UTC", "window_max_wait": 0,
+                "success_percent": None, "error_percent": None, "min_finished": None, "wave_timeout": None,
+                "pause_seconds": None, "approval": None, "huawei_chunk_size": 256, "tencent_chunk_size": 500,
+                "huawei_iotda_chunk_size": 30000}
+        args.update(TARGETS)
+        started, cpu = time.perf_counter(), time.process_time()
+        made = planning.make_plan(args, {})
+        total, cpu = time.perf_counter() - started, time.process_time() - cpu
+        print("  %-44s %8.3f s" % ("read + normalize (make_plan's select_devices)",
+                                   made["timing"]["inventory_seconds"]))
+        print("  %-44s %8.3f s" % ("plan + its lines (make_plan's rest)", made["timing"]["plan_seconds"]))
+        print("  %-44s %8.3f s (CPU %.3f s)" % ("make_plan in all (refresh off)", total, cpu))
+        cpu = time.process_time()
+        timed("plan_from again (the refresh-on run's 2nd plan)", planning.plan_from, made["args"], made["devices"],
+              made["targets"], None)
+        print("  %-44s %8.3f s" % ("  its CPU time", time.process_time() - cpu))
+        totals = made["plan"]["totals"]
+        print("  waves %s, devices %s, chunks %d" % ([w["devices"] for w in made["plan"]["waves"]],
+                                                     totals["to_upgrade"], totals["chunks"]))
+    print("  %-44s %8.1f MB" % ("peak RSS of this process", peak_rss_mb()))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--devices", type=int, default=100000)
     parser.add_argument("--inventory", action="store_true", help="also read the devices from a real inventory")
+    parser.add_argument("--devices-file", action="store_true",
+                        help="only the staged_rollout_devices_file path (a CSV file of N lines), peak RSS of it alone")
     args = parser.parse_args()
+    if args.devices_file:
+        bench_devices_file(args.devices)
+        return
     bench_plan(args.devices)
     if args.inventory:
         bench_inventory(args.devices)
