@@ -1,6 +1,8 @@
 """Fleet-scale benchmark of a Huawei Cloud IoTDA v5 staged rollout (not part of the test suite).
 
     .venv/bin/python tests/benchmarks/bench_iotda.py --devices 100000 [--calls-per-second 5] [--time-scale 600]
+    .venv/bin/python tests/benchmarks/bench_iotda.py --devices 100000 --until-first-create --label LABEL
+        --output /tmp/first-create.json             (only up to the canary's first create; no docs written)
 
 It writes a fleet file with one IoTDA v5 project of N devices (``iotda-meter-000001`` ...) on firmware 1.0.0 and a
 firmware package 2.0.0 (``tests/emulator/iotemu/fleet.py``'s ``huawei_iotda`` part), starts the emulator on it
@@ -13,7 +15,15 @@ default), and reports:
 * wall time (``ansible-playbook`` from start to end) and per wave the engine's phase seconds;
 * the v5 calls by kind (the emulator's ``GET /_emulator/stats``), throttle answers, duplicates;
 * creates per wave against ``ceil(devices of the wave / 30,000)`` (one task takes at most 30,000 devices);
-* the ``ListDevices`` calls of the plan-time refresh and of the read-backs (versions of the succeeded devices).
+* the ``ListDevices`` calls of the plan-time refresh and of the read-backs (versions of the succeeded devices);
+* the first create: the time from the start of ``ansible-playbook`` (and from the first v5 call) to the first
+  ``CreateBatchTask`` in the emulator's request log, and the v5 calls before it by kind (``ListDevices`` pages,
+  ``ShowDevice`` reads...).
+
+``--until-first-create`` stops ``ansible-playbook`` at the first create and reports only that (for the collection's
+default pacing, where a whole run takes too long, or for another checkout of the collection: the script measures
+the collection it lies in). ``--first-create-runs FILE...`` adds such results (their ``--label``) to the section's
+first-create table.
 
 It replaces the section "IoTDA v5 at N devices" of ``docs/performance.md`` (``--docs``, ``''`` to skip) and writes
 a JSON result file (``--output``).
@@ -23,6 +33,7 @@ import json
 import math
 import os
 import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -116,6 +127,9 @@ class Emulator:
     def stats(self):
         return requests.get(self.url + "/_emulator/stats", timeout=600).json()
 
+    def requests(self):
+        return requests.get(self.url + "/_emulator/requests", timeout=600).json()["requests"]
+
     def stop(self):
         self.process.send_signal(signal.SIGTERM)
         try:
@@ -123,6 +137,56 @@ class Emulator:
         except subprocess.TimeoutExpired:
             self.process.kill()
         self.log.close()
+
+
+V5_PATH = re.compile(r"^/v5/iot/[^/]+(?P<rest>/.*)$")
+
+
+def call_kind(entry):
+    """The v5 operation of a request-log entry (method and path; the log has no bodies)."""
+    match = V5_PATH.match(entry.get("path") or "")
+    rest = match.group("rest") if match else ""
+    parts = rest.strip("/").split("/")
+    if parts[0] == "devices":
+        return "ListDevices" if len(parts) == 1 else "ShowDevice"
+    if parts[0] == "batchtasks":
+        if entry["method"] == "POST":
+            return "CreateBatchTask" if len(parts) == 1 else parts[-1].capitalize() + "BatchTask"
+        return "ListBatchTasks" if len(parts) == 1 else "ShowBatchTask"
+    if parts[0] == "ota-upgrades":
+        return "ListOtaPackageInfo" if len(parts) == 2 else "ShowOtaPackage"
+    return "other"
+
+
+class FirstCreate:
+    """Watches the emulator (its stats, every 0.2 s) until the first create; then reads its request log once: the
+    first ``CreateBatchTask`` entry's time and the v5 calls before it."""
+
+    def __init__(self, emulator, started):
+        self.emulator = emulator
+        self.started = started
+        self.result = None
+
+    def check(self):
+        if self.result is not None:
+            return True
+        stats = self.emulator.stats().get("huawei_iotda") or {}
+        if not stats.get("creates"):
+            return False
+        log = [entry for entry in self.emulator.requests() if entry.get("platform") == "huawei_iotda"]
+        index = next((i for i, entry in enumerate(log) if call_kind(entry) == "CreateBatchTask"), None)
+        if index is None:
+            return False
+        before = log[:index]
+        by_kind = {}
+        for entry in before:
+            by_kind[call_kind(entry)] = by_kind.get(call_kind(entry), 0) + 1
+        first_call = log[0]["time"] if log else log[index]["time"]
+        self.result = {"after_seconds": round(log[index]["time"] - self.started, 1),
+                       "after_first_call_seconds": round(log[index]["time"] - first_call, 1),
+                       "calls_before": len(before), "by_kind": by_kind,
+                       "log_complete": bool(log) and log[0].get("seq") == 1}
+        return True
 
 
 # the plan-time refresh ("read from the platform") and the later waves' read while the earlier ones ran
@@ -157,9 +221,18 @@ def run(args):
         cmd = [os.path.join(BIN, "ansible-playbook"), playbook, "-i", inventory, "-e", json.dumps(extra)]
         log_path = os.path.join(workdir, "ansible.log")
         started = time.time()
+        first = FirstCreate(emulator, started)
         with open(log_path, "w") as log:
-            rc = subprocess.run(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=workdir, check=False).returncode
+            process = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=workdir)
+            while process.poll() is None:
+                if first.check() and args.until_first_create:
+                    process.send_signal(signal.SIGTERM)
+                    process.wait()
+                    break
+                time.sleep(0.2)
+            rc = process.returncode
         wall = time.time() - started
+        first.check()
         stats = emulator.stats().get("huawei_iotda") or {}
     finally:
         emulator.stop()
@@ -186,15 +259,29 @@ def run(args):
         "devices": args.devices, "rc": rc, "status": state.get("status"), "wall_seconds": round(wall, 1),
         "calls": stats.get("calls"), "by_kind": by_kind, "creates": stats.get("creates"),
         "throttled": stats.get("throttled"), "duplicates": len(stats.get("duplicates") or []),
-        "waves": waves, "refresh": refresh,
+        "waves": waves, "refresh": refresh, "first_create": first.result, "label": args.label,
+        "until_first_create": bool(args.until_first_create),
         "creates_ok": all(w["creates"] == w["expected_creates"] for w in waves)
         and (stats.get("creates") or 0) == sum(w["expected_creates"] for w in waves),
         "list_devices_lower_bound": int(math.ceil(args.devices / float(PAGE))),
         "settings": {"calls_per_second": args.calls_per_second, "time_scale": args.time_scale,
                      "upgrade_seconds": args.upgrade_seconds, "poll_seconds": args.poll_seconds,
                      "refresh": not args.no_refresh, "verify": not args.no_verify},
+        "commit": commit_of(REPO),
         "workdir": workdir, "measured": time.strftime("%Y-%m-%d"),
     }
+
+
+def commit_of(repo):
+    """The short commit of the collection measured (``+dirty`` with local changes), or None outside git."""
+    try:
+        head = subprocess.run(["git", "-C", repo, "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                              check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", repo, "status", "--porcelain", "--", "plugins"], capture_output=True,
+                               text=True, check=True).stdout.strip()
+        return head + ("+dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return None
 
 
 def fmt(value):
@@ -205,7 +292,36 @@ def fmt(value):
     return "{:,}".format(value) if isinstance(value, int) else str(value)
 
 
-def markdown(result, command):
+def first_create_row(result):
+    first = result.get("first_create") or {}
+    kinds = first.get("by_kind") or {}
+    return "| %s | %s | %s | %s | %s | %s s | %s s |" % (
+        ("%s (this run)" % result["label"] if result.get("label") else "this run")
+        if not result.get("until_first_create") else result.get("label") or "-",
+        result["settings"]["calls_per_second"], fmt(first.get("calls_before")), fmt(kinds.get("ListDevices", 0)),
+        fmt(kinds.get("ShowDevice", 0)), fmt(first.get("after_seconds")), fmt(first.get("after_first_call_seconds")))
+
+
+def first_create_table(result, extra):
+    """The canary's first create: this run and the ``--first-create-runs`` results (before/after, other pacing)."""
+    out = ["**First create**: the time of the canary's first `CreateBatchTask` in the emulator's request log, from "
+           "the start of `ansible-playbook` (which includes loading the %s-host inventory, 20 to 50 s here depending "
+           "on the machine's load) and from the first v5 call (the plan's version read: the comparable figure), and "
+           "the v5 calls before it as the emulator logged them (throttled attempts included). The calls before it "
+           "are the plan's read of the canary's versions, the create's package and task lookups, and the first "
+           "pages of the later waves' read, which a thread starts once the plan is made. The other rows were stopped "
+           "at the first create (`--until-first-create`); the rows marked \"before\" ran the same script in an "
+           "export of the commit named (`git archive`), the code before `ShowDevice`." % fmt(result["devices"]), "",
+           "| run | calls/s | v5 calls before it | of which ListDevices | of which ShowDevice | first create after "
+           "(from ansible-playbook start) | (from the first v5 call) |", "|---|---|---|---|---|---|---|"]
+    out += [first_create_row(other) for other in extra] + [first_create_row(result)]
+    if extra:
+        out += ["", "The other rows' commands:", ""] + ["* %s (measured %s): `%s`" % (
+            other.get("label") or "-", other.get("measured") or "-", other.get("command") or "-") for other in extra]
+    return "\n".join(out)
+
+
+def markdown(result, command, extra=None):
     settings = result["settings"]
     n = result["devices"]
     out = ["## IoTDA v5 at %s devices" % fmt(n), "",
@@ -240,18 +356,21 @@ def markdown(result, command):
                 "%s %s" % (kind, fmt(count)) for kind, count in sorted(result["by_kind"].items())), ""]
     refresh = result["refresh"]
     listings = result["by_kind"].get("list_devices") or 0
-    out += ["Where the calls go: `list_devices` (`ListDevices`, pages of 50) is the plan-time refresh%s and the "
-            "version read-back after each wave (the versions of the devices their tasks report as succeeded): "
-            "%s calls, against %s pages for one listing of the fleet. The listing has no device-id filter and the "
-            "client makes no per-device read (the SDK's `ShowDevice` answers the device secret), so a read-back "
-            "reads pages until it has seen every device it looks for; the listing is newest device first, so the "
-            "canary's devices (the first ids) are on its last pages. Creates, task reads and polls are a few dozen "
-            "calls. At %s calls per second the listings alone take about %s s."
+    shows = result["by_kind"].get("show_device") or 0
+    out += ["Where the calls go: the device reads are the plan-time refresh%s and the version read-back after each "
+            "wave (the versions of the devices their tasks report as succeeded): %s `ListDevices` pages (50 devices "
+            "each, no device-id filter, newest device first; %s pages list the fleet once) and %s `ShowDevice` reads "
+            "(one device each, from the official SDK). Each read takes whichever costs fewer calls: the first listing "
+            "page tells the product's size (`page.count`), and the listing goes on only while its remaining pages "
+            "are fewer than the devices still missing, which are then read one by one; so the canary and its "
+            "read-back cost a page and a read per device, the large waves a listing. Creates, task reads and polls "
+            "are a few dozen calls. At %s calls per second the device reads alone take about %s s."
             % (" (%s)" % "; ".join("%s: %s devices in %s calls" % (
                 "at plan time" if r["when"] == "plan" else "the later waves, read while the canary ran",
                 fmt(r["devices"]), fmt(r["api_calls"])) for r in refresh) if refresh else "",
-               fmt(listings), fmt(result["list_devices_lower_bound"]), settings["calls_per_second"],
-               fmt(int(round(listings / float(settings["calls_per_second"]))))), ""]
+               fmt(listings), fmt(result["list_devices_lower_bound"]), fmt(shows), settings["calls_per_second"],
+               fmt(int(round((listings + shows) / float(settings["calls_per_second"]))))), ""]
+    out += first_create_table(result, extra or []), ""
     if settings["calls_per_second"] != DEFAULT_CALLS_PER_SECOND:
         seconds = (result["calls"] or 0) / float(DEFAULT_CALLS_PER_SECOND)
         out += ["At the collection's default pacing of %d calls per second the same %s calls take at least %s s "
@@ -292,6 +411,12 @@ def main():
     parser.add_argument("--docs", default=os.path.join(REPO, "docs", "performance.md"),
                         help="Markdown file whose 'IoTDA v5 at N devices' section is replaced ('' to skip)")
     parser.add_argument("--render-only", action="store_true", help="only write --docs from the result in --output")
+    parser.add_argument("--until-first-create", action="store_true",
+                        help="stop ansible-playbook at the first CreateBatchTask and report only the first create "
+                             "(--docs is not written)")
+    parser.add_argument("--label", default=None, help="the run's name in the first-create table")
+    parser.add_argument("--first-create-runs", nargs="*", default=[], metavar="FILE",
+                        help="JSON results of --until-first-create runs to list in the first-create table")
     args = parser.parse_args()
     if args.render_only:
         with open(args.output) as handle:
@@ -302,16 +427,27 @@ def main():
         args.devices = result["devices"]
     else:
         result = run(args)
+        result["command"] = ".venv/bin/python tests/benchmarks/bench_iotda.py " + " ".join(
+            shlex.quote(arg) for arg in sys.argv[1:])
         print(json.dumps(result, indent=1), flush=True)
         with open(args.output, "w") as handle:
             json.dump(result, handle, indent=2)
+    if args.until_first_create:
+        print("first create: %s" % json.dumps(result["first_create"]))
+        return 0 if result["first_create"] else 1
     if args.docs:
+        extra = []
+        for path in args.first_create_runs:
+            with open(path) as handle:
+                extra.append(json.load(handle))
         command = ("tests/benchmarks/bench_iotda.py --devices %d --calls-per-second %d --time-scale %s "
                    "--upgrade-seconds %s --poll-seconds %d%s%s" % (
                        args.devices, args.calls_per_second, fmt(args.time_scale), fmt(args.upgrade_seconds),
                        args.poll_seconds, " --no-refresh" if args.no_refresh else "",
                        " --no-verify" if args.no_verify else ""))
-        replace_section(args.docs, "## IoTDA v5 at ", markdown(result, ".venv/bin/python " + command))
+        if result.get("label"):
+            command += " --label %s" % shlex.quote(result["label"])
+        replace_section(args.docs, "## IoTDA v5 at ", markdown(result, ".venv/bin/python " + command, extra))
     print("wrote %s%s" % (args.output, " and %s" % args.docs if args.docs else ""))
     return 0 if result["rc"] == 0 and result["creates_ok"] else 1
 
