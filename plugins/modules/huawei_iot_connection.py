@@ -58,7 +58,7 @@ from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei.connecti
 
 def main():
     module = IotModule(argument_spec=dict(argument_spec(), optional=dict(type="bool", default=False)),
-                           supports_check_mode=True)
+                       supports_check_mode=True)
     module.fail_json(msg="iotfleet.firmware.huawei_iot_connection runs on the controller as an action plugin; "
                          "it cannot be executed as a module")
 

@@ -213,7 +213,7 @@ def argument_spec():
 
 def main():
     module = IotModule(argument_spec=argument_spec(), supports_check_mode=True,
-                           mutually_exclusive=[["device_ids", "page_no"], ["device_ids", "page_size"]])
+                       mutually_exclusive=[["device_ids", "page_no"], ["device_ids", "page_size"]])
     run_device_info(module, connection.provider_from_params)
 
 

@@ -254,7 +254,7 @@ def argument_spec():
 
 def main():
     module = IotModule(argument_spec=argument_spec(), supports_check_mode=True,
-                           mutually_exclusive=[["all_pages", "page_no"], ["all_pages", "page_size"]])
+                       mutually_exclusive=[["all_pages", "page_no"], ["all_pages", "page_size"]])
     run_firmware_task_info(module, connection.provider_from_params)
 
 

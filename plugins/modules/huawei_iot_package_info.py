@@ -152,7 +152,7 @@ def argument_spec():
 
 def main():
     module = IotModule(argument_spec=argument_spec(), supports_check_mode=True,
-                           mutually_exclusive=[["file_ids", "page_no"], ["file_ids", "page_size"]])
+                       mutually_exclusive=[["file_ids", "page_no"], ["file_ids", "page_size"]])
     run_package_info(module, connection.provider_from_params)
 
 

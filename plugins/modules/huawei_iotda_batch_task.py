@@ -488,7 +488,7 @@ MUTUALLY_EXCLUSIVE = [["task_id", "package_id"], ["task_id", "targets"]]
 
 def main():
     module = IotModule(argument_spec=argument_spec(), mutually_exclusive=MUTUALLY_EXCLUSIVE,
-                           supports_check_mode=True)
+                       supports_check_mode=True)
     run_firmware_task(module, connection.provider_factory)
 
 

@@ -244,7 +244,7 @@ def argument_spec():
 
 def main():
     module = IotModule(argument_spec=argument_spec(), supports_check_mode=True,
-                           mutually_exclusive=[["device_ids", name] for name in PAGE_OPTIONS])
+                       mutually_exclusive=[["device_ids", name] for name in PAGE_OPTIONS])
     run_device_info(module, connection.provider_factory)
 
 

@@ -160,7 +160,7 @@ def packages(provider, params):
 
 def main():
     module = IotModule(argument_spec=argument_spec(), supports_check_mode=True,
-                           mutually_exclusive=[["package_ids", name] for name in LIST_FILTERS])
+                       mutually_exclusive=[["package_ids", name] for name in LIST_FILTERS])
     _device_info.run(module, connection.provider_factory, packages)
 
 

@@ -199,7 +199,7 @@ def argument_spec():
 
 def main():
     module = IotModule(argument_spec=argument_spec(), supports_check_mode=True,
-                           mutually_exclusive=[["device_names", "offset"], ["device_names", "limit"]])
+                       mutually_exclusive=[["device_names", "offset"], ["device_names", "limit"]])
     run_device_info(module, connection.provider_from_params)
 
 

@@ -145,8 +145,8 @@ def argument_spec():
 
 def main():
     module = IotModule(argument_spec=argument_spec(), supports_check_mode=True,
-                           mutually_exclusive=[["versions", "page_num"], ["versions", "page_size"]],
-                           required_by={"versions": "product_id"})
+                       mutually_exclusive=[["versions", "page_num"], ["versions", "page_size"]],
+                       required_by={"versions": "product_id"})
     run_package_info(module, connection.provider_from_params)
 
 

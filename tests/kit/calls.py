@@ -160,8 +160,8 @@ class Call:
             if sent.query != want:
                 return "query %r, expected %r" % (sent.query, want)
         if self.body is not ANY and sent.body != self.body:
-            return "body %s, expected %s" % (json.dumps(sent.body, sort_keys=True, default=repr),
-                                            json.dumps(self.body, sort_keys=True, default=repr))
+            return "body %s, expected %s" % (
+                json.dumps(sent.body, sort_keys=True, default=repr), json.dumps(self.body, sort_keys=True, default=repr))
         for name, value in self.headers.items():
             got = _header(sent.headers, name)
             if value is None and got is not None:
@@ -269,8 +269,8 @@ class Calls:
 
     def _fail(self, index, sent, why):
         before = [request.line for request in self.requests[:index]]
-        message = "unexpected request #%d %s: %s\nsent before: %s" % (index + 1, sent.line, why,
-                                                                     json.dumps(before, indent=1))
+        message = "unexpected request #%d %s: %s\nsent before: %s" % (
+            index + 1, sent.line, why, json.dumps(before, indent=1))
         self.refused.append(message)
         pytest.fail(message, pytrace=False)
 

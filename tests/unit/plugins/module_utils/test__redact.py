@@ -40,7 +40,7 @@ def test_adds_and_redactions_from_several_threads():
 
     def redact():
         try:
-            for _ in range(50):
+            for dummy in range(50):
                 redactor.redact("thread-secret-0-0001")
         except Exception as exc:  # pylint: disable=broad-except
             errors.append(exc)

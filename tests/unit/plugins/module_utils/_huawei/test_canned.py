@@ -121,8 +121,8 @@ def test_progress_of_many_tasks_reads_the_task_list_once(calls, provider):
 
 def test_an_error_code_in_a_200_answer_is_an_error(calls, provider):
     # §1.3: HTTP 200 can carry an error; error_code may be a string or a number
-    calls.expect(LOGIN, get(APP, "%s/category/%s" % (API, FILE), {"error_code": 100217,
-                                                                 "error_desc": "The application is not authorized."}))
+    calls.expect(LOGIN, get(APP, "%s/category/%s" % (API, FILE), {
+        "error_code": 100217, "error_desc": "The application is not authorized."}))
     with pytest.raises(IoTError) as caught:
         provider.prepare(provider.validate(provider.params))
     calls.assert_done()

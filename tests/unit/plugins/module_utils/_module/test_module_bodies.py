@@ -132,8 +132,8 @@ def test_creates_for_the_remaining_devices_only(capsys):
 
 
 def test_devices_left_beside_a_same_task_get_one_more_task(capsys):
-    script = START + [Step("find", [ANY, ()], returns=lookup(same=[task("T1", devices=["dev-1"])],
-                                                                 remaining=["dev-2"], seen=["T1"])),
+    found = lookup(same=[task("T1", devices=["dev-1"])], remaining=["dev-2"], seen=["T1"])
+    script = START + [Step("find", [ANY, ()], returns=found),
                       Step("create", [["dev-2"]], returns="T6"),
                       Step("get", ["T6"], returns=None),
                       Step("progress", [["T6"], False], returns={"T6": progress("T6", in_progress=1)})]
@@ -258,8 +258,8 @@ def test_wait_polls_until_done_and_returns_the_fresh_task(capsys):
     script = START + [Step("find", [ANY, ()], returns=lookup(same=[same], remaining=[])),
                       Step("progress", [["T1"], False], returns={"T1": progress("T1", in_progress=2)}),
                       Step("progress", [["T1"], False], returns={"T1": progress("T1", succeeded=1, in_progress=1)}),
-                      Step("progress", [["T1"], False], returns={"T1": progress("T1", succeeded=2, in_progress=0,
-                                                                         status="success")}),
+                      Step("progress", [["T1"], False], returns={
+                          "T1": progress("T1", succeeded=2, in_progress=0, status="success")}),
                       Step("get", ["T1"], returns=fresh)]
     result, _provider, _out = run_task(script, capsys, {"wait": True, "wait_sleep": 10}, clock=clock)
     assert result["wait"] == {"status": "success", "elapsed": 20.0, "timed_out": False, "polls": 2}
@@ -293,8 +293,9 @@ def test_absent_cancels_the_active_same_tasks(capsys):
     script = START + [Step("find", [ANY, ()], returns=lookup(same=[active, finished])),
                       Step("cancel", ["T1"], returns=True),
                       Step("get", ["T1"], returns=cancelled),
-                      Step("progress", [["T1", "T2"], False], returns={"T1": progress("T1", failed=2, in_progress=0),
-                                                                "T2": progress("T2", succeeded=2, in_progress=0)})]
+                      Step("progress", [["T1", "T2"], False], returns={
+                          "T1": progress("T1", failed=2, in_progress=0),
+                          "T2": progress("T2", succeeded=2, in_progress=0)})]
     result, _provider, _out = run_task(script, capsys, {"state": "absent"}, diff=True)
     assert result["changed"] and result["cancelled_task_ids"] == ["T1"] and result["task_ids"] == ["T1", "T2"]
     assert result["tasks"] == [{"id": "T1", "status": "cancelled"}, {"id": "T2", "status": "success"}]
@@ -350,8 +351,8 @@ def test_secret_and_runtime_token_are_masked_in_result_values_and_warnings(capsy
     token = "tok-0123456789abcdef"
     leaky = task("T1", raw={"id": "T1", "note": "by %s" % SECRET, "auth": "Bearer %s" % token})
     script = [Step("validate"), Step("prepare", returns=lambda fake: fake.obtain(token)),
-              Step("find", [ANY, ()], returns=lookup(same=[leaky], remaining=[],
-                                                         warnings=["token %s was refreshed" % token])),
+              Step("find", [ANY, ()], returns=lookup(
+                  same=[leaky], remaining=[], warnings=["token %s was refreshed" % token])),
               Step("progress", [["T1"], False], returns={"T1": progress("T1")})]
     result, provider, out = run_task(script, capsys)
     assert SECRET not in out and token not in out
@@ -379,8 +380,8 @@ def test_info_with_zero_tasks_returns_empty_lists_and_reads_no_progress(capsys):
 def test_info_reads_progress_of_all_tasks_in_one_call(capsys):
     tasks = [task(101, status=2), task(102, status=3)]
     script = [Step("info_tasks", returns=(tasks, {})),
-              Step("progress", [[101, 102], False], returns={101: progress(101, succeeded=2, in_progress=0),
-                                                      102: progress(102, failed=1, in_progress=1)})]
+              Step("progress", [[101, 102], False], returns={
+                  101: progress(101, succeeded=2, in_progress=0), 102: progress(102, failed=1, in_progress=1)})]
     result, _provider, _out = run_body(run_firmware_task_info, script, ARGS, capsys)
     assert result["task_ids"] == [101, 102] and result["total"] == 2
     assert result["per_task"]["101"]["done"] and not result["per_task"]["102"]["done"]
