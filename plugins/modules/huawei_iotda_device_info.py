@@ -75,8 +75,9 @@ options:
 notes:
   - Listing all pages costs one call per 50 devices, paced by O(api_calls_per_window) (shared with every other
     module and rollout of this controller using the access key).
-  - The SDK's per-device read (C(ShowDevice)) also answers the device's authentication data (C(auth_info), its
-    secret), so the collection never calls it.
+  - This module lists devices only (C(ListDevices)). The rollout's version reads may use the per-device read
+    (C(ShowDevice)), whose answer also carries the device's authentication data (C(auth_info), its secret); that
+    part is dropped as soon as an answer is parsed and is never returned or logged.
 seealso:
   - module: iotfleet.firmware.huawei_iotda_batch_task
   - module: iotfleet.firmware.huawei_iotda_package_info
