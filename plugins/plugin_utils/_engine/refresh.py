@@ -14,7 +14,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import calendar
 import time
 
 from ansible_collections.iotfleet.firmware.plugins.module_utils._errors import IoTError
@@ -22,7 +21,7 @@ from ansible_collections.iotfleet.firmware.plugins.module_utils._redact import R
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _platforms as registry
 from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import ValidationError
 
-from . import planner
+from . import driver, planner
 
 
 class RefreshError(Exception):
@@ -93,7 +92,7 @@ def fresh_versions(devices, max_age, now):
         age = None
         if read_at and device.get("version") is not None:
             try:
-                age = now - calendar.timegm(time.strptime(str(read_at), "%Y-%m-%dT%H:%M:%SZ"))
+                age = now - driver.parse_utc(str(read_at))
             except ValueError:
                 age = None  # not our text: the version is read
         (fresh if age is not None and 0 <= age < max_age else stale).append(device)

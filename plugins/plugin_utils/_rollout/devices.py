@@ -100,13 +100,8 @@ def device_window(raw, where, default_window=None, default_timezone="UTC"):
     if key not in _WINDOWS:
         option = ("%s: maintenance_window" % (where() if callable(where) else where) if own
                   else "staged_rollout_maintenance_window")
-        _WINDOWS[key] = window_record(parse_windows(window, option, default_timezone=timezone)) or None
+        _WINDOWS[key] = [w.record() for w in parse_windows(window, option, default_timezone=timezone)] or None
     return _WINDOWS[key]
-
-
-def window_record(windows):
-    """Windows as plain dicts (the journal's form; equal windows give equal records)."""
-    return [{"start": w.cron, "duration": int(w.duration), "timezone": w.timezone} for w in windows]
 
 
 def device_from_hostvars(host, hostvars):
