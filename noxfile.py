@@ -5,11 +5,14 @@ extra-checks: the action groups of meta/runtime.yml; docs-check: antsibull-docs 
 adds the sessions that need the project's own setup: no docker (ansible-test runs --local, with the offline get-pip
 stand-in of scripts/dev.py), the emulator on PYTHONPATH for pytest, awx.awx for ansible-lint, the checks of the
 built tarball and of the docsite guides. Each session installs what it needs into its own venv under .nox/; the
-ansible-core release is the default one of requirements-demo.txt.
+ansible-core release is the default one of requirements-demo.txt. With --no-venv --no-install the sessions of this
+file run in the venv nox runs in (.venv has all their tools): that is how scripts/dev.py test runs them. The sessions
+of antsibull-nox skip their tool without a venv, so scripts/dev.py gives them theirs.
 
     .venv/bin/nox -l                      # list the sessions
     .venv/bin/nox -s pytest -- tests/unit  # one session, with arguments for its tool
-    .venv/bin/nox -R -s lint              # -R: reuse the session venvs of an earlier run (no install)
+    .venv/bin/nox -R -s lint              # -R: reuse the session venvs of an earlier run
+    .venv/bin/nox --no-venv --no-install -s changelog   # in .venv, nothing installed
 
 scripts/dev.py holds the helpers the sessions share with its commands (docs/development.md, "nox sessions").
 """
@@ -21,7 +24,6 @@ import nox
 
 try:
     import antsibull_nox
-    from antsibull_nox.sessions import prepare_collections
 except ImportError:
     print("You need to install antsibull-nox in the same Python environment as nox (requirements-dev.txt).")
     sys.exit(1)
@@ -31,7 +33,6 @@ import dev  # noqa: E402  the helpers of scripts/dev.py
 
 antsibull_nox.load_antsibull_nox_toml()
 
-PRINT_VERSION = "import sys; print('%d.%d' % sys.version_info[:2])"
 DEMO_REQUIREMENTS = "requirements-demo.txt"  # ansible-core of the default release, the runtime requirements
 TEST_REQUIREMENTS = "requirements-test.txt"  # pytest, pytest-xdist and the tests' reference SDKs
 
@@ -52,7 +53,8 @@ def install(session, *args):
 
 
 def venv_of(session):
-    return session.virtualenv.location
+    """The session's venv; with --no-venv (scripts/dev.py test) the venv nox itself runs in, .venv."""
+    return getattr(session.virtualenv, "location", None) or sys.prefix
 
 
 def check(session, rc, what):
@@ -60,30 +62,18 @@ def check(session, rc, what):
         session.error("%s failed (rc=%s)" % (what, rc))
 
 
-def run_ansible_test(session, *args):
-    """ansible-test in a copy of the collection (ansible_collections/iotfleet/firmware in a temp dir, the files git
-    knows), --local (no containers) on the Python of the session's venv."""
-    dev.ensure_get_pip_stand_in()
-    python = session.run("python", "-c", PRINT_VERSION, silent=True).strip()
-    prepared = prepare_collections(session, install_in_site_packages=False, install_out_of_tree=True)
-    if not prepared:
-        session.error("could not set up the collection tree")
-    with session.chdir(prepared.current_path):
-        session.run("ansible-test", *args, "--local", "--python", python, "--color", "no", *session.posargs)
-
-
 @nox.session(name="ansible-test-sanity", default=True)
 def ansible_test_sanity(session):
     """ansible-test sanity --local --requirements (pip in its venvs: the offline get-pip stand-in)."""
     install(session)
-    run_ansible_test(session, "sanity", "--requirements")
+    check(session, dev.sanity_step(venv_of(session), session.posargs), "ansible-test sanity")
 
 
 @nox.session(name="ansible-test-units", default=True)
 def ansible_test_units(session):
     """ansible-test units --local on tests/unit, with the test requirements installed in the session venv."""
     install(session, "-r", TEST_REQUIREMENTS)
-    run_ansible_test(session, "units", "--num-workers", "2")
+    check(session, dev.units_step(venv_of(session), session.posargs), "ansible-test units")
 
 
 @nox.session(name="pytest", default=True)

@@ -408,17 +408,20 @@ def python_of(venv):
     return result.stdout.strip()
 
 
-def sanity_step(venv=VENV):
+def sanity_step(venv=VENV, args=()):
+    """ansible-test sanity --local --requirements in a copy of the collection (pip in its venvs: the offline get-pip
+    stand-in); ``args`` are added (e.g. ``--test pep8``)."""
+    ensure_get_pip_stand_in()
     with CollectionCopy() as tree:
         return run([os.path.join(venv, "bin", "ansible-test"), "sanity", "--local", "--python", python_of(venv),
-                    "--color", "no", "--requirements"], env=venv_env(venv=venv), cwd=tree, check=False)
+                    "--color", "no", "--requirements"] + list(args), env=venv_env(venv=venv), cwd=tree, check=False)
 
 
-def units_step(venv=VENV):
+def units_step(venv=VENV, args=()):
     """ansible-test units with the venv's own pytest (--local, no requirements install: the venv has them)."""
     with CollectionCopy() as tree:
         return run([os.path.join(venv, "bin", "ansible-test"), "units", "--local", "--python", python_of(venv),
-                    "--color", "no", "--num-workers", "2"], env=venv_env(venv=venv), cwd=tree, check=False)
+                    "--color", "no", "--num-workers", "2"] + list(args), env=venv_env(venv=venv), cwd=tree, check=False)
 
 
 # What a collection tarball may hold besides the files git knows: its generated manifests.
@@ -536,16 +539,6 @@ def stale_guides(python=VENV_PYTHON):
     return stale
 
 
-def docs_step():
-    """The docsite guides are up to date with docs/*.md, and antsibull-docs lint-collection-docs passes on the
-    plugin docs and the docsite extra docs."""
-    stale = stale_guides()
-    env = venv_env({"ANSIBLE_COLLECTIONS_PATH": installed_collections_root()})
-    rc = run([os.path.join(VENV_BIN, "antsibull-docs"), "lint-collection-docs", "--plugin-docs",
-              "--validate-collection-refs", "self", "."], env=env, check=False)
-    return 1 if stale or rc else 0
-
-
 def builder_step(venv=VENV):
     """ansible-builder create: execution-environment.yml is accepted and its build context holds the collection
     tarball it installs (built into build/ first, as docs/release.md says)."""
@@ -625,20 +618,34 @@ def junit_counts(paths):
 
 # --------------------------------------------------------------------------- test and compat commands
 
+# The checks of the default release are the nox sessions of noxfile.py, run one nox call each (the summary times
+# them). The sessions of noxfile.py run with --no-venv --no-install in .venv, which has their tools
+# (requirements-dev.txt): a venv per session would install ansible-core and the test requirements five times more.
+# antsibull-nox's own sessions prepare a collection tree and skip their tool without a venv: they get small venvs of
+# their own under .nox/ (ruff; antsibull-docs with ansible-core), reused by the next run (-r).
+NOX_STEPS = [("pytest -n 2 (unit + integration)", "pytest", False),
+             ("ansible-test units", "ansible-test-units", False),
+             ("ansible-lint + awx syntax check", "ansible-lint", False),
+             ("antsibull-changelog lint", "changelog", False),
+             ("docsite guides up to date", "docsite-guides", False),
+             ("galaxy build + contents + ansible-doc", "build", False),
+             ("ansible-builder create", "ee", False),
+             ("ruff format + ruff check (lint)", "lint", True),
+             ("action groups + unwanted files", "extra-checks", True),
+             ("antsibull-docs lint-collection-docs", "docs-check", True),
+             ("ansible-test sanity", "ansible-test-sanity", False)]
+
+
+def nox_step(session, own_venv):
+    venv_args = ["-r"] if own_venv else ["--no-venv", "--no-install"]
+    return run([os.path.join(VENV_BIN, "nox"), "--non-interactive", "-s", session] + venv_args, env=venv_env(), check=False)
+
+
 def default_steps(args, junits):
-    junit = os.path.join(OUTPUT, "junit.xml")
-    junits.append(junit)
-    steps = [("pytest -n 2 (unit + integration)", lambda: pytest_step(junit)),
-             ("ansible-test units", units_step),
-             ("ansible-lint (production profile)", lint_step),
-             ("antsibull-changelog lint", changelog_step),
-             ("antsibull-docs lint-collection-docs", docs_step),
-             ("galaxy build + contents + ansible-doc", build_step),
-             ("ansible-builder create", builder_step),
-             ("awx.awx playbooks --syntax-check", awx_step)]
-    if not args.skip_sanity:
-        steps.append(("ansible-test sanity", sanity_step))
-    return [("core %s (default, py%s)" % (default_release(), SANITY_PYTHON), name, step) for name, step in steps]
+    junits.append(os.path.join(OUTPUT, "junit.xml"))  # the pytest session's
+    label = "core %s (default, py%s)" % (default_release(), SANITY_PYTHON)
+    return [(label, "%s [nox -s %s]" % (name, session), lambda session=session, own_venv=own_venv: nox_step(session, own_venv))
+            for name, session, own_venv in NOX_STEPS if not (args.skip_sanity and session == "ansible-test-sanity")]
 
 
 def default_release():
