@@ -8,14 +8,15 @@ import sys
 
 import pytest
 
+from kit.credentials import IOTDA_PROJECT_ID, IOTDA_SECRET_KEY as SECRET_KEY
+
 pytestmark = pytest.mark.integration
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CONFIG = os.path.join(HERE, "playbooks", "inventory", "fleet.huawei_iotda.yml")
 ROLLOUT = os.path.join(HERE, "playbooks", "rollout", "rollout.yml")
 BIN_DIR = os.path.dirname(sys.executable)
-DEVICES = "/v5/iot/iotda-demo-project/devices"
-SECRET_KEY = "IOTDADEMOSK0000000000000000000000000000000"
+DEVICES = "/v5/iot/%s/devices" % IOTDA_PROJECT_ID
 
 
 def meters(numbers):

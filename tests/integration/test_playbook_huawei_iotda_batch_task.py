@@ -3,12 +3,11 @@ import json
 
 import pytest
 
+from kit.credentials import IOTDA_PROJECT_ID, IOTDA_SECRET_KEY as SECRET_KEY, iotda_env
+
 pytestmark = pytest.mark.integration
 
-# The emulator's IoTDA v5 demo account (docs/emulator.md).
-ACCESS_KEY = "IOTDADEMOAK0000000000"
-SECRET_KEY = "IOTDADEMOSK0000000000000000000000000000000"
-TASKS = "/v5/iot/iotda-demo-project/batchtasks"
+TASKS = "/v5/iot/%s/batchtasks" % IOTDA_PROJECT_ID
 
 
 def iotda_calls(emulator, method=None, path=None):
@@ -20,8 +19,7 @@ def test_create_rerun_wait_info_check_and_stop(emulator, run_playbook, tmp_path,
     emulator.behaviour(time_scale=1)  # tasks stay unfinished until the playbook advances the emulator's clock
     result_file = tmp_path / "result.json"
     # credentials and endpoint from the environment; the project and the region from the group's module_defaults
-    env = {"HUAWEICLOUD_SDK_AK": ACCESS_KEY, "HUAWEICLOUD_SDK_SK": SECRET_KEY, "IOTFLEET_IOTDA_ENDPOINT": emulator.url,
-           "HUAWEICLOUD_SDK_PROJECT_ID": "", "HW_REGION_NAME": ""}
+    env = dict(iotda_env(emulator.url), HUAWEICLOUD_SDK_PROJECT_ID="", HW_REGION_NAME="")
     result = run_playbook("huawei_iotda/batch_task.yml", env=env, verbosity=3,
                           extra_vars={"emulator_url": emulator.url, "result_file": str(result_file)})
     assert result.host()["failed"] == 0 and result.host()["ignored"] == 1, result.stdout[-4000:]

@@ -3,9 +3,9 @@ import json
 
 import pytest
 
-pytestmark = pytest.mark.integration
+from kit.iotda import TASKS  # /v5/iot/{the demo project}/batchtasks
 
-TASKS = "/v5/iot/iotda-demo-project/batchtasks"
+pytestmark = pytest.mark.integration
 
 
 def test_retry_check_mode_named_every_and_refused(emulator, run_playbook, tmp_path, monkeypatch):

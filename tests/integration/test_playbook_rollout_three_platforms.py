@@ -7,6 +7,8 @@ import pytest
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _rollout as rollout
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import recover
 
+from kit.credentials import IOTDA_PROJECT_ID
+from kit.iotda import TASKS as IOTDA_CREATE
 from test_playbook_rollout import INVENTORIES, PLAYBOOK, ROLLOUT, env_of, state_of, writes
 
 pytestmark = pytest.mark.integration
@@ -15,7 +17,6 @@ INVENTORY = INVENTORIES + [os.path.join(ROLLOUT, "inventories", "iotda.yml")]
 IOTDA = ["iotda-meter-%04d" % n for n in range(1, 21)]
 TARGETS = {"staged_rollout_huawei_iotda_package_id": "iotda-fw-2.0.0",
            "staged_rollout_huawei_iotda_target_version": "2.0.0"}
-IOTDA_CREATE = "/v5/iot/iotda-demo-project/batchtasks"
 
 
 @pytest.fixture
@@ -108,7 +109,7 @@ def test_a_small_v5_rollout_reads_the_canary_one_by_one_before_its_first_create(
     assert sorted(path for path in reads if path != devices) == shown, reads
     assert all(entry["status"] == 200 for entry in log[:first_create])
     assert "Versions of 4 huawei_iotda devices read from the platform (6 API calls)" in result.stdout
-    secrets = [device_secret("iotda-demo-project", name) for name in IOTDA]
+    secrets = [device_secret(IOTDA_PROJECT_ID, name) for name in IOTDA]
     written = [result.stdout, result.stderr]
     for folder in dirs.values():
         for root, _dirs, names in os.walk(folder):

@@ -19,6 +19,9 @@ An expected call is either
 Without a canned answer the request is passed on to ``forward`` (a real ``HttpSession``: the emulator answers),
 so the same recorder checks the exact calls of a test against the emulator and answers the calls of a test that
 has no emulator. A forwarding recorder given no expected calls only records, until :meth:`Calls.expect` is called.
+
+``check``: a rule every request must keep besides matching its call (given the :class:`Request`, it answers why
+the request breaks it, or None), e.g. :func:`kit.iotda.signed`: the request's signature signs what was sent.
 """
 import fnmatch
 import json
@@ -91,8 +94,9 @@ def _body_of(headers, data, json_body):
 
 class Request:
     """One request as sent: ``method``, ``url``, ``path``, ``query`` (dict of text), ``body`` (decoded), ``data``
-    (the bytes or text sent), ``headers``, ``action`` (Tencent ``X-TC-Action`` or None), ``line`` and ``time`` (the
-    recorder's clock when it was sent, or None)."""
+    (the bytes or text sent), ``params`` and ``json_body`` (as the session was given them, None when not),
+    ``headers``, ``action`` (Tencent ``X-TC-Action`` or None), ``line`` and ``time`` (the recorder's clock when it
+    was sent, or None)."""
 
     def __init__(self, method, url, headers, params, data, json_body, time=None):
         self.method = method
@@ -103,6 +107,8 @@ class Request:
         self.query = _query_of(url, params)
         self.headers = dict(headers or {})
         self.data = data
+        self.params = params
+        self.json_body = json_body
         self.body = _body_of(headers, data, json_body)
         self.action = _header(headers, "X-TC-Action")
         self.time = time
@@ -208,15 +214,16 @@ class Calls:
     ``expected``: the calls, in order (more with :meth:`expect`). ``forward``: the session that answers the calls
     without a canned answer (``None``: every call needs one). ``clock``: read when each request is sent
     (``Request.time``). ``before``: ``{index: callable}`` run just before the request of that index (0 = the first
-    one recorded) is answered, e.g. a competitor's create.
+    one recorded) is answered, e.g. a competitor's create. ``check``: see the module docstring.
     """
 
-    def __init__(self, *expected, forward=None, clock=None):
+    def __init__(self, *expected, forward=None, clock=None, check=None):
         self.expected = list(expected)
         self.checking = bool(self.expected) or forward is None
         self.next = 0
         self.forward = forward
         self.clock = clock
+        self.check = check
         self.requests = []
         self.refused = []  # why each refused request was refused
         self.before = {}
@@ -244,6 +251,9 @@ class Calls:
             problem = want.mismatch(sent) if isinstance(want, Call) else self._line_mismatch(want, sent)
             if problem:
                 self._fail(index, sent, "%s (expected call #%d: %s)" % (problem, self.next, _describe(want)))
+        problem = self.check(sent) if self.check is not None else None
+        if problem:
+            self._fail(index, sent, problem)
         hook = self.before.pop(index, None)
         if hook is not None:
             hook()

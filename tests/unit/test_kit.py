@@ -1,12 +1,19 @@
 """The test kit itself (tests/kit/): the recorder refuses what differs, the clock moves only when slept, the fake
 provider refuses the unscripted call."""
+import multiprocessing
+import threading
+
 import pytest
 
 from ansible_collections.iotfleet.firmware.plugins.module_utils._errors import IoTError
 
 from kit.calls import ANY, GET, POST, Call, Calls
-from kit.clock import Clock
+from kit.clock import Clock, ProcessClock
+from kit.credentials import IOTDA_ACCESS_KEY, IOTDA_PROJECT_ID, IOTDA_SECRET_KEY
+from kit.iotda import HOST, get, package, package_path, signed
 from kit.providers import ScriptedProvider, Step, Unexpected
+
+from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei_iotda import signing
 
 
 def send(calls, method, url, **kwargs):
@@ -95,6 +102,67 @@ def test_the_clock_moves_only_when_slept_or_advanced():
     with pytest.raises(ValueError):
         clock.sleep(-1)
     assert abs(Clock().now - __import__("time").time()) < 5  # signed requests need the real time by default
+
+
+def test_a_check_refuses_a_request_that_matches_its_call_but_breaks_the_rule():
+    calls = Calls(GET("/a", answer={}), GET("/b", answer={}),
+                  check=lambda sent: "no app_key" if "app_key" not in sent.headers else None)
+    send(calls, "GET", "https://x.example/a", headers={"app_key": "k"})
+    with pytest.raises(pytest.fail.Exception, match="unexpected request #2 GET /b: no app_key"):
+        send(calls, "GET", "https://x.example/b")
+    with pytest.raises(AssertionError, match="no app_key"):
+        calls.assert_done()
+
+
+@pytest.mark.parametrize("secret_key, timestamp, params, why", [
+    (IOTDA_SECRET_KEY, 1800000000, None, None),
+    ("another-secret", 1800000000, None, "does not sign the request sent"),
+    (IOTDA_SECRET_KEY, 1800000005, None, "X-Sdk-Date '20270115T080005Z', expected the time of sending 2027"),
+    (IOTDA_SECRET_KEY, 1800000000, {"limit": 1}, "must be sent as signed"),
+], ids=["signed", "another-key", "another-time", "query-outside-the-signature"])
+def test_the_iotda_check_recomputes_the_signature_of_what_was_sent(secret_key, timestamp, params, why):
+    made = signing.sign(IOTDA_ACCESS_KEY, secret_key, "GET", HOST, package_path(), timestamp=timestamp,
+                        headers={"Content-Type": "application/json", "X-Project-Id": IOTDA_PROJECT_ID})
+    calls = Calls(get(package_path(), query=ANY, answer=package()), check=signed(clock=Clock(start=1800000000)))
+    if why is None:
+        assert send(calls, "GET", "https://" + HOST + made["target"], headers=made["headers"]).status == 200
+        calls.assert_done()
+    else:
+        with pytest.raises(pytest.fail.Exception, match=why):
+            send(calls, "GET", "https://" + HOST + made["target"], headers=made["headers"], params=params)
+
+
+def test_threads_sleeping_on_one_clock_lose_no_time():
+    clock = Clock(start=0.0)
+
+    def sleeper():
+        for _index in range(1000):
+            clock.sleep(0.5)
+
+    threads = [threading.Thread(target=sleeper) for _index in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert (clock.now, len(clock.sleeps), clock.slept) == (2000.0, 4000, 2000.0)
+
+
+def _sleep_then_read(clock, seconds, results):
+    clock()
+    clock.sleep(seconds)
+    results.put(clock())
+
+
+def test_the_process_clock_moves_for_every_process_and_never_back():
+    context = multiprocessing.get_context("fork")
+    clock, results = ProcessClock(start=100.0, context=context), context.Queue()
+    child = context.Process(target=_sleep_then_read, args=(clock, 30.0, results))
+    child.start()
+    assert results.get(timeout=20) == 130.0
+    child.join(10)
+    assert clock() == 130.0
+    clock.sleep(-50)  # to a time before the clock's: no move
+    assert clock() == 130.0
 
 
 def test_the_fake_provider_refuses_the_unscripted_call_and_remembers_it():

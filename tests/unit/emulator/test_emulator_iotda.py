@@ -17,10 +17,8 @@ import requests
 from iotemu import fleet as fleet_module
 from iotemu import iotda
 
-AK = "IOTDADEMOAK0000000000"
-SK = "IOTDADEMOSK0000000000000000000000000000000"
-PROJECT = "iotda-demo-project"
-REGION = "cn-north-4"
+from kit.credentials import IOTDA_ACCESS_KEY as AK, IOTDA_PROJECT_ID as PROJECT, IOTDA_REGION as REGION
+from kit.credentials import IOTDA_SECRET_KEY as SK
 DEFAULT_HOST = "iotda.cn-north-4.myhuaweicloud.com"
 BASE = "/v5/iot/%s" % PROJECT
 FW = "iotda-fw-2.0.0"

@@ -5,7 +5,7 @@
 import pytest
 import requests
 
-from test_emulator_iotda import BASE, FAST, TIMEOUT, V5
+from test_emulator_iotda import BASE, FAST, PROJECT, TIMEOUT, V5
 
 # QueryDeviceSimplify fields (SDK) the emulator answers; every one is documented by the SDK's model
 SDK_FIELDS = {"app_id", "device_id", "node_id", "gateway_id", "device_name", "node_type", "product_id", "status",
@@ -109,9 +109,9 @@ def test_show_device_answers_the_sdk_fields_and_a_fake_secret(emu, v5):
     assert set(item) == SHOW_FIELDS
     assert (item["device_id"], item["product_id"], item["fw_version"], item["sw_version"]) == (
         "iotda-meter-0007", "iotda-meter", "2.0.0", "1.0.0")
-    secret = device_secret("iotda-demo-project", "iotda-meter-0007")
+    secret = device_secret(PROJECT, "iotda-meter-0007")
     assert item["auth_info"] == {"auth_type": "SECRET", "secret": secret, "secure_access": True, "timeout": 0}
-    assert 8 <= len(secret) <= 32 and secret != device_secret("iotda-demo-project", "iotda-meter-0008")
+    assert 8 <= len(secret) <= 32 and secret != device_secret(PROJECT, "iotda-meter-0008")
     emu.server.core.huawei_iotda.patch_device("iotda-meter-0002", {"fw_version": None})
     assert "fw_version" not in v5.ok("GET", "/devices/iotda-meter-0002")
 

@@ -5,10 +5,8 @@ from ansible.playbook.play_context import PlayContext
 
 from ansible_collections.iotfleet.firmware.plugins.action import huawei_iotda_connection as connection_action
 
-AK = "IOTDADEMOAK0000000000"
-SK = "IOTDADEMOSK0000000000000000000000000000000"
-PROJECT = "iotda-demo-project"
-REGION = "cn-north-4"
+from kit.credentials import IOTDA_ACCESS_KEY as AK, IOTDA_PROJECT_ID as PROJECT, IOTDA_REGION as REGION
+from kit.credentials import IOTDA_SECRET_KEY as SK
 ENV = ("HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK", "HUAWEICLOUD_SDK_SECURITY_TOKEN", "HUAWEICLOUD_SDK_PROJECT_ID",
        "HW_REGION_NAME", "IOTFLEET_IOTDA_ENDPOINT", "IOTFLEET_IOTDA_INSTANCE_ID", "IOTFLEET_IOTDA_CA_PATH",
        "IOTFLEET_IOTDA_CALLS_PER_WINDOW", "IOTFLEET_IOTDA_WINDOW_SECONDS")

@@ -1,9 +1,6 @@
 """The inventory plugin iotfleet.firmware.huawei_iotda with the real IoTDA v5 provider against canned answers: the exact
 ``ListDevices`` calls (taken from the official SDK: the reference documents no v5 device query), host variables,
 groups, filters, errors and the options shared with the modules."""
-import os
-import sys
-
 import pytest
 import yaml
 
@@ -17,62 +14,33 @@ from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _inventor
 
 from inventory_loading import device_vars, load_plugin, plugin_doc  # tests/unit/plugins/inventory/inventory_loading.py
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "module_utils", "_huawei_iotda"))
-from iotda_calls import AK, BASE, GET, PROJECT, REGION, SK, TOKEN, CannedSession  # noqa: E402
+from kit.calls import Calls
+from kit.clock import Clock
+from kit.credentials import IOTDA_ACCESS_KEY, IOTDA_PROJECT_ID, IOTDA_REGION, IOTDA_SECRET_KEY as SK
+from kit.iotda import DEVICES, TOKEN, device, devices_page as page, devices_query as query, error, get, signed
 
-DEVICES = BASE + "/devices"
 MARKER = "640000000000000000000033"
 
 
-class FakeTime:
-    def __init__(self):
-        self.now = 1800000000.0
-        self.sleeps = []
-
-    def time(self):
-        return self.now
-
-    def monotonic(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += max(0.0, seconds)
-
-
-def device(number, fw="1.0.0", sw="1.0.0", product="prod-meter", status="ONLINE"):
-    raw = {"device_id": "dev-%03d" % number, "node_id": "node-%03d" % number, "device_name": "meter %d" % number,
-           "product_id": product, "app_id": "app-1", "gateway_id": "dev-%03d" % number, "status": status}
-    for key, value in (("fw_version", fw), ("sw_version", sw)):
-        if value is not None:
-            raw[key] = value
-    return raw
-
-
-def page(devices, count, marker=None):
-    return (200, {"devices": devices, "page": {"count": count, "marker": marker}})
-
-
-def query(marker=None, **extra):
-    result = dict(extra, limit=50)
-    if marker:
-        result["marker"] = marker
-    return result
+@pytest.fixture
+def clock():
+    return Clock()
 
 
 @pytest.fixture
-def parse(tmp_path):
-    """``parse(config, *calls)`` -> (plugin, inventory); the session must receive exactly ``calls``."""
+def parse(tmp_path, clock):
+    """``parse(config, *calls)`` -> (plugin, inventory); the kit's recorder must receive exactly ``calls``, signed
+    (tests/kit/iotda.py)."""
     sessions = []
-    clock = FakeTime()
 
     def run(config, *calls, **kwargs):
-        full = {"plugin": "iotfleet.firmware.huawei_iotda", "access_key": AK, "secret_key": SK, "project_id": PROJECT,
-                "region": REGION, "pacing_dir": str(tmp_path / "pacing"), "api_calls_per_window": 1000}
+        full = {"plugin": "iotfleet.firmware.huawei_iotda", "access_key": IOTDA_ACCESS_KEY, "secret_key": SK,
+                "project_id": IOTDA_PROJECT_ID, "region": IOTDA_REGION, "pacing_dir": str(tmp_path / "pacing"),
+                "api_calls_per_window": 1000}
         full.update(config)
         path = tmp_path / "fleet.huawei_iotda.yml"
         path.write_text(yaml.safe_dump(full))
-        session = CannedSession(calls)
+        session = Calls(*calls, check=signed(clock=clock))
         sessions.append(session)
         plugin = load_plugin(huawei_iotda)
         plugin.provider_kwargs = dict(session=session, sleep=clock.sleep, clock=clock.time, monotonic=clock.monotonic)
@@ -92,8 +60,8 @@ def group_hosts(inventory, group):
 def test_listing_calls_host_vars_and_default_groups(parse):
     first = [device(number) for number in range(60, 10, -1)]  # a full page of 50
     rest = [device(10, fw="2.0.0", sw="3.0.0"), device(9, fw=None, sw=None, status="OFFLINE")]
-    _plugin, inventory = parse({}, GET(DEVICES, query(), answer=page(first, 52, MARKER)),
-                               GET(DEVICES, query(MARKER), answer=page(rest, 52, "640000000000000000000009")))
+    _plugin, inventory = parse({}, get(DEVICES, query(), answer=page(first, 52, MARKER)),
+                               get(DEVICES, query(MARKER), answer=page(rest, 52, "640000000000000000000009")))
     assert len(inventory.hosts) == 52
     assert device_vars(inventory, "dev-010") == {
         "iot_platform": "huawei_iotda", "iot_device_id": "dev-010", "iot_product_id": "prod-meter",
@@ -113,9 +81,9 @@ def test_one_listing_per_product_in_the_resource_space_and_version_filters(parse
     _plugin, inventory = parse(
         {"app_id": "app-1", "product_ids": ["prod-a", "prod-b"], "firmware_versions": ["1.0.0"],
          "software_versions": ["1.0.0", "1.1.0"], "raw_vars": True},
-        GET(DEVICES, query(app_id="app-1", product_id="prod-a"), answer=page(
+        get(DEVICES, query(app_id="app-1", product_id="prod-a"), answer=page(
             [device(3, product="prod-a"), device(2, product="prod-a", fw="2.0.0")], 2)),
-        GET(DEVICES, query(app_id="app-1", product_id="prod-b"), answer=page(
+        get(DEVICES, query(app_id="app-1", product_id="prod-b"), answer=page(
             [device(1, product="prod-b", sw="1.1.0"), device(0, product="prod-b", sw="9.0.0")], 2)))
     assert sorted(host for host in inventory.hosts) == ["dev-001", "dev-003"]
     assert inventory.get_host("dev-001").get_vars()["iot_raw"] == device(1, product="prod-b", sw="1.1.0")
@@ -123,16 +91,16 @@ def test_one_listing_per_product_in_the_resource_space_and_version_filters(parse
 
 def test_a_page_without_devices_is_a_parser_error_naming_the_call(parse):
     with pytest.raises(AnsibleParserError) as info:
-        parse({"security_token": TOKEN}, GET(DEVICES, query(), answer=(200, {"page": {"count": 3}})))
+        parse({"security_token": TOKEN}, get(DEVICES, query(), answer={"page": {"count": 3}}, token=TOKEN))
     text = str(info.value)
     assert "iotfleet.firmware.huawei_iotda" in text and "Huawei IoTDA ListDevices" in text and "devices" in text
     assert SK not in text and TOKEN not in text
 
 
 def test_an_error_answer_is_a_parser_error_without_secrets(parse):
-    answer = (401, {"error_code": "APIGW.0301", "error_msg": "Incorrect IAM authentication information %s" % SK})
+    answer = error("APIGW.0301", "Incorrect IAM authentication information %s" % SK)
     with pytest.raises(AnsibleParserError) as info:
-        parse({}, GET(DEVICES, query(), answer=answer))
+        parse({}, get(DEVICES, query(), answer=answer, status=401))
     assert "APIGW.0301" in str(info.value) and SK not in str(info.value)
 
 
@@ -147,14 +115,14 @@ def test_bad_connection_option_fails_before_any_request(parse, config, text):
     assert text in str(info.value)
 
 
-def test_the_listing_is_paced_by_the_shared_limiter(parse, tmp_path):
-    pages = [GET(DEVICES, query(), answer=page([device(n) for n in range(100, 50, -1)], 101, MARKER)),
-             GET(DEVICES, query(MARKER), answer=page([device(n) for n in range(50, 0, -1)], 101,
+def test_the_listing_is_paced_by_the_shared_limiter(parse, clock):
+    pages = [get(DEVICES, query(), answer=page([device(n) for n in range(100, 50, -1)], 101, MARKER)),
+             get(DEVICES, query(MARKER), answer=page([device(n) for n in range(50, 0, -1)], 101,
                                                      "640000000000000000000001")),
-             GET(DEVICES, query("640000000000000000000001"), answer=page([device(0)], 101))]
+             get(DEVICES, query("640000000000000000000001"), answer=page([device(0)], 101))]
     plugin, _inventory = parse({"api_calls_per_window": 1, "api_window_seconds": 10.0}, *pages)
     # 3 calls at 1 per 10 s: the second and the third each wait for the window
-    assert sum(plugin.provider_kwargs["sleep"].__self__.sleeps) >= 20
+    assert [round(seconds, 3) for seconds in clock.sleeps] == [10.0, 10.0]
 
 
 def test_options_match_the_connection_argument_spec():

@@ -15,7 +15,7 @@ from ansible_collections.iotfleet.firmware.plugins.module_utils._errors import I
 from ansible_collections.iotfleet.firmware.plugins.module_utils._pacing import (
     RateLimiter, TokenCache, default_state_dir, ensure_state_dir, key_digest)
 
-from kit.clock import Clock
+from kit.clock import Clock, ProcessClock
 
 SECRET = 'p@ss w+rd/"\u00e9\\'
 KEY = "https://iot.example:8743|app-1|" + SECRET  # a key made from a secret must never reach a file name
@@ -184,12 +184,7 @@ def test_a_failing_fcntl_import_means_unshared(tmp_path):
 def test_threads_of_one_process_share_the_window(tmp_path):
     lock = threading.Lock()
     clock = fake_clock()
-
-    def sleep(seconds):
-        with lock:
-            clock.now += seconds
-
-    limiter = RateLimiter(KEY, 5, 1, state_dir=str(tmp_path), clock=clock, sleep=sleep)
+    limiter = RateLimiter(KEY, 5, 1, state_dir=str(tmp_path), clock=clock, sleep=clock.sleep)
     times = []
 
     def worker():
@@ -208,23 +203,6 @@ def test_threads_of_one_process_share_the_window(tmp_path):
 
 
 # ---------------------------------------------------------------------------------------- two processes
-
-class SharedClock:
-    """A fake wall clock shared by processes: sleeping moves it to the sleeper's wake-up time (never back)."""
-
-    def __init__(self, start=1000.0):
-        self.value = FORK.Value("d", start)
-        self.seen = start
-
-    def __call__(self):
-        with self.value.get_lock():
-            self.seen = self.value.value
-        return self.seen
-
-    def sleep(self, seconds):
-        with self.value.get_lock():
-            self.value.value = max(self.value.value, self.seen + seconds)
-
 
 def _make_calls(state_dir, count, clock, sleep, start, results):
     limiter = RateLimiter(KEY, 10, 2, state_dir=state_dir, clock=clock, sleep=sleep)
@@ -259,7 +237,7 @@ def _run_two_processes(state_dir, per_process, clock, sleep):
 
 
 def test_two_processes_share_one_limiter_fake_clock(tmp_path):
-    clock = SharedClock()
+    clock = ProcessClock(context=FORK)
     times = _run_two_processes(str(tmp_path), 15, clock, clock.sleep)
     assert len(times) == 30
     assert most_in_window(times, 2) <= 10

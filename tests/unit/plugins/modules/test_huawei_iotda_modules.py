@@ -15,10 +15,9 @@ from ansible_collections.iotfleet.firmware.plugins.modules import huawei_iotda_p
 
 from iotemu.server import EmulatorServer  # tests/emulator is on sys.path (tests/conftest.py)
 
-AK = "IOTDADEMOAK0000000000"
-SK = "IOTDADEMOSK0000000000000000000000000000000"
-PROJECT = "iotda-demo-project"
-REGION = "cn-north-4"
+from kit.credentials import IOTDA_ACCESS_KEY as AK, IOTDA_PROJECT_ID as PROJECT, IOTDA_REGION as REGION
+from kit.credentials import IOTDA_SECRET_KEY as SK, iotda_env
+
 BASE = "/v5/iot/%s" % PROJECT
 TASKS = BASE + "/batchtasks"
 PACKAGES = BASE + "/ota-upgrades/packages"
@@ -207,9 +206,7 @@ def test_missing_credentials_name_the_option(emu, capsys):
 
 
 def test_env_fallbacks(emu, capsys, monkeypatch):
-    for name, value in (("HUAWEICLOUD_SDK_AK", AK), ("HUAWEICLOUD_SDK_SK", SK), ("HUAWEICLOUD_SDK_PROJECT_ID", PROJECT),
-                        ("HW_REGION_NAME", REGION), ("IOTFLEET_IOTDA_ENDPOINT", emu.url),
-                        ("IOTFLEET_IOTDA_CALLS_PER_WINDOW", "100")):
+    for name, value in dict(iotda_env(emu.url), IOTFLEET_IOTDA_CALLS_PER_WINDOW="100").items():
         monkeypatch.setenv(name, value)
     result, out = run(package_module, {"package_ids": [PACKAGE]}, capsys)
     assert result["packages"][0]["package_id"] == PACKAGE and SK not in out

@@ -1,47 +1,26 @@
 """IoTDA v5 device versions by per-device reads (``ShowDevice``, ``GET /v5/iot/{project_id}/devices/{device_id}``,
 taken from the official SDK ``huaweicloudsdkiotda``: the reference documents no v5 device query) or by the paged
 ``ListDevices``, whichever costs fewer calls; ``auth_info`` (the device secret) dropped at parse. Against canned
-answers (see iotda_calls.py): every test lists the exact calls it expects, in order."""
+answers (tests/kit/iotda.py): every test lists the exact calls it expects, in order."""
 import json
 
 import pytest
 
 from ansible_collections.iotfleet.firmware.plugins.module_utils._errors import IoTError
 from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei_iotda import api as iapi
-from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei_iotda import connection
 
-from iotda_calls import AK, BASE, GET, PACKAGE, PROJECT, REGION, SK, CannedSession
-from kit.clock import Clock
-from test_iotda_devices import DEVICES, MARKER_1, MARKER_2, device, page, query
+from kit.iotda import (
+    DEVICES, PACKAGE, device, device_path, devices_page, devices_query, error, get, package, package_path)
 
-PACKAGE_PATH = BASE + "/ota-upgrades/packages/" + PACKAGE
+MARKER_1 = "64000000000000000000012c"
+MARKER_2 = "6400000000000000000000fa"
 PRODUCT = "prod-meter"
 SECRET = "dev-secret-EXAMPLE-7f3a9c21"
 SECONDARY = "dev-secondary-EXAMPLE-52be"
 
 
-@pytest.fixture
-def make(tmp_path):
-    """``make(*calls)`` -> provider whose session expects exactly ``calls`` (the kit's clock: retries never wait)."""
-    sessions = []
-    clock = Clock()
-
-    def build(*calls):
-        session = CannedSession(calls)
-        sessions.append(session)
-        params = {"access_key": AK, "secret_key": SK, "project_id": PROJECT, "region": REGION,
-                  "pacing_dir": str(tmp_path / "pacing"), "timeout": 10, "api_calls_per_window": 1000,
-                  "api_window_seconds": 1.0}
-        return connection.provider_factory(params, session=session, sleep=clock.sleep, clock=clock.time,
-                                           monotonic=clock.monotonic)
-
-    yield build
-    for session in sessions:
-        session.assert_done()
-
-
 def show_path(number):
-    return "%s/dev-%03d" % (DEVICES, number)
+    return device_path("dev-%03d" % number)
 
 
 def shown(number, fw="1.0.0", sw="1.0.0", product=PRODUCT, secret=SECRET, **extra):
@@ -49,11 +28,11 @@ def shown(number, fw="1.0.0", sw="1.0.0", product=PRODUCT, secret=SECRET, **extr
     raw = device(number, fw=fw, sw=sw, product=product, **extra)
     raw["auth_info"] = {"auth_type": "SECRET", "secret": secret, "secondary_secret": SECONDARY,
                         "secure_access": True, "timeout": 0}
-    return (200, raw)
+    return raw
 
 
 def package_call():
-    return GET(PACKAGE_PATH, answer=(200, {"package_id": PACKAGE, "version": "2.0.0", "product_id": PRODUCT}))
+    return get(package_path(), answer=package(product_id=PRODUCT))
 
 
 def work_of(provider, devices, **extra):
@@ -66,13 +45,14 @@ def ids(numbers):
     return ["dev-%03d" % number for number in numbers]
 
 
-def not_found():
-    return (404, {"error_code": "IOTDA.014904", "error_msg": "The device does not exist."})
+def not_found(number):
+    """ShowDevice of a device IoTDA does not know: 404 with the IoTDA envelope."""
+    return get(show_path(number), answer=error("IOTDA.014904", "The device does not exist."), status=404)
 
 
 def test_two_devices_are_read_one_by_one_without_a_listing_page(make):
-    provider = make(package_call(), GET(show_path(7), answer=shown(7, fw="2.0.0")),
-                    GET(show_path(8), answer=shown(8)))
+    provider = make(package_call(), get(show_path(7), answer=shown(7, fw="2.0.0")),
+                    get(show_path(8), answer=shown(8)))
     work = work_of(provider, ids((7, 8)))
     assert provider.device_versions(ids((7, 8)), work) == {"dev-007": "2.0.0", "dev-008": "1.0.0"}
     assert [entry["call"] for entry in provider.call_log] == [
@@ -85,8 +65,9 @@ def test_a_canary_in_a_large_product_costs_one_page_and_a_read_per_device(make):
     canary = (12, 100, 250, 301, 407, 599, 600, 777, 850, 999)
     first = [device(number) for number in range(1000, 950, -1)]
     first[1] = device(999, fw="2.0.0")
-    provider = make(package_call(), GET(DEVICES, query(product_id=PRODUCT), answer=page(first, 100000, MARKER_1)),
-                    *[GET(show_path(number), answer=shown(number)) for number in canary[:-1]])
+    provider = make(package_call(),
+                    get(DEVICES, devices_query(product_id=PRODUCT), answer=devices_page(first, 100000, MARKER_1)),
+                    *[get(show_path(number), answer=shown(number)) for number in canary[:-1]])
     versions = provider.device_versions(ids(canary), work_of(provider, ids(canary)))
     assert versions == dict(("dev-%03d" % number, "2.0.0" if number == 999 else "1.0.0") for number in canary)
     calls = [entry["call"] for entry in provider.call_log]
@@ -99,9 +80,10 @@ def test_a_large_set_reads_the_listing_and_never_show_device(make):
     pages = [[device(number) for number in range(150, 100, -1)], [device(number) for number in range(100, 50, -1)],
              [device(number, fw=None if number == 3 else "1.0.0") for number in range(50, 0, -1)]]
     provider = make(package_call(),
-                    GET(DEVICES, query(product_id=PRODUCT), answer=page(pages[0], 150, MARKER_1)),
-                    GET(DEVICES, query(MARKER_1, product_id=PRODUCT), answer=page(pages[1], 150, MARKER_2)),
-                    GET(DEVICES, query(MARKER_2, product_id=PRODUCT), answer=page(pages[2], 150,
+                    get(DEVICES, devices_query(product_id=PRODUCT), answer=devices_page(pages[0], 150, MARKER_1)),
+                    get(DEVICES, devices_query(MARKER_1, product_id=PRODUCT),
+                        answer=devices_page(pages[1], 150, MARKER_2)),
+                    get(DEVICES, devices_query(MARKER_2, product_id=PRODUCT), answer=devices_page(pages[2], 150,
                                                                                   "640000000000000000000001")))
     versions = provider.device_versions(wanted, work_of(provider, wanted[:1]))
     assert sorted(versions) == sorted(set(wanted) - {"dev-003"})  # dev-003 reports no fw_version: unknown
@@ -114,11 +96,12 @@ def test_the_listing_goes_on_while_its_pages_cost_less_then_the_rest_is_read_one
     wanted = (300, 299, 240, 210, 30, 20, 10, 5)
     provider = make(
         package_call(),
-        GET(DEVICES, query(product_id=PRODUCT), answer=page([device(n) for n in range(300, 250, -1)], 300, MARKER_1)),
-        GET(DEVICES, query(MARKER_1, product_id=PRODUCT), answer=page([device(n) for n in range(250, 200, -1)], 300,
-                                                                      MARKER_2)),
-        GET(show_path(30), answer=shown(30)), GET(show_path(20), answer=shown(20, fw="2.0.0")),
-        GET(show_path(10), answer=not_found()), GET(show_path(5), answer=shown(5, fw="")))
+        get(DEVICES, devices_query(product_id=PRODUCT),
+            answer=devices_page([device(n) for n in range(300, 250, -1)], 300, MARKER_1)),
+        get(DEVICES, devices_query(MARKER_1, product_id=PRODUCT),
+            answer=devices_page([device(n) for n in range(250, 200, -1)], 300, MARKER_2)),
+        get(show_path(30), answer=shown(30)), get(show_path(20), answer=shown(20, fw="2.0.0")),
+        not_found(10), get(show_path(5), answer=shown(5, fw="")))
     versions = provider.device_versions(ids(wanted), work_of(provider, ids(wanted[:1])))
     # dev-010 is unknown to IoTDA (404 IOTDA.*), dev-005 reports an empty fw_version: both left out
     assert versions == {"dev-300": "1.0.0", "dev-299": "1.0.0", "dev-240": "1.0.0", "dev-210": "1.0.0",
@@ -127,30 +110,30 @@ def test_the_listing_goes_on_while_its_pages_cost_less_then_the_rest_is_read_one
 
 def test_without_page_count_the_listing_is_read_to_its_end_and_unlisted_devices_are_unknown(make):
     provider = make(
-        GET(DEVICES, query(), answer=(200, {"devices": [device(n) for n in range(100, 50, -1)],
-                                            "page": {"marker": MARKER_1}})),
-        GET(DEVICES, query(MARKER_1), answer=(200, {"devices": [device(n) for n in range(50, 20, -1)]})))
+        get(DEVICES, devices_query(), answer={"devices": [device(n) for n in range(100, 50, -1)],
+                                            "page": {"marker": MARKER_1}}),
+        get(DEVICES, devices_query(MARKER_1), answer={"devices": [device(n) for n in range(50, 20, -1)]}))
     # dev-001 ... dev-003 are not in the (complete) listing: unknown, not read one by one
     assert provider.device_versions(ids((99, 21, 3, 2, 1))) == {"dev-099": "1.0.0", "dev-021": "1.0.0"}
 
 
 def test_software_upgrade_reads_sw_version_and_another_product_counts_as_not_listed(make):
-    provider = make(package_call(), GET(show_path(1), answer=shown(1, sw="2.0.0")),
-                    GET(show_path(2), answer=shown(2, sw="2.0.0", product="prod-other")))
+    provider = make(package_call(), get(show_path(1), answer=shown(1, sw="2.0.0")),
+                    get(show_path(2), answer=shown(2, sw="2.0.0", product="prod-other")))
     work = work_of(provider, ids((1, 2)), task_type="softwareUpgrade")
     assert provider.device_versions(ids((1, 2)), work) == {"dev-001": "2.0.0"}
 
 
-@pytest.mark.parametrize("answer, code", [
-    ((404, {"error_code": "APIGW.0101", "error_msg": "The API does not exist"}), "APIGW.0101"),
-    ((404, "<html>Not Found</html>"), "HTTP404"),
-    ((400, {"error_code": "IOTDA.000006", "error_msg": "Invalid input data."}), "IOTDA.000006"),
-    ((403, {"error_code": "IOTDA.000004", "error_msg": "Forbidden"}), "IOTDA.000004"),
+@pytest.mark.parametrize("status, answer, code", [
+    (404, error("APIGW.0101", "The API does not exist"), "APIGW.0101"),
+    (404, "<html>Not Found</html>", "HTTP404"),
+    (400, error("IOTDA.000006", "Invalid input data."), "IOTDA.000006"),
+    (403, error("IOTDA.000004", "Forbidden"), "IOTDA.000004"),
 ])
-def test_other_errors_name_the_call_and_the_device(make, answer, code):
+def test_other_errors_name_the_call_and_the_device(make, status, answer, code):
     """Only a 404 with an IoTDA envelope means "no such device"; the gateway's 404 (the API does not exist), a 404
     without envelope and every other error fail, naming the call and the device."""
-    provider = make(GET(show_path(1), answer=answer))
+    provider = make(get(show_path(1), answer=answer, status=status))
     with pytest.raises(IoTError) as info:
         provider.device_versions(ids((1,)))
     assert info.value.code == code and info.value.call == "Huawei IoTDA ShowDevice"
@@ -158,16 +141,16 @@ def test_other_errors_name_the_call_and_the_device(make, answer, code):
 
 
 @pytest.mark.parametrize("answer, expected", [
-    ((200, "<html>" + SECRET + "</html>"), "answer is not JSON (HTTP 200); its text is not shown"),
-    ((200, '{"device_id": "dev-001", "auth_info": {"secret": "' + SECRET + '"'), "its text is not shown"),
-    ((200, {"device_id": "dev-002", "fw_version": "1.0.0"}), "the answer is about device 'dev-002', not 'dev-001'"),
-    ((200, {"fw_version": "1.0.0"}), "device_id"),
-    ((200, {"device_id": "dev-001", "fw_version": {"v": 1}}), "fw_version"),
-    ((200, ["dev-001"]), "the answer"),
-    ((200, ""), "empty answer"),
+    ("<html>" + SECRET + "</html>", "answer is not JSON (HTTP 200); its text is not shown"),
+    ('{"device_id": "dev-001", "auth_info": {"secret": "' + SECRET + '"', "its text is not shown"),
+    ({"device_id": "dev-002", "fw_version": "1.0.0"}, "the answer is about device 'dev-002', not 'dev-001'"),
+    ({"fw_version": "1.0.0"}, "device_id"),
+    ({"device_id": "dev-001", "fw_version": {"v": 1}}, "fw_version"),
+    (["dev-001"], "the answer"),
+    ("", "empty answer"),
 ])
 def test_garbage_is_an_error_naming_the_call_without_the_text(make, answer, expected):
-    provider = make(GET(show_path(1), answer=answer))
+    provider = make(get(show_path(1), answer=answer))
     with pytest.raises(IoTError) as info:
         provider.device_versions(ids((1,)))
     assert info.value.code == "InvalidResponse" and info.value.call == "Huawei IoTDA ShowDevice"
@@ -177,10 +160,10 @@ def test_garbage_is_an_error_naming_the_call_without_the_text(make, answer, expe
 def test_the_device_secret_never_appears_in_a_result_an_error_or_the_call_log(make):
     """auth_info is dropped at parse and its secrets go to the redactor first: the versions, the call log and a later
     error whose text echoes the secret (a gateway quoting it back) hold no trace of them."""
-    echo = (500, {"error_code": "IOTDA.000001",
-                  "error_msg": "internal error near secret=%s / %s" % (SECRET, SECONDARY)})
-    provider = make(GET(show_path(1), answer=shown(1)), GET(show_path(2), answer=shown(2, fw="2.0.0")),
-                    *[GET(show_path(3), answer=echo)] * 5)
+    echo = get(show_path(3), answer=error("IOTDA.000001", "internal error near secret=%s / %s" % (SECRET, SECONDARY)),
+               status=500)
+    provider = make(get(show_path(1), answer=shown(1)), get(show_path(2), answer=shown(2, fw="2.0.0")),
+                    *[echo] * 5)
     assert provider.device_versions(ids((1, 2))) == {"dev-001": "1.0.0", "dev-002": "2.0.0"}
     assert SECRET in provider.api.redactor.secrets and SECONDARY in provider.api.redactor.secrets
     with pytest.raises(IoTError) as info:
@@ -204,8 +187,8 @@ def test_drop_auth_info_adds_every_secret_and_only_secrets(make):
 
 
 def test_a_read_keeps_the_ids_and_versions_only(make):
-    provider = make(GET(show_path(1), answer=shown(1, fw="2.0.0", sw=None, description="meter on the roof")),
-                    GET(show_path(2), answer=not_found()))
+    provider = make(get(show_path(1), answer=shown(1, fw="2.0.0", sw=None, description="meter on the roof")),
+                    not_found(2))
     assert provider.show_device("dev-001") == {"device_id": "dev-001", "product_id": PRODUCT,
                                                "firmware_version": "2.0.0", "software_version": None}
     assert provider.show_device("dev-002") is None

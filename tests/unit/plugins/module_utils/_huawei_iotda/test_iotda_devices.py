@@ -1,75 +1,15 @@
 """IoTDA v5 devices (``ListDevices``, taken from the official SDK: the reference documents no v5 device query) against
-canned answers, community.dns style (see iotda_calls.py): every test lists the exact calls it expects, in order."""
+canned answers, community.dns style (tests/kit/iotda.py, the ``make`` fixture of conftest.py): every test lists the
+exact calls it expects, in order."""
 import pytest
 
 from ansible_collections.iotfleet.firmware.plugins.module_utils._errors import IoTError
-from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei_iotda import connection
 
-from iotda_calls import AK, BASE, GET, PACKAGE, PROJECT, REGION, SK, CannedSession
+from kit.iotda import DEVICES, PACKAGE, device, devices_page, devices_query, error, get, package, package_path
 
-DEVICES = BASE + "/devices"
-PACKAGE_PATH = BASE + "/ota-upgrades/packages/" + PACKAGE
 MARKER_1 = "64000000000000000000012c"
 MARKER_2 = "6400000000000000000000fa"
-
-
-class FakeTime:
-    def __init__(self):
-        self.now = 1800000000.0
-
-    def time(self):
-        return self.now
-
-    def monotonic(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.now += max(0.0, seconds)
-
-
-@pytest.fixture
-def make(tmp_path):
-    """``make(*calls)`` -> provider whose session expects exactly ``calls``."""
-    sessions = []
-    clock = FakeTime()
-
-    def build(*calls):
-        session = CannedSession(calls)
-        sessions.append(session)
-        params = {"access_key": AK, "secret_key": SK, "project_id": PROJECT, "region": REGION,
-                  "pacing_dir": str(tmp_path / "pacing"), "timeout": 10, "api_calls_per_window": 1000,
-                  "api_window_seconds": 1.0}
-        return connection.provider_factory(params, session=session, sleep=clock.sleep, clock=clock.time,
-                                           monotonic=clock.monotonic)
-
-    yield build
-    for session in sessions:
-        session.assert_done()
-
-
-def device(number, fw="1.0.0", sw="1.0.0", product="prod-meter", **extra):
-    """A QueryDeviceSimplify object (SDK); ``fw``/``sw`` None leave the field out."""
-    raw = {"device_id": "dev-%03d" % number, "node_id": "node-%03d" % number, "device_name": "meter %d" % number,
-           "product_id": product, "app_id": "app-1", "status": "ONLINE", "gateway_id": "dev-%03d" % number,
-           "node_type": "GATEWAY"}
-    if fw is not None:
-        raw["fw_version"] = fw
-    if sw is not None:
-        raw["sw_version"] = sw
-    raw.update(extra)
-    return raw
-
-
-def page(devices, count, marker):
-    return (200, {"devices": list(devices), "page": {"count": count, "marker": marker}})
-
-
-def query(marker=None, **extra):
-    result = {"limit": 50}
-    if marker:
-        result["marker"] = marker
-    result.update(extra)
-    return result
+PACKAGE_PATH = package_path()
 
 
 FULL_1 = [device(number) for number in range(100, 50, -1)]  # 50 devices, newest first
@@ -78,10 +18,10 @@ FULL_2 = [device(number) for number in range(50, 0, -1)]
 
 def test_iter_devices_reads_every_page_as_neutral_rows(make):
     provider = make(
-        GET(DEVICES, query(app_id="app-1"), answer=page(FULL_1, 101, MARKER_1)),
-        GET(DEVICES, query(MARKER_1, app_id="app-1"), answer=page(FULL_2, 101, MARKER_2)),
-        GET(DEVICES, query(MARKER_2, app_id="app-1"), answer=page([device(0, fw=None, sw="", status="OFFLINE")],
-                                                                  101, "640000000000000000000001")),
+        get(DEVICES, devices_query(app_id="app-1"), answer=devices_page(FULL_1, 101, MARKER_1)),
+        get(DEVICES, devices_query(MARKER_1, app_id="app-1"), answer=devices_page(FULL_2, 101, MARKER_2)),
+        get(DEVICES, devices_query(MARKER_2, app_id="app-1"),
+            answer=devices_page([device(0, fw=None, sw="", status="OFFLINE")], 101, "640000000000000000000001")),
     )
     rows = list(provider.iter_devices({"app_id": "app-1"}))
     assert len(rows) == 101 and len(provider.call_log) == 3
@@ -100,8 +40,8 @@ def test_iter_devices_reads_every_page_as_neutral_rows(make):
 
 def test_device_versions_firmware_narrowed_to_the_package_product_and_stops_when_all_seen(make):
     provider = make(
-        GET(PACKAGE_PATH, answer=(200, {"package_id": PACKAGE, "version": "2.0.0", "product_id": "prod-meter"})),
-        GET(DEVICES, query(product_id="prod-meter"), answer=page(
+        get(PACKAGE_PATH, answer=package(product_id="prod-meter")),
+        get(DEVICES, devices_query(product_id="prod-meter"), answer=devices_page(
             FULL_1[:10] + [device(90, fw="2.0.0", sw="1.5.0"), device(89, fw=None)] + FULL_1[12:], 300, MARKER_1)),
         # the second page is never asked for: every device sought was on the first one
     )
@@ -113,9 +53,9 @@ def test_device_versions_firmware_narrowed_to_the_package_product_and_stops_when
 
 def test_device_versions_software_upgrade_reads_sw_version(make):
     provider = make(
-        GET(PACKAGE_PATH, answer=(200, {"package_id": PACKAGE, "version": "2.0.0", "product_id": "prod-meter"})),
-        GET(DEVICES, query(product_id="prod-meter"), answer=page(FULL_1, 100, MARKER_1)),
-        GET(DEVICES, query(MARKER_1, product_id="prod-meter"), answer=page(
+        get(PACKAGE_PATH, answer=package(product_id="prod-meter")),
+        get(DEVICES, devices_query(product_id="prod-meter"), answer=devices_page(FULL_1, 100, MARKER_1)),
+        get(DEVICES, devices_query(MARKER_1, product_id="prod-meter"), answer=devices_page(
             [device(50, fw="9.9.9", sw="2.0.0")] + FULL_2[1:], 100, MARKER_2)),
     )
     work = provider.validate({"package_id": PACKAGE, "targets": ["dev-050", "dev-001", "dev-777"],
@@ -127,8 +67,8 @@ def test_device_versions_software_upgrade_reads_sw_version(make):
 
 
 def test_device_versions_without_a_work_nor_package_product_lists_the_project(make):
-    provider = make(GET(DEVICES, query(), answer=page([device(3, fw="1.2.3"), device(2), device(1, fw=None)], 3,
-                                                      "640000000000000000000001")))
+    listed = [device(3, fw="1.2.3"), device(2), device(1, fw=None)]
+    provider = make(get(DEVICES, devices_query(), answer=devices_page(listed, 3, "640000000000000000000001")))
     assert provider.device_versions(["dev-003", "dev-002", "dev-001"]) == {"dev-003": "1.2.3", "dev-002": "1.0.0"}
 
 
@@ -138,18 +78,18 @@ def test_device_versions_of_no_device_sends_nothing(make):
 
 
 @pytest.mark.parametrize("answer, expected", [
-    ((200, {"page": {"count": 0, "marker": None}}), "field 'devices' is missing"),
-    ((200, {"devices": None, "page": {"count": 0}}), "field 'devices' is null"),
-    ((200, {"devices": {"device_id": "dev-001"}}), "field 'devices' is an object, expected a list"),
-    ((200, {"devices": ["dev-001"]}), "devices[0]"),
-    ((200, {"devices": [{"node_id": "n1", "fw_version": "1.0.0"}]}), "devices[0].device_id"),
-    ((200, {"devices": [device(1, fw={"v": 1})]}), "devices[0].fw_version"),
-    ((200, {"devices": [device(1, status=["ONLINE"])]}), "devices[0].status"),
-    ((200, {"devices": [], "page": {"count": "many"}}), "page.count"),
-    ((200, "<html>maintenance</html>"), "not JSON"),
+    ({"page": {"count": 0, "marker": None}}, "field 'devices' is missing"),
+    ({"devices": None, "page": {"count": 0}}, "field 'devices' is null"),
+    ({"devices": {"device_id": "dev-001"}}, "field 'devices' is an object, expected a list"),
+    ({"devices": ["dev-001"]}, "devices[0]"),
+    ({"devices": [{"node_id": "n1", "fw_version": "1.0.0"}]}, "devices[0].device_id"),
+    ({"devices": [device(1, fw={"v": 1})]}, "devices[0].fw_version"),
+    ({"devices": [device(1, status=["ONLINE"])]}, "devices[0].status"),
+    ({"devices": [], "page": {"count": "many"}}, "page.count"),
+    ("<html>maintenance</html>", "not JSON"),
 ])
 def test_garbage_listing_is_an_error_naming_the_call(make, answer, expected):
-    provider = make(GET(DEVICES, query(), answer=answer))
+    provider = make(get(DEVICES, devices_query(), answer=answer))
     with pytest.raises(IoTError) as info:
         list(provider.iter_devices({}))
     assert info.value.code == "InvalidResponse" and info.value.call == "Huawei IoTDA ListDevices"
@@ -157,7 +97,7 @@ def test_garbage_listing_is_an_error_naming_the_call(make, answer, expected):
 
 
 def test_full_page_without_a_new_marker_is_an_error(make):
-    provider = make(GET(DEVICES, query(), answer=page(FULL_1, 500, None)))
+    provider = make(get(DEVICES, devices_query(), answer=devices_page(FULL_1, 500, None)))
     with pytest.raises(IoTError) as info:
         provider.device_versions(["dev-001", "dev-002", "dev-003", "dev-004", "dev-005", "dev-006", "dev-007",
                                   "dev-008", "dev-009", "dev-010", "dev-011"])
@@ -165,14 +105,14 @@ def test_full_page_without_a_new_marker_is_an_error(make):
 
 
 def test_error_envelope_names_the_call(make):
-    provider = make(GET(DEVICES, query(), answer=(400, {"error_code": "IOTDA.000017", "error_msg": "bad limit"})))
+    provider = make(get(DEVICES, devices_query(), answer=error("IOTDA.000017", "bad limit"), status=400))
     with pytest.raises(IoTError) as info:
         list(provider.iter_devices({}))
     assert info.value.code == "IOTDA.000017" and "Huawei IoTDA ListDevices failed: HTTP 400" in str(info.value)
 
 
 def test_one_page_keeps_the_page_marker(make):
-    provider = make(GET(DEVICES, {"product_id": "prod-meter", "limit": 20, "marker": MARKER_1, "offset": 40},
-                        answer=page(FULL_2[:20], 300, MARKER_2)))
+    provider = make(get(DEVICES, {"product_id": "prod-meter", "limit": 20, "marker": MARKER_1, "offset": 40},
+                        answer=devices_page(FULL_2[:20], 300, MARKER_2)))
     rows, answered = provider.api.list_devices_page(product_id="prod-meter", limit=20, marker=MARKER_1, offset=40)
     assert len(rows) == 20 and answered == {"count": 300, "marker": MARKER_2}

@@ -1,4 +1,4 @@
-"""HuaweiIotdaProvider against canned IoTDA v5 answers (community.dns style, see iotda_calls.py): every test lists the
+"""HuaweiIotdaProvider against canned IoTDA v5 answers (community.dns style, tests/kit/iotda.py): every test lists the
 exact calls it expects, in order, with the answer to each."""
 import json
 
@@ -7,58 +7,14 @@ import pytest
 from ansible_collections.iotfleet.firmware.plugins.module_utils._errors import IoTError
 from ansible_collections.iotfleet.firmware.plugins.module_utils._module._reconcile import create_task
 from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import TaskInfo, ValidationError
-from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei_iotda import connection
 
-from iotda_calls import (
-    AK, GET, HOST, OTHER_PACKAGE, PACKAGE, POST, PROJECT, REGION, SK, TASKS, TOKEN, BASE,
-    CannedSession, list_query, listing, progress, show, task, task_path,
-)
+from kit.credentials import IOTDA_ACCESS_KEY as AK, IOTDA_SECRET_KEY as SK
+from kit.iotda import (
+    HOST, OTHER_PACKAGE, PACKAGE, TASKS, TOKEN, detail, error, get, list_query, listing, package, package_path, post,
+    progress, show, task, task_path)
 
 DEVICES = ["dev-001", "dev-002", "dev-003"]
-PACKAGE_PATH = BASE + "/ota-upgrades/packages/" + PACKAGE
-PACKAGE_ANSWER = (200, {"package_id": PACKAGE, "version": "2.0.0", "package_type": "firmwarePackage"})
-
-
-class FakeTime:
-    def __init__(self):
-        self.now = 1800000000.0
-        self.slept = []
-
-    def time(self):
-        return self.now
-
-    def monotonic(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.slept.append(seconds)
-        self.now += max(0.0, seconds)
-
-
-@pytest.fixture
-def clock():
-    return FakeTime()
-
-
-@pytest.fixture
-def make(tmp_path, clock):
-    """``make(*calls, **options)`` -> (provider, session)."""
-    sessions = []
-
-    def build(*calls, **options):
-        params = {"access_key": AK, "secret_key": SK, "project_id": PROJECT, "region": REGION,
-                  "pacing_dir": str(tmp_path / "pacing"), "timeout": 10, "validate_certs": True,
-                  "api_calls_per_window": 1000, "api_window_seconds": 1.0}
-        params.update(options)
-        session = CannedSession(calls)
-        sessions.append(session)
-        provider = connection.provider_factory(params, session=session, sleep=clock.sleep, clock=clock.time,
-                                               monotonic=clock.monotonic)
-        return provider, session
-
-    yield build
-    for session in sessions:
-        session.assert_done()
+PACKAGE_PATH = package_path()
 
 
 def work_for(provider, devices=tuple(DEVICES), **extra):  # a tuple: no shared mutable default
@@ -69,15 +25,15 @@ def work_for(provider, devices=tuple(DEVICES), **extra):  # a tuple: no shared m
 
 # ---- find / find_many / history ---------------------------------------------------------------------------
 
-def test_find_many_one_listing_all_pages(make):
+def test_find_many_one_listing_all_pages(calls, make):
     finished = [task("old-%03d" % index, ["dev-%03d" % index], status="Success", created="20260101T0000%02dZ"
                      % (index % 60)) for index in range(50)]
-    provider, session = make(
-        GET(PACKAGE_PATH, answer=PACKAGE_ANSWER),
-        GET(TASKS, list_query(), answer=(200, listing(finished, marker="aaaaaaaaaaaaaaaaaaaaaaaa", count=52))),
-        GET(TASKS, list_query(marker="aaaaaaaaaaaaaaaaaaaaaaaa"), answer=(200, listing(
+    provider = make(
+        get(PACKAGE_PATH, answer=package()),
+        get(TASKS, list_query(), answer=listing(finished, marker="aaaaaaaaaaaaaaaaaaaaaaaa", count=52)),
+        get(TASKS, list_query(marker="aaaaaaaaaaaaaaaaaaaaaaaa"), answer=listing(
             [task("t-active", ["dev-101", "dev-102"]), task("t-other", ["dev-201"], package=OTHER_PACKAGE)],
-            marker="bbbbbbbbbbbbbbbbbbbbbbbb", count=52))),
+            marker="bbbbbbbbbbbbbbbbbbbbbbbb", count=52)),
     )
     works = [work_for(provider, ["dev-101", "dev-102"]), work_for(provider, ["dev-201", "dev-202"]),
              work_for(provider, ["dev-301"])]
@@ -96,11 +52,11 @@ def test_find_many_one_listing_all_pages(make):
 
 
 def test_adopts_active_task_with_package_id_spelling(make):
-    provider, _session = make(
-        GET(PACKAGE_PATH, answer=PACKAGE_ANSWER),
-        GET(TASKS, list_query(), answer=(200, listing([
+    provider = make(
+        get(PACKAGE_PATH, answer=package()),
+        get(TASKS, list_query(), answer=listing([
             task("t-new", DEVICES + ["dev-009"], package=PACKAGE, package_key="package_id", status="Waitting"),
-            task("t-done", DEVICES, status="Success")]))),
+            task("t-done", DEVICES, status="Success")])),
     )
     work = work_for(provider)
     provider.prepare(work)
@@ -111,14 +67,15 @@ def test_adopts_active_task_with_package_id_spelling(make):
 
 
 def test_busy_devices_in_tasks_of_another_package_or_partial(make):
-    provider, _session = make(
-        GET(PACKAGE_PATH, answer=PACKAGE_ANSWER),
-        GET(TASKS, list_query(), answer=(200, listing([
+    provider = make(
+        get(PACKAGE_PATH, answer=package()),
+        get(TASKS, list_query(), answer=listing([
             task("t-other", ["dev-001"], package=OTHER_PACKAGE, status="Initializing"),
             task("t-part", ["dev-002"], status="Processing"),  # this package but not all the devices
             task("t-stopping", ["dev-003"], status="Stopping"),
             task("t-fin", DEVICES, status="PartialSuccess"),
-            task("t-weird", ["dev-003"], status="SomethingNew", created="20261101T000000Z")]))),  # an unknown status counts as active
+            # an unknown status counts as active
+            task("t-weird", ["dev-003"], status="SomethingNew", created="20261101T000000Z")])),
     )
     work = work_for(provider)
     lookup = provider.find(work, known_versions={"dev-003": "2.0.0"})
@@ -132,11 +89,11 @@ def test_busy_devices_in_tasks_of_another_package_or_partial(make):
 def test_group_task_devices_from_task_details(make):
     group = task("t-group", None, package=OTHER_PACKAGE)
     group["targets_filter"] = {"group_ids": ["g1"]}
-    provider, _session = make(
-        GET(PACKAGE_PATH, answer=PACKAGE_ANSWER),
-        GET(TASKS, list_query(), answer=(200, listing([group]))),
-        GET(task_path("t-group"), {"limit": 50}, answer=(200, show(group, [
-            {"target": "dev-002", "status": "Waitting"}, {"target": "dev-900", "status": "Processing"}]))),
+    provider = make(
+        get(PACKAGE_PATH, answer=package()),
+        get(TASKS, list_query(), answer=listing([group])),
+        get(task_path("t-group"), {"limit": 50}, answer=show(group, [
+            {"target": "dev-002", "status": "Waitting"}, {"target": "dev-900", "status": "Processing"}])),
     )
     lookup = provider.find(work_for(provider), known_versions={"dev-003": "2.0.0"})
     assert lookup.busy == {"dev-002": "t-group"}
@@ -146,15 +103,15 @@ def test_group_task_devices_from_task_details(make):
 
 def test_history_every_task_of_the_package_with_targets(make):
     group = task("t-group", None)
-    provider, _session = make(
-        GET(PACKAGE_PATH, answer=PACKAGE_ANSWER),
-        GET(TASKS, list_query(), answer=(200, listing([
+    provider = make(
+        get(PACKAGE_PATH, answer=package()),
+        get(TASKS, list_query(), answer=listing([
             task("t-3", ["dev-003"], created="20261203T000000Z"),
             task("t-2", ["dev-002"], status="Fail", created="20261202T000000Z", package_key="package_id"),
             task("t-x", ["dev-001"], package=OTHER_PACKAGE, created="20261204T000000Z"),
             task("t-nodoc", ["dev-001"], package=None),
             group,
-            task("t-1", ["dev-001", "dev-002"], status="Success", created="20261201T000000Z")]))),
+            task("t-1", ["dev-001", "dev-002"], status="Success", created="20261201T000000Z")])),
     )
     found = provider.history(work_for(provider))
     assert [(t.task_id, t.active, sorted(t.devices)) for t in found] == [
@@ -162,8 +119,8 @@ def test_history_every_task_of_the_package_with_targets(make):
 
 
 def test_prepare_missing_package(make):
-    provider, _session = make(GET(PACKAGE_PATH, answer=(404, {"error_code": "IOTDA.014016", "error_msg": "not found"}),
-                                  answer_headers={"X-Request-Id": "req-404"}))
+    provider = make(get(PACKAGE_PATH, answer=error("IOTDA.014016", "not found"), status=404,
+                        answer_headers={"X-Request-Id": "req-404"}))
     with pytest.raises(IoTError) as info:
         provider.prepare(work_for(provider))
     assert "OTA package %s does not exist" % PACKAGE in info.value.message
@@ -180,16 +137,15 @@ def create_body(devices=tuple(DEVICES), **extra):
     return body
 
 
-def test_create_exactly_one_post_with_headers(make):
-    headers = {"Content-Type": "application/json", "X-Project-Id": PROJECT, "Instance-Id": "inst-01",
-               "X-Security-Token": TOKEN, "Host": HOST}
-    provider, session = make(
-        POST(TASKS, create_body(task_name="rollout_w1", task_policy={"retry_count": 3, "retry_interval": 10}),
-             headers=headers, answer=(201, task("t-created", DEVICES, status="Initializing"))),
+def test_create_exactly_one_post_with_headers(calls, make):
+    provider = make(
+        post(TASKS, create_body(task_name="rollout_w1", task_policy={"retry_count": 3, "retry_interval": 10}),
+             instance="inst-01", token=TOKEN, Host=HOST, answer=task("t-created", DEVICES, status="Initializing"),
+             status=201),
         instance_id="inst-01", security_token=TOKEN)
     work = work_for(provider, task_name="rollout_w1", policy={"retry_count": 3, "retry_interval": 10})
     assert provider.create(work, DEVICES) == "t-created"
-    sent_headers = session.sent[0][4]
+    sent_headers = calls.requests[0].headers
     assert sent_headers["Authorization"].startswith("SDK-HMAC-SHA256 Access=%s, SignedHeaders=" % AK)
     assert "x-security-token" in sent_headers["Authorization"] and "instance-id" in sent_headers["Authorization"]
     assert sent_headers["X-Sdk-Date"] == "20270115T080000Z"
@@ -197,40 +153,40 @@ def test_create_exactly_one_post_with_headers(make):
                                   "waited": 0.0, "throttled": False}]
 
 
-def test_create_sends_task_ext_info_as_an_object(make):
+def test_create_sends_task_ext_info_as_an_object(calls, make):
     ext = {"release_notes": "https://example.com/2.0.0", "reboot": False, "window": {"start": "02:00"}}
-    provider, session = make(POST(TASKS, create_body(task_name="ext_1", task_ext_info=ext),
-                                  answer=(201, task("t-ext", DEVICES, status="Initializing"))))
+    provider = make(post(TASKS, create_body(task_name="ext_1", task_ext_info=ext),
+                                  answer=task("t-ext", DEVICES, status="Initializing"), status=201))
     assert provider.create(work_for(provider, task_name="ext_1", task_ext_info=ext), DEVICES) == "t-ext"
-    assert session.sent[0][3]["task_ext_info"] == ext  # the JSON object, not a string
+    assert calls.requests[0].body["task_ext_info"] == ext  # the JSON object, not a string
 
 
 def test_too_long_task_ext_info_is_refused_before_any_request(make):
-    provider, _session = make()  # no call expected
+    provider = make()  # no call expected
     with pytest.raises(ValidationError) as info:
         work_for(provider, task_ext_info={"x": "y" * 600})
     assert "task_ext_info must be at most 512 characters as compact JSON, got 608" in str(info.value)
 
 
-def test_instance_endpoint_signs_v11(make):
-    provider, session = make(GET(PACKAGE_PATH, answer=PACKAGE_ANSWER), endpoint="https://abc.iotda.example.com:8443")
+def test_instance_endpoint_signs_v11(calls, make):
+    provider = make(get(PACKAGE_PATH, answer=package()), endpoint="https://abc.iotda.example.com:8443")
     provider.prepare(work_for(provider))
-    authorization = session.sent[0][4]["Authorization"]
+    authorization = calls.requests[0].headers["Authorization"]
     assert authorization.startswith("V11-HMAC-SHA256 Credential=%s/20270115/cn-north-4/iotdm, " % AK)
-    assert session.sent[0][4]["Host"] == "abc.iotda.example.com:8443"
+    assert calls.requests[0].headers["Host"] == "abc.iotda.example.com:8443"
 
 
-def test_lost_create_is_reconciled_never_posted_twice(make, clock):
+def test_lost_create_is_reconciled_never_posted_twice(calls, make, clock):
     lost = IoTError("Huawei IoTDA CreateBatchTask: no answer within 10 s", code="ReadTimeout", retryable=True,
                     maybe_committed=True)
     name = "n1"
-    provider, session = make(
-        GET(PACKAGE_PATH, answer=PACKAGE_ANSWER),
-        GET(TASKS, list_query(), answer=(200, listing([task("t-old", ["dev-001"], status="Success")]))),
-        POST(TASKS, create_body(task_name=name), answer=lost),
-        GET(TASKS, list_query(), answer=(200, listing([task("t-old", ["dev-001"], status="Success")]))),
-        GET(TASKS, list_query(), answer=(200, listing([
-            task("t-late", DEVICES, status="Initializing"), task("t-old", ["dev-001"], status="Success")]))),
+    provider = make(
+        get(PACKAGE_PATH, answer=package()),
+        get(TASKS, list_query(), answer=listing([task("t-old", ["dev-001"], status="Success")])),
+        post(TASKS, create_body(task_name=name), answer=lost),
+        get(TASKS, list_query(), answer=listing([task("t-old", ["dev-001"], status="Success")])),
+        get(TASKS, list_query(), answer=listing([
+            task("t-late", DEVICES, status="Initializing"), task("t-old", ["dev-001"], status="Success")])),
     )
     work = work_for(provider, task_name=name)
     provider.prepare(work)
@@ -240,12 +196,12 @@ def test_lost_create_is_reconciled_never_posted_twice(make, clock):
                           sleep=clock.sleep)
     assert created.reconciled and created.changed and created.task.task_id == "t-late"
     assert created.warning
-    assert [call[0] for call in session.sent].count("POST") == 1
+    assert [request.method for request in calls.requests].count("POST") == 1
 
 
 def test_create_server_error_is_maybe_committed_and_not_repeated(make):
-    provider, _session = make(POST(TASKS, create_body(task_name="n2"), answer=(503, "<html><body>Service Unavailable"
-                                                                                    "</body></html>")))
+    provider = make(post(TASKS, create_body(task_name="n2"), answer="<html><body>Service Unavailable"
+                                                                                    "</body></html>", status=503))
     with pytest.raises(IoTError) as info:
         provider.create(work_for(provider, task_name="n2"), None)
     assert info.value.maybe_committed and info.value.http_status == 503
@@ -254,14 +210,14 @@ def test_create_server_error_is_maybe_committed_and_not_repeated(make):
 
 
 def test_create_answer_without_task_id_may_have_committed(make):
-    provider, _session = make(POST(TASKS, create_body(task_name="n3"), answer=(200, {"task_name": "n3"})))
+    provider = make(post(TASKS, create_body(task_name="n3"), answer={"task_name": "n3"}))
     with pytest.raises(IoTError) as info:
         provider.create(work_for(provider, task_name="n3"), None)
     assert info.value.maybe_committed and info.value.code == "InvalidResponse"
 
 
 def test_create_refuses_more_than_30000_devices_without_a_request(make):
-    provider, _session = make()
+    provider = make()
     devices = ["d%05d" % index for index in range(30001)]
     work = work_for(provider, devices)
     assert len(work["devices"]) == 30001  # validation does not refuse: the caller splits
@@ -270,8 +226,8 @@ def test_create_refuses_more_than_30000_devices_without_a_request(make):
 
 
 def test_create_4xx_is_final_not_committed(make):
-    provider, _session = make(POST(TASKS, create_body(task_name="n4"), answer=(400, {
-        "error_code": "IOTDA.000006", "error_msg": "Invalid input data."}), answer_headers={"X-Request-Id": "r-1"}))
+    provider = make(post(TASKS, create_body(task_name="n4"), answer=error(
+        "IOTDA.000006", "Invalid input data."), status=400, answer_headers={"X-Request-Id": "r-1"}))
     with pytest.raises(IoTError) as info:
         provider.create(work_for(provider, task_name="n4"), None)
     exc = info.value
@@ -284,11 +240,10 @@ def test_create_4xx_is_final_not_committed(make):
 def test_progress_and_failures(make):
     raw = task("t-1", DEVICES + ["dev-004"], status="Processing",
                progress=progress(total=4, success=1, fail=1, processing=1, stopped=1))
-    provider, _session = make(
-        GET(task_path("t-1"), {"limit": 1}, answer=(200, show(raw, [{"target": "dev-001", "status": "Success"}]))),
-        GET(task_path("t-1"), {"task_detail_status": "Fail", "limit": 50}, answer=(200, show(raw, [
-            {"target": "dev-002", "status": "Fail", "output": "",
-             "error": {"error_code": "IOTDA.014111", "error_msg": "version check failed"}}]))),
+    provider = make(
+        get(task_path("t-1"), {"limit": 1}, answer=show(raw, [detail("dev-001", "Success")])),
+        get(task_path("t-1"), {"task_detail_status": "Fail", "limit": 50}, answer=show(raw, [
+            detail("dev-002", "Fail", "IOTDA.014111", "version check failed", output="")])),
     )
     result = provider.progress([TaskInfo(task_id="t-1", active=True)], with_failures=True)["t-1"]
     assert result.counts["success"] == 1 and result.counts["total"] == 4
@@ -300,10 +255,10 @@ def test_progress_and_failures(make):
 
 
 def test_progress_done_and_not_started(make):
-    provider, _session = make(
-        GET(task_path("t-2"), {"limit": 1}, answer=(200, show(task("t-2", DEVICES, status="Success",
-                                                                   progress=progress(total=3, success=3))))),
-        GET(task_path("t-3"), {"limit": 1}, answer=(200, show(task("t-3", ["a", "b"], status="Initializing")))),
+    provider = make(
+        get(task_path("t-2"), {"limit": 1}, answer=show(task("t-2", DEVICES, status="Success",
+                                                                   progress=progress(total=3, success=3)))),
+        get(task_path("t-3"), {"limit": 1}, answer=show(task("t-3", ["a", "b"], status="Initializing"))),
     )
     result = provider.progress([TaskInfo(task_id="t-2"), TaskInfo(task_id="t-3")], with_failures=True)
     assert result["t-2"].done and result["t-2"].summary["success_percent"] == 100.0 and result["t-2"].failures == []
@@ -312,10 +267,10 @@ def test_progress_done_and_not_started(make):
 
 def test_filtered_detail_row_of_another_status_is_an_error(make):
     raw = task("t-1", DEVICES, progress=progress(total=3, fail=1, processing=2))
-    provider, _session = make(
-        GET(task_path("t-1"), {"limit": 1}, answer=(200, show(raw))),
-        GET(task_path("t-1"), {"task_detail_status": "Fail", "limit": 50}, answer=(200, show(raw, [
-            {"target": "dev-001", "status": "Fail"}, {"target": "dev-002", "status": "Processing"}]))),
+    provider = make(
+        get(task_path("t-1"), {"limit": 1}, answer=show(raw)),
+        get(task_path("t-1"), {"task_detail_status": "Fail", "limit": 50}, answer=show(raw, [
+            {"target": "dev-001", "status": "Fail"}, {"target": "dev-002", "status": "Processing"}])),
     )
     with pytest.raises(IoTError) as info:
         provider.progress([TaskInfo(task_id="t-1")], with_failures=True)
@@ -326,12 +281,12 @@ def test_filtered_detail_row_of_another_status_is_an_error(make):
 def test_failure_rows_read_on_every_page(make):
     raw = task("t-1", DEVICES, status="Fail", progress=progress(total=60, fail=60))
     rows = [{"target": "d%02d" % index, "status": "Fail"} for index in range(60)]
-    provider, _session = make(
-        GET(task_path("t-1"), {"limit": 1}, answer=(200, show(raw))),
-        GET(task_path("t-1"), {"task_detail_status": "Fail", "limit": 50},
-            answer=(200, show(raw, rows[:50], marker="m1", count=60))),
-        GET(task_path("t-1"), {"task_detail_status": "Fail", "limit": 50, "marker": "m1"},
-            answer=(200, show(raw, rows[50:], marker="m2", count=60))),
+    provider = make(
+        get(task_path("t-1"), {"limit": 1}, answer=show(raw)),
+        get(task_path("t-1"), {"task_detail_status": "Fail", "limit": 50},
+            answer=show(raw, rows[:50], marker="m1", count=60)),
+        get(task_path("t-1"), {"task_detail_status": "Fail", "limit": 50, "marker": "m1"},
+            answer=show(raw, rows[50:], marker="m2", count=60)),
     )
     result = provider.progress([TaskInfo(task_id="t-1")], with_failures=True)["t-1"]
     assert len(result.failures) == 60 and result.done
@@ -339,27 +294,28 @@ def test_failure_rows_read_on_every_page(make):
 
 # ---- garbage answers --------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("answer, expected", [
-    ((200, {"page": {"count": 0}}), "field 'batchtasks' is missing, expected a list"),
-    ((200, {"batchtasks": None}), "field 'batchtasks' is null, expected a list"),
-    ((200, {"batchtasks": {"task_id": "x"}}), "field 'batchtasks' is an object, expected a list"),
-    ((200, {"batchtasks": ["t-1"]}), "batchtasks[0] is a string, expected an object"),
-    ((200, {"batchtasks": [{"task_id": "t-1"}]}), "field 'batchtasks[0].status' is missing"),
-    ((200, {"batchtasks": [{"task_id": "t-1", "status": "Processing", "targets": "dev-001"}]}),
+@pytest.mark.parametrize("status, answer, expected", [
+    (200, {"page": {"count": 0}}, "field 'batchtasks' is missing, expected a list"),
+    (200, {"batchtasks": None}, "field 'batchtasks' is null, expected a list"),
+    (200, {"batchtasks": {"task_id": "x"}}, "field 'batchtasks' is an object, expected a list"),
+    (200, {"batchtasks": ["t-1"]}, "batchtasks[0] is a string, expected an object"),
+    (200, {"batchtasks": [{"task_id": "t-1"}]}, "field 'batchtasks[0].status' is missing"),
+    (200, {"batchtasks": [{"task_id": "t-1", "status": "Processing", "targets": "dev-001"}]},
      "field 'batchtasks[0].targets' is a string, expected a list"),
-    ((200, {"batchtasks": [{"task_id": "t-1", "status": "Processing", "document": {"package_ids": "p"}}]}),
+    (200, {"batchtasks": [{"task_id": "t-1", "status": "Processing", "document": {"package_ids": "p"}}]},
      "field 'batchtasks[0].document.package_ids' is a string, expected a list"),
-    ((200, {"batchtasks": [], "page": {"count": "many"}}), "field 'page.count' is a string \"many\""),
-    ((200, "<html><body><h1>Gateway login</h1></body></html>"), "answer is not JSON (HTTP 200"),
-    ((200, ""), "empty answer (HTTP 200)"),
-    ((200, [1, 2]), "the answer is a list, expected an object"),
-    ((502, "<html><body>Bad gateway</body></html>"), "HTTP 502, no error envelope: answer is not JSON (HTTP 502, no content type): Bad gateway."),
+    (200, {"batchtasks": [], "page": {"count": "many"}}, "field 'page.count' is a string \"many\""),
+    (200, "<html><body><h1>Gateway login</h1></body></html>", "answer is not JSON (HTTP 200"),
+    (200, "", "empty answer (HTTP 200)"),
+    (200, [1, 2], "the answer is a list, expected an object"),
+    (502, "<html><body>Bad gateway</body></html>",
+     "HTTP 502, no error envelope: answer is not JSON (HTTP 502, no content type): Bad gateway."),
 ])
-def test_garbage_listing_is_an_error_naming_the_call(make, answer, expected):
-    calls = [GET(PACKAGE_PATH, answer=PACKAGE_ANSWER), GET(TASKS, list_query(), answer=answer)]
-    if answer[0] >= 500:  # a read is retried on a transient error: the retry gets the same answer
-        calls += [GET(TASKS, list_query(), answer=answer) for _attempt in range(4)]
-    provider, _session = make(*calls)
+def test_garbage_listing_is_an_error_naming_the_call(make, status, answer, expected):
+    listings = [get(TASKS, list_query(), answer=answer, status=status)]
+    if status >= 500:  # a read is retried on a transient error: the retry gets the same answer
+        listings *= 5
+    provider = make(get(PACKAGE_PATH, answer=package()), *listings)
     with pytest.raises(IoTError) as info:
         provider.find(work_for(provider))
     assert info.value.call == "Huawei IoTDA ListBatchTasks"
@@ -368,10 +324,10 @@ def test_garbage_listing_is_an_error_naming_the_call(make, answer, expected):
 
 
 def test_full_page_without_marker_is_an_error(make):
-    provider, _session = make(
-        GET(PACKAGE_PATH, answer=PACKAGE_ANSWER),
-        GET(TASKS, list_query(), answer=(200, {"batchtasks": [task("t%02d" % i, ["x"], status="Success")
-                                                              for i in range(50)]})),
+    provider = make(
+        get(PACKAGE_PATH, answer=package()),
+        get(TASKS, list_query(), answer={"batchtasks": [task("t%02d" % i, ["x"], status="Success")
+                                                              for i in range(50)]}),
     )
     with pytest.raises(IoTError) as info:
         provider.find(work_for(provider))
@@ -385,63 +341,63 @@ def test_full_page_without_marker_is_an_error(make):
     ([], "batchtask.task_progress is a list, expected an object"),
 ])
 def test_garbage_counters(make, counters, expected):
-    provider, _session = make(GET(task_path("t-1"), {"limit": 1}, answer=(200, show(task("t-1", ["a"],
-                                                                                         progress=counters)))))
+    provider = make(get(task_path("t-1"), {"limit": 1}, answer=show(task("t-1", ["a"],
+                                                                                         progress=counters))))
     with pytest.raises(IoTError) as info:
         provider.progress([TaskInfo(task_id="t-1")])
     assert expected in info.value.message and info.value.call == "Huawei IoTDA ShowBatchTask"
 
 
 def test_missing_progress_of_a_running_task_is_an_error(make):
-    provider, _session = make(GET(task_path("t-1"), {"limit": 1}, answer=(200, show(task("t-1", ["a"])))))
+    provider = make(get(task_path("t-1"), {"limit": 1}, answer=show(task("t-1", ["a"]))))
     with pytest.raises(IoTError) as info:
         provider.progress([TaskInfo(task_id="t-1")])
     assert "task_progress is missing or null" in info.value.message
 
 
 def test_show_without_batchtask_is_an_error(make):
-    provider, _session = make(GET(task_path("t-1"), {"limit": 1}, answer=(200, {"task_details": []})))
+    provider = make(get(task_path("t-1"), {"limit": 1}, answer={"task_details": []}))
     with pytest.raises(IoTError) as info:
         provider.get("t-1")
     assert "batchtask is null, expected an object" in info.value.message
 
 
 def test_get_missing_task_is_none(make):
-    not_found = (404, {"error_code": "IOTDA.014000", "error_msg": "task not found"})
-    provider, _session = make(GET(task_path("t-9"), {"limit": 1}, answer=not_found))
+    provider = make(get(task_path("t-9"), {"limit": 1}, answer=error("IOTDA.014000", "task not found"),
+                        status=404))
     assert provider.get("t-9") is None
 
 
 # ---- stop -------------------------------------------------------------------------------------------------
 
 def test_cancel_stops_the_task(make):
-    provider, _session = make(POST(task_path("t-1", "/stop"), {}, answer=(200, {"targets": []})))
+    provider = make(post(task_path("t-1", "/stop"), {}, answer={"targets": []}))
     assert provider.capabilities.can_cancel
     assert provider.cancel(TaskInfo(task_id="t-1", active=True)) is True
 
 
-def test_cancel_lost_answer_read_back_not_repeated(make):
+def test_cancel_lost_answer_read_back_not_repeated(calls, make):
     lost = IoTError("Huawei IoTDA StopBatchTask: no answer", code="ReadTimeout", retryable=True, maybe_committed=True)
-    provider, session = make(
-        POST(task_path("t-1", "/stop"), {}, answer=lost),
-        GET(task_path("t-1"), {"limit": 1}, answer=(200, show(task("t-1", DEVICES, status="Stopping")))),
+    provider = make(
+        post(task_path("t-1", "/stop"), {}, answer=lost),
+        get(task_path("t-1"), {"limit": 1}, answer=show(task("t-1", DEVICES, status="Stopping"))),
     )
     assert provider.cancel(TaskInfo(task_id="t-1", active=True)) is True
-    assert [call[0] for call in session.sent] == ["POST", "GET"]
+    assert [request.method for request in calls.requests] == ["POST", "GET"]
 
 
 def test_cancel_refused_because_finished(make):
-    provider, _session = make(
-        POST(task_path("t-1", "/stop"), {}, answer=(400, {"error_code": "IOTDA.014112", "error_msg": "finished"})),
-        GET(task_path("t-1"), {"limit": 1}, answer=(200, show(task("t-1", DEVICES, status="Success")))),
+    provider = make(
+        post(task_path("t-1", "/stop"), {}, answer=error("IOTDA.014112", "finished"), status=400),
+        get(task_path("t-1"), {"limit": 1}, answer=show(task("t-1", DEVICES, status="Success"))),
     )
     assert provider.cancel(TaskInfo(task_id="t-1", active=True)) is False
 
 
 def test_cancel_refused_while_running_is_an_error(make):
-    provider, _session = make(
-        POST(task_path("t-1", "/stop"), {}, answer=(400, {"error_code": "IOTDA.000006", "error_msg": "bad"})),
-        GET(task_path("t-1"), {"limit": 1}, answer=(200, show(task("t-1", DEVICES, status="Processing")))),
+    provider = make(
+        post(task_path("t-1", "/stop"), {}, answer=error("IOTDA.000006", "bad"), status=400),
+        get(task_path("t-1"), {"limit": 1}, answer=show(task("t-1", DEVICES, status="Processing"))),
     )
     with pytest.raises(IoTError) as info:
         provider.cancel(TaskInfo(task_id="t-1", active=True))
@@ -451,32 +407,32 @@ def test_cancel_refused_while_running_is_an_error(make):
 # ---- throttling, retries, secrets -------------------------------------------------------------------------
 
 def test_throttled_answer_waits_then_succeeds(make, clock):
-    throttled = (429, {"error_code": "APIGW.0308", "error_msg": "The throttling threshold has been reached"})
-    provider, _session = make(
-        GET(PACKAGE_PATH, answer=throttled, answer_headers={"Retry-After": "2"}),
-        GET(PACKAGE_PATH, answer=PACKAGE_ANSWER),
+    throttled = error("APIGW.0308", "The throttling threshold has been reached")
+    provider = make(
+        get(PACKAGE_PATH, answer=throttled, status=429, answer_headers={"Retry-After": "2"}),
+        get(PACKAGE_PATH, answer=package()),
     )
     work = work_for(provider)
     provider.prepare(work)
     assert work["target_version"] == "2.0.0"
     assert provider.throttle_waits == 1
-    assert sum(clock.slept) >= 2.0
+    assert clock.slept >= 2.0
     assert [entry["throttled"] for entry in provider.call_log] == [True, False]
 
 
-def test_throttled_create_is_waited_out_and_sent_again(make, clock):
-    provider, session = make(
-        POST(TASKS, create_body(task_name="n5"), answer=(429, "Too Many Requests")),
-        POST(TASKS, create_body(task_name="n5"), answer=(200, task("t-5", DEVICES))),
+def test_throttled_create_is_waited_out_and_sent_again(calls, make, clock):
+    provider = make(
+        post(TASKS, create_body(task_name="n5"), answer="Too Many Requests", status=429),
+        post(TASKS, create_body(task_name="n5"), answer=task("t-5", DEVICES)),
     )
     assert provider.create(work_for(provider, task_name="n5"), None) == "t-5"
     assert provider.throttle_waits == 1
 
 
 def test_transient_read_error_is_retried(make):
-    provider, _session = make(
-        GET(task_path("t-1"), {"limit": 1}, answer=(500, {"error_code": "IOTDA.000001", "error_msg": "internal"})),
-        GET(task_path("t-1"), {"limit": 1}, answer=(200, show(task("t-1", DEVICES, status="Success")))),
+    provider = make(
+        get(task_path("t-1"), {"limit": 1}, answer=error("IOTDA.000001", "internal"), status=500),
+        get(task_path("t-1"), {"limit": 1}, answer=show(task("t-1", DEVICES, status="Success"))),
     )
     assert provider.get("t-1").status == "Success"
     assert [entry["attempt"] for entry in provider.call_log] == [1, 2]
@@ -484,9 +440,8 @@ def test_transient_read_error_is_retried(make):
 
 def test_secrets_never_in_error_messages(make):
     echoed = "denied for %s with token %s (sk %s)" % (AK, TOKEN, SK)
-    provider, _session = make(
-        GET(PACKAGE_PATH, answer=(403, {"error_code": "IOTDA.000003", "error_msg": echoed})),
-        security_token=TOKEN)
+    provider = make(
+        get(PACKAGE_PATH, answer=error("IOTDA.000003", echoed), status=403, token=TOKEN), security_token=TOKEN)
     with pytest.raises(IoTError) as info:
         provider.prepare(work_for(provider))
     text = " ".join([info.value.message, str(info.value), json.dumps(info.value.to_result())])
@@ -496,7 +451,7 @@ def test_secrets_never_in_error_messages(make):
 
 
 def test_secrets_never_in_html_snippets(make):
-    provider, _session = make(GET(PACKAGE_PATH, answer=(401, "<html>bad signature for key %s</html>" % SK)))
+    provider = make(get(PACKAGE_PATH, answer="<html>bad signature for key %s</html>" % SK, status=401))
     with pytest.raises(IoTError) as info:
         provider.prepare(work_for(provider))
     assert SK not in info.value.message and "Authentication failed" in info.value.message
@@ -505,7 +460,7 @@ def test_secrets_never_in_html_snippets(make):
 # ---- given task, info, views ------------------------------------------------------------------------------
 
 def test_given_task_id(make):
-    provider, _session = make(GET(task_path("t-7"), {"limit": 1}, answer=(200, show(task("t-7", DEVICES)))))
+    provider = make(get(task_path("t-7"), {"limit": 1}, answer=show(task("t-7", DEVICES))))
     work = provider.validate({"task_id": "t-7", "state": "absent"})
     provider.prepare(work)
     lookup = provider.find(work)
@@ -513,19 +468,19 @@ def test_given_task_id(make):
 
 
 def test_info_tasks_listing_with_filters(make):
-    provider, _session = make(GET(TASKS, list_query(status="Processing"), answer=(200, listing([task("t-1", ["a"])]))))
+    provider = make(get(TASKS, list_query(status="Processing"), answer=listing([task("t-1", ["a"])])))
     tasks, page = provider.info_tasks({"task_type": "firmwareUpgrade", "status": "Processing"})
     assert [t.task_id for t in tasks] == ["t-1"] and page == {"total": 1}
 
 
 def test_info_tasks_rejects_bad_status_before_any_request(make):
-    provider, _session = make()
+    provider = make()
     with pytest.raises(ValidationError):
         provider.info_tasks({"status": "Running"})
 
 
 def test_views(make):
-    provider, _session = make()
+    provider = make()
     work = work_for(provider, task_name="n6")
     work["target_version"] = "2.0.0"
     view = provider.desired_view(work, ["dev-002", "dev-001"])
@@ -535,10 +490,10 @@ def test_views(make):
 
 
 def test_after_a_create_other_works_are_looked_up_plainly(make):
-    provider, _session = make(
-        POST(TASKS, create_body(task_name="w1"), answer=(200, task("t-w1", DEVICES, status="Initializing"))),
-        GET(PACKAGE_PATH, answer=PACKAGE_ANSWER),
-        GET(TASKS, list_query(), answer=(200, listing([task("t-w1", DEVICES, status="Initializing")]))),
+    provider = make(
+        post(TASKS, create_body(task_name="w1"), answer=task("t-w1", DEVICES, status="Initializing")),
+        get(PACKAGE_PATH, answer=package()),
+        get(TASKS, list_query(), answer=listing([task("t-w1", DEVICES, status="Initializing")])),
     )
     first = work_for(provider, task_name="w1")
     assert provider.create(first, None) == "t-w1"
