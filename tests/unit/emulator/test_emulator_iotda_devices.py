@@ -65,7 +65,7 @@ def test_query_filters_and_offset(v5):
 
 
 def test_versions_follow_the_upgrades_and_a_missing_version_is_left_out(emu, v5):
-    emu.server.core.huawei_iotda.patch_device("iotda-meter-0002", {"sw_version": None, "online": False})
+    emu.patch_devices({"huawei_iotda": {"iotda-meter-0002": {"sw_version": None, "online": False}}})
     v5.create(targets=["iotda-meter-0001"])
     emu.advance(3600)
     answer = v5.ok("GET", "/devices", params={"limit": 50, "offset": 298})  # 0002 and 0001
@@ -112,7 +112,7 @@ def test_show_device_answers_the_sdk_fields_and_a_fake_secret(emu, v5):
     secret = device_secret(PROJECT, "iotda-meter-0007")
     assert item["auth_info"] == {"auth_type": "SECRET", "secret": secret, "secure_access": True, "timeout": 0}
     assert 8 <= len(secret) <= 32 and secret != device_secret(PROJECT, "iotda-meter-0008")
-    emu.server.core.huawei_iotda.patch_device("iotda-meter-0002", {"fw_version": None})
+    emu.patch_devices({"huawei_iotda": {"iotda-meter-0002": {"fw_version": None}}})
     assert "fw_version" not in v5.ok("GET", "/devices/iotda-meter-0002")
 
 

@@ -1,6 +1,5 @@
 """The inventory plugins with the real providers against the emulator: exact HTTP calls, pacing, cache, options."""
 import os
-import sys
 
 import pytest
 import yaml
@@ -13,12 +12,10 @@ from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei import c
 from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent import connection as tencent_connection
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _inventory
 
+from device_info_harness import LOGIN, huawei_devices_page, platform, tencent_device_list  # tests/unit/plugins/modules
 from inventory_loading import device_vars, load_plugin, plugin_doc  # tests/unit/plugins/inventory/inventory_loading.py
 
 from kit.credentials import HUAWEI_SECRET, TENCENT_SECRET_KEY
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "modules"))
-from device_info_harness import LOGIN, huawei_devices_page, platform, tencent_device_list  # noqa: E402
 
 __all__ = ["platform"]  # the fixture
 
@@ -64,7 +61,7 @@ def test_huawei_listing_calls_and_hosts(platform, tmp_path):
 
 
 def test_huawei_keyed_groups_on_firmware_version_after_an_upgrade(platform, tmp_path):
-    platform.server.core.huawei.patch_device("hw-meter-0002", {"version": "2.0.0"})
+    platform.control.patch_devices({"huawei": {"hw-meter-0002": {"version": "2.0.0"}}})
     config = huawei_config(platform, device_types=["WaterMeter"], models=["WM-100"],
                            keyed_groups=[{"key": "iot_firmware_version", "prefix": "fw"}])
     path = write_config(tmp_path, "fleet.huawei_iot.yml", config)
@@ -101,7 +98,7 @@ def test_huawei_cache_serves_the_second_run_without_any_call(platform, tmp_path)
 
 
 def test_tencent_one_listing_per_version(platform, tmp_path):
-    platform.server.core.tencent.devices[("TCPROD0001", "tc-sensor-0007")]["versions"]["mcu"] = "2.0.0"
+    platform.control.patch_devices({"tencent": {"TCPROD0001/tc-sensor-0007": {"versions": {"mcu": "2.0.0"}}}})
     config = tencent_config(platform, firmware_versions=["1.0.0", "2.0.0"], fw_type="mcu")
     path = write_config(tmp_path, "sensors.tencent_iot.yml", config)
     script = [tencent_device_list(offset, FirmwareVersion="1.0.0", FwType="mcu") for offset in (0, 100, 200)]

@@ -14,6 +14,7 @@ from ansible_collections.iotfleet.firmware.plugins.module_utils._http import Htt
 
 from kit.calls import Calls
 from kit.clock import Clock
+from kit.control import EmulatorControl
 from kit.credentials import HUAWEI_APP_ID, HUAWEI_SECRET, TENCENT_REGION, TENCENT_SECRET_ID, TENCENT_SECRET_KEY
 
 LOGIN = "POST /iocm/app/sec/v1.1.0/login"
@@ -28,6 +29,7 @@ class Platform:
         self.server = EmulatorServer(fleet=fleet, behaviour={"documented_only": True,
                                                              "tencent_calls_per_second": 0}).start()
         self.url = self.server.url
+        self.control = EmulatorControl(self.server)
         self.pacing_dir = str(tmp_path / "pacing")
         self.clock = Clock()  # the real time now: TC3 timestamps must be near the emulator's clock
         self.sessions = []

@@ -15,6 +15,7 @@ from ansible_collections.iotfleet.firmware.plugins.modules import huawei_iotda_p
 
 from iotemu.server import EmulatorServer  # tests/emulator is on sys.path (tests/conftest.py)
 
+from kit.control import EmulatorControl
 from kit.credentials import IOTDA_ACCESS_KEY as AK, IOTDA_PROJECT_ID as PROJECT, IOTDA_REGION as REGION
 from kit.credentials import IOTDA_SECRET_KEY as SK, iotda_env
 
@@ -94,29 +95,29 @@ def test_runtime_group_lists_the_five_members():
 
 @pytest.fixture
 def emu(tmp_path, monkeypatch):
+    """The emulator (the kit's control client of its v5 platform); time moves only with ``emu.advance``."""
     server = EmulatorServer(fleet="demo:20", behaviour={"time_scale": 1}).start()
     for name in ENV:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("IOTFLEET_PACING_DIR", str(tmp_path / "pacing"))
-    yield server
+    yield EmulatorControl(server, platform="huawei_iotda")
     server.stop()
 
 
-def log(server):
-    return ["%s %s" % (entry["method"], entry["path"]) for entry in server.core.log.entries()
-            if entry["path"].startswith("/v5/")]
+def log(emu):
+    return ["%s %s" % (entry["method"], entry["path"]) for entry in emu.requests("huawei_iotda")]
 
 
-def writes(server):
-    return [line for line in log(server) if not line.startswith("GET ")]
+def writes(emu):
+    return [line for line in log(emu) if not line.startswith("GET ")]
 
 
-def tasks(server):
-    return server.core.state()["huawei_iotda"]["tasks"]
+def tasks(emu):
+    return emu.tasks()
 
 
-def connection(server, **extra):
-    args = {"access_key": AK, "secret_key": SK, "project_id": PROJECT, "region": REGION, "endpoint": server.url,
+def connection(emu, **extra):
+    args = {"access_key": AK, "secret_key": SK, "project_id": PROJECT, "region": REGION, "endpoint": emu.url,
             "api_calls_per_window": 100}
     args.update(extra)
     return args
@@ -155,7 +156,7 @@ def test_absent_stops_the_task_and_check_mode_does_not(emu, capsys):
     args = connection(emu, package_id=PACKAGE, targets=DEVICES)
     created, _out = run(task_module, args, capsys)
     task_id = created["task_id"]
-    emu.core.advance(10)  # past Initializing (the emulator reports Initializing before Stopping)
+    emu.advance(10)  # past Initializing (the emulator reports Initializing before Stopping)
     predicted, _out = run(task_module, dict(args, state="absent"), capsys, check=True)
     assert predicted["changed"] is True and predicted["cancelled_task_ids"] == [task_id]
     assert [line for line in writes(emu) if line.endswith("/stop")] == []
@@ -163,7 +164,7 @@ def test_absent_stops_the_task_and_check_mode_does_not(emu, capsys):
     assert stopped["changed"] is True and stopped["cancelled_task_ids"] == [task_id]
     assert stopped["task"]["status"] in ("Stopping", "Stopped")
     assert writes(emu) == ["POST " + TASKS, "POST %s/%s/stop" % (TASKS, task_id)]
-    emu.core.advance(3600)
+    emu.advance(3600)
     again, _out = run(task_module, dict(args, state="absent"), capsys)
     assert again["changed"] is False and again["task_ids"] == [] and again["task_id"] is None
     assert len([line for line in writes(emu) if line.endswith("/stop")]) == 1
@@ -171,7 +172,7 @@ def test_absent_stops_the_task_and_check_mode_does_not(emu, capsys):
 
 def test_wait_by_task_id(emu, capsys):
     created, _out = run(task_module, connection(emu, package_id=PACKAGE, targets=DEVICES), capsys)
-    emu.core.advance(3600)
+    emu.advance(3600)
     waited, _out = run(task_module, connection(emu, task_id=created["task_id"], wait=True, wait_sleep=1), capsys)
     assert waited["changed"] is False and waited["matched_by"] == "given"
     assert waited["wait"]["status"] == "Success" and waited["wait"]["timed_out"] is False
@@ -234,7 +235,7 @@ def test_a_type_error_names_its_option_and_shows_no_secret(emu, capsys, extra, t
 def test_info_by_id_with_details_and_listing(emu, capsys):
     first, _out = run(task_module, connection(emu, package_id=PACKAGE, targets=DEVICES), capsys)
     second, _out = run(task_module, connection(emu, package_id=PACKAGE, targets=["iotda-meter-0003"]), capsys)
-    emu.core.advance(3600)
+    emu.advance(3600)
     before = len(log(emu))
     result, out = run(info_module, connection(emu, task_ids=[first["task_id"], second["task_id"]],
                                               include_details=True), capsys)
@@ -297,15 +298,15 @@ THREE = ["iotda-meter-0001", "iotda-meter-0002", "iotda-meter-0003"]
 
 def partial_task(emu, capsys):
     """A task of THREE whose iotda-meter-0002 failed: PartialSuccess."""
-    emu.core.update_behaviour({"failure_rates": [["iotda-meter-0002", 1.0]]})
+    emu.behaviour(failure_rates=[["iotda-meter-0002", 1.0]])
     created, _out = run(task_module, connection(emu, package_id=PACKAGE, targets=THREE), capsys)
-    emu.core.advance(3600)
-    emu.core.update_behaviour({"failure_rates": []})  # the retry succeeds
+    emu.advance(3600)
+    emu.behaviour(failure_rates=[])  # the retry succeeds
     return created["task_id"]
 
 
-def retries(server, task_id):
-    return [line for line in writes(server) if line == "POST %s/%s/retry" % (TASKS, task_id)]
+def retries(emu, task_id):
+    return [line for line in writes(emu) if line == "POST %s/%s/retry" % (TASKS, task_id)]
 
 
 def test_retried_check_mode_then_once_then_nothing_to_retry(emu, capsys):
@@ -323,7 +324,7 @@ def test_retried_check_mode_then_once_then_nothing_to_retry(emu, capsys):
     assert SK not in out
     again, _out = run(task_module, args, capsys)  # running again: nothing failed any more, nothing is sent
     assert again["changed"] is False and again["retry_requests"] == [] and len(retries(emu, task_id)) == 1
-    emu.core.advance(3600)
+    emu.advance(3600)
     finished, _out = run(task_module, args, capsys)  # the task is Success now: no retry is allowed
     assert finished["failed"] is True and finished["error_code"] == "RetryNotAllowed"
     assert finished["status_before"] == "Success" and "Success" in finished["msg"]
@@ -345,7 +346,7 @@ def test_retried_named_devices_skip_those_not_failed(emu, capsys):
 @pytest.mark.parametrize("advance, status", [(0, "Initializing"), (3600, "Success")])
 def test_retried_refused_by_the_status_read_first(emu, capsys, advance, status):
     created, _out = run(task_module, connection(emu, package_id=PACKAGE, targets=DEVICES), capsys)
-    emu.core.advance(advance)
+    emu.advance(advance)
     result, _out = run(task_module, connection(emu, state="retried", task_id=created["task_id"]), capsys)
     assert result["failed"] is True and result["error_code"] == "RetryNotAllowed"
     assert status in result["msg"] and "RetryBatchTask was not sent" in result["msg"]
@@ -373,10 +374,9 @@ def meters(numbers):
 
 
 def test_device_info_every_page_and_the_version_filters(emu, capsys):
-    platform = emu.core.huawei_iotda
-    platform.patch_device("iotda-meter-0007", {"fw_version": "2.0.0"})
-    platform.patch_device("iotda-meter-0008", {"sw_version": "2.0.0"})
-    platform.patch_device("iotda-meter-0009", {"fw_version": None, "sw_version": None})
+    emu.patch_devices({"huawei_iotda": {"iotda-meter-0007": {"fw_version": "2.0.0"},
+                                        "iotda-meter-0008": {"sw_version": "2.0.0"},
+                                        "iotda-meter-0009": {"fw_version": None, "sw_version": None}}})
     result, out = run(device_module, connection(emu), capsys)
     assert result["changed"] is False and result["total"] == 300 and result["missing"] == []
     assert [row["device_id"] for row in result["devices"]] == meters(range(300, 0, -1))  # newest record first

@@ -5,7 +5,6 @@ import yaml
 
 from ansible.module_utils.basic import AnsibleModule
 from module_runner import run  # tests/unit/plugins/modules/module_runner.py
-from iotemu.faults import parse_rule
 
 import importlib
 
@@ -15,6 +14,7 @@ from ansible_collections.iotfleet.firmware.plugins.modules import huawei_iot_fir
 
 from iotemu.server import EmulatorServer  # tests/emulator is on sys.path (tests/conftest.py)
 
+from kit.control import EmulatorControl
 from kit.credentials import HUAWEI_APP_ID, HUAWEI_SECRET
 
 OPS = "/iodm/northbound/v1.5.0/operations"
@@ -78,20 +78,25 @@ def emu(tmp_path, monkeypatch):
     for name in ("HUAWEI_IOT_ENDPOINT", "HUAWEI_IOT_APP_ID", "HUAWEI_IOT_SECRET", "HUAWEI_IOT_ACCESS_TOKEN"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("IOTFLEET_PACING_DIR", str(tmp_path / "pacing"))
-    yield server
+    yield EmulatorControl(server, platform="huawei")
     server.stop()
 
 
-def log(server):
-    return ["%s %s" % (entry["method"], entry["path"]) for entry in server.core.log.entries()]
+def log(emu):
+    return ["%s %s" % (entry["method"], entry["path"]) for entry in emu.requests()]
 
 
-def tasks(server):
-    return server.core.state()["huawei"]["tasks"]
+def tasks(emu):
+    return emu.tasks()
 
 
-def connection(server, **extra):
-    args = {"endpoint": server.url, "app_id": HUAWEI_APP_ID, "secret": HUAWEI_SECRET}
+def issued_token(emu):
+    """The access token the emulator issued (in-process: the control API does not hand out secrets)."""
+    return emu.server.core.huawei.tokens[HUAWEI_APP_ID].access
+
+
+def connection(emu, **extra):
+    args = {"endpoint": emu.url, "app_id": HUAWEI_APP_ID, "secret": HUAWEI_SECRET}
     args.update(extra)
     return args
 
@@ -104,11 +109,11 @@ def test_create_then_unchanged_and_token_hidden(emu, capsys):
     devices = "GET /iocm/app/dm/v1.4.0/devices/"
     assert log(emu) == ["POST " + LOGIN, "GET /iodm/northbound/v1.5.0/category/" + FILE, "GET " + OPS,
                         devices + DEVICES[0], devices + DEVICES[1], "POST " + CREATE, "GET %s/%s" % (OPS, op_id)]
-    token = emu.core.huawei.tokens[HUAWEI_APP_ID].access
-    assert HUAWEI_SECRET not in out and token not in out
+    issued = issued_token(emu)
+    assert HUAWEI_SECRET not in out and issued not in out
     second, out = run(task_module, args, capsys)
     assert second["changed"] is False and second["operation_id"] == op_id and second["retries"] == []
-    assert second["api_calls"] == 2 and token not in out  # the shared token: no second login
+    assert second["api_calls"] == 2 and issued not in out  # the shared token: no second login
     assert len(tasks(emu)) == 1
 
 
@@ -218,11 +223,11 @@ def test_access_token_never_in_output(emu, capsys):
 
 
 def test_secrets_never_in_failure_output(emu, capsys):
-    emu.core.faults.add([parse_rule({"kind": "mutate", "platform": "huawei", "method": "GET", "path": OPS,
-                                     "set": {"error_code": "120015", "error_desc": "echo %s" % HUAWEI_SECRET}})])
+    emu.inject(kind="mutate", method="GET", path=OPS,
+               set={"error_code": "120015", "error_desc": "echo %s" % HUAWEI_SECRET})
     result, out = run(task_module, connection(emu, file_id=FILE, targets={"devices": DEVICES}), capsys)
     assert result["failed"] is True and result["error_code"] == "120015"
-    assert HUAWEI_SECRET not in out and emu.core.huawei.tokens[HUAWEI_APP_ID].access not in out
+    assert HUAWEI_SECRET not in out and issued_token(emu) not in out
 
 
 def test_absent_running_task_fails(emu, capsys):
@@ -257,8 +262,8 @@ def test_info_rejects_bad_combinations(emu, capsys):
 
 def test_info_by_id(emu, capsys):
     first, dummy = run(task_module, connection(emu, file_id=FILE, targets={"devices": DEVICES}), capsys)
-    emu.core.advance(1000)  # both upgrades finish
-    emu.core.log.clear()
+    emu.advance(1000)  # both upgrades finish
+    emu.clear_requests()
     result, dummy = run(info_module, connection(emu, operation_id=first["operation_id"], include_subtasks=True),
                         capsys, check=True)
     assert result["changed"] is False and result["summary"]["succeeded"] == 2 and result["all_done"] is True
