@@ -12,6 +12,8 @@ import time
 
 import pytest
 
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import state_file as journal_file
+
 from kit.credentials import HUAWEI_SECRET, TENCENT_SECRET_ID
 
 pytestmark = pytest.mark.integration
@@ -54,8 +56,13 @@ def read_json(path):
         return json.load(handle)
 
 
+def read_state(path):
+    """A rollout's journal as the engine reads it: the document with the lines appended since (mid-wave)."""
+    return journal_file.load_state(path)
+
+
 def state_of(dirs, rollout_id):
-    return read_json(os.path.join(dirs["staged_rollout_state_dir"], rollout_id + ".json"))
+    return read_state(os.path.join(dirs["staged_rollout_state_dir"], rollout_id + ".json"))
 
 
 def writes(emulator):
@@ -215,7 +222,7 @@ def test_resume_after_the_process_was_killed_mid_wave(run_playbook, emulator, di
     try:
         while time.time() < deadline:
             if os.path.exists(state_file):
-                wave = read_json(state_file)["waves"].get("wave1")
+                wave = read_state(state_file)["waves"].get("wave1")
                 if wave and all(c["task_id"] for c in wave["chunks"]):
                     break
             assert process.poll() is None, open(str(tmp_path / "killed-run.log")).read()
@@ -226,7 +233,7 @@ def test_resume_after_the_process_was_killed_mid_wave(run_playbook, emulator, di
     finally:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
-    killed = read_json(state_file)
+    killed = read_state(state_file)
     assert killed["status"] == "running" and killed["waves"]["wave1"]["status"] == "started"
     huawei, tencent = platform_tasks(emulator)
     recorded = [c for w in killed["waves"].values() for c in w["chunks"]]

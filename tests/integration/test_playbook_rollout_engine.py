@@ -10,7 +10,7 @@ import time
 import pytest
 
 from kit.credentials import HUAWEI_APP_ID, HUAWEI_SECRET, TENCENT_REGION, TENCENT_SECRET_ID, TENCENT_SECRET_KEY
-from test_playbook_rollout import HUAWEI_CREATE, INVENTORIES, PLAYBOOK, ROLLOUT, env_of, read_json, rollout, state_of
+from test_playbook_rollout import HUAWEI_CREATE, INVENTORIES, PLAYBOOK, ROLLOUT, env_of, read_state, rollout, state_of
 
 pytestmark = pytest.mark.integration
 
@@ -105,7 +105,7 @@ def test_a_kill_between_two_creates_then_a_rerun_creates_no_task_twice(run_playb
     def two_recorded():
         if not os.path.exists(path):
             return False
-        rest = read_json(path)["waves"].get("rest")
+        rest = read_state(path)["waves"].get("rest")
         return bool(rest) and len([c for c in rest["chunks"] if c["task_id"]]) >= 2
 
     try:
@@ -113,7 +113,7 @@ def test_a_kill_between_two_creates_then_a_rerun_creates_no_task_twice(run_playb
     finally:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
-    killed = read_json(path)["waves"]["rest"]["chunks"]
+    killed = read_state(path)["waves"]["rest"]["chunks"]
     assert [c for c in killed if not c["task_id"]], "the kill came after the last create"
     on_its_way = [c["key"] for c in killed if c.get("posting_at") and not c["task_id"]]
     assert len(on_its_way) == 1

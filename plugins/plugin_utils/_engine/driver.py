@@ -76,6 +76,7 @@ class WaveDriver(ending.WaveEnding):
         self.stats = {}
         self.rounds = 0
         self.phase_seconds = {"create": 0.0, "poll": 0.0, "failures": 0.0}
+        self.journal_before = ending.store_stats(store)
 
     # ---- state ---------------------------------------------------------------------------------
 
@@ -96,18 +97,14 @@ class WaveDriver(ending.WaveEnding):
             return self.store.update(change)
 
     def _record_chunks(self, updates):
-        """Persist ``{chunk_key: fields}`` at once: a task id the moment its create (or lookup) returns."""
-        def change(state):
-            chunks = dict((chunk["key"], chunk) for chunk in state["waves"][self.name]["chunks"])
-            unknown = sorted(set(updates) - set(chunks))
-            if unknown:
-                raise WaveFailed("wave %r of the state file %s has no chunk %s"
-                                 % (self.name, self.store.path, ", ".join(unknown)))
-            for key, fields in updates.items():
-                chunks[key].update(fields)
-            return state, True
+        """Persist ``{chunk_key: fields}`` at once: a task id the moment its create (or lookup) returns. One line
+        appended to the journal (``StateStore.record_chunks``), not the whole state written again."""
+        unknown = sorted(set(updates) - set(chunk["key"] for chunk in self._chunks))
+        if unknown:
+            raise WaveFailed("wave %r of the state file %s has no chunk %s"
+                             % (self.name, self.store.path, ", ".join(unknown)))
         with self._lock:
-            state = self.store.update(change)
+            state = self.store.record_chunks(self.name, updates)
         self._chunks = state["waves"][self.name]["chunks"]
 
     # ---- the wave ------------------------------------------------------------------------------

@@ -22,6 +22,12 @@ from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import
 from . import planner, poller, verify
 
 
+def store_stats(store):
+    """The journal store's write counters (``StateStore.stats``; empty for a store without them)."""
+    stats = getattr(store, "stats", None)
+    return stats() if callable(stats) else {}
+
+
 class WaveFailed(Exception):
     def __init__(self, message, detail=None):
         super(WaveFailed, self).__init__(message)
@@ -100,7 +106,7 @@ class WaveEnding:
                  "busy": dict((d, t) for c in self._chunks for d, t in (c.get("busy") or {}).items()),
                  "up_to_date": sorted(d for c in self._chunks for d in (c.get("up_to_date") or []))}
         extra["engine"] = {"phase_seconds": self.phase_seconds, "rounds": self.rounds, "create_stats": self.stats,
-                           "api_calls": self._calls()}
+                           "api_calls": self._calls(), "journal": self._journal_writes()}
         if checked is not None:
             extra["verified"] = {"checked": checked["checked"], "mismatched": len(checked["mismatched"]),
                                  "unverified": checked["unverified"], "notes": checked["notes"]}
@@ -193,6 +199,11 @@ class WaveEnding:
                 mine["throttled"] += entry.get("code") in registry.throttle_codes()
         return calls
 
+    def _journal_writes(self):
+        """What this wave wrote to the journal so far: whole writes and appended lines, their bytes and seconds."""
+        now = store_stats(self.store)
+        return dict((key, round(value - self.journal_before.get(key, 0), 6)) for key, value in now.items())
+
     def _result(self, status, gate_result, extra, cancelled=(), cancel_errors=()):
         calls = self._calls()
         result = {
@@ -213,6 +224,7 @@ class WaveEnding:
             "api_calls": calls,
             "phase_seconds": self.phase_seconds,
             "state_writes": self.store.writes,
+            "journal_writes": self._journal_writes(),
         }
         result["msg"] = "wave %s: %s%s" % (self.name, status, " - %s" % result["reason"] if result["reason"] else "")
         return result

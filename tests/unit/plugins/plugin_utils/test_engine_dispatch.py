@@ -1,6 +1,5 @@
 """Dispatch over time: maintenance windows, stage schedules, the ramp and the pace, in the wave driver against
 scripted providers (the exact provider calls, the clock advanced only by the driver's own waits)."""
-import json
 import os
 
 import pytest
@@ -47,8 +46,7 @@ def run(store, the_wave, tencent, clock, **options):
 
 
 def saved(store):
-    with open(store.path) as handle:
-        return json.load(handle)
+    return state_file.load_state(store.path)  # the document with its appended lines
 
 
 def created(devices, task_id):

@@ -1,5 +1,4 @@
 """The wave driver against scripted providers: the exact provider calls, and what the state file records."""
-import json
 import os
 
 import pytest
@@ -35,8 +34,7 @@ def store(tmp_path):
 
 
 def saved(store):
-    with open(store.path) as handle:
-        return json.load(handle)
+    return state_file.load_state(store.path)  # the document with its appended lines
 
 
 def run(store, the_wave, providers, clock=None, **options):
@@ -99,6 +97,11 @@ def test_creates_each_missing_chunk_once_records_every_id_at_once_then_passes(st
     assert record["status"] == "passed"
     assert [(c["task_id"], c["created"]) for c in record["chunks"]] == [("op-1", 2), ("op-2", 1), (501, 2)]
     assert record["failures"] == [] and record["in_flight"] == []
+    # the whole journal is written when the wave starts and ends; each create's record is one appended line (the
+    # marks before the first create of each platform, then per create its id with the next mark)
+    journal = result["journal_writes"]
+    assert (journal["writes"], journal["appends"]) == (2, 5)
+    assert record["engine"]["journal"]["appends"] == 5 and record["engine"]["journal"]["writes"] == 1
 
 
 def test_a_re_entered_wave_creates_nothing_and_polls_its_recorded_tasks(store):

@@ -294,3 +294,203 @@ def test_a_lock_ttl_below_60_or_no_number_is_refused_naming_lock_ttl(tmp_path, t
         lock.RunLock(path, live_owner(), ttl=ttl)
     assert state.StateStore(path, "r1", owner=live_owner(), lock_ttl=60).lock.ttl == 60
     assert lock.RunLock(path, live_owner()).ttl == lock.DEFAULT_LOCK_TTL == 900
+
+
+# --------------------------------------------------------------------------- the append-only journal
+
+CHUNKS = [{"key": "w1/huawei/1", "platform": "huawei", "product_id": None, "size": 2, "devices": ["hw-1", "hw-2"]},
+          {"key": "w1/huawei/2", "platform": "huawei", "product_id": None, "size": 1, "devices": ["hw-3"]}]
+AT = "2026-12-01T12:00:00Z"
+
+
+def started_store(tmp_path, owner=None, **kwargs):
+    """A store whose journal has wave w1 started with two chunks (the document alone, as a transition writes it);
+    its run is this process unless ``owner`` says otherwise."""
+    path = str(tmp_path / "r1.json")
+    store = state.StateStore(path, "r1", owner=owner or live_owner(), **kwargs)
+    store.update(lambda current: (a_state(), True), take=True)
+    store.update(lambda current: rollout.apply_event(current, "wave_started", {"wave": {
+        "name": "w1", "index": 1, "gate": {}, "chunks": CHUNKS}}, AT))
+    return store
+
+
+def text_of(path):
+    with open(path) as handle:
+        return handle.read()
+
+
+def test_recording_chunk_progress_appends_one_line_and_leaves_the_document_as_it_was(tmp_path):
+    store = started_store(tmp_path)
+    document = text_of(store.path)
+    writes = store.writes
+    store.record_chunks("w1", {"w1/huawei/1": {"posting_at": 1.5}})
+    store.record_chunks("w1", {"w1/huawei/1": {"task_id": "op-1", "posting_at": None},
+                               "w1/huawei/2": {"posting_at": 2.5}})
+    text = text_of(store.path)
+    assert text.startswith(document)  # the document is not written again
+    assert text[len(document):].splitlines() == [
+        '{"chunks":{"w1/huawei/1":{"posting_at":1.5}},"op":"chunks","wave":"w1"}',
+        '{"chunks":{"w1/huawei/1":{"posting_at":null,"task_id":"op-1"},"w1/huawei/2":{"posting_at":2.5}},'
+        '"op":"chunks","wave":"w1"}']
+    assert store.writes == writes and store.stats()["appends"] == 2
+    assert store.stats()["appended_bytes"] == len(text) - len(document)
+    chunks = state_file.load_state(store.path)["waves"]["w1"]["chunks"]
+    assert [(c["task_id"], c["posting_at"]) for c in chunks] == [("op-1", None), (None, 2.5)]
+    assert store.load() == state_file.load_state(store.path)  # the store's copy is what a reader gets
+
+
+def test_a_transition_folds_the_lines_into_the_document(tmp_path):
+    store = started_store(tmp_path)
+    store.record_chunks("w1", {"w1/huawei/1": {"task_id": "op-1"}, "w1/huawei/2": {"task_id": "op-2"}})
+    store.update(lambda current: rollout.apply_event(current, "wave_passed", {"wave": "w1", "result": {}}, AT))
+    folded = json.loads(text_of(store.path))  # one document, no line after it
+    assert [c["task_id"] for c in folded["waves"]["w1"]["chunks"]] == ["op-1", "op-2"]
+    assert folded["waves"]["w1"]["status"] == "passed" and folded == store.load()
+
+
+def test_a_run_start_folds_lines_left_by_a_killed_run_and_a_resume_reads_them(tmp_path):
+    killed = started_store(tmp_path, owner=dead_owner())
+    killed.record_chunks("w1", {"w1/huawei/1": {"task_id": "op-1", "posting_at": None},
+                                "w1/huawei/2": {"posting_at": 2.5}})
+    left = text_of(killed.path)
+    # the next run (the killed run's process is gone): it reads the recorded id and the mark of the create on its way
+    resumed = state.StateStore(killed.path, "r1", owner=live_owner())
+    chunks = resumed.load()["waves"]["w1"]["chunks"]
+    assert [(c["task_id"], c.get("posting_at")) for c in chunks] == [("op-1", None), (None, 2.5)]
+    assert text_of(killed.path) == left  # reading writes nothing
+    resumed.update(lambda current: rollout.apply_event(current, "start", {"rollout_id": "r1", "targets": TARGETS}, AT),
+                   take=True)
+    assert json.loads(text_of(killed.path)) == resumed.load()  # folded at the start, nothing else changed
+    assert resumed.writes == 1 and resumed.load()["waves"]["w1"]["chunks"] == chunks
+
+
+def test_a_torn_last_line_is_ignored_and_the_next_record_folds_it_away(tmp_path):
+    store = started_store(tmp_path, owner=dead_owner())
+    store.record_chunks("w1", {"w1/huawei/1": {"task_id": "op-1"}})
+    whole = state_file.load_state(store.path)
+    torn = '{"chunks":{"w1/huawei/2":{"task_id":"op-'
+    with open(store.path, "a") as handle:
+        handle.write(torn)  # a kill in the middle of the next append
+    assert state_file.load_state(store.path) == whole  # the cut line never counted: nothing was done after it
+    journal = state_file.read_journal(store.path)
+    assert (journal.lines, journal.torn_bytes) == (1, len(torn))
+    again = state.StateStore(store.path, "r1", owner=live_owner())
+    again.update(lambda current: (current, False), take=True)
+    assert json.loads(text_of(store.path)) == whole  # the run's start folded the line and dropped the torn tail
+    # a torn tail met by a record (no start in between) is folded away by a whole write too, never appended after
+    with open(store.path, "a") as handle:
+        handle.write('{"chunks":')
+    again.record_chunks("w1", {"w1/huawei/2": {"task_id": "op-2"}})
+    folded = json.loads(text_of(store.path))
+    assert [c["task_id"] for c in folded["waves"]["w1"]["chunks"]] == ["op-1", "op-2"]
+
+
+@pytest.mark.parametrize("line, problem", [
+    ("{broken", "appended line 1 that is not valid JSON"),
+    ('{"wave":"w1","chunks":{}}', "appended line 1 that is not a chunk update"),
+    ('{"op":"chunks","wave":"w9","chunks":{}}', "appended line 1 that names no wave of the rollout ('w9')"),
+    ('{"op":"chunks","wave":"w1","chunks":{"w1/huawei/9":{"task_id":"x"}}}',
+     "appended line 1 that names chunks that wave 'w1' does not have: w1/huawei/9"),
+    ('{"op":"chunks","wave":"w1","chunks":["w1/huawei/1"]}', "appended line 1 that has no valid 'chunks' object"),
+])
+def test_a_complete_line_that_is_no_valid_update_refuses_the_file_naming_the_line(tmp_path, line, problem):
+    store = started_store(tmp_path)
+    with open(store.path, "a") as handle:
+        handle.write(line + "\n")
+    with pytest.raises(state_file.StateFileError) as info:
+        state_file.load_state(store.path)
+    assert problem in str(info.value) and store.path in str(info.value)
+    assert "not read as a new rollout" in str(info.value)
+
+
+def test_a_line_stuck_to_the_document_is_refused(tmp_path):
+    path = tmp_path / "r1.json"
+    path.write_text(json.dumps(a_state()) + '{"op":"chunks"}\n')
+    with pytest.raises(state_file.StateFileError, match="not valid JSON .extra data after the document"):
+        state_file.load_state(str(path))
+
+
+def test_a_journal_of_an_earlier_release_reads_as_before_and_takes_lines(tmp_path):
+    """The document alone, pretty-printed and without a final line break: read as it is; the first record writes the
+    whole document (a line cannot follow it), the next ones append."""
+    path = str(tmp_path / "r1.json")
+    old, dummy = rollout.apply_event(a_state(), "wave_started", {"wave": {"name": "w1", "index": 1, "gate": {},
+                                                                          "chunks": CHUNKS}}, AT)
+    with open(path, "w") as handle:
+        handle.write(json.dumps(old, indent=2))
+    assert state_file.load_state(path) == old
+    store = state.StateStore(path, "r1", owner=live_owner())
+    store.record_chunks("w1", {"w1/huawei/1": {"task_id": "op-1"}})
+    assert store.stats()["writes"] == 1 and store.stats()["appends"] == 0
+    store.record_chunks("w1", {"w1/huawei/2": {"task_id": "op-2"}})
+    assert store.stats()["appends"] == 1
+    assert [c["task_id"] for c in state_file.load_state(path)["waves"]["w1"]["chunks"]] == ["op-1", "op-2"]
+
+
+def test_a_kill_during_a_compaction_leaves_the_document_and_its_lines(tmp_path, monkeypatch):
+    store = started_store(tmp_path, owner=dead_owner())
+    store.record_chunks("w1", {"w1/huawei/1": {"task_id": "op-1"}})
+    before = text_of(store.path)
+
+    def killed(src, dst):
+        raise KeyboardInterrupt()
+
+    monkeypatch.setattr(os, "replace", killed)
+    with pytest.raises(KeyboardInterrupt):
+        store.update(lambda current: rollout.apply_event(current, "wave_passed", {"wave": "w1", "result": {}}, AT))
+    monkeypatch.undo()
+    assert text_of(store.path) == before  # the old document with its line: nothing lost, nothing half-written
+    resumed = state.StateStore(store.path, "r1", owner=live_owner())
+    record = resumed.load()["waves"]["w1"]
+    assert record["status"] == "started" and record["chunks"][0]["task_id"] == "op-1"
+    assert [name for name in os.listdir(str(tmp_path)) if name.startswith(".")] == []
+
+
+def test_lines_that_outgrow_the_document_are_folded_in(tmp_path, monkeypatch):
+    monkeypatch.setattr(state, "COMPACT_MIN_BYTES", 0)
+    store = started_store(tmp_path)
+    size = len(text_of(store.path))
+    number = 0
+    while store.writes == 2:
+        number += 1
+        store.record_chunks("w1", {"w1/huawei/1": {"task_id": "op-%d" % number}})
+    # folded by the record whose line would have made the lines larger than the document
+    assert store.stats()["appended_bytes"] <= size < store.stats()["appended_bytes"] + 80
+    assert json.loads(text_of(store.path))["waves"]["w1"]["chunks"][0]["task_id"] == "op-%d" % number
+
+
+def test_a_failed_append_is_not_taken_as_recorded(tmp_path):
+    store = started_store(tmp_path)
+
+    def full_disk(path, line):
+        with open(path, "a") as handle:
+            handle.write(line[:10])  # part of the line, no line break: a torn tail
+        raise state_file.StateFileError("cannot append to %s: [Errno 28] No space left on device" % path)
+
+    failing = state.StateStore(store.path, "r1", owner=live_owner(), append=full_disk)
+    with pytest.raises(state_file.StateFileError, match="No space left"):
+        failing.record_chunks("w1", {"w1/huawei/1": {"task_id": "op-1"}})
+    assert failing.load()["waves"]["w1"]["chunks"][0]["task_id"] is None  # read again from the file
+    failing.record_chunks("w1", {"w1/huawei/2": {"task_id": "op-2"}})  # the torn tail: a whole write
+    assert [c["task_id"] for c in json.loads(text_of(store.path))["waves"]["w1"]["chunks"]] == [None, "op-2"]
+
+
+def test_a_record_for_an_unknown_chunk_or_a_missing_journal_records_nothing(tmp_path):
+    store = started_store(tmp_path)
+    before = text_of(store.path)
+    with pytest.raises(state_file.StateFileError, match="names chunks that wave 'w1' does not have: w1/x"):
+        store.record_chunks("w1", {"w1/x": {"task_id": "op-1"}})
+    assert text_of(store.path) == before
+    missing = state.StateStore(str(tmp_path / "r2.json"), "r2", owner=live_owner())
+    with pytest.raises(state_file.StateFileError, match="rollout 'r2' has no state file"):
+        missing.record_chunks("w1", {"w1/huawei/1": {"task_id": "op-1"}})
+
+
+def test_append_line_writes_one_line_and_fails_naming_the_file(tmp_path):
+    path = str(tmp_path / "r1.json")
+    with pytest.raises(state_file.StateFileError, match="cannot append to %s" % path):
+        state_file.append_line(path, "{}\n")  # no document: nothing to append to
+    with open(path, "w") as handle:
+        handle.write("{}\n")
+    state_file.append_line(path, state_file.dump_line("w1", {"k": {"note": "a\nb"}}))
+    assert text_of(path).count("\n") == 2  # a line break inside a value is escaped
