@@ -152,6 +152,8 @@ def caps_of(args):
 def add_groups(devices, caps, groups):
     """Each device's inventory groups that have a pace cap (``device["groups"]``), by its inventory host."""
     capped = dispatch.group_caps(caps)
+    if not capped:
+        return
     unknown = sorted(group for group in capped if group not in groups)
     if unknown:
         raise rollout.RolloutError("staged_rollout_max_in_progress: no inventory group %s" % ", ".join(unknown))
@@ -211,11 +213,12 @@ def make_plan(args, task_vars, check_connections_of_fleet=False, refresh_scope="
     args = dict(args, rollout_id=rollout.validate_rollout_id(args["rollout_id"]))
     devices, duplicates, source = select_devices(args, task_vars)
     targets = dict((key, args.get(key)) for key in registry.target_args())
-    errors = rollout.validate_targets(targets, set(d["platform"] for d in devices))
+    platforms = rollout.platforms_of(devices)
+    errors = rollout.validate_targets(targets, platforms)
     if errors:
         raise rollout.RolloutError("; ".join(errors))
     if check_connections_of_fleet:
-        check_connections(set(d["platform"] for d in devices), args)
+        check_connections(platforms, args)
     extracted = time.time()
     state_path = rollout_files.state_path(args["state_dir"], args["rollout_id"]) if args["state_dir"] else None
     state = rollout_files.read_state(state_path) if state_path else None

@@ -23,7 +23,6 @@ import io
 import json
 import os
 
-from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _platforms as registry
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _rollout as rollout
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils._rollout import devices as device_rules
 
@@ -35,6 +34,7 @@ JSON_KEYS = ("platform", "id", "device_id", "name", "product_id", "version", "ho
 JSON_SUFFIXES = (".jsonl", ".ndjson", ".json")
 # errors kept word for word (the rest are counted): a wrong file can have a million bad lines
 MAX_ERRORS = 100
+NO_VALUES = {}  # the window cells of a CSV file without such columns (read, never written)
 
 
 class FileSource(object):
@@ -124,13 +124,15 @@ def _csv_header(path, reader):
                                % (OPTION, path, ",".join(CSV_COLUMNS)))
 
 
-def _csv_rows(path):
+def _csv_lines(path):
+    """The header row's column names first, then ``(line number, cells or ValueError)`` of each device line (a
+    ``ValueError`` for a wrong number of cells; blank lines left out)."""
     with _open(path) as handle:
         reader = csv.reader(handle)
         try:
             names = _csv_header(path, reader)
+            yield names
             width = len(names)
-            pairs = tuple(enumerate(names))
             last = reader.line_num
             for row in reader:
                 number, last = last + 1, reader.line_num
@@ -139,11 +141,18 @@ def _csv_rows(path):
                         continue  # a blank line
                     yield number, ValueError("%d cells, the header row names %d columns" % (len(row), width))
                     continue
-                # an empty cell is no value (a device unique without its product has no product_id; a version may
-                # be unknown)
-                yield number, dict((name, row[index]) for index, name in pairs if row[index])
+                yield number, row
         except csv.Error as exc:
             raise rollout.RolloutError("%s: not valid CSV: %s" % (_where(path, reader.line_num), exc))
+
+
+def _csv_rows(path):
+    lines = _csv_lines(path)
+    pairs = tuple(enumerate(next(lines)))
+    for number, row in lines:
+        # an empty cell is no value (a device unique without its product has no product_id; a version may be unknown)
+        yield number, row if isinstance(row, ValueError) else dict((name, row[index]) for index, name in pairs
+                                                                   if row[index])
 
 
 def _json_rows(path):
@@ -168,6 +177,33 @@ def _json_rows(path):
             yield number, raw
 
 
+def _csv_device(names, default_window, default_timezone):
+    """``device(cells, where) -> (device, problem)`` for the device lines of a CSV file with the columns ``names``:
+    the cells go to ``rollout.normalize_device``'s rules as they are (no dict per line; an empty cell is no value)."""
+    column = dict((name, index) for index, name in enumerate(names))
+    platform, device_id, product_id, version = (column[name] for name in CSV_COLUMNS)
+    host = column.get("host")
+    rest = tuple((name, column[name]) for name in ("maintenance_window", "timezone") if name in column)
+
+    def device(cells, where):
+        return device_rules.device_of_values(
+            cells[platform] or None, cells[device_id], cells[product_id], cells[version],
+            cells[host] if host is not None else None,
+            dict((name, cells[index]) for name, index in rest) if rest else NO_VALUES, where, default_window,
+            default_timezone)
+
+    return device
+
+
+def _raw_device(default_window, default_timezone):
+    """``device(raw, where) -> (device, problem)`` for the dicts of a JSON-lines file."""
+
+    def device(raw, where):
+        return device_rules._device_of(raw, where, default_window, default_timezone)  # pylint: disable=protected-access
+
+    return device
+
+
 def read_devices_file(path, default_window=None, default_timezone="UTC"):
     """The devices of ``path`` as a :class:`FileSource`, normalized like ``staged_rollout_devices`` entries
     (``rollout.normalize_devices``), each error as ``<path> line <n>: <problem>``.
@@ -175,24 +211,31 @@ def read_devices_file(path, default_window=None, default_timezone="UTC"):
     Raises :class:`RolloutError` when the file cannot be read or its header row is wrong."""
     path = file_path(path)
     found = FileSource(path)
+    if file_format(path) == "csv":
+        lines = _csv_lines(path)
+        device_of = _csv_device(next(lines), default_window, default_timezone)
+    else:
+        lines, device_of = _json_rows(path), _raw_device(default_window, default_timezone)
     seen = set()
-    canonical = dict((name, name) for name in registry.names())  # one string object per platform, not per device
-    for number, raw in raw_rows(path):
-        found.lines += 1
-        where = _where(path, number)
-        if isinstance(raw, ValueError):
-            found.error("%s: %s" % (where, raw))
-            continue
-        device, problem = device_rules._device_of(  # pylint: disable=protected-access
-            raw, lambda where=where: where, default_window, default_timezone)
-        if problem:
-            found.error(problem if problem.startswith(where + ":") else "%s: %s" % (where, problem))
-            continue
-        uid = device["uid"]
-        if uid in seen:
-            found.duplicates.append(uid)
-            continue
-        seen.add(uid)
-        device["platform"] = canonical[device["platform"]]
-        found.devices.append(device)
+    number = 0
+
+    def where():  # the line being read (asked only when it has a window to parse)
+        return _where(path, number)
+
+    add, keep = seen.add, found.devices.append
+    with device_rules.gc_paused():
+        for number, raw in lines:
+            if isinstance(raw, ValueError):
+                found.error("%s: %s" % (where(), raw))
+                continue
+            device, problem = device_of(raw, where)
+            if problem:
+                found.error(problem if problem.startswith(where() + ":") else "%s: %s" % (where(), problem))
+                continue
+            if device.uid in seen:
+                found.duplicates.append(device.uid)
+                continue
+            add(device.uid)
+            keep(device)
+    found.lines = len(found.devices) + len(found.duplicates) + found.error_count
     return found

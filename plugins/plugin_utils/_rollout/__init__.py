@@ -10,7 +10,8 @@ Controller-only: the argument specs the modules' documentation stubs need are in
 
 Vocabulary
 ----------
-device   ``{"uid", "platform", "id", "product_id", "version", "host"}``; ``uid`` is the identity used
+device   a :class:`Device` with the keys ``uid``, ``platform``, ``id``, ``product_id``, ``version``, ``host``,
+         ``window`` (read like a dict, or by attribute); ``uid`` is the identity used
          for hashing and de-duplication: the device id, or ``<product_id>/<device id>`` on a platform whose
          ids are unique within a product only (``RolloutFacts.product_scoped``). No platform is named here: the
          platforms' facts come from the registry ``plugin_utils/_platforms.py``.
@@ -34,7 +35,8 @@ from .common import (  # noqa: F401
     ROLLOUT_INCOMPLETE, ROLLOUT_ID_RE, RolloutError, validate_rollout_id, _text,
     _number, _bool, _fmt, _percent, chunked)
 from .devices import (  # noqa: F401
-    device_uid, rank_key, normalize_device, device_from_hostvars, normalize_devices)
+    Device, DEVICE_KEYS, device_uid, rank_key, ranked, devices_of, platforms_of, gc_paused, normalize_device,
+    device_from_hostvars, normalize_devices)
 from .stages import (  # noqa: F401
     normalize_gate, STAGES_TEXT_FORM, STAGE_SIZE_RULE, STAGE_GATE_RULE, STAGE_COUNT_RE, STAGE_PERCENT_RE,
     parse_stage_text, parse_stages, normalize_stages, stage_boundaries, coverage)

@@ -12,15 +12,16 @@ import copy
 import hashlib
 import json
 import math
+import operator
 
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _platforms as registry
 
 from .common import (
     ROLLOUT_ABORTED, ROLLOUT_COMPLETED, ROLLOUT_INCOMPLETE, RolloutError, STATE_FORMAT, WAVE_ABORTED,
-    WAVE_PENDING, WAVE_STARTED, _fmt, chunked, validate_rollout_id
+    WAVE_PENDING, WAVE_STARTED, _fmt, validate_rollout_id
 )
 from . import dispatch, timing
-from .devices import device_uid, rank_key
+from .devices import device_uid, devices_of, gc_paused, platforms_of, ranked as ranked_devices
 from .stages import coverage, normalize_stages, stage_boundaries
 
 
@@ -95,57 +96,86 @@ def build_chunks(wave_name, devices, chunk_sizes, ramp=None, caps=None):
     makes the chunks of each window set grow (``ramp_step``: 0, 1, ...; :func:`timing.ramp_sizes`); a pace cap of
     the platform bounds the chunk size; capped inventory groups are counted per chunk (``groups``).
     """
+    return _chunks(wave_name, devices_of(devices), chunk_sizes, ramp, caps)
+
+
+def _grouped(devices):
+    """``{(platform, product or None, window set): [device, ...]}`` in one pass over :class:`Device` objects; the
+    window set is the window's JSON text (``""``: none), made once per window object (devices share them)."""
+    scoped = dict((name, registry.facts(name).product_scoped) for name in registry.names())
+    texts = {}  # id(window) -> its JSON text; the windows stay alive in the devices
+    grouped = {}
+    for device in devices:
+        window = device.window
+        if window:
+            text = texts.get(id(window))
+            if text is None:
+                text = texts[id(window)] = json.dumps(window, sort_keys=True)
+        else:
+            text = ""
+        name = device.platform
+        key = (name, device.product_id if scoped[name] else None, text)
+        members = grouped.get(key)
+        if members is None:
+            members = grouped[key] = []
+        members.append(device)
+    return grouped
+
+
+def _even_sizes(count, size):
+    """The sizes of ``count`` devices cut in chunks of ``size``: full chunks, then the rest."""
+    return [size] * (count // size) + ([count % size] if count % size else [])
+
+
+def _chunks(wave_name, devices, chunk_sizes, ramp, caps):
+    """:func:`build_chunks` of :class:`Device` objects."""
     caps = caps or {}
     capped_groups = set(key[len("group:"):] for key in caps if key.startswith("group:"))
-    grouped = {}  # one pass over the devices: platform -> product -> window set -> devices
-    for device in devices:
-        name = device["platform"]
-        scope = device["product_id"] if registry.facts(name).product_scoped else None
-        window = json.dumps(device["window"], sort_keys=True) if device.get("window") else ""
-        grouped.setdefault(name, {}).setdefault(scope, {}).setdefault(window, []).append(device)
+    grouped = _grouped(devices)
+    order = dict((name, index) for index, name in enumerate(registry.names()))
+    numbers = {}  # (platform, product) -> chunks so far
     chunks = []
-    for name in registry.names():
-        if name not in grouped:
-            continue
-        scoped = registry.facts(name).product_scoped
+    for name, product_id, window in sorted(grouped, key=lambda key: (order[key[0]], key[1] or "", key[2])):
         size = chunk_size(name, chunk_sizes)
         if caps.get(name):
             size = min(size, int(caps[name]))
-        by_scope = grouped[name]
-        for product_id in sorted(by_scope, key=lambda product: product or ""):
-            prefix = "%s/%s/%s" % (wave_name, name, product_id) if scoped else "%s/%s" % (wave_name, name)
-            number = 0
-            for window in sorted(by_scope[product_id]):
-                members = sorted(by_scope[product_id][window], key=_device_id)
-                if ramp:
-                    sizes = timing.ramp_sizes(len(members), min(ramp["start"], size), ramp["factor"], size)
-                else:
-                    sizes = [len(part) for part in chunked(members, size)]
-                start = 0
-                for step, count in enumerate(sizes):
-                    part = members[start:start + count]
-                    start += count
-                    number += 1
-                    chunk = {"key": "%s/%d" % (prefix, number), "platform": name, "product_id": product_id,
-                             "size": len(part), "devices": [d["id"] for d in part], "task_id": None}
-                    if window:
-                        chunk["window"] = part[0]["window"]
-                    if ramp:
-                        chunk["ramp_step"] = step
-                    if capped_groups:
-                        groups = {}
-                        for device in part:
-                            for group in device.get("groups") or ():
-                                if group in capped_groups:
-                                    groups[group] = groups.get(group, 0) + 1
-                        if groups:
-                            chunk["groups"] = groups
-                    chunks.append(chunk)
+        prefix = "%s/%s/%s" % (wave_name, name, product_id) if registry.facts(name).product_scoped \
+            else "%s/%s" % (wave_name, name)
+        members = sorted(grouped[name, product_id, window], key=_device_id)
+        ids = [device.id for device in members]
+        if ramp:
+            sizes = timing.ramp_sizes(len(members), min(ramp["start"], size), ramp["factor"], size)
+        else:
+            sizes = _even_sizes(len(members), size)
+        start = 0
+        for step, count in enumerate(sizes):
+            numbers[name, product_id] = number = numbers.get((name, product_id), 0) + 1
+            chunk = {"key": "%s/%d" % (prefix, number), "platform": name, "product_id": product_id,
+                     "size": count, "devices": ids[start:start + count], "task_id": None}
+            if window:
+                chunk["window"] = members[start].window
+            if ramp:
+                chunk["ramp_step"] = step
+            if capped_groups:
+                groups = _group_counts(members[start:start + count], capped_groups)
+                if groups:
+                    chunk["groups"] = groups
+            start += count
+            chunks.append(chunk)
     return chunks
 
 
-def _device_id(device):
-    return device["id"]
+def _group_counts(devices, capped_groups):
+    """``{group: devices}`` of the capped inventory groups among ``devices``."""
+    groups = {}
+    for device in devices:
+        for group in device.groups or ():
+            if group in capped_groups:
+                groups[group] = groups.get(group, 0) + 1
+    return groups
+
+
+_device_id = operator.attrgetter("id")
 
 
 def chunk_counts(chunks):
@@ -156,6 +186,7 @@ def chunk_counts(chunks):
     return counts
 
 
+@gc_paused()  # a million devices ranked, filtered and chunked: no cycle forms, see gc_paused
 def plan_rollout(rollout_id, devices, stages, targets, gate_defaults=None, chunk_sizes=None, state=None,
                  resume_aborted=False, poll_seconds=30, allow_uncovered=False, ramp=None, caps=None):
     """Compute the rollout plan.
@@ -174,11 +205,12 @@ def plan_rollout(rollout_id, devices, stages, targets, gate_defaults=None, chunk
     the plan carries its ``coverage`` either way.
     """
     rollout_id = validate_rollout_id(rollout_id)
+    devices = devices_of(devices)
     stages = normalize_stages(stages, gate_defaults, ramp)
     covers = coverage(stages, len(devices))
     if covers["problem"] and not allow_uncovered:
         raise RolloutError(covers["problem"])
-    platforms = set(d["platform"] for d in devices)
+    platforms = platforms_of(devices)
     errors = validate_targets(targets, platforms)
     if errors:
         raise RolloutError("; ".join(errors))
@@ -195,7 +227,7 @@ def plan_rollout(rollout_id, devices, stages, targets, gate_defaults=None, chunk
             for device_id in chunk["devices"]:
                 recorded_uids[device_uid(chunk["platform"], device_id, chunk.get("product_id"))] = name
 
-    ranked = sorted(devices, key=lambda d: rank_key(rollout_id, d["uid"]))
+    ranked = ranked_devices(rollout_id, devices)
     ends = stage_boundaries(stages, len(ranked))
     waves = []
     start = 0
@@ -219,7 +251,7 @@ def plan_rollout(rollout_id, devices, stages, targets, gate_defaults=None, chunk
             chunks = copy.deepcopy(record.get("chunks") or [])
             status = record.get("status", WAVE_STARTED)
             wave.update(status=status, recorded=True, chunks=chunks, skipped=None,
-                        outside=len([d for d in members if recorded_uids.get(d["uid"]) != stage["name"]]))
+                        outside=len([d for d in members if recorded_uids.get(d.uid) != stage["name"]]))
             if status == WAVE_STARTED:
                 wave["action"] = "resume"
             elif status == WAVE_ABORTED and resume["mode"] == "resume_aborted":
@@ -228,14 +260,14 @@ def plan_rollout(rollout_id, devices, stages, targets, gate_defaults=None, chunk
             else:
                 wave["action"] = "skip"
         else:
-            fresh = [d for d in members if d["uid"] not in recorded_uids]
+            fresh = [d for d in members if d.uid not in recorded_uids] if recorded_uids else members
             wanted = dict((name, str(target_version({"platform": name}, targets) or "")) for name in registry.names())
-            todo = [d for d in fresh if not (wanted[d["platform"]] and d.get("version") is not None
-                                             and str(d["version"]) == wanted[d["platform"]])]
+            todo = [d for d in fresh if not (wanted[d.platform] and d.version is not None
+                                             and str(d.version) == wanted[d.platform])]
             totals["done_elsewhere"] += len(members) - len(fresh)
             wave.update(status=WAVE_PENDING, recorded=False, action="run", skipped=len(fresh) - len(todo),
                         outside=len(members) - len(fresh),
-                        chunks=build_chunks(stage["name"], todo, chunk_sizes, stage["ramp"], caps))
+                        chunks=_chunks(stage["name"], todo, chunk_sizes, stage["ramp"], caps))
             totals["skipped"] += wave["skipped"]
         counts = chunk_counts(wave["chunks"])
         wave["poll_seconds"] = poll_interval(poll_seconds, tasks_by_platform(wave["chunks"]))

@@ -101,7 +101,7 @@ def test_each_bad_line_is_named_by_file_and_line_and_all_are_reported(tmp_path):
         "%s line 4: a Tencent device needs a product_id" % path,
         "%s line 7: 5 cells, the header row names 4 columns" % path,
         "%s line 8: no device id" % path]
-    assert found.error_count == 4
+    assert found.error_count == 4 and found.lines == 6  # the devices, the duplicates and the bad lines
 
 
 def test_a_bad_window_is_named_with_its_line(tmp_path):
@@ -126,7 +126,7 @@ def test_a_device_listed_twice_is_counted_once(tmp_path):
     found = sources.read_devices_file(path)
     assert [(d["uid"], d["version"]) for d in found.devices] == [("hw-1", "1.0.0"), ("P/tc-1", "1.0.0"),
                                                                  ("Q/tc-1", "1.0.0")]
-    assert found.duplicates == ["hw-1"]
+    assert found.duplicates == ["hw-1"] and found.lines == 4
 
 
 # --- JSON lines -----------------------------------------------------------------------------------------------------

@@ -67,6 +67,64 @@ def test_normalize_devices_reports_errors_and_deduplicates():
     assert errors == ["device bad-host: platform must be one of huawei/tencent/huawei_iotda, got 'x'"]
 
 
+def test_a_device_reads_and_writes_like_the_dict_it_replaces():
+    device, dummy = r.normalize_device({"platform": "tencent", "id": "tc-1", "product_id": "P", "version": "1.0.0"})
+    assert isinstance(device, r.Device) and device.uid == device["uid"] == "P/tc-1"
+    assert dict(device) == {"uid": "P/tc-1", "platform": "tencent", "id": "tc-1", "product_id": "P", "version": "1.0.0",
+                            "host": "tc-1", "window": None}
+    assert device == dict(device) and list(device) == list(r.DEVICE_KEYS) and len(device) == 7
+    # version_read_at and groups are keys only when set, as they were
+    assert "groups" not in device and device.get("groups", ()) == () and device.get("version_read_at") is None
+    with pytest.raises(KeyError):
+        device["groups"]
+    device["groups"] = ("site_a",)
+    device["version"] = "2.0.0"
+    assert device["groups"] == ("site_a",) and "groups" in device and device.version == "2.0.0"
+    with pytest.raises(KeyError, match="a device has no key 'colour'"):
+        device["colour"] = "red"
+    with pytest.raises(KeyError):
+        device["colour"]
+    assert device.get("colour", "none") == "none" and "colour" not in device
+    assert copy.deepcopy(device) == device and copy.deepcopy(device) is not device
+    assert r.Device.of(dict(device)) == device and r.Device.of(device) is device
+    assert device != dict(device, version="3.0.0") and device != "P/tc-1"
+
+
+def test_devices_share_the_strings_that_repeat():
+    raws = [{"platform": "Tencent ", "id": "tc-%d" % n, "product_id": "P%d" % (n // 10), "version": "1.0.%d" % (n // 10)}
+            for n in range(3)]  # equal texts, each a string object of its own
+    assert len(set(id(raw["version"]) for raw in raws)) == 3
+    devices, dummy, dummy2 = r.normalize_devices(raws)
+    assert len(set(id(d.product_id) for d in devices)) == 1 and len(set(id(d.version) for d in devices)) == 1
+    assert all(d.platform == "tencent" for d in devices)
+
+
+def test_ranked_is_the_order_of_rank_key():
+    devices = fleet(50, 50)
+    assert [d.uid for d in r.ranked("r1", devices)] == sorted((d.uid for d in devices), key=lambda uid: r.rank_key("r1", uid))
+
+
+def test_the_collector_is_paused_while_devices_are_made_and_restored_after():
+    import gc
+
+    assert gc.isenabled()
+    with r.gc_paused():
+        assert not gc.isenabled()
+        with r.gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the outer pause holds
+    assert gc.isenabled()
+    with pytest.raises(ValueError):
+        with r.gc_paused():
+            raise ValueError("restored on errors too")
+    assert gc.isenabled()
+
+
+def test_the_plan_takes_devices_as_dicts_too():
+    devices = fleet(20, 20)
+    assert r.plan_rollout("r1", [dict(d) for d in devices], STAGES, TARGETS) == r.plan_rollout("r1", devices, STAGES, TARGETS)
+
+
 # --------------------------------------------------------------------------- stages
 
 @pytest.mark.parametrize("stages, message", [
