@@ -50,6 +50,7 @@ sys.path.insert(0, os.path.dirname(HERE))
 import conftest  # noqa: E402  (puts the collection on sys.path, sets ANSIBLE_COLLECTIONS_PATH)
 
 COLLECTIONS_ROOT = conftest.COLLECTIONS_ROOT
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import state_file  # noqa: E402
 
 BIN = os.path.dirname(sys.executable)
 HUAWEI_PER_TASK = 256
@@ -183,7 +184,8 @@ def _memory(pid):
 
 
 def tree_memory(root):
-    """``(rss, pss)`` in bytes of ``root`` and all its descendants (from /proc)."""
+    """``(rss, pss, largest rss)`` in bytes of ``root`` and all its descendants (from /proc); the largest is the RSS of
+    the biggest process alone (the worker that runs the rollout)."""
     children = {}
     for name in os.listdir("/proc"):
         if not name.isdigit():
@@ -194,7 +196,7 @@ def tree_memory(root):
             children.setdefault(int(fields[1]), []).append(int(name))
         except (OSError, IndexError, ValueError):
             continue
-    rss = pss = 0
+    rss = pss = largest = 0
     todo = [root]
     while todo:
         pid = todo.pop()
@@ -202,16 +204,19 @@ def tree_memory(root):
         one = _memory(pid)
         rss += one[0]
         pss += one[1]
-    return rss, pss
+        largest = max(largest, one[0])
+    return rss, pss, largest
 
 
 PLAN_LINE = re.compile(r"Rollout \S+: [\d,]+ devices in the fleet")
 
 
 def run_playbook(cmd, env, log_path, marks=None):
-    """``(rc, wall seconds, [peak rss, peak pss])``; ``marks`` (a dict) gets ``started`` (epoch) and ``plan_shown``,
-    the epoch at which the plan's first line reached ansible-playbook's stdout."""
-    peak = [0, 0]
+    """``(rc, wall seconds, [peak rss, peak pss, peak rss of one process])``; ``marks`` (a dict) gets ``started``
+    (epoch), ``plan_shown``, the epoch at which the plan's first line reached ansible-playbook's stdout, and
+    ``peak_at`` / ``peak_line``: when the tree's RSS peaked (seconds after the start) and the last line of output then."""
+    peak = [0, 0, 0]
+    last_line = [""]
     marks = {} if marks is None else marks
     with open(log_path, "w") as log:
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -223,8 +228,10 @@ def run_playbook(cmd, env, log_path, marks=None):
 
         def sample():
             while not done.is_set():
-                rss, pss = tree_memory(process.pid)
-                peak[0], peak[1] = max(peak[0], rss), max(peak[1], pss)
+                rss, pss, largest = tree_memory(process.pid)
+                if rss > peak[0]:
+                    marks["peak_at"], marks["peak_line"] = round(time.time() - started, 1), last_line[0]
+                peak[0], peak[1], peak[2] = max(peak[0], rss), max(peak[1], pss), max(peak[2], largest)
                 done.wait(0.5)
 
         def read():
@@ -232,6 +239,8 @@ def run_playbook(cmd, env, log_path, marks=None):
                 line = raw.decode("utf-8", "replace")
                 if "plan_shown" not in marks and PLAN_LINE.search(line):
                     marks["plan_shown"] = time.time()
+                if line.strip():
+                    last_line[0] = line.strip()[:200]
                 log.write(line)
             log.flush()
 
@@ -372,7 +381,8 @@ def rollout_run(n, args, workdir):
     finally:
         emulator.stop()
     state_path = os.path.join(workdir, "state", "bench-%d.json" % n)
-    state = json.load(open(state_path)) if os.path.exists(state_path) else {"waves": {}, "status": "no state"}
+    # the engine's reader: the journal's document with the lines appended since (a run stopped mid-wave leaves some)
+    state = state_file.load_state(state_path) or {"waves": {}, "status": "no state"}
     with open(os.path.join(workdir, "ansible.log")) as handle:
         log = handle.read()
     waves = []
@@ -384,6 +394,7 @@ def rollout_run(n, args, workdir):
                       "tasks": {p: len([c for c in wave["chunks"] if c["platform"] == p and c.get("task_id")])
                                 for p in ("huawei", "tencent")},
                       "phase_seconds": engine.get("phase_seconds"), "rounds": engine.get("rounds"),
+                      "journal": engine.get("journal"),
                       "api_calls": dict((p, v.get("total")) for p, v in (engine.get("api_calls") or {}).items()),
                       "started_at": wave.get("started_at"), "finished_at": wave.get("finished_at")})
     bound = lower_bound(state)
@@ -423,7 +434,26 @@ def rollout_run(n, args, workdir):
         "first_create_after_start_s": since(marks["started"]),
         "first_create_after_plan_s": since(marks.get("plan_shown")),
         "controller_cpu_s": marks.get("controller_cpu_s"),
+        "peak_rss_one_process_mb": round(peak[2] / 1048576.0, 1),
+        "peak_at_s": marks.get("peak_at"), "peak_line": marks.get("peak_line"),
+        "journal": journal_figures(waves),
     }
+
+
+def journal_figures(waves):
+    """The journal's writes over the waves (their records' ``engine.journal``): whole writes and appended lines, bytes
+    and seconds, and per appended line (one per create, plus the marks before each scope's first create)."""
+    total = {}
+    for wave in waves:
+        for key, value in (wave.get("journal") or {}).items():
+            total[key] = total.get(key, 0) + value
+    appends = total.get("appends") or 0
+    if appends:
+        total["bytes_per_append"] = round(total.get("appended_bytes", 0) / float(appends), 1)
+        total["ms_per_append"] = round(1000.0 * total.get("append_seconds", 0) / appends, 3)
+    if total.get("writes"):
+        total["ms_per_write"] = round(1000.0 * total.get("write_seconds", 0) / total["writes"], 1)
+    return total
 
 
 def baseline_run(n, args, workdir):

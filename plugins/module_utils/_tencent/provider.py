@@ -273,9 +273,12 @@ class TencentProvider(TencentDevices, TencentInfo, ApiProvider):
         for task in tasks:
             by_scope.setdefault(self._scope_for(task.task_id, task), []).append(task)
         for scope, mine in by_scope.items():
-            rows = list(self.api.describe_firmware_task_devices(*scope))  # every row read once per round
+            # every row read once per round, streamed: only the rows of these tasks are kept, with the fields the
+            # progress needs (a wave of a million devices has hundreds of thousands of rows per product)
+            by_task = tts.rows_by_task(self.api.describe_firmware_task_devices(*scope),
+                                       [task.task_id for task in mine])
             for task in mine:
-                task_rows = tts.rows_for_tasks(rows, [task.task_id])
+                task_rows = by_task.get(tt.as_int(task.task_id)) or []
                 summary, counts = tts.summarize(task_rows)
                 done = tts.all_final(task_rows) or (not task_rows and tts.is_cancelled({"Status": task.status}))
                 failures = []

@@ -148,6 +148,19 @@ def rows_for_tasks(rows, task_ids):
     return [latest[key] for key in order]
 
 
+PROGRESS_ROW_KEYS = ("TaskId", "DeviceName", "Status", "LastProcessTime", "ErrMsg", "Retcode")
+
+
+def rows_by_task(rows, task_ids):
+    """``{task id: rows}``: :func:`rows_for_tasks` of ``task_ids`` (``rows`` may be a stream, read once), each row
+    cut to :data:`PROGRESS_ROW_KEYS` (what the progress, its summary and its failures read), grouped by task."""
+    slim = (dict((key, row.get(key)) for key in PROGRESS_ROW_KEYS) for row in rows or [])
+    grouped = {}
+    for row in rows_for_tasks(slim, task_ids):
+        grouped.setdefault(as_int(row.get("TaskId")), []).append(row)
+    return grouped
+
+
 def group_rows(rows):
     """``{task_id: {"devices": set, "active": bool, "rows": [...]}}`` of type-checked rows.
 

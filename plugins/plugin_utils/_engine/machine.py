@@ -290,15 +290,20 @@ class RolloutRun:
         return self.store.load()["status"], None
 
     def run_wave(self, wave):
-        options = dict(self.options, device_windows=self.device_windows())
+        options = dict(self.options, device_windows=self.device_windows(wave))
         runner = driver.WaveDriver(self.store, self.rollout_id, wave, self.targets, self.providers.new(),
                                    options=options, display=self.display, sleep=self.sleep, clock=self.clock)
         return runner.run()
 
-    def device_windows(self):
+    def device_windows(self, wave):
         """``{uid: window record}`` of the devices as the inventory describes them now (a started wave's chunks not
-        dispatched yet follow a moved window)."""
-        return dict((device["uid"], device.get("window")) for device in self.made.get("devices") or [])
+        dispatched yet follow a moved window); ``None`` when no device has a window and no chunk of ``wave`` had one
+        (nothing to follow: a million devices need no map of a million ``None``)."""
+        devices = self.made.get("devices") or []
+        if not any(chunk.get("window") for chunk in wave.get("chunks") or []) and not any(
+                device.get("window") for device in devices):
+            return None
+        return dict((device["uid"], device.get("window")) for device in devices)
 
     def wave_named(self, name):
         """The wave of the current plan (planned again after a read-back or a version refresh)."""

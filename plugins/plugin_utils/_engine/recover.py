@@ -44,6 +44,24 @@ def wave_members(rollout_id, devices, stages):
     return members
 
 
+def covers_all(waves, fleet_size):
+    """Whether the stages of ``waves`` (their count / percent) take every device of a fleet of ``fleet_size``."""
+    ends = rollout.stage_boundaries(waves, fleet_size)
+    return bool(ends) and ends[-1] == fleet_size
+
+
+def first_ranked(rollout_id, devices):
+    """The first device of each scope in rank order (what :func:`read_history` reads a scope's tasks with), without
+    ranking the fleet: one pass, one device kept per scope."""
+    first = {}
+    for device in devices:
+        scope = (device["platform"], device.get("product_id") or "")
+        key = rollout.rank_key(rollout_id, device["uid"])
+        if scope not in first or key < first[scope][0]:
+            first[scope] = (key, device)
+    return [device for dummy, device in first.values()]
+
+
 def scopes_of(devices):
     """``{(platform, product_id or ""): [device id, ...]}``."""
     out = {}
@@ -146,14 +164,24 @@ def recover(plan, devices, targets, providers, chunk_sizes, settle_seconds=0.0, 
     unrecorded = [wave for wave in plan["waves"] if not wave.get("recorded")]
     if not unrecorded:
         return [], [], 0
+    # a derived rollout (a retry, a rollback) never reads back a task its parent's journal records as the parent's
+    foreign = set(tuple(item) for item in plan.get("foreign_tasks") or ())
+    if len(unrecorded) == len(plan["waves"]) and covers_all(plan["waves"], len(devices)):
+        # nothing recorded yet (a new rollout, or a journal lost): the tasks are read first, and the fleet is ranked
+        # into its waves only when there are some (a million devices ranked and mapped take 200 MB for a while)
+        history = [t for t in read_history(first_ranked(plan["rollout_id"], devices), targets, providers)
+                   if (t[0], str(t[2].task_id)) not in foreign]
+        if not history:
+            return [], [], 0
+    else:
+        history = None
     members = wave_members(plan["rollout_id"], devices, plan["waves"])  # a plan wave has its stage's count/percent
     pending = [device for wave in unrecorded for device in members[wave["name"]]]
     if not pending:
         return [], [], 0
     wave_of = dict((device["uid"], wave["name"]) for wave in unrecorded for device in members[wave["name"]])
-    # a derived rollout (a retry, a rollback) never reads back a task its parent's journal records as the parent's
-    foreign = set(tuple(item) for item in plan.get("foreign_tasks") or ())
-    history = [t for t in read_history(pending, targets, providers) if (t[0], str(t[2].task_id)) not in foreign]
+    if history is None:
+        history = [t for t in read_history(pending, targets, providers) if (t[0], str(t[2].task_id)) not in foreign]
     attributed, notes = attribute(history, wave_of)
     records = recovered_waves(unrecorded, members, attributed, targets, chunk_sizes, plan.get("caps"))
     waves = partly_created(records)

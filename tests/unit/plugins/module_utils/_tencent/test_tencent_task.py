@@ -286,6 +286,25 @@ def test_rows_filtered_by_task_and_deduplicated():
     assert [(r["DeviceName"], r["Status"]) for r in kept] == [("a", 6), ("b", 3), ("c", 5)]
 
 
+def test_rows_by_task_reads_a_stream_once_and_keeps_only_the_progress_fields_of_the_tasks_asked():
+    rows = [dict(row(1, "a", 1, t=1), Percent=10, SrcVersion="1.0"), row(2, "a", 6), row(1, "a", 6, t=5),
+            dict(row(3, "b", 5, "download timeout"), Retcode=-1), row(9, "z", 6)]
+    read = []
+
+    def stream():
+        for item in rows:
+            read.append(item["TaskId"])
+            yield item
+
+    grouped = tts.rows_by_task(stream(), [1, "3"])
+    assert read == [1, 2, 1, 3, 9]  # one pass
+    assert sorted(grouped) == [1, 3]
+    assert grouped[1] == [{"TaskId": 1, "DeviceName": "a", "Status": 6, "LastProcessTime": 5, "ErrMsg": "",
+                           "Retcode": None}]
+    assert tts.classify_row(grouped[3][0]) == ("failed", "failed") and grouped[3][0]["Retcode"] == -1
+    assert tts.rows_by_task([], [1]) == {}
+
+
 def test_summary_and_counts():
     rows = [row(1, "a", 6), row(1, "b", 5, "firmware no need update."), row(1, "c", 5, "download timeout"),
             row(1, "d", 10), row(1, "e", 0), row(1, "f", 8), row(1, "g", 3), row(1, "h", 20), row(1, "i", 42)]
