@@ -1,35 +1,35 @@
 """Load an inventory plugin of this collection without the collection loader (the unit tests import the
-collection as a plain package): read its DOCUMENTATION with the fragments and register the options."""
-import importlib
+collection as a plain package): read its DOCUMENTATION with the fragments (``kit.docs``) and register the
+options."""
+import yaml
 
 from ansible import constants as C
-from ansible.plugins.loader import fragment_loader
-from ansible.utils.plugin_docs import get_docstring
 
-COLLECTION = "iotfleet.firmware"
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _inventory
 
-
-class Fragments:
-    """ansible-core's fragment loader, plus this collection's fragments imported as a plain package (without the
-    collection loader, ansible-core finds no ``iotfleet.firmware.*`` fragment)."""
-
-    @staticmethod
-    def get(name, *args, **kwargs):
-        if not name.startswith(COLLECTION + "."):
-            return fragment_loader.get(name, *args, **kwargs)
-        short = name[len(COLLECTION) + 1:]
-        try:
-            module = importlib.import_module("ansible_collections.%s.plugins.doc_fragments.%s" % (COLLECTION, short))
-        except ImportError:  # "huawei_iot.plugin_options": ansible-core then asks for "huawei_iot" (its attribute)
-            return None
-        fragment = module.ModuleDocFragment
-        fragment.ansible_name = name
-        return fragment
+from kit import docs
 
 
 def plugin_doc(module):
-    """The plugin's documentation with its fragments, as ansible-core reads it."""
-    return get_docstring(module.__file__, Fragments(), collection_name=COLLECTION, plugin_type="inventory")[0]
+    """The plugin's documentation with its fragments, as ansible-core reads it (``kit.docs``)."""
+    return docs.plugin_doc(module, "inventory")
+
+
+def assert_connection_options(module, connection):
+    """The inventory plugin ``module`` takes the options of its platform's modules (``connection.argument_spec()``
+    but ``NOT_INVENTORY_OPTIONS``) from the platform fragment's ``plugin_options``, not written again in its own
+    DOCUMENTATION: the same type, default, requiredness and environment variables (the fallback's)."""
+    options = plugin_doc(module)["options"]
+    spec = connection.argument_spec()
+    assert not set(yaml.safe_load(module.DOCUMENTATION)["options"]) & set(spec)  # written once
+    names = set(spec) - _inventory.NOT_INVENTORY_OPTIONS
+    assert names <= set(options) and not _inventory.NOT_INVENTORY_OPTIONS & set(options)
+    for name in names:
+        arg, doc = spec[name], options[name]
+        assert (doc.get("type", "str"), doc.get("default"), bool(doc.get("required"))) == (
+            arg.get("type", "str"), arg.get("default"), bool(arg.get("required"))), name
+        env = [entry["name"] for entry in doc.get("env", [])]
+        assert env == (list(arg["fallback"][1]) if arg.get("fallback") else []), name
 
 
 def load_plugin(module):

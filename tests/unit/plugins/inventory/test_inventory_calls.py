@@ -10,10 +10,9 @@ from ansible.parsing.dataloader import DataLoader
 from ansible_collections.iotfleet.firmware.plugins.inventory import huawei_iot, tencent_iot
 from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei import connection as huawei_connection
 from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent import connection as tencent_connection
-from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _inventory
 
 from device_info_harness import LOGIN, huawei_devices_page, platform, tencent_device_list  # tests/unit/plugins/modules
-from inventory_loading import device_vars, load_plugin, plugin_doc  # tests/unit/plugins/inventory/inventory_loading.py
+from inventory_loading import assert_connection_options, device_vars, load_plugin  # tests/unit/plugins/inventory/inventory_loading.py
 
 from kit.credentials import HUAWEI_SECRET, TENCENT_SECRET_KEY
 
@@ -145,17 +144,4 @@ def test_bad_connection_option_fails_before_any_request(platform, tmp_path):
 @pytest.mark.parametrize("module, connection", [(huawei_iot, huawei_connection), (tencent_iot, tencent_connection)],
                          ids=["huawei", "tencent"])
 def test_options_match_the_connection_argument_spec(module, connection):
-    # the options as ansible-core sees them: the plugin's own and its doc fragments' (the connection options come
-    # from the platform fragment's plugin_options)
-    options = plugin_doc(module)["options"]
-    assert not set(yaml.safe_load(module.DOCUMENTATION)["options"]) & set(connection.argument_spec())  # written once
-    spec = connection.argument_spec()
-    connection_names = set(spec) - _inventory.NOT_INVENTORY_OPTIONS
-    assert connection_names <= set(options) and not _inventory.NOT_INVENTORY_OPTIONS & set(options)
-    for name in connection_names:
-        arg, doc = spec[name], options[name]
-        assert (doc.get("type", "str"), doc.get("default"), bool(doc.get("required"))) == (
-            arg.get("type", "str"), arg.get("default"), bool(arg.get("required"))), name
-        env = [entry["name"] for entry in doc.get("env", [])]
-        fallback = list(arg["fallback"][1]) if arg.get("fallback") else []
-        assert env == fallback, name
+    assert_connection_options(module, connection)

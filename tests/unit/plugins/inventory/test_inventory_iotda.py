@@ -10,9 +10,8 @@ from ansible.parsing.dataloader import DataLoader
 
 from ansible_collections.iotfleet.firmware.plugins.inventory import huawei_iotda
 from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei_iotda import connection
-from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _inventory
 
-from inventory_loading import device_vars, load_plugin, plugin_doc  # tests/unit/plugins/inventory/inventory_loading.py
+from inventory_loading import assert_connection_options, device_vars, load_plugin  # tests/unit/plugins/inventory/inventory_loading.py
 
 from kit.calls import Calls
 from kit.clock import Clock
@@ -126,17 +125,7 @@ def test_the_listing_is_paced_by_the_shared_limiter(parse, clock):
 
 
 def test_options_match_the_connection_argument_spec():
-    options = plugin_doc(huawei_iotda)["options"]
-    assert not set(yaml.safe_load(huawei_iotda.DOCUMENTATION)["options"]) & set(connection.argument_spec())
-    spec = connection.argument_spec()
-    names = set(spec) - _inventory.NOT_INVENTORY_OPTIONS
-    assert names <= set(options) and not _inventory.NOT_INVENTORY_OPTIONS & set(options)
-    for name in names:
-        arg, doc = spec[name], options[name]
-        assert (doc.get("type", "str"), doc.get("default"), bool(doc.get("required"))) == (
-            arg.get("type", "str"), arg.get("default"), bool(arg.get("required"))), name
-        env = [entry["name"] for entry in doc.get("env", [])]
-        assert env == (list(arg["fallback"][1]) if arg.get("fallback") else []), name
+    assert_connection_options(huawei_iotda, connection)
 
 
 def test_verify_file_takes_only_its_suffixes(tmp_path):

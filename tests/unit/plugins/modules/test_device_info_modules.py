@@ -6,8 +6,6 @@ from module_runner import run  # tests/unit/plugins/modules/module_runner.py
 from device_info_harness import (  # tests/unit/plugins/modules/device_info_harness.py
     CATEGORY, DEVICES, LOGIN, huawei_devices_page, platform, tencent_device_list)
 
-from ansible_collections.iotfleet.firmware.plugins.doc_fragments import huawei_iot as huawei_fragment
-from ansible_collections.iotfleet.firmware.plugins.doc_fragments import tencent_iot as tencent_fragment
 from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei import connection as huawei_connection
 from ansible_collections.iotfleet.firmware.plugins.module_utils._tencent import connection as tencent_connection
 from ansible_collections.iotfleet.firmware.plugins.modules import huawei_iot_device_info as hw_devices
@@ -16,33 +14,18 @@ from ansible_collections.iotfleet.firmware.plugins.modules import tencent_iot_de
 from ansible_collections.iotfleet.firmware.plugins.modules import tencent_iot_firmware_info as tc_firmwares
 
 from kit.credentials import HUAWEI_SECRET, TENCENT_SECRET_KEY
+from kit.docs import compare, documented_options
 
 __all__ = ["platform"]  # the fixture
 
-FRAGMENTS = {"iotfleet.firmware.huawei_iot": huawei_fragment, "iotfleet.firmware.tencent_iot": tencent_fragment}
 MODULES = [hw_devices, hw_packages, tc_devices, tc_firmwares]
 
 
 # ---- documentation == argument spec ----------------------------------------------------------------------------
 
-def documented_options(module):
-    doc = yaml.safe_load(module.DOCUMENTATION)
-    options = dict(doc["options"])
-    for fragment in doc["extends_documentation_fragment"]:
-        if fragment in FRAGMENTS:
-            options.update(yaml.safe_load(FRAGMENTS[fragment].ModuleDocFragment.DOCUMENTATION)["options"])
-    return options
-
-
 @pytest.mark.parametrize("module", MODULES, ids=lambda module: module.__name__.rsplit(".", 1)[-1])
 def test_documentation_matches_argument_spec(module):
-    spec, docs = module.argument_spec(), documented_options(module)
-    assert sorted(docs) == sorted(spec)
-    for name, arg in spec.items():
-        doc = docs[name]
-        assert (doc.get("type", "str"), doc.get("default"), doc.get("choices"), doc.get("elements"),
-                bool(doc.get("required"))) == (arg.get("type", "str"), arg.get("default"), arg.get("choices"),
-                                               arg.get("elements"), bool(arg.get("required"))), name
+    compare(module.argument_spec(), documented_options(module))
     assert yaml.safe_load(module.EXAMPLES)
     returned = yaml.safe_load(module.RETURN)
     plural = [key for key in ("devices", "packages", "firmwares") if key in returned]

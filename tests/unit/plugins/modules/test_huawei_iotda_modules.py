@@ -18,6 +18,7 @@ from iotemu.server import EmulatorServer  # tests/emulator is on sys.path (tests
 from kit.control import EmulatorControl
 from kit.credentials import IOTDA_ACCESS_KEY as AK, IOTDA_PROJECT_ID as PROJECT, IOTDA_REGION as REGION
 from kit.credentials import IOTDA_SECRET_KEY as SK, iotda_env
+from kit.docs import compare, documented_options
 
 BASE = "/v5/iot/%s" % PROJECT
 TASKS = BASE + "/batchtasks"
@@ -32,36 +33,10 @@ MODULES = [task_module, info_module, package_module, device_module, connection_s
 
 # --------------------------------------------------------------------------- documentation == argument spec
 
-def documented_options(module):
-    doc = yaml.safe_load(module.DOCUMENTATION)
-    options = dict(doc.get("options") or {})
-    for fragment in doc.get("extends_documentation_fragment", []):
-        name, _sep, part = fragment.split(".", 2)[2].partition(".")
-        source = importlib.import_module("ansible_collections.iotfleet.firmware.plugins.doc_fragments." + name)
-        text = getattr(source.ModuleDocFragment, (part or "documentation").upper())
-        options.update(yaml.safe_load(text).get("options") or {})
-    return options
-
-
 def module_spec(module):
     if module is connection_stub:
         return dict(iotda_connection.argument_spec(), optional=dict(type="bool", default=False))
     return module.argument_spec()
-
-
-def compare(spec, docs, where=""):
-    assert sorted(docs) == sorted(spec), where
-    for name, arg in spec.items():
-        doc = docs[name]
-        label = where + name
-        assert (doc.get("type", "str"), doc.get("default"), doc.get("choices"), doc.get("elements"),
-                bool(doc.get("required"))) == (arg.get("type", "str"), arg.get("default"), arg.get("choices"),
-                                               arg.get("elements"), bool(arg.get("required"))), label
-        assert isinstance(doc["description"], (list, str)), label
-        if arg.get("options"):
-            compare(arg["options"], doc.get("suboptions") or {}, label + ".")
-        else:
-            assert "suboptions" not in doc, label
 
 
 @pytest.mark.parametrize("module", MODULES, ids=lambda module: module.__name__.rsplit(".", 1)[-1])

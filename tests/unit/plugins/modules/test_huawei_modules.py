@@ -6,8 +6,6 @@ import yaml
 from ansible.module_utils.basic import AnsibleModule
 from module_runner import run  # tests/unit/plugins/modules/module_runner.py
 
-import importlib
-
 from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei import connection as huawei_connection
 from ansible_collections.iotfleet.firmware.plugins.modules import huawei_iot_firmware_task as task_module
 from ansible_collections.iotfleet.firmware.plugins.modules import huawei_iot_firmware_task_info as info_module
@@ -16,6 +14,7 @@ from iotemu.server import EmulatorServer  # tests/emulator is on sys.path (tests
 
 from kit.control import EmulatorControl
 from kit.credentials import HUAWEI_APP_ID, HUAWEI_SECRET
+from kit.docs import compare, documented_options
 
 OPS = "/iodm/northbound/v1.5.0/operations"
 CREATE = OPS + "/firmwareUpgrade"
@@ -26,34 +25,6 @@ DEVICES = ["hw-meter-0001", "hw-meter-0002"]
 
 
 # --------------------------------------------------------------------------- documentation == argument spec
-
-def documented_options(module):
-    doc = yaml.safe_load(module.DOCUMENTATION)
-    options = dict(doc.get("options") or {})
-    for fragment in doc.get("extends_documentation_fragment", []):
-        name, _sep, part = fragment.split(".", 2)[2].partition(".")
-        source = importlib.import_module("ansible_collections.iotfleet.firmware.plugins.doc_fragments." + name)
-        text = getattr(source.ModuleDocFragment, (part or "documentation").upper())
-        options.update(yaml.safe_load(text).get("options") or {})
-    return options
-
-
-def compare(spec, docs, where=""):
-    assert sorted(docs) == sorted(spec), where
-    for name, arg in spec.items():
-        doc = docs[name]
-        label = where + name
-        assert doc.get("type", "str") == arg.get("type", "str"), label
-        assert doc.get("default") == arg.get("default"), label
-        assert doc.get("choices") == arg.get("choices"), label
-        assert doc.get("elements") == arg.get("elements"), label
-        assert bool(doc.get("required")) == bool(arg.get("required")), label
-        assert isinstance(doc["description"], list) and all(isinstance(line, str) for line in doc["description"]), label
-        if arg.get("options"):
-            compare(arg["options"], doc.get("suboptions") or {}, label + ".")
-        else:
-            assert "suboptions" not in doc, label
-
 
 @pytest.mark.parametrize("module", [task_module, info_module], ids=["task", "info"])
 def test_documentation_matches_argument_spec(module):

@@ -5,40 +5,21 @@ import yaml
 
 from tencent_calls import DEVICES, DF, PRODUCT
 
-from ansible_collections.iotfleet.firmware.plugins.doc_fragments import tencent_iot as tencent_fragment
-from ansible_collections.iotfleet.firmware.plugins.doc_fragments import wait as wait_fragment
 from ansible_collections.iotfleet.firmware.plugins.modules import tencent_iot_batch_firmware as batch_module
 from ansible_collections.iotfleet.firmware.plugins.modules import tencent_iot_batch_firmware_info as info_module
 
 from kit.credentials import TENCENT_REGION, TENCENT_SECRET_ID, TENCENT_SECRET_KEY
+from kit.docs import compare, documented_options
 
-FRAGMENTS = {"iotfleet.firmware.tencent_iot": tencent_fragment, "iotfleet.firmware.wait": wait_fragment}
 ENV = ("TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY", "TENCENTCLOUD_SESSION_TOKEN",
        "TENCENTCLOUD_SECURITY_TOKEN", "TENCENTCLOUD_REGION", "IOTFLEET_TENCENT_ENDPOINT", "TENCENTCLOUD_CA_PATH",
        "TENCENT_IOT_API_CALLS_PER_SECOND", "IOTFLEET_PACING_DIR")
 
 
-def documented_options(module):
-    doc = yaml.safe_load(module.DOCUMENTATION)
-    options = dict(doc.get("options") or {})
-    for fragment in doc.get("extends_documentation_fragment", []):
-        if fragment in FRAGMENTS:  # the _attributes fragments add no options
-            options.update(yaml.safe_load(FRAGMENTS[fragment].ModuleDocFragment.DOCUMENTATION)["options"])
-    return options
-
-
 @pytest.mark.parametrize("module", [batch_module, info_module], ids=["batch", "info"])
 def test_documentation_matches_argument_spec(module):
     spec = module.argument_spec()
-    docs = documented_options(module)
-    assert sorted(docs) == sorted(spec)
-    for name, arg in spec.items():
-        doc = docs[name]
-        assert doc.get("type", "str") == arg.get("type", "str"), name
-        assert doc.get("default") == arg.get("default"), name
-        assert doc.get("choices") == arg.get("choices"), name
-        assert doc.get("elements") == arg.get("elements"), name
-        assert bool(doc.get("required")) == bool(arg.get("required")), name
+    compare(spec, documented_options(module))
     assert spec["secret_key"]["no_log"] and spec["session_token"]["no_log"]
     yaml.safe_load(module.EXAMPLES)
     returned = yaml.safe_load(module.RETURN)
