@@ -148,7 +148,7 @@ def _csv_lines(path):
 
 def _csv_rows(path):
     lines = _csv_lines(path)
-    pairs = tuple(enumerate(next(lines)))
+    pairs = tuple(enumerate(next(lines, ())))  # the names (an empty file raises instead)
     for number, row in lines:
         # an empty cell is no value (a device unique without its product has no product_id; a version may be unknown)
         yield number, row if isinstance(row, ValueError) else dict((name, row[index]) for index, name in pairs
