@@ -16,11 +16,14 @@ import time
 import requests
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))  # the test kit (tests/kit)
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "emulator"))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "unit", "emulator"))
 
-from emu_helpers import API, HW_APP, HW_SECRET, PRODUCT, SEC, TC_ID, TC_KEY, tc3_headers  # noqa: E402
+from emu_helpers import API, PRODUCT, SEC, tc3_headers  # noqa: E402
 from iotemu.server import EmulatorServer  # noqa: E402
+from kit.control import EmulatorControl  # noqa: E402
+from kit.credentials import HUAWEI_APP_ID, HUAWEI_SECRET, TENCENT_SECRET_ID, TENCENT_SECRET_KEY  # noqa: E402
 
 HW_TASK_SIZE = 256
 TC_TASK_SIZE = 1000
@@ -31,8 +34,9 @@ class Bench:
         self.url = url
         self.host = url.split("://", 1)[1]
         self.session = requests.Session()
-        login = self.session.post(url + SEC + "/login", data={"appId": HW_APP, "secret": HW_SECRET}, timeout=30)
-        self.hw_headers = {"app_key": HW_APP, "Authorization": "Bearer " + login.json()["accessToken"]}
+        login = self.session.post(url + SEC + "/login", data={"appId": HUAWEI_APP_ID, "secret": HUAWEI_SECRET},
+                                  timeout=30)
+        self.hw_headers = {"app_key": HUAWEI_APP_ID, "Authorization": "Bearer " + login.json()["accessToken"]}
 
     def huawei(self, method, path, body=None, params=None):
         response = self.session.request(method, self.url + path, json=body, params=params, headers=self.hw_headers,
@@ -42,7 +46,7 @@ class Bench:
 
     def tencent(self, action, params):
         body = json.dumps(params).encode("utf-8")
-        headers = tc3_headers(TC_ID, TC_KEY, action, body, int(time.time()), self.host)
+        headers = tc3_headers(TENCENT_SECRET_ID, TENCENT_SECRET_KEY, action, body, int(time.time()), self.host)
         response = self.session.post(self.url + "/", data=body, headers=headers, timeout=60)
         answer = response.json()["Response"]
         assert "Error" not in answer, answer
@@ -80,7 +84,7 @@ def main():
             tc_tasks.append(bench.tencent("BatchUpdateFirmware", {
                 "ProductID": PRODUCT, "FirmwareVersion": "2.0.0", "DeviceNames": names[first:first + TC_TASK_SIZE]})["TaskId"])
         print("%d Huawei + %d Tencent tasks created in %.2f s" % (len(hw_tasks), len(tc_tasks), time.perf_counter() - started))
-        requests.post(server.url + "/_emulator/advance", json={"seconds": 300}, timeout=60)  # about half have finished
+        EmulatorControl(server, timeout=60).advance(300)  # about half have finished
         middle = args.devices // 2
         cases = [
             ("huawei GET /operations (task list)",

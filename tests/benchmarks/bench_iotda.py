@@ -40,22 +40,19 @@ import sys
 import tempfile
 import time
 
-import requests
-
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.dirname(HERE))
 # puts the collection on sys.path and sets ANSIBLE_COLLECTIONS_PATH for the ansible-playbook it runs
 import conftest  # noqa: E402  pylint: disable=unused-import
+from kit.control import EmulatorProcess  # noqa: E402  (tests/kit: conftest put tests/ on sys.path)
+from kit.credentials import IOTDA_ACCESS_KEY, IOTDA_PROJECT_ID, IOTDA_REGION, IOTDA_SECRET_KEY  # noqa: E402
+from kit.credentials import iotda_env  # noqa: E402
 
 BIN = os.path.dirname(sys.executable)
 MAX_TARGETS = 30000  # CreateBatchTask: at most 30,000 targets (reference §10.2)
 PAGE = 50  # ListDevices / ListBatchTasks page (limit 1-50)
 DEFAULT_CALLS_PER_SECOND = 5  # the collection's default pacing of the v5 calls (api.CALLS_PER_WINDOW)
-PROJECT = "iotda-bench-project"
-REGION = "cn-north-4"
-AK = "IOTDABENCHAK00000000"
-SK = "IOTDABENCHSK000000000000000000000000000000"
 PRODUCT = "iotda-meter"
 PACKAGE = "iotda-fw-2.0.0"
 
@@ -82,8 +79,8 @@ def device_id(number):
 def write_fleet(path, count):
     """The fleet file: an IoTDA v5 project only (no legacy Huawei or Tencent part)."""
     fleet = {"huawei_iotda": {
-        "project_id": PROJECT, "region": REGION, "default_app_id": "iotda-bench-app",
-        "credentials": [{"ak": AK, "sk": SK}],
+        "project_id": IOTDA_PROJECT_ID, "region": IOTDA_REGION, "default_app_id": "iotda-bench-app",
+        "credentials": [{"ak": IOTDA_ACCESS_KEY, "sk": IOTDA_SECRET_KEY}],
         "packages": [{"package_id": PACKAGE, "package_type": "firmwarePackage", "product_id": PRODUCT,
                       "version": "2.0.0"}],
         "devices": [{"device_id": device_id(number), "product_id": PRODUCT, "fw_version": "1.0.0"}
@@ -106,37 +103,13 @@ def write_inventory(path, count):
 """ % count)
 
 
-class Emulator:
-    def __init__(self, workdir, fleet, args):
-        ready = os.path.join(workdir, "ready.json")
-        self.log = open(os.path.join(workdir, "emulator.log"), "w")
-        behaviour = {"iotda_calls_per_second": args.calls_per_second}
-        env = dict(os.environ, PYTHONPATH=os.path.join(REPO, "tests", "emulator"))
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "iotemu", "--port", "0", "--fleet", fleet, "--time-scale", str(args.time_scale),
-             "--upgrade-seconds", str(args.upgrade_seconds), "--behaviour", json.dumps(behaviour),
-             "--ready-file", ready], env=env, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.time() + 600
-        while not os.path.exists(ready):
-            if self.process.poll() is not None or time.time() > deadline:
-                raise SystemExit("the emulator did not start: see %s" % self.log.name)
-            time.sleep(0.2)
-        with open(ready) as handle:
-            self.url = json.load(handle)["url"]
-
-    def stats(self):
-        return requests.get(self.url + "/_emulator/stats", timeout=600).json()
-
-    def requests(self):
-        return requests.get(self.url + "/_emulator/requests", timeout=600).json()["requests"]
-
-    def stop(self):
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        self.log.close()
+def start_emulator(workdir, fleet, args):
+    """The emulator on the fleet file as a subprocess (the kit's ``EmulatorProcess``; its log in ``workdir``),
+    enforcing the controller's pacing; ``.control`` is the kit's control client."""
+    return EmulatorProcess(["--port", "0", "--fleet", fleet, "--time-scale", args.time_scale, "--upgrade-seconds",
+                            args.upgrade_seconds, "--behaviour",
+                            json.dumps({"iotda_calls_per_second": args.calls_per_second})],
+                           workdir, start_timeout=600, timeout=600)
 
 
 V5_PATH = re.compile(r"^/v5/iot/[^/]+(?P<rest>/.*)$")
@@ -170,10 +143,10 @@ class FirstCreate:
     def check(self):
         if self.result is not None:
             return True
-        stats = self.emulator.stats().get("huawei_iotda") or {}
+        stats = self.emulator.control.stats().get("huawei_iotda") or {}
         if not stats.get("creates"):
             return False
-        log = [entry for entry in self.emulator.requests() if entry.get("platform") == "huawei_iotda"]
+        log = self.emulator.control.requests("huawei_iotda")
         index = next((i for i, entry in enumerate(log) if call_kind(entry) == "CreateBatchTask"), None)
         if index is None:
             return False
@@ -204,12 +177,10 @@ def run(args):
     write_inventory(inventory, args.devices)
     with open(playbook, "w") as handle:
         handle.write(PLAYBOOK)
-    emulator = Emulator(workdir, fleet, args)
+    emulator = start_emulator(workdir, fleet, args)
     try:
-        env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_LOCALHOST_WARNING="0",
-                   HUAWEICLOUD_SDK_AK=AK, HUAWEICLOUD_SDK_SK=SK, HUAWEICLOUD_SDK_PROJECT_ID=PROJECT,
-                   HW_REGION_NAME=REGION, IOTFLEET_IOTDA_ENDPOINT=emulator.url,
-                   IOTFLEET_IOTDA_CALLS_PER_WINDOW=str(args.calls_per_second), IOTFLEET_IOTDA_WINDOW_SECONDS="1",
+        env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_LOCALHOST_WARNING="0", **iotda_env(emulator.url))
+        env.update(IOTFLEET_IOTDA_CALLS_PER_WINDOW=str(args.calls_per_second), IOTFLEET_IOTDA_WINDOW_SECONDS="1",
                    IOTFLEET_PACING_DIR=os.path.join(workdir, "pacing"),
                    PATH=BIN + os.pathsep + os.environ.get("PATH", ""))
         extra = {"staged_rollout_id": "bench-iotda-%d" % args.devices,
@@ -233,7 +204,7 @@ def run(args):
             rc = process.returncode
         wall = time.time() - started
         first.check()
-        stats = emulator.stats().get("huawei_iotda") or {}
+        stats = emulator.control.stats().get("huawei_iotda") or {}
     finally:
         emulator.stop()
     with open(log_path) as handle:

@@ -19,9 +19,9 @@ import bench_rollout as bench
 
 
 def one_run(emulator, cmd, env, workdir, label):
-    emulator.reset_counters()
+    emulator.control.clear_requests()
     rc, wall, peak = bench.run_playbook(cmd, env, os.path.join(workdir, "%s.log" % label))
-    stats = emulator.stats()
+    stats = emulator.control.stats()
     calls = dict((platform, stats[platform].get("calls")) for platform in ("huawei", "tencent"))
     kinds = dict((platform, stats[platform].get("by_kind")) for platform in ("huawei", "tencent"))
     creates = dict((platform, stats[platform].get("creates")) for platform in ("huawei", "tencent"))
@@ -31,17 +31,16 @@ def one_run(emulator, cmd, env, workdir, label):
 
 
 def measure(n, args, workdir):
-    emulator = bench.Emulator(workdir, ["--devices", str(n)], args.time_scale, args.upgrade_seconds)
+    emulator = bench.start_emulator(workdir, ["--devices", str(n)], args.time_scale, args.upgrade_seconds)
     try:
         inv = os.path.join(workdir, "inventory.yml")
         bench.inventory(inv, (n + 1) // 2, n // 2)
         playbook = os.path.join(workdir, "rollout.yml")
         with open(playbook, "w") as handle:
             handle.write(bench.PLAYBOOK)
-        env = dict(os.environ, HUAWEI_IOT_ENDPOINT=emulator.url, IOTFLEET_TENCENT_ENDPOINT=emulator.url,
-                   ANSIBLE_NOCOLOR="1", IOTFLEET_PACING_DIR=os.path.join(workdir, "pacing"),
+        env = dict(os.environ, ANSIBLE_NOCOLOR="1", IOTFLEET_PACING_DIR=os.path.join(workdir, "pacing"),
                    ANSIBLE_LOCALHOST_WARNING="0", PATH=bench.BIN + os.pathsep + os.environ.get("PATH", ""),
-                   **bench.CREDENTIALS)
+                   **bench.platform_env(emulator.url))
         state_dir = os.path.join(workdir, "state")
         extra = {"staged_rollout_id": "bench-read-back-%d" % n, "staged_rollout_state_dir": state_dir,
                  "staged_rollout_report_dir": os.path.join(workdir, "reports"),

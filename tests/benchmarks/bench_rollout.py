@@ -35,7 +35,6 @@ import math
 import os
 import re
 import resource
-import signal
 import subprocess
 import sys
 import tempfile
@@ -48,6 +47,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.dirname(HERE))
 import conftest  # noqa: E402  (puts the collection on sys.path, sets ANSIBLE_COLLECTIONS_PATH)
+from kit.control import EmulatorProcess  # noqa: E402  (tests/kit: conftest put tests/ on sys.path)
+from kit.credentials import huawei_env, tencent_env  # noqa: E402
 
 COLLECTIONS_ROOT = conftest.COLLECTIONS_ROOT
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import state_file  # noqa: E402
@@ -58,9 +59,6 @@ TENCENT_PER_TASK = 500  # the Tencent provider's max_devices_per_task (no maximu
 PAGE = 100  # Huawei task list page; Tencent DescribeFirmwareTaskDevices Limit (1..100)
 HUAWEI_RATE = 100.0 / 60  # documented calls per second
 TENCENT_RATE = 20.0
-CREDENTIALS = {"HUAWEI_IOT_APP_ID": "demo-app", "HUAWEI_IOT_SECRET": "demo-secret",
-               "TENCENTCLOUD_SECRET_ID": "AKIDdemo0000000000000000000000000000",
-               "TENCENTCLOUD_SECRET_KEY": "demo-secret-key-000000000000000000", "TENCENTCLOUD_REGION": "ap-guangzhou"}
 
 PLAYBOOK = """---
 - name: Staged rollout benchmark
@@ -90,14 +88,14 @@ BASELINE_PLAYBOOK = """---
         url: "{{ lookup('env', 'HUAWEI_IOT_ENDPOINT') }}/iocm/app/sec/v1.1.0/login"
         method: POST
         body_format: form-urlencoded
-        body: {appId: demo-app, secret: demo-secret}
+        body: {appId: "{{ lookup('env', 'HUAWEI_IOT_APP_ID') }}", secret: "{{ lookup('env', 'HUAWEI_IOT_SECRET') }}"}
       register: login
     - name: One upgrade task per device
       ansible.builtin.uri:
         url: "{{ lookup('env', 'HUAWEI_IOT_ENDPOINT') }}/iodm/northbound/v1.5.0/operations/firmwareUpgrade"
         method: POST
         body_format: json
-        headers: {app_key: demo-app, Authorization: "Bearer {{ login.json.accessToken }}"}
+        headers: {app_key: "{{ lookup('env', 'HUAWEI_IOT_APP_ID') }}", Authorization: "Bearer {{ login.json.accessToken }}"}
         body: {fileId: fw-wm100-2.0.0, targets: {devices: ["{{ item }}"]}}
         status_code: [200, 201, 403]
       loop: "{{ devices }}"
@@ -135,37 +133,16 @@ def inventory(path, huawei, tencent):
 """ % (hosts("hw-meter", huawei), hosts("tc-sensor", tencent)))
 
 
-class Emulator:
-    def __init__(self, workdir, fleet_args, time_scale, upgrade_seconds):
-        ready = os.path.join(workdir, "ready.json")
-        self.log = open(os.path.join(workdir, "emulator.log"), "w")
-        env = dict(os.environ, PYTHONPATH=os.path.join(REPO, "tests", "emulator"))
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "iotemu", "--port", "0", "--time-scale", str(time_scale), "--upgrade-seconds",
-             str(upgrade_seconds), "--ready-file", ready] + fleet_args, env=env, stdout=self.log,
-            stderr=subprocess.STDOUT)
-        deadline = time.time() + 300
-        while not os.path.exists(ready):
-            if self.process.poll() is not None or time.time() > deadline:
-                raise SystemExit("the emulator did not start: see %s" % self.log.name)
-            time.sleep(0.2)
-        time.sleep(0.2)
-        with open(ready) as handle:
-            self.url = json.load(handle)["url"]
+def start_emulator(workdir, fleet_args, time_scale, upgrade_seconds):
+    """The emulator as a subprocess (the kit's ``EmulatorProcess``; its log in ``workdir``); ``.control`` is the
+    kit's control client."""
+    return EmulatorProcess(["--port", "0", "--time-scale", time_scale, "--upgrade-seconds", upgrade_seconds]
+                           + fleet_args, workdir, start_timeout=300, timeout=120)
 
-    def stats(self):
-        return requests.get(self.url + "/_emulator/stats", timeout=120).json()
 
-    def reset_counters(self):
-        requests.delete(self.url + "/_emulator/requests", timeout=120)
-
-    def stop(self):
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        self.log.close()
+def platform_env(url):
+    """The demo credentials and endpoints of both platforms (``kit.credentials``) for the emulator at ``url``."""
+    return dict(huawei_env(url), **tencent_env(url))
 
 
 def _memory(pid):
@@ -275,7 +252,7 @@ class FirstCreate(threading.Thread):
         self.stop = threading.Event()
 
     def check(self):
-        entries = requests.get(self.emulator.url + "/_emulator/requests", timeout=120).json()["requests"]
+        entries = self.emulator.control.requests()
         times = [e["time"] for e in entries if is_create(e)]
         if times and (self.at is None or min(times) < self.at):
             self.at = min(times)
@@ -345,15 +322,14 @@ def rollout_run(n, args, workdir):
                                          "tencent_calls_per_second": int(20 * scale),
                                          "tencent_action_calls_per_second": {
                                              "GetDeviceList": int(10 * scale), "DescribeDevice": int(50 * scale)}})] if scale != 1 else []
-    emulator = Emulator(workdir, ["--devices", str(n)] + limits, args.time_scale, args.upgrade_seconds)
+    emulator = start_emulator(workdir, ["--devices", str(n)] + limits, args.time_scale, args.upgrade_seconds)
     try:
         playbook = os.path.join(workdir, "rollout.yml")
         with open(playbook, "w") as handle:
             handle.write(PLAYBOOK)
-        env = dict(os.environ, HUAWEI_IOT_ENDPOINT=emulator.url, IOTFLEET_TENCENT_ENDPOINT=emulator.url,
-                   ANSIBLE_NOCOLOR="1",
+        env = dict(os.environ, ANSIBLE_NOCOLOR="1",
                    IOTFLEET_PACING_DIR=os.path.join(workdir, "pacing"), ANSIBLE_LOCALHOST_WARNING="0",
-                   PATH=BIN + os.pathsep + os.environ.get("PATH", ""), **CREDENTIALS)
+                   PATH=BIN + os.pathsep + os.environ.get("PATH", ""), **platform_env(emulator.url))
         if scale != 1:
             env.update(HUAWEI_IOT_API_CALLS_PER_MINUTE=str(int(100 * scale)),
                        TENCENT_IOT_API_CALLS_PER_SECOND=str(int(20 * scale)))
@@ -371,13 +347,13 @@ def rollout_run(n, args, workdir):
             inv = os.path.join(workdir, "inventory.yml")
             inventory(inv, huawei, tencent)
         cmd = [os.path.join(BIN, "ansible-playbook"), playbook, "-i", inv, "-e", json.dumps(extra)]
-        emulator.reset_counters()
+        emulator.control.clear_requests()
         watcher = FirstCreate(emulator)
         watcher.start()
         marks = {}
         rc, wall, peak = run_playbook(cmd, env, os.path.join(workdir, "ansible.log"), marks)
         first_create = watcher.finish()
-        stats = emulator.stats()
+        stats = emulator.control.stats()
     finally:
         emulator.stop()
     state_path = os.path.join(workdir, "state", "bench-%d.json" % n)
@@ -457,20 +433,20 @@ def journal_figures(waves):
 
 
 def baseline_run(n, args, workdir):
-    emulator = Emulator(workdir, ["--devices", str(2 * n)], args.time_scale, args.upgrade_seconds)
+    emulator = start_emulator(workdir, ["--devices", str(2 * n)], args.time_scale, args.upgrade_seconds)
     try:
         playbook = os.path.join(workdir, "baseline.yml")
         with open(playbook, "w") as handle:
             handle.write(BASELINE_PLAYBOOK)
         devices = ["hw-meter-%04d" % number for number in range(1, n + 1)]
-        env = dict(os.environ, HUAWEI_IOT_ENDPOINT=emulator.url, ANSIBLE_NOCOLOR="1", ANSIBLE_LOCALHOST_WARNING="0",
-                   PATH=BIN + os.pathsep + os.environ.get("PATH", ""))
-        emulator.reset_counters()
+        env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_LOCALHOST_WARNING="0",
+                   PATH=BIN + os.pathsep + os.environ.get("PATH", ""), **huawei_env(emulator.url))
+        emulator.control.clear_requests()
         rc, wall, peak = run_playbook([os.path.join(BIN, "ansible-playbook"), playbook, "-i", "localhost,",
                                        "-e", json.dumps({"devices": devices, "ansible_python_interpreter":
                                                          sys.executable})], env,
                                       os.path.join(workdir, "baseline.log"))
-        stats = emulator.stats()["huawei"]
+        stats = emulator.control.stats("huawei")
     finally:
         emulator.stop()
     return {"devices": n, "rc": rc, "wall_seconds": round(wall, 1), "calls": stats.get("calls"),

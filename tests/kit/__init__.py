@@ -10,7 +10,10 @@ test file, conftest and helper module can import it.
   written in the test, or requests passed on to the emulator
 - :mod:`kit.iotda`        the IoTDA v5 calls for that recorder: signed requests and the documented answer shapes
 - :mod:`kit.providers`    one scripted fake ``Provider`` and the builders of its answers
-- :mod:`kit.control`      one client of the emulator's control API (``/_emulator/``)
+- :mod:`kit.control`      one client of the emulator's control API (``/_emulator/``), and the emulator as a
+  subprocess
+- :mod:`kit.docs`         one reader of the plugins' documentation (fragments included) and its check against an
+  argument spec
 
 Nothing is imported here: ``scripts/dev.py`` reads :mod:`kit.credentials` without pytest, requests or ansible-core.
 """

@@ -1,14 +1,26 @@
 """One client of the emulator's control API (``/_emulator/``, docs/emulator.md), for every test that runs one.
 
 ``EmulatorControl(server)`` wraps a started ``iotemu.server.EmulatorServer`` (its ``url``, and over HTTPS its CA
-and client certificate). ``platform`` makes it a client of one platform: :meth:`inject` adds that platform to the
-rule, and :meth:`stats`, :meth:`tasks` and :meth:`duplicates` answer for it unless told another.
+and client certificate) or an :class:`EmulatorProcess`. ``platform`` makes it a client of one platform:
+:meth:`inject` adds that platform to the rule, and :meth:`stats`, :meth:`tasks` and :meth:`duplicates` answer for it
+unless told another.
+
+:class:`EmulatorProcess` is the emulator as a subprocess (``python -m iotemu``, as the benchmarks and the command-line
+tests run it): started, its ready file read, its ``control`` client made, stopped with SIGTERM.
 """
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
 import requests
 
 from kit import credentials
 
 TIMEOUT = 10
+EMULATOR_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "emulator")
 
 
 class EmulatorControl:
@@ -116,3 +128,59 @@ class EmulatorControl:
 
     def iotda_env(self):
         return credentials.iotda_env(self.url)
+
+
+class EmulatorProcess:
+    """``python -m iotemu ARGS --ready-file WORKDIR/ready.json`` (``tests/emulator`` on its ``PYTHONPATH``), waited
+    for until it listens (``start_timeout`` seconds, or until it exits: ``RuntimeError``).
+
+    ``workdir`` (made if missing) gets the ready file and ``log``, its stdout and stderr (default
+    ``WORKDIR/emulator.log``). Afterwards ``url``, ``ca_path``, ``client_cert``, ``client_key`` and the whole ready
+    file (``info``: ``pid``, ``port``...) as the emulator wrote it, ``process``, and ``control``, an
+    :class:`EmulatorControl` whose requests wait ``timeout`` seconds (a fleet of 100,000 devices answers its stats
+    slowly). :meth:`stop` (or leaving a ``with`` block) ends it with SIGTERM and returns its exit status.
+    """
+
+    def __init__(self, args, workdir, log=None, start_timeout=60, timeout=TIMEOUT, python=None):
+        os.makedirs(workdir, exist_ok=True)
+        ready = os.path.join(workdir, "ready.json")
+        if os.path.exists(ready):  # an earlier emulator's
+            os.remove(ready)
+        self.log_path = log or os.path.join(workdir, "emulator.log")
+        self.log = open(self.log_path, "w", encoding="utf-8")  # pylint: disable=consider-using-with
+        env = dict(os.environ, PYTHONPATH=EMULATOR_DIR)
+        self.process = subprocess.Popen(  # pylint: disable=consider-using-with
+            [python or sys.executable, "-m", "iotemu"] + [str(arg) for arg in args] + ["--ready-file", ready],
+            env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + start_timeout
+        while not os.path.exists(ready):  # the emulator writes it whole (a rename) once it listens
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                status = self.stop()
+                raise RuntimeError("the emulator did not start (exit status %s): see %s" % (status, self.log_path))
+            time.sleep(0.05)
+        with open(ready) as handle:
+            self.info = json.load(handle)
+        self.url = self.info["url"]
+        self.ca_path = self.info.get("ca_path")
+        self.client_cert = self.info.get("client_cert")
+        self.client_key = self.info.get("client_key")
+        self.control = EmulatorControl(self, timeout=timeout)
+
+    def stop(self, timeout=30):
+        """SIGTERM, then SIGKILL after ``timeout`` seconds; the exit status."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if not self.log.closed:
+            self.log.close()
+        return self.process.returncode
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.stop()

@@ -1,5 +1,6 @@
 """The test kit itself (tests/kit/): the recorder refuses what differs, the clock moves only when slept, the fake
-provider refuses the unscripted call."""
+provider refuses the unscripted call, the doc reader names the option that differs, the emulator process starts,
+answers its control client and stops."""
 import multiprocessing
 import threading
 
@@ -9,11 +10,14 @@ from ansible_collections.iotfleet.firmware.plugins.module_utils._errors import I
 
 from kit.calls import ANY, GET, POST, Call, Calls
 from kit.clock import Clock, ProcessClock
+from kit.control import EmulatorProcess
 from kit.credentials import IOTDA_ACCESS_KEY, IOTDA_PROJECT_ID, IOTDA_SECRET_KEY
+from kit.docs import compare, documented_options
 from kit.iotda import HOST, get, package, package_path, signed
 from kit.providers import ScriptedProvider, Step, Unexpected
 
 from ansible_collections.iotfleet.firmware.plugins.module_utils._huawei_iotda import signing
+from ansible_collections.iotfleet.firmware.plugins.modules import tencent_iot_batch_firmware
 
 
 def send(calls, method, url, **kwargs):
@@ -174,3 +178,31 @@ def test_the_fake_provider_refuses_the_unscripted_call_and_remembers_it():
         provider.create(work, ["d1"])
     with pytest.raises(AssertionError, match="unexpected call create"):
         provider.assert_done()  # even when the code under test caught the error
+
+
+def test_the_documented_options_include_the_fragments_and_compare_names_the_difference():
+    docs = documented_options(tencent_iot_batch_firmware)
+    assert {"product_id", "secret_key", "wait", "timeout"} <= set(docs)  # its own, tencent_iot's and wait's
+    spec = tencent_iot_batch_firmware.argument_spec()
+    compare(spec, docs)
+    for option, change, why in (("wait", {"default": not spec["wait"].get("default")}, "wait: default"),
+                                ("timeout", {"type": "str"}, "timeout: type"),
+                                ("product_id", {"required": not spec["product_id"].get("required")},
+                                 "product_id: required")):
+        with pytest.raises(AssertionError, match=why):
+            compare(dict(spec, **{option: dict(spec[option], **change)}), docs)
+    with pytest.raises(AssertionError):
+        compare(dict(spec, undocumented={"type": "str"}), docs)
+    nested = {"policy": {"type": "dict", "options": {"a": {"type": "int"}}}}
+    with pytest.raises(AssertionError, match="policy.a: type"):
+        compare(nested, {"policy": {"type": "dict", "description": "x", "suboptions": {
+            "a": {"type": "str", "description": ["y"]}}}})
+
+
+def test_the_emulator_process_answers_its_control_client_and_stops(tmp_path):
+    with EmulatorProcess(["--devices", "2"], str(tmp_path / "ok")) as emulator:
+        assert emulator.url.startswith("http://127.0.0.1:") and emulator.info["pid"] == emulator.process.pid
+        assert len(emulator.control.state()["huawei"]["devices"]) == 1
+    assert emulator.process.returncode == 0
+    with pytest.raises(RuntimeError, match="did not start"):
+        EmulatorProcess(["--fleet", str(tmp_path / "missing.json")], str(tmp_path))

@@ -8,23 +8,14 @@ kit's control client (tests/kit/control.py) plus the two platform clients; the c
 import hashlib
 import hmac
 import json
-import os
-import sys
 import time
 from datetime import datetime, timedelta, timezone
 
 import requests
 
-TESTS_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-if TESTS_DIR not in sys.path:  # imported outside pytest (tests/benchmarks/bench_emulator.py): the kit's directory
-    sys.path.append(TESTS_DIR)
+from kit.control import EmulatorControl
+from kit.credentials import HUAWEI_APP_ID, HUAWEI_SECRET, TENCENT_REGION, TENCENT_SECRET_ID, TENCENT_SECRET_KEY
 
-from kit.control import EmulatorControl  # noqa: E402  pylint: disable=wrong-import-position
-from kit.credentials import (  # noqa: E402  pylint: disable=wrong-import-position
-    HUAWEI_APP_ID, HUAWEI_SECRET, TENCENT_REGION, TENCENT_SECRET_ID, TENCENT_SECRET_KEY)
-
-# the kit's credentials under the names tests/benchmarks/bench_emulator.py imports (thin compatibility names)
-HW_APP, HW_SECRET, TC_ID, TC_KEY = HUAWEI_APP_ID, HUAWEI_SECRET, TENCENT_SECRET_ID, TENCENT_SECRET_KEY
 PRODUCT = "TCPROD0001"
 API = "/iodm/northbound/v1.5.0"
 SEC = "/iocm/app/sec/v1.1.0"
@@ -70,10 +61,6 @@ class Handle(EmulatorControl):
 
     def tencent(self, secret_id=TENCENT_SECRET_ID, secret_key=TENCENT_SECRET_KEY, **kwargs):
         return TencentClient(self.url, secret_id, secret_key, **kwargs)
-
-    def log(self):
-        """The request log: :meth:`requests` under the name test_emulator_iotda.py still calls."""
-        return self.requests()
 
 
 class HuaweiClient:

@@ -2,15 +2,14 @@
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 
 import pytest
 import requests
 
 from emu_helpers import PRODUCT, TIMEOUT
+from kit.control import EmulatorProcess
 from kit.credentials import HUAWEI_APP_ID, HUAWEI_SECRET, TENCENT_SECRET_ID, TENCENT_SECRET_KEY
 from iotemu import fleet as fleet_module
 from iotemu.core import validate_behaviour
@@ -119,24 +118,17 @@ def test_patch_devices_errors(emulator):
 
 
 def test_command_line(tmp_path):
-    ready = tmp_path / "ready.json"
-    env = dict(os.environ, PYTHONPATH=EMULATOR_DIR)
-    process = subprocess.Popen([sys.executable, "-m", "iotemu", "--port", "0", "--fleet", "demo:5", "--time-scale", "60",
-                                "--tls", "server", "--tls-dir", str(tmp_path / "tls"), "--ready-file", str(ready),
-                                "--failure-rate", "tc-sensor-000[1-2]=1"], env=env, stderr=subprocess.PIPE)
+    emulator = EmulatorProcess(["--port", "0", "--fleet", "demo:5", "--time-scale", "60", "--tls", "server",
+                                "--tls-dir", str(tmp_path / "tls"), "--failure-rate", "tc-sensor-000[1-2]=1"],
+                               str(tmp_path), start_timeout=20)
     try:
-        deadline = time.time() + 20
-        while not ready.exists() and time.time() < deadline and process.poll() is None:
-            time.sleep(0.05)
-        info = json.loads(ready.read_text())
-        assert info["pid"] == process.pid and info["url"].startswith("https://127.0.0.1:")
+        info = emulator.info
+        assert info["pid"] == emulator.process.pid and info["url"].startswith("https://127.0.0.1:")
         assert info["ca_path"] == str(tmp_path / "tls" / "ca.pem")
-        behaviour = requests.get(info["url"] + "/_emulator/behaviour", verify=info["ca_path"], timeout=TIMEOUT).json()
+        behaviour = emulator.control.behaviour()  # over HTTPS, trusting the emulator's CA
         assert behaviour["time_scale"] == 60 and behaviour["failure_rates"] == {"tc-sensor-000[1-2]": 1.0}
     finally:
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=10) == 0
-        process.stderr.close()
+        assert emulator.stop(timeout=10) == 0  # SIGTERM: a clean exit
 
 
 def test_command_line_bad_fleet(tmp_path):

@@ -535,7 +535,7 @@ def test_faults_apply_to_v5_routes(emu, v5):
     assert len(emu.state()["huawei_iotda"]["tasks"]) == 2
     emu.inject(platform="huawei_iotda", kind="mutate", set={"page.count": "many"})
     assert v5.ok("GET", "/batchtasks")["page"]["count"] == "many"
-    log = [entry for entry in emu.log() if entry["platform"] == "huawei_iotda"]
+    log = emu.requests("huawei_iotda")
     assert [entry["fault"] for entry in log] == ["drop_response", "http_503", "throttle", "slow_commit", "mutate"]
 
 

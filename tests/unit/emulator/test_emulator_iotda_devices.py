@@ -5,21 +5,13 @@
 import pytest
 import requests
 
-from test_emulator_iotda import BASE, FAST, PROJECT, TIMEOUT, V5
+from test_emulator_iotda import BASE, PROJECT, TIMEOUT, emu, v5  # emu, v5: the fixtures
+
+__all__ = ["emu", "v5"]  # the fixtures
 
 # QueryDeviceSimplify fields (SDK) the emulator answers; every one is documented by the SDK's model
 SDK_FIELDS = {"app_id", "device_id", "node_id", "gateway_id", "device_name", "node_type", "product_id", "status",
               "fw_version", "sw_version"}
-
-
-@pytest.fixture
-def emu(make_emulator):
-    return make_emulator(behaviour=dict(FAST))
-
-
-@pytest.fixture
-def v5(emu):
-    return V5(emu)
 
 
 def meters(numbers):

@@ -1,16 +1,11 @@
 """Scale: indexes that keep list pages O(page) answer exactly what the brute-force computation answers."""
 
-import json
-import os
 import random
-import subprocess
-import sys
-import time
 
 import pytest
-import requests
 
 from emu_helpers import PRODUCT
+from kit.control import EmulatorProcess
 from iotemu import fleet as fleet_module
 from iotemu import huawei as hw
 from iotemu import lifecycle as lc
@@ -171,18 +166,8 @@ def test_mixed_fleets_from_the_control_api_and_the_command_line(emulator):
 
 
 def test_command_line_devices_and_documented_only(tmp_path):
-    ready = tmp_path / "ready.json"
-    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(fleet_module.__file__)))
-    process = subprocess.Popen([sys.executable, "-m", "iotemu", "--devices", "5", "--documented-only",
-                                "--ready-file", str(ready)], env=env, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.time() + 20
-        while not ready.exists() and time.time() < deadline and process.poll() is None:
-            time.sleep(0.05)
-        url = json.loads(ready.read_text())["url"]
-        state = requests.get(url + "/_emulator/state", timeout=10).json()
+    with EmulatorProcess(["--devices", "5", "--documented-only"], str(tmp_path), start_timeout=20) as emulator:
+        state = emulator.control.state()
         assert len(state["huawei"]["devices"]) == 3 and len(state["tencent"]["devices"]) == 2
         assert state["behaviour"]["documented_only"] is True
-    finally:
-        process.terminate()
-        assert process.wait(timeout=10) == 0
+    assert emulator.process.returncode == 0  # SIGTERM: a clean exit
