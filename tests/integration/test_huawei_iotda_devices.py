@@ -3,11 +3,10 @@ ansible-inventory, a rollout planned from it, and the huawei_iotda_device_info m
 against the emulator (fixtures in conftest.py)."""
 import json
 import os
-import subprocess
-import sys
 
 import pytest
 
+from inventory_runner import ansible_inventory, hosts_of, inventory_env  # tests/integration/inventory_runner.py
 from kit.credentials import IOTDA_PROJECT_ID, IOTDA_SECRET_KEY as SECRET_KEY
 
 pytestmark = pytest.mark.integration
@@ -15,7 +14,6 @@ pytestmark = pytest.mark.integration
 HERE = os.path.dirname(os.path.abspath(__file__))
 CONFIG = os.path.join(HERE, "playbooks", "inventory", "fleet.huawei_iotda.yml")
 ROLLOUT = os.path.join(HERE, "playbooks", "rollout", "rollout.yml")
-BIN_DIR = os.path.dirname(sys.executable)
 DEVICES = "/v5/iot/%s/devices" % IOTDA_PROJECT_ID
 
 
@@ -36,28 +34,7 @@ def fleet(emulator):
 
 
 def env_of(emulator, tmp_path):
-    env = dict(emulator.iotda_env())
-    env.update({"IOTFLEET_PACING_DIR": str(tmp_path / "pacing"), "ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED": "1",
-                "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0", "ANSIBLE_NOCOLOR": "1"})
-    return env
-
-
-def plain(value):
-    """ansible-inventory marks values that came from the platform as unsafe (``{"__ansible_unsafe": ...}``)."""
-    if isinstance(value, dict):
-        if set(value) == {"__ansible_unsafe"}:
-            return value["__ansible_unsafe"]
-        return dict((key, plain(item)) for key, item in value.items())
-    if isinstance(value, list):
-        return [plain(item) for item in value]
-    return value
-
-
-def hosts_of(listing, group):
-    found = list(listing.get(group, {}).get("hosts", []))
-    for child in listing.get(group, {}).get("children", []):
-        found += hosts_of(listing, child)
-    return sorted(set(found))
+    return inventory_env(tmp_path, emulator.iotda_env())
 
 
 def device_calls(emulator):
@@ -65,12 +42,7 @@ def device_calls(emulator):
 
 
 def test_ansible_inventory_lists_the_v5_fleet(fleet, tmp_path):
-    full_env = dict(os.environ)
-    full_env.update(env_of(fleet, tmp_path))
-    proc = subprocess.run([os.path.join(BIN_DIR, "ansible-inventory"), "-i", CONFIG, "--list"], env=full_env,
-                          capture_output=True, text=True, timeout=300, cwd=str(tmp_path), check=False)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    listing = plain(json.loads(proc.stdout))
+    listing = ansible_inventory(env_of(fleet, tmp_path), tmp_path, [CONFIG], secrets=[SECRET_KEY])
     hostvars = listing["_meta"]["hostvars"]
     assert sorted(hostvars) == meters(range(1, 301))
     assert hosts_of(listing, "iot_devices") == meters(range(1, 301))
@@ -89,7 +61,6 @@ def test_ansible_inventory_lists_the_v5_fleet(fleet, tmp_path):
     assert "iot_firmware_version" not in hostvars["iotda-meter-0009"]
     # 300 devices: 6 signed pages of 50 (the emulator verifies every signature: a 401 would fail the listing)
     assert device_calls(fleet) == [("GET", DEVICES, 200)] * 6
-    assert SECRET_KEY not in proc.stdout + proc.stderr
 
 
 def test_a_rollout_planned_from_the_plugin_reads_the_versions_from_the_platform(fleet, run_playbook, tmp_path):

@@ -8,6 +8,7 @@ import sys
 import pytest
 import yaml
 
+from inventory_runner import ansible_inventory, hosts_of, inventory_env  # tests/integration/inventory_runner.py
 from kit.credentials import HUAWEI_SECRET
 
 pytestmark = pytest.mark.integration
@@ -21,44 +22,7 @@ HUAWEI_CREATE = "/iodm/northbound/v1.5.0/operations/firmwareUpgrade"
 
 
 def env_of(emulator, tmp_path):
-    env = dict(emulator.huawei_env())
-    env.update(emulator.tencent_env())
-    env.update({"IOTFLEET_PACING_DIR": str(tmp_path / "pacing"), "ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED": "1",
-                "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0", "ANSIBLE_NOCOLOR": "1"})
-    return env
-
-
-def plain(value):
-    """ansible-inventory marks values that came from the platform as unsafe (``{"__ansible_unsafe": ...}``)."""
-    if isinstance(value, dict):
-        if set(value) == {"__ansible_unsafe"}:
-            return value["__ansible_unsafe"]
-        return dict((key, plain(item)) for key, item in value.items())
-    if isinstance(value, list):
-        return [plain(item) for item in value]
-    return value
-
-
-def ansible_inventory(emulator, tmp_path, sources, *args):
-    cmd = [os.path.join(BIN_DIR, "ansible-inventory")]
-    for source in sources:
-        cmd += ["-i", source]
-    cmd += ["--list"] + list(args)
-    full_env = dict(os.environ)
-    full_env.update(env_of(emulator, tmp_path))
-    proc = subprocess.run(cmd, env=full_env, capture_output=True, text=True, timeout=300, cwd=str(tmp_path),
-                          check=False)
-    assert proc.returncode == 0, "ansible-inventory rc=%s\n%s\n%s" % (proc.returncode, proc.stdout[-3000:],
-                                                                      proc.stderr[-3000:])
-    return plain(json.loads(proc.stdout))
-
-
-def hosts_of(listing, group):
-    """Every host of ``group`` and of its descendants."""
-    found = list(listing.get(group, {}).get("hosts", []))
-    for child in listing.get(group, {}).get("children", []):
-        found += hosts_of(listing, child)
-    return sorted(set(found))
+    return inventory_env(tmp_path, emulator.huawei_env(), emulator.tencent_env())
 
 
 def listing_calls(emulator):
@@ -67,7 +31,7 @@ def listing_calls(emulator):
 
 
 def test_list_the_demo_fleet(emulator, tmp_path):
-    listing = ansible_inventory(emulator, tmp_path, FLEET)
+    listing = ansible_inventory(env_of(emulator, tmp_path), tmp_path, FLEET)
     hostvars = listing["_meta"]["hostvars"]
     assert len(hostvars) == 600
     assert len(hosts_of(listing, "iot_devices")) == 600
@@ -91,7 +55,7 @@ def test_keyed_groups_on_firmware_version(emulator, tmp_path):
         "tencent": dict(("TCPROD0001/tc-sensor-%04d" % n, {"versions": {"mcu": "2.0.0"}}) for n in (7, 8, 9))})
     emulator.control("POST", "devices", {"huawei": {"hw-meter-0100": {"online": False}}})
     sources = [os.path.join(CONFIGS, name) for name in ("keyed.huawei_iot.yml", "keyed.tencent_iot.yml")]
-    listing = ansible_inventory(emulator, tmp_path, sources)
+    listing = ansible_inventory(env_of(emulator, tmp_path), tmp_path, sources)
     assert hosts_of(listing, "huawei_firmware_2_0_0") == ["hw-meter-%04d" % n for n in range(1, 6)]
     assert len(hosts_of(listing, "huawei_firmware_1_0_0")) == 295
     assert hosts_of(listing, "huawei_offline") == ["hw-meter-0100"]
@@ -106,13 +70,13 @@ def test_cache_second_listing_makes_no_call(emulator, tmp_path):
               "cache_connection": str(tmp_path / "cache"), "cache_timeout": 3600}
     source = tmp_path / "cached.huawei_iot.yml"
     source.write_text(yaml.safe_dump(config))
-    first = ansible_inventory(emulator, tmp_path, [str(source)])
+    first = ansible_inventory(env_of(emulator, tmp_path), tmp_path, [str(source)])
     assert len(first["_meta"]["hostvars"]) == 300
     emulator.control("DELETE", "requests")
-    second = ansible_inventory(emulator, tmp_path, [str(source)])
+    second = ansible_inventory(env_of(emulator, tmp_path), tmp_path, [str(source)])
     assert second["_meta"]["hostvars"] == first["_meta"]["hostvars"]
     assert emulator.requests() == []
-    ansible_inventory(emulator, tmp_path, [str(source)], "--flush-cache")
+    ansible_inventory(env_of(emulator, tmp_path), tmp_path, [str(source)], "--flush-cache")
     assert listing_calls(emulator).count(("huawei", "GET /iocm/app/dm/v1.4.0/devices")) == 3
 
 
