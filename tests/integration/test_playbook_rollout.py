@@ -198,37 +198,53 @@ def test_error_threshold_aborts_then_resume(run_playbook, emulator, dirs):
     assert len(huawei) == 2 and len(tencent) == 3
 
 
-def start_playbook(emulator, dirs, rollout_id, tmp_path):
-    """ansible-playbook in the background (like the run_playbook fixture, but not waited for)."""
+def start_playbook(emulator, dirs, rollout_id, tmp_path, inventories=None, env=None, **extra):
+    """The rollout playbook in the background (like the run_playbook fixture, but not waited for), on
+    ``inventories`` (default ``INVENTORIES``) with ``env`` added to the emulator's; ``extra`` are more variables.
+    Its output goes to ``tmp_path/<rollout_id>.log`` (``process.log_path``); its process group can be killed."""
     bin_dir = os.path.dirname(sys.executable)
     cmd = [os.path.join(bin_dir, "ansible-playbook"), PLAYBOOK]
-    for inventory in INVENTORIES:
+    for inventory in INVENTORIES if inventories is None else inventories:
         cmd += ["-i", inventory]
-    cmd += ["-e", json.dumps(dict(dirs, staged_rollout_id=rollout_id))]
-    env = dict(os.environ)
-    env.update(env_of(emulator))
-    env.update({"ANSIBLE_NOCOLOR": "1", "ANSIBLE_LOCAL_TEMP": str(tmp_path / "ansible-tmp-bg"),
-                "PATH": bin_dir + os.pathsep + env.get("PATH", "")})
-    log = open(str(tmp_path / "killed-run.log"), "w")
-    return subprocess.Popen(cmd, env=env, cwd=str(tmp_path), stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    cmd += ["-e", json.dumps(dict(dirs, staged_rollout_id=rollout_id, **extra))]
+    full = dict(os.environ)
+    full.update(env_of(emulator))
+    full.update(env or {})
+    full.update({"ANSIBLE_NOCOLOR": "1", "ANSIBLE_LOCAL_TEMP": str(tmp_path / "ansible-tmp-bg"),
+                 "PATH": bin_dir + os.pathsep + full.get("PATH", "")})
+    log_path = str(tmp_path / ("%s.log" % rollout_id))
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(cmd, env=full, cwd=str(tmp_path), stdout=log, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+    process.log_path = log_path
+    return process
+
+
+def wait_for(condition, process, timeout=120):
+    """Until ``condition()`` holds, while the background run (``start_playbook``) goes on: it must not end first
+    (its output then shows), nor take more than ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        if process.poll() is not None:
+            with open(process.log_path) as log:
+                pytest.fail("the run ended early (rc %s)\n%s" % (process.returncode, log.read()[-5000:]))
+        time.sleep(0.2)
+    pytest.fail("timed out after %s s" % timeout)
 
 
 def test_resume_after_the_process_was_killed_mid_wave(run_playbook, emulator, dirs, tmp_path):
     emulator.behaviour(time_scale=20)            # one device upgrade takes about 15 s
     process = start_playbook(emulator, dirs, "it-killed", tmp_path)
     state_file = os.path.join(dirs["staged_rollout_state_dir"], "it-killed.json")
-    deadline = time.time() + 120
+
+    def wave1_created():
+        wave = read_state(state_file)["waves"].get("wave1") if os.path.exists(state_file) else None
+        return bool(wave) and all(c["task_id"] for c in wave["chunks"])
+
     try:
-        while time.time() < deadline:
-            if os.path.exists(state_file):
-                wave = read_state(state_file)["waves"].get("wave1")
-                if wave and all(c["task_id"] for c in wave["chunks"]):
-                    break
-            assert process.poll() is None, open(str(tmp_path / "killed-run.log")).read()
-            time.sleep(0.5)
-        else:
-            pytest.fail("wave1 never started")
+        wait_for(wave1_created, process)
         time.sleep(1)
     finally:
         os.killpg(process.pid, signal.SIGKILL)

@@ -3,14 +3,14 @@ two concurrent runs, corrupt state files, a kill in the middle of a wave's creat
 import json
 import os
 import signal
-import subprocess
 import sys
 import time
 
 import pytest
 
 from kit.credentials import HUAWEI_APP_ID, HUAWEI_SECRET, TENCENT_REGION, TENCENT_SECRET_ID, TENCENT_SECRET_KEY
-from test_playbook_rollout import HUAWEI_CREATE, INVENTORIES, PLAYBOOK, ROLLOUT, env_of, read_state, rollout, state_of
+from test_playbook_rollout import (HUAWEI_CREATE, INVENTORIES, PLAYBOOK, ROLLOUT, env_of, read_state, rollout, start_playbook,
+                                   state_of, wait_for)
 
 pytestmark = pytest.mark.integration
 
@@ -26,31 +26,6 @@ def platform_requests(emulator):
     return [entry for entry in emulator.requests() if entry["platform"] != "control"]
 
 
-def background(emulator, dirs, rollout_id, tmp_path, env=None, **extra):
-    cmd = [os.path.join(BIN, "ansible-playbook"), PLAYBOOK]
-    for inventory in INVENTORIES:
-        cmd += ["-i", inventory]
-    cmd += ["-e", json.dumps(dict(dirs, staged_rollout_id=rollout_id, **extra))]
-    full = dict(os.environ)
-    full.update(env_of(emulator))
-    full.update(env or {})
-    full.update({"ANSIBLE_NOCOLOR": "1", "ANSIBLE_LOCAL_TEMP": str(tmp_path / "ansible-tmp-bg"),
-                 "PATH": BIN + os.pathsep + full.get("PATH", "")})
-    log = open(str(tmp_path / ("%s.log" % rollout_id)), "w")
-    return subprocess.Popen(cmd, env=full, cwd=str(tmp_path), stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
-
-
-def wait_for(condition, process, timeout=120):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if condition():
-            return
-        assert process.poll() is None, "the run ended early (rc %s)" % process.returncode
-        time.sleep(0.2)
-    pytest.fail("timed out")
-
-
 def test_module_defaults_for_the_action_groups_configure_the_engine(run_playbook, emulator, dirs):
     credentials = {"huawei_app_id": HUAWEI_APP_ID, "huawei_secret": HUAWEI_SECRET, "tencent_secret_id": TENCENT_SECRET_ID,
                    "tencent_secret_key": TENCENT_SECRET_KEY, "tencent_region": TENCENT_REGION}
@@ -63,7 +38,7 @@ def test_module_defaults_for_the_action_groups_configure_the_engine(run_playbook
 
 def test_a_second_run_of_the_same_rollout_fails_at_once(run_playbook, emulator, dirs, tmp_path):
     emulator.behaviour(time_scale=10)  # the first run stays in its first wave for a while
-    first = background(emulator, dirs, "it-twice", tmp_path)
+    first = start_playbook(emulator, dirs, "it-twice", tmp_path)
     try:
         wait_for(lambda: os.path.exists(os.path.join(dirs["staged_rollout_state_dir"], "it-twice.json")), first)
         started = time.time()
@@ -99,7 +74,7 @@ def test_a_kill_between_two_creates_then_a_rerun_creates_no_task_twice(run_playb
     # its task appears only after the next run has started and looked up what exists
     extra = {"staged_rollout_huawei_chunk_size": 1}
     emulator.inject(kind="delay", platform="huawei", method="POST", path=HUAWEI_CREATE, times=-1, delay=6)
-    process = background(emulator, dirs, "it-kill-create", tmp_path, **extra)
+    process = start_playbook(emulator, dirs, "it-kill-create", tmp_path, **extra)
     path = os.path.join(dirs["staged_rollout_state_dir"], "it-kill-create.json")
 
     def two_recorded():

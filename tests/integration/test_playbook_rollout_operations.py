@@ -10,17 +10,14 @@ report files.
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 
 import pytest
 
-from test_playbook_rollout import PLAYBOOK, env_of, read_json, state_of
+from test_playbook_rollout import PLAYBOOK, env_of, read_json, start_playbook, state_of, wait_for
 
 pytestmark = pytest.mark.integration
 
-BIN = os.path.dirname(sys.executable)
 CREATE = "BatchUpdateFirmware"
 CANCEL = "UpdateOtaTaskStatus"
 # the version reads of Tencent devices (plan-time refresh and the read-back after a wave)
@@ -386,29 +383,6 @@ def test_pause_holds_every_run_until_resume(run_playbook, emulator, dirs, tmp_pa
     assert not os.path.exists(os.path.join(dirs["staged_rollout_state_dir"], "it-pause.command.json"))
 
 
-def background(emulator, dirs, inventory, rollout_id, tmp_path, **extra):
-    """ansible-playbook in the background (like the run_playbook fixture, not waited for)."""
-    cmd = [os.path.join(BIN, "ansible-playbook"), PLAYBOOK, "-i", inventory,
-           "-e", json.dumps(dict(dirs, staged_rollout_id=rollout_id, **dict(FAST, **extra)))]
-    env = dict(os.environ)
-    env.update(env_of(emulator))
-    env.update({"ANSIBLE_NOCOLOR": "1", "ANSIBLE_LOCAL_TEMP": str(tmp_path / "ansible-tmp-bg"),
-                "PATH": BIN + os.pathsep + env.get("PATH", "")})
-    log = open(str(tmp_path / ("%s.log" % rollout_id)), "w")
-    return subprocess.Popen(cmd, env=env, cwd=str(tmp_path), stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
-
-
-def wait_for(condition, process, log, timeout=60):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if condition():
-            return
-        assert process.poll() is None, "the run ended early (rc %s)\n%s" % (process.returncode, open(log).read())
-        time.sleep(0.2)
-    pytest.fail("timed out")
-
-
 STOP_STAGES = dict(staged_rollout_stages="canary:4,rest:100%", staged_rollout_tencent_chunk_size=2)
 
 
@@ -418,17 +392,17 @@ def stop_a_live_run(run_playbook, emulator, dirs, tmp_path, rollout_id):
     Returns ``(stop play, live run's rc, live run's output, inventory)``."""
     emulator.behaviour(time_scale=5)
     inventory = write_inventory(tmp_path / "inv.json", dict((name, {}) for name in sensors(1, 8)))
-    live = background(emulator, dirs, inventory, rollout_id, tmp_path, **STOP_STAGES)
-    log = str(tmp_path / ("%s.log" % rollout_id))
+    live = start_playbook(emulator, dirs, rollout_id, tmp_path, inventories=[inventory], **dict(FAST, **STOP_STAGES))
     try:
-        wait_for(lambda: len(emulator.calls(platform="tencent", action=CREATE)) == 2, live, log)
+        wait_for(lambda: len(emulator.calls(platform="tencent", action=CREATE)) == 2, live, timeout=60)
         stop = run(run_playbook, emulator, dirs, inventory, rollout_id, staged_rollout_command="stop", **STOP_STAGES)
         live.wait(timeout=60)
     finally:
         if live.poll() is None:
             os.killpg(live.pid, signal.SIGKILL)
             live.wait()
-    return stop, live.returncode, open(log).read(), inventory
+    with open(live.log_path) as log:
+        return stop, live.returncode, log.read(), inventory
 
 
 def test_stop_cancels_the_running_wave_of_a_live_run(run_playbook, emulator, dirs, tmp_path):
