@@ -15,6 +15,9 @@ from ansible_collections.iotfleet.firmware.plugins.module_utils._module.firmware
 from huawei_calls import API
 
 LISTING_DELAY = 3.0  # seconds the emulator holds each of the first two task listings (wide enough for a loaded CI)
+# Without the lock the race shows only when the second listing arrives before the first one's answer (and create):
+# the forked processes can start seconds apart on a loaded machine (seen once under -n 2), so that case holds longer.
+UNLOCKED_LISTING_DELAY = 8.0
 DEADLINE = 60  # seconds for both processes
 
 
@@ -66,7 +69,7 @@ def one_run(params, locked, barrier, results):
 def test_two_processes_with_the_same_devices_create_one_task(hw, capsys, locked):
     hw.run(capsys, targets={"devices": ["hw-meter-0009"]})  # log in once (the token is shared), nothing else
     before = len(hw.tasks())
-    hw.inject(kind="delay", method="GET", path=API + "/operations", times=2, delay=LISTING_DELAY)
+    hw.inject(kind="delay", method="GET", path=API + "/operations", times=2, delay=LISTING_DELAY if locked else UNLOCKED_LISTING_DELAY)
     context = multiprocessing.get_context("fork")
     barrier, results = context.Barrier(2), context.Queue()
     params = hw.params(targets={"devices": ["hw-meter-0001", "hw-meter-0002"]}, timeout=10)
