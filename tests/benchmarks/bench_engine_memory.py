@@ -24,8 +24,9 @@ import tracemalloc
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 sys.path.insert(0, HERE)
-import conftest  # noqa: E402,F401  (puts the collection and tests/ on sys.path)
+import conftest  # noqa: E402  (puts the collection and tests/ on sys.path)
 import bench_rollout_plan  # noqa: E402
+COLLECTIONS_ROOT = conftest.COLLECTIONS_ROOT
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import driver, machine, planning, state  # noqa: E402
 from kit.clock import Clock  # noqa: E402
 from kit.providers import ScriptedProvider, lookup, progress  # noqa: E402

@@ -23,7 +23,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
-import conftest  # noqa: E402,F401  (puts the collection on sys.path)
+import conftest  # noqa: E402  (puts the collection and tests/ on sys.path)
+COLLECTIONS_ROOT = conftest.COLLECTIONS_ROOT
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _rollout as rollout  # noqa: E402
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import state, state_file  # noqa: E402
 
