@@ -5,7 +5,7 @@
 """The controller-side rollout engine: one wave in one action plugin call, against the provider contract.
 
 * :mod:`.state`    the journal store: the state file read and written under the run lock.
-* :mod:`.state_file` the state file: shape check, atomic writes (tmp + fsync + ``os.replace``).
+* :mod:`.state_file` the state file: shape check, atomic writes (tmp + fsync + ``os.replace``), appended lines.
 * :mod:`.lock`     the run lock: a lease with a heartbeat; stale locks are taken over.
 * :mod:`.planner`  what a wave still has to create (one lookup per platform scope, then only the missing chunks).
 * :mod:`.poller`   the progress of a wave's tasks by pages, merged into the gate's summary.
