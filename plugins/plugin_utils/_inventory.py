@@ -30,6 +30,7 @@ from ansible.utils.display import Display
 from ansible.utils.unsafe_proxy import wrap_var
 
 from ansible_collections.iotfleet.firmware.plugins.module_utils import _device_info
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils._rollout.common import utc_text
 
 display = Display()
 
@@ -203,7 +204,7 @@ class IotInventoryPlugin(BaseInventoryPlugin, Constructable, Cacheable):
             self._provider = provider
             raw_vars = bool(self.get_option("raw_vars"))
             devices = []
-            read_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+            read_at = utc_text(time.time())
             for device in _device_info.list_devices(provider, self.listings(filters), filters):
                 device["status"] = self.status_of(device)
                 device["version_read_at"] = read_at

@@ -12,11 +12,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import datetime
 import json
 import os
+import time
 
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import state_file
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils._rollout.common import parse_utc, utc_text
 
 
 class RolloutFileError(Exception):
@@ -24,16 +25,13 @@ class RolloutFileError(Exception):
 
 
 def utc_now():
-    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_utc(text):
-    return datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc)
+    return utc_text(time.time())
 
 
 def seconds_since(text, now=None):
-    now = now or datetime.datetime.now(datetime.timezone.utc)
-    return max(0.0, (now - parse_utc(text)).total_seconds())
+    """Seconds from the UTC text ``text`` to ``now`` (epoch seconds, default: now), at least 0."""
+    now = time.time() if now is None else now
+    return max(0.0, now - parse_utc(text))
 
 
 def expand(path):

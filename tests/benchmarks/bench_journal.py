@@ -82,8 +82,8 @@ def main():
         store = state.StateStore(path, "bench", owner=OWNER)
         started = time.perf_counter()
         current = store.load()
-        print("journal %s: %.1f MB, read in %.3f s" % (args.journal or "of %d devices" % args.devices,
-                                                        os.path.getsize(path) / 1e6, time.perf_counter() - started))
+        print("journal %s: %.1f MB, read in %.3f s"
+              % (args.journal or "of %d devices" % args.devices, os.path.getsize(path) / 1e6, time.perf_counter() - started))
         name = (current.get("order") or sorted(current["waves"]))[-1]
         keys = [chunk["key"] for chunk in current["waves"][name]["chunks"]][:args.creates + 1]
         started = time.perf_counter()

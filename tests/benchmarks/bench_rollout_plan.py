@@ -172,10 +172,10 @@ def bench_devices_file(count):
             total, cpu = time.perf_counter() - started, time.process_time() - cpu
         finally:
             planning.select_devices = select
-        print("  %-44s %8.3f s (CPU %.3f s)" % ("read + normalize (make_plan's select_devices)",
-                                               made["timing"]["inventory_seconds"], read_cpu[0]))
-        print("  %-44s %8.3f s (CPU %.3f s)" % ("plan + its lines (make_plan's rest)", made["timing"]["plan_seconds"],
-                                               cpu - read_cpu[0]))
+        print("  %-44s %8.3f s (CPU %.3f s)"
+              % ("read + normalize (make_plan's select_devices)", made["timing"]["inventory_seconds"], read_cpu[0]))
+        print("  %-44s %8.3f s (CPU %.3f s)"
+              % ("plan + its lines (make_plan's rest)", made["timing"]["plan_seconds"], cpu - read_cpu[0]))
         print("  %-44s %8.3f s (CPU %.3f s)" % ("make_plan in all (refresh off)", total, cpu))
         cpu = time.process_time()
         timed("the collector's first full pass after it", gc.collect)
@@ -188,8 +188,8 @@ def bench_devices_file(count):
         print("  waves %s, devices %s, chunks %d" % ([w["devices"] for w in made["plan"]["waves"]],
                                                      totals["to_upgrade"], totals["chunks"]))
     peak = peak_rss_mb()
-    print("  %-44s %8.1f MB (%.0f bytes per device over the imports)" % ("peak RSS of this process", peak,
-                                                                          (peak - before) * 1048576 / count))
+    print("  %-44s %8.1f MB (%.0f bytes per device over the imports)"
+          % ("peak RSS of this process", peak, (peak - before) * 1048576 / count))
 
 
 def main():

@@ -50,7 +50,7 @@ def read_command(path):
 
 
 def write_command(path, command, by, now=None):
-    data = {"command": command, "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now or time.time())),
+    data = {"command": command, "at": rollout.utc_text(now or time.time()),
             "by": by}
     directory = os.path.dirname(path)
     if directory and not os.path.isdir(directory):

@@ -14,7 +14,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import calendar
 import json
 import threading
 import time
@@ -30,12 +29,8 @@ from . import ending, planner, poller, report
 from .ending import WaveFailed, _expected, _with_platform  # noqa: F401  (WaveFailed: the error the actions catch)
 
 
-def utc_text(epoch):
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
-
-
-def parse_utc(text):
-    return float(calendar.timegm(time.strptime(text, "%Y-%m-%dT%H:%M:%SZ")))
+utc_text = rollout.utc_text  # machine, refresh and the tests read them here
+parse_utc = rollout.parse_utc
 
 
 def poll_interval(poll_seconds, tasks_by_scope):

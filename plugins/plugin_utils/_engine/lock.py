@@ -21,7 +21,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import calendar
 import contextlib
 import json
 import math
@@ -34,6 +33,8 @@ try:
 except ImportError:  # pragma: no cover - the controller is POSIX
     fcntl = None
 
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils._rollout.common import parse_utc, utc_text
+
 from .state_file import StateFileError
 
 
@@ -44,7 +45,6 @@ class RolloutLocked(StateFileError):
 DEFAULT_LOCK_TTL = 900  # seconds a run lock lives without a heartbeat (``lock_ttl``)
 MIN_LOCK_TTL = 60  # the poll loop refreshes the heartbeat every round, and rounds are minutes apart at most
 HEARTBEAT_EVERY = 10  # seconds between two heartbeat writes of RunLock.heartbeat (called every poll round)
-TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 
 class LockTtlError(StateFileError, ValueError):
@@ -62,13 +62,13 @@ def check_ttl(ttl):
 
 
 def _utc(seconds):
-    return time.strftime(TIME_FORMAT, time.gmtime(seconds))
+    return utc_text(seconds)
 
 
 def _epoch(text):
     """Epoch seconds of a ``since`` written by :func:`_utc`, or ``None``."""
     try:
-        return float(calendar.timegm(time.strptime(text, TIME_FORMAT)))
+        return parse_utc(text)
     except (TypeError, ValueError):
         return None
 

@@ -32,7 +32,7 @@ from .common import (  # noqa: F401
     STATE_FORMAT, GATE_DEFAULTS, GATE_KEYS, STAGE_KEYS, SUMMARY_KEYS, WAVE_PENDING, WAVE_STARTED,
     WAVE_PASSED, WAVE_ABORTED, ROLLOUT_RUNNING, ROLLOUT_COMPLETED, ROLLOUT_ABORTED, ROLLOUT_FAILED,
     ROLLOUT_AWAITING_APPROVAL, ROLLOUT_AWAITING_WINDOW, ROLLOUT_AWAITING_HEALTH, HEALTH_DECISIONS, ROLLOUT_PAUSED,
-    ROLLOUT_INCOMPLETE, ROLLOUT_ID_RE, RolloutError, validate_rollout_id, _text,
+    ROLLOUT_INCOMPLETE, ROLLOUT_ID_RE, RolloutError, validate_rollout_id, _text, UTC_FORMAT, utc_text, parse_utc,
     _number, _bool, _fmt, _percent, chunked)
 from .devices import (  # noqa: F401
     Device, DEVICE_KEYS, device_uid, rank_key, ranked, devices_of, platforms_of, gc_paused, normalize_device,

@@ -8,8 +8,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import calendar
 import re
+import time
 
+# How the rollout writes every time (journal, events, reports, plan lines, host variables): UTC, to the second.
+UTC_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 STATE_FORMAT = 1
 GATE_DEFAULTS = {
@@ -111,3 +115,13 @@ def _fmt(number):
 
 def _percent(part, whole):
     return round(100.0 * part / whole, 2) if whole else 0.0
+
+
+def utc_text(epoch):
+    """``2026-12-06T02:00:00Z``: ``epoch`` seconds as the rollout writes times (:data:`UTC_FORMAT`)."""
+    return time.strftime(UTC_FORMAT, time.gmtime(epoch))
+
+
+def parse_utc(text):
+    """Epoch seconds of a time written by :func:`utc_text`; ValueError for any other text."""
+    return float(calendar.timegm(time.strptime(text, UTC_FORMAT)))

@@ -17,7 +17,7 @@ __metaclass__ = type
 import json
 import math
 
-from .common import RolloutError, _fmt
+from .common import RolloutError, _fmt, utc_text
 from . import timing
 from .windows import next_opening, parse_windows, windows_open
 
@@ -144,17 +144,17 @@ def choose(chunks, now, control, in_progress=None, finished=None):
         key = chunk["key"]
         if schedule.get("end_at") is not None and now >= schedule["end_at"]:
             out["ended"] = True
-            out["waiting"][key] = "the stage's end_at (%s) has passed" % timing_text(schedule["end_at"])
+            out["waiting"][key] = "the stage's end_at (%s) has passed" % utc_text(schedule["end_at"])
             continue
         if schedule.get("start_at") is not None and now < schedule["start_at"]:
-            out["waiting"][key] = "the stage starts at %s" % timing_text(schedule["start_at"])
+            out["waiting"][key] = "the stage starts at %s" % utc_text(schedule["start_at"])
             later(schedule["start_at"])
             continue
         windows = windows_of(chunk)
         if windows and not windows_open(windows, now):
             opening = next_opening(windows, now)
             out["waiting"][key] = "maintenance window closed (%s); opens %s" % (
-                "; ".join(w.describe() for w in windows), timing_text(opening) if opening else "never within a year")
+                "; ".join(w.describe() for w in windows), utc_text(opening) if opening else "never within a year")
             later(opening)
             continue
         reason, abort = _ramp_block(chunk, chunks, in_progress, finished, ramp)
@@ -176,11 +176,6 @@ def choose(chunks, now, control, in_progress=None, finished=None):
     return out
 
 
-def timing_text(epoch):
-    import time
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
-
-
 def control_of(wave, options):
     """The dispatch control of a planned wave: its stage's schedule and ramp, the rollout's caps."""
     return {"schedule": wave.get("schedule") or {}, "ramp": wave.get("ramp"),
@@ -198,10 +193,10 @@ def plan_lines(wave, caps):
     lines = []
     schedule = wave.get("schedule") or {}
     if schedule.get("start_at") is not None:
-        lines.append("  schedule: starts at %s" % timing_text(schedule["start_at"]))
+        lines.append("  schedule: starts at %s" % utc_text(schedule["start_at"]))
     if schedule.get("end_at") is not None:
         lines.append("  schedule: stops dispatching at %s%s" % (
-            timing_text(schedule["end_at"]),
+            utc_text(schedule["end_at"]),
             ", then cancels the tasks still running" if schedule.get("at_end") == "cancel" else ""))
     windows = {}
     for chunk in wave.get("chunks") or []:

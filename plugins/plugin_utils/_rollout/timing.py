@@ -16,7 +16,7 @@ import json
 import math
 import re
 
-from .common import RolloutError
+from .common import RolloutError, utc_text
 
 
 DEFAULT_MAX_FAILURE_RATE = 10.0
@@ -115,12 +115,6 @@ def parse_time(value, option):
     return moment.timestamp()
 
 
-def format_time(epoch):
-    """``2026-12-06T02:00:00Z`` (UTC)."""
-    moment = datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def parse_schedule(stage, option):
     """``{"start_at": epoch | None, "end_at": epoch | None, "at_end": "stop" | "cancel"}`` from a stage dict's
     ``start_at``, ``end_at`` and ``at_end``."""
@@ -134,7 +128,7 @@ def parse_schedule(stage, option):
             result[key] = parse_time(value, "%s: %s" % (option, key))
     if result["start_at"] is not None and result["end_at"] is not None and result["end_at"] <= result["start_at"]:
         raise RolloutError("%s: end_at must be after start_at (end_at %s, start_at %s)"
-                           % (option, format_time(result["end_at"]), format_time(result["start_at"])))
+                           % (option, utc_text(result["end_at"]), utc_text(result["start_at"])))
     at_end = stage.get("at_end")
     if at_end is not None and not (isinstance(at_end, str) and not at_end.strip()):
         text = str(at_end).strip().lower() if isinstance(at_end, str) else None

@@ -80,10 +80,10 @@ def test_paths_and_times(tmp_path, monkeypatch):
         "json": str(tmp_path / "r1-report.json"), "markdown": str(tmp_path / "r1-report.md"),
         "failed_csv": str(tmp_path / "r1-report-failed.csv"), "events": str(tmp_path / "r1-events.jsonl")}
     assert rollout_files.report_paths(str(tmp_path), "r1")["json"] != rollout_files.state_path(str(tmp_path), "r1")
-    now = rollout_files.parse_utc("2026-11-02T08:01:00Z")
+    now = rollout.parse_utc("2026-11-02T08:01:00Z")
     assert rollout_files.seconds_since("2026-11-02T08:00:00Z", now) == 60.0
     assert rollout_files.seconds_since("2026-11-02T08:02:00Z", now) == 0.0
-    assert rollout_files.parse_utc(rollout_files.utc_now())
+    assert rollout.parse_utc(rollout_files.utc_now())
 
 
 @pytest.fixture

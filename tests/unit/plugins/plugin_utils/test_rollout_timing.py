@@ -7,6 +7,7 @@ import zoneinfo
 import pytest
 
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils._rollout import timing
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils._rollout.common import utc_text
 
 from rollout_time_helpers import at, fails, utc
 
@@ -57,7 +58,7 @@ def test_durations_read_back_as_text(seconds, text):
 ])
 def test_times_are_iso_8601_with_a_timezone(value, expected):
     assert utc(timing.parse_time(value, "opt")) == expected
-    assert timing.format_time(timing.parse_time(value, "opt")) == expected
+    assert utc_text(timing.parse_time(value, "opt")) == expected
 
 
 @pytest.mark.parametrize("value, rule", [

@@ -83,8 +83,8 @@ def test_a_large_set_reads_the_listing_and_never_show_device(make):
                     get(DEVICES, devices_query(product_id=PRODUCT), answer=devices_page(pages[0], 150, MARKER_1)),
                     get(DEVICES, devices_query(MARKER_1, product_id=PRODUCT),
                         answer=devices_page(pages[1], 150, MARKER_2)),
-                    get(DEVICES, devices_query(MARKER_2, product_id=PRODUCT), answer=devices_page(pages[2], 150,
-                                                                                  "640000000000000000000001")))
+                    get(DEVICES, devices_query(MARKER_2, product_id=PRODUCT),
+                        answer=devices_page(pages[2], 150, "640000000000000000000001")))
     versions = provider.device_versions(wanted, work_of(provider, wanted[:1]))
     assert sorted(versions) == sorted(set(wanted) - {"dev-003"})  # dev-003 reports no fw_version: unknown
     assert [entry["call"] for entry in provider.call_log].count("Huawei IoTDA ShowDevice") == 0
@@ -110,8 +110,8 @@ def test_the_listing_goes_on_while_its_pages_cost_less_then_the_rest_is_read_one
 
 def test_without_page_count_the_listing_is_read_to_its_end_and_unlisted_devices_are_unknown(make):
     provider = make(
-        get(DEVICES, devices_query(), answer={"devices": [device(n) for n in range(100, 50, -1)],
-                                            "page": {"marker": MARKER_1}}),
+        get(DEVICES, devices_query(),
+            answer={"devices": [device(n) for n in range(100, 50, -1)], "page": {"marker": MARKER_1}}),
         get(DEVICES, devices_query(MARKER_1), answer={"devices": [device(n) for n in range(50, 20, -1)]}))
     # dev-001 ... dev-003 are not in the (complete) listing: unknown, not read one by one
     assert provider.device_versions(ids((99, 21, 3, 2, 1))) == {"dev-099": "1.0.0", "dev-021": "1.0.0"}

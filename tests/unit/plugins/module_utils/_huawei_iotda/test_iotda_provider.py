@@ -156,7 +156,7 @@ def test_create_exactly_one_post_with_headers(calls, make):
 def test_create_sends_task_ext_info_as_an_object(calls, make):
     ext = {"release_notes": "https://example.com/2.0.0", "reboot": False, "window": {"start": "02:00"}}
     provider = make(post(TASKS, create_body(task_name="ext_1", task_ext_info=ext),
-                                  answer=task("t-ext", DEVICES, status="Initializing"), status=201))
+                         answer=task("t-ext", DEVICES, status="Initializing"), status=201))
     assert provider.create(work_for(provider, task_name="ext_1", task_ext_info=ext), DEVICES) == "t-ext"
     assert calls.requests[0].body["task_ext_info"] == ext  # the JSON object, not a string
 
@@ -200,8 +200,8 @@ def test_lost_create_is_reconciled_never_posted_twice(calls, make, clock):
 
 
 def test_create_server_error_is_maybe_committed_and_not_repeated(make):
-    provider = make(post(TASKS, create_body(task_name="n2"), answer="<html><body>Service Unavailable"
-                                                                                    "</body></html>", status=503))
+    provider = make(post(TASKS, create_body(task_name="n2"), answer="<html><body>Service Unavailable</body></html>",
+                         status=503))
     with pytest.raises(IoTError) as info:
         provider.create(work_for(provider, task_name="n2"), None)
     assert info.value.maybe_committed and info.value.http_status == 503
@@ -256,8 +256,8 @@ def test_progress_and_failures(make):
 
 def test_progress_done_and_not_started(make):
     provider = make(
-        get(task_path("t-2"), {"limit": 1}, answer=show(task("t-2", DEVICES, status="Success",
-                                                                   progress=progress(total=3, success=3)))),
+        get(task_path("t-2"), {"limit": 1},
+            answer=show(task("t-2", DEVICES, status="Success", progress=progress(total=3, success=3)))),
         get(task_path("t-3"), {"limit": 1}, answer=show(task("t-3", ["a", "b"], status="Initializing"))),
     )
     result = provider.progress([TaskInfo(task_id="t-2"), TaskInfo(task_id="t-3")], with_failures=True)
@@ -326,8 +326,7 @@ def test_garbage_listing_is_an_error_naming_the_call(make, status, answer, expec
 def test_full_page_without_marker_is_an_error(make):
     provider = make(
         get(PACKAGE_PATH, answer=package()),
-        get(TASKS, list_query(), answer={"batchtasks": [task("t%02d" % i, ["x"], status="Success")
-                                                              for i in range(50)]}),
+        get(TASKS, list_query(), answer={"batchtasks": [task("t%02d" % i, ["x"], status="Success") for i in range(50)]}),
     )
     with pytest.raises(IoTError) as info:
         provider.find(work_for(provider))
@@ -341,8 +340,7 @@ def test_full_page_without_marker_is_an_error(make):
     ([], "batchtask.task_progress is a list, expected an object"),
 ])
 def test_garbage_counters(make, counters, expected):
-    provider = make(get(task_path("t-1"), {"limit": 1}, answer=show(task("t-1", ["a"],
-                                                                                         progress=counters))))
+    provider = make(get(task_path("t-1"), {"limit": 1}, answer=show(task("t-1", ["a"], progress=counters))))
     with pytest.raises(IoTError) as info:
         provider.progress([TaskInfo(task_id="t-1")])
     assert expected in info.value.message and info.value.call == "Huawei IoTDA ShowBatchTask"

@@ -27,7 +27,7 @@ def test_refused_statuses_send_nothing_after_the_read(calls, make, status):
 
 def test_an_undocumented_status_or_another_task_type_is_refused(make):
     provider = make(read("Paused", progress(total=3, fail=3)),
-                              read("Fail", progress(total=3, fail=3), task_type="moduleUpgrade"))
+                    read("Fail", progress(total=3, fail=3), task_type="moduleUpgrade"))
     assert "does not document" in provider.retry_plan(provider.get("t-1")).refusal
     assert "firmwareUpgrade and softwareUpgrade tasks only" in provider.retry_plan(provider.get("t-1")).refusal
 
@@ -83,8 +83,7 @@ def test_named_devices_are_narrowed_to_the_retriable_and_split_by_100(calls, mak
     assert plan.requests == [{"targets": wanted[:100]}, {"targets": wanted[100:120]}]
     results = provider.retry(current, plan)
     assert [item["status"] for item in results] == ["success"] * 100 + ["failure"] * 20
-    assert results[-1] == {"device": "dev-120", "status": "failure", "error_code": "IOTDA.014902",
-                            "error_msg": "busy"}
+    assert results[-1] == {"device": "dev-120", "status": "failure", "error_code": "IOTDA.014902", "error_msg": "busy"}
     assert [request.method for request in calls.requests].count("POST") == 2
 
 
