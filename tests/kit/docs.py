@@ -1,16 +1,15 @@
 """One reader of the plugins' documentation, for every test that checks it against the code.
 
-The unit tests import the collection as a plain package, without ansible-core's collection loader, so ansible-core
-finds none of ``iotfleet.firmware.*``'s doc fragments by itself. :class:`Fragments` is ansible-core's fragment
-loader plus this collection's fragments imported as that package; :func:`plugin_doc` reads a module's or plugin's
-``DOCUMENTATION`` with its fragments merged as ansible-core merges them (``get_docstring``), and :func:`compare`
-checks an argument spec against the documented options (type, default, choices, elements, required, a description,
-suboptions), naming the option that differs.
+:func:`documented_options` reads a module's ``DOCUMENTATION`` with this collection's fragments merged, with no
+ansible-core controller code (``ansible-test units`` runs the module tests without it). :func:`plugin_doc` reads a
+plugin's documentation as ansible-core does (``get_docstring``); the unit tests import the collection as a plain
+package, without ansible-core's collection loader, so :class:`Fragments` adds this collection's fragments to
+ansible-core's fragment loader. :func:`compare` checks an argument spec against the documented options (type,
+default, choices, elements, required, a description, suboptions), naming the option that differs.
 """
 import importlib
 
-from ansible.plugins.loader import fragment_loader
-from ansible.utils.plugin_docs import get_docstring
+import yaml
 
 COLLECTION = "iotfleet.firmware"
 
@@ -22,6 +21,7 @@ class Fragments:
     @staticmethod
     def get(name, *args, **kwargs):
         if not name.startswith(COLLECTION + "."):
+            from ansible.plugins.loader import fragment_loader  # controller code: see plugin_doc
             return fragment_loader.get(name, *args, **kwargs)
         short = name[len(COLLECTION) + 1:]
         try:
@@ -33,15 +33,30 @@ class Fragments:
         return fragment
 
 
-def plugin_doc(module, plugin_type="module"):
-    """The documentation of ``module`` (a module or a plugin of ``plugin_type``) with its fragments, as ansible-core
-    reads it."""
+def plugin_doc(module, plugin_type="inventory"):
+    """The documentation of the plugin ``module`` with its fragments, as ansible-core reads it (``get_docstring``).
+
+    ansible-core's controller code is imported here, not at the top: ``ansible-test units`` runs the tests of
+    ``tests/unit/plugins/modules/`` without it (a module runs without the controller), and they import this kit."""
+    from ansible.utils.plugin_docs import get_docstring
     return get_docstring(module.__file__, Fragments(), collection_name=COLLECTION, plugin_type=plugin_type)[0]
 
 
-def documented_options(module, plugin_type="module"):
-    """The options ``module`` documents, its fragments' included."""
-    return plugin_doc(module, plugin_type).get("options") or {}
+def documented_options(module):
+    """The options the module ``module`` documents, its fragments' included: its ``DOCUMENTATION`` read as YAML and
+    each ``iotfleet.firmware.<fragment>[.<variant>]`` of ``extends_documentation_fragment`` merged (the fragment's
+    ``DOCUMENTATION`` or its ``<VARIANT>`` attribute), with no controller code (see :func:`plugin_doc`)."""
+    doc = yaml.safe_load(module.DOCUMENTATION)
+    options = dict(doc.get("options") or {})
+    for fragment in doc.get("extends_documentation_fragment") or []:
+        if not fragment.startswith(COLLECTION + "."):
+            continue  # ansible.builtin fragments document no options of these modules
+        name, dummy, variant = fragment[len(COLLECTION) + 1:].partition(".")
+        source = importlib.import_module("ansible_collections.%s.plugins.doc_fragments.%s" % (COLLECTION, name))
+        text = getattr(source.ModuleDocFragment, (variant or "documentation").upper())
+        for key, value in (yaml.safe_load(text).get("options") or {}).items():
+            options.setdefault(key, value)  # the module's own option wins, as ansible-core merges them
+    return options
 
 
 def compare(spec, docs, where=""):
