@@ -90,6 +90,10 @@ def device_row(call, raw, where):
     }
 
 
+def _version_pair(row):
+    return row["device_id"], row.get("firmware_version")
+
+
 def _matches(row, filters):
     """Client-side filters the device query does not document (model, manufacturer)."""
     return all(not filters.get(key) or row.get(field) == filters[key]
@@ -131,12 +135,24 @@ class HuaweiDevices:
             raise
 
     def device_versions(self, devices, work=None):
+        """Device -> ``firmware_version`` (devices without one, or unknown, left out), by :func:`cheapest_read`.
+
+        Only ``(device_id, firmware_version)`` of each listed row is kept while the listing is read, never the row:
+        a row with its raw answer is about 3 KB, and a listing for a wave of 50,000 devices would hold them all
+        (issue 17)."""
         package = (work or {}).get("package") or {}
         filters = {"device_type": package.get("deviceType")}
-        rows = cheapest_read(devices, lambda: self._device_pages(filters), self.get_device,
-                             lambda row: row["device_id"])
-        return dict((device, row["firmware_version"]) for device, row in rows.items()
-                    if row.get("firmware_version") is not None)
+
+        def pages():
+            for rows, page_count in self._device_pages(filters):
+                yield [_version_pair(row) for row in rows], page_count
+
+        def one(device_id):
+            row = self.get_device(device_id)
+            return None if row is None else _version_pair(row)
+
+        pairs = cheapest_read(devices, pages, one, lambda pair: pair[0])
+        return dict((device, pair[1]) for device, pair in pairs.items() if pair[1] is not None)
 
     def info_devices(self, params):
         """``huawei_iot_device_info``: given devices, or the (filtered) device listing, one page or all pages."""

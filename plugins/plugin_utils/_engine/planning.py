@@ -14,6 +14,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
 import time
 
 from ansible.errors import AnsibleError
@@ -34,13 +35,29 @@ def _vars_of(hostvars, host):
     return dict((key, variables[key] if key in variables else None) for key in HOST_VARS)
 
 
+# a term that matches itself only (no glob, regex, subscript or separator; no "." that also matches host names)
+PLAIN_TERM = re.compile(r"^[&!]?[A-Za-z0-9_-]+$")
+# names ansible-core resolves specially (every host; the hosts of no group; an implicit localhost)
+SPECIAL_NAMES = ("all", "ungrouped", "localhost", "127.0.0.1", "::1")
+
+
 def select_hosts(pattern, groups):
     """Resolve an inventory pattern (groups, hosts, wildcards, ``:&``, ``:!``) ignoring ``--limit``.
 
     Rebuilds an inventory from the ``groups`` magic variable (the whole inventory, whatever ``--limit`` says) like
     the ``ansible.builtin.inventory_hostnames`` lookup does; unlike that lookup, a pattern error (or a pattern that
     matches nothing with ``host_pattern_mismatch=error``) is reported instead of giving no hosts.
+
+    A pattern of inventory group names alone (``iot_devices``, ``a:b``, ``a:&b``, ``a:!b``) is resolved from the
+    ``groups`` lists directly (:func:`_select_groups`), with the same hosts in the same order: the rebuilt inventory
+    costs about 800 bytes per host (80 MB at 100,000 hosts, issue 17).
     """
+    names = _select_groups(pattern, groups or {})
+    return names if names is not None else _select_by_inventory(pattern, groups)
+
+
+def _select_by_inventory(pattern, groups):
+    """:func:`select_hosts` through an ``InventoryManager`` rebuilt from ``groups`` (any pattern)."""
     from ansible.inventory.manager import InventoryManager
 
     manager = InventoryManager(None, parse=False)
@@ -52,6 +69,46 @@ def select_hosts(pattern, groups):
         return [host.name for host in manager.get_hosts(pattern=pattern)]
     except AnsibleError as exc:
         raise rollout.RolloutError("cannot resolve staged_rollout_hosts %r: %s" % (pattern, exc))
+
+
+def _select_groups(pattern, groups):
+    """The hosts of ``pattern`` as ``InventoryManager.get_hosts`` gives them when every term of the pattern is the
+    name of an inventory group (and of no host, nor ``all``, ``ungrouped`` or ``localhost``); ``None`` for any other
+    pattern. ansible-core's rules: the plain terms first, their hosts in group order without repeats, then each
+    ``&`` term keeps the hosts of its group, then each ``!`` term drops them."""
+    from ansible.inventory.manager import split_host_pattern
+
+    if not isinstance(pattern, str):
+        return None
+    try:
+        terms = [term for term in split_host_pattern(pattern) if term]
+    except AnsibleError:
+        return None
+    if not terms or not all(PLAIN_TERM.match(term) for term in terms):
+        return None
+    words = [term.lstrip("&!") for term in terms]
+    if any(word in SPECIAL_NAMES or word not in groups for word in words):
+        return None
+    if any(word in members for word in set(words) for members in groups.values()):
+        return None  # also a host's name: ansible-core takes the host
+    regular = [term for term in terms if term[0] not in "&!"]
+    if not regular:
+        return None  # only & and ! terms: ansible-core starts from "all"
+    hosts, seen = [], set()
+    for term in regular:
+        for host in groups[term]:
+            if host not in seen:
+                seen.add(host)
+                hosts.append(host)
+    for term in terms:
+        if term[0] == "&":
+            keep = set(groups[term[1:]])
+            hosts = [host for host in hosts if host in keep]
+    for term in terms:
+        if term[0] == "!":
+            drop = set(groups[term[1:]])
+            hosts = [host for host in hosts if host not in drop]
+    return hosts
 
 
 def devices_from_inventory(pattern, task_vars, inventory_vars="full"):
