@@ -103,8 +103,8 @@ def inventory_part(devices):
             devices, time.time() - started))
         with open(os.path.join(tmp, "marks.json")) as handle:
             for label, seconds, memory in json.load(handle):
-                print("  %-36s %5.1f s  VmRSS %7.1f MB  VmHWM %7.1f MB" % (label, seconds, memory["VmRSS"],
-                                                                       memory["VmHWM"]))
+                print("  %-36s %5.1f s  VmRSS %7.1f MB  VmHWM %7.1f MB"
+                      % (label, seconds, memory["VmRSS"], memory["VmHWM"]))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -398,7 +398,6 @@ def test_iter_devices_filters_model_and_manufacturer_client_side(hw):
     assert provider.device_versions([D1, "missing-device"]) == {D1: "1.0.0"}
 
 
-
 def test_device_versions_from_the_listing_keep_the_id_and_version_of_each_row_only(hw, monkeypatch):
     """A listing for a wave of 50,000 devices held every row with its raw answer (138 MB, issue 17): the read keeps
     ``(device_id, firmware_version)`` pairs, and answers as the rows say."""
@@ -419,6 +418,7 @@ def test_device_versions_from_the_listing_keep_the_id_and_version_of_each_row_on
     assert provider.device_versions(wanted) == dict((d, rows[d]) for d in wanted[:6])  # the listing
     assert provider.device_versions([D2, "missing-device"]) == {D2: rows[D2]}  # one by one
     assert held and all(isinstance(pair, tuple) and len(pair) == 2 for pair in held)
+
 
 def test_unknown_package_is_a_clear_error(hw, capsys):
     result = hw.run(capsys, expect=[LOGIN, "GET /iodm/northbound/v1.5.0/category/nope"], file_id="nope")
