@@ -29,10 +29,6 @@ from . import ending, planner, poller, report
 from .ending import WaveFailed, _expected, _with_platform  # noqa: F401  (WaveFailed: the error the actions catch)
 
 
-utc_text = rollout.utc_text  # machine, refresh and the tests read them here
-parse_utc = rollout.parse_utc
-
-
 def poll_interval(poll_seconds, tasks_by_scope):
     """Seconds between two rounds (:func:`_rollout.poll_interval` for the wave's tasks per platform)."""
     counts = {}
@@ -76,7 +72,7 @@ class WaveDriver(ending.WaveEnding):
     # ---- state ---------------------------------------------------------------------------------
 
     def _now(self):
-        return utc_text(self.clock())
+        return rollout.utc_text(self.clock())
 
     def _event(self, event, data, extra=None):
         def change(state):
@@ -110,7 +106,7 @@ class WaveDriver(ending.WaveEnding):
         record = state["waves"][self.name]
         self._chunks = record["chunks"]
         gate = record.get("gate") or self.wave.get("gate") or {}
-        entered = parse_utc(record["entered_at"])
+        entered = rollout.parse_utc(record["entered_at"])
         if not self._chunks:
             return self._finish_empty(gate)
         self._follow_windows()
@@ -347,7 +343,7 @@ class WaveDriver(ending.WaveEnding):
                    "and run the same rollout id again" % devices)
         else:
             why = "%d devices wait (%s)" % (devices, "; ".join(reasons[:3]))
-        return {"next_at": utc_text(choice["next_at"]) if choice["next_at"] is not None else None,
+        return {"next_at": rollout.utc_text(choice["next_at"]) if choice["next_at"] is not None else None,
                 "reason": why, "not_dispatched": devices, "chunks": len(waiting)}
 
     def _end_cancel(self, progress):

@@ -61,12 +61,8 @@ def check_ttl(ttl):
     return float(ttl)
 
 
-def _utc(seconds):
-    return utc_text(seconds)
-
-
 def _epoch(text):
-    """Epoch seconds of a ``since`` written by :func:`_utc`, or ``None``."""
+    """Epoch seconds of a ``since`` written by :func:`utc_text`, or ``None``."""
     try:
         return parse_utc(text)
     except (TypeError, ValueError):
@@ -218,7 +214,7 @@ class RunLock:
             "rollout %r is already running: ansible-playbook process %s on %s holds it since %s, %s (lock file %s, "
             "lock ttl %d s). Wait for that run to end; if that job is gone the lock expires at %s UTC; no file needs "
             "deleting" % (rollout_id, holder.get("pid"), holder.get("host") or "this host",
-                          holder.get("since") or "an unknown time", last, self.path, self.ttl, _utc(expires)))
+                          holder.get("since") or "an unknown time", last, self.path, self.ttl, utc_text(expires)))
 
     @contextlib.contextmanager
     def held(self, rollout_id, take=False):
@@ -241,7 +237,7 @@ class RunLock:
                     if not take:
                         raise RolloutLocked("rollout %r: the run lock %s was taken over by another run"
                                             % (rollout_id, self.path))
-                self._write_owner(fd, dict(self.owner, since=_utc(now), heartbeat=now))
+                self._write_owner(fd, dict(self.owner, since=utc_text(now), heartbeat=now))
                 if why is not None:
                     self.took_over = {"pid": holder.get("pid"), "host": holder.get("host"),
                                       "since": holder.get("since"), "heartbeat": holder.get("heartbeat"), "why": why}

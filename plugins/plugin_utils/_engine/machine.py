@@ -189,7 +189,7 @@ class RolloutRun:
         self.prefetch = None
 
     def _now(self):
-        return driver.utc_text(self.clock())
+        return rollout.utc_text(self.clock())
 
     def event(self, event, data, take=False):
         def change(state):
@@ -356,7 +356,7 @@ class RolloutRun:
         self.options["health_result"] = None  # a verdict is spent on the check it answered
         decision, reason = check_health_result(given)
         pending = (self.store.load() or {}).get("awaiting_health") or {}
-        waited = self.clock() - driver.parse_utc(pending["since"]) if pending.get("since") else 0.0
+        waited = self.clock() - rollout.parse_utc(pending["since"]) if pending.get("since") else 0.0
         if decision == "wait" and waited >= float(self.options.get("health_timeout") or 0):
             decision, reason = "abort", "no pass within staged_rollout_health_timeout (%d s); last: wait (%s)" % (
                 int(self.options.get("health_timeout") or 0), reason or "-")

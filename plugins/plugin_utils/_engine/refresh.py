@@ -20,8 +20,9 @@ from ansible_collections.iotfleet.firmware.plugins.module_utils._errors import I
 from ansible_collections.iotfleet.firmware.plugins.module_utils._redact import Redactor
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _platforms as registry
 from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import ValidationError
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils._rollout.common import parse_utc
 
-from . import driver, planner
+from . import planner
 
 
 class RefreshError(Exception):
@@ -92,7 +93,7 @@ def fresh_versions(devices, max_age, now):
         age = None
         if read_at and device.get("version") is not None:
             try:
-                age = now - driver.parse_utc(str(read_at))
+                age = now - parse_utc(str(read_at))
             except ValueError:
                 age = None  # not our text: the version is read
         (fresh if age is not None and 0 <= age < max_age else stale).append(device)

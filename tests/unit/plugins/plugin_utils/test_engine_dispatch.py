@@ -14,7 +14,7 @@ from kit.providers import ScriptedProvider, lookup, progress
 TARGETS = {"tencent_firmware_version": "2.0.0", "tencent_fw_type": "mcu"}
 GATE = rollout.normalize_gate({"success_percent": 90, "error_percent": 10, "min_finished": 2, "timeout": 600})
 OWNER = {"pid": os.getpid(), "started": None, "host": None}
-START = driver.parse_utc("2026-12-01T12:00:00Z")  # a Tuesday
+START = rollout.parse_utc("2026-12-01T12:00:00Z")  # a Tuesday
 HALF_PAST = [{"start": "30 12 * * *", "duration": 3600, "timezone": "UTC"}]   # opens 30 min after START
 NIGHT = [{"start": "0 2 * * *", "duration": 14400, "timezone": "UTC"}]        # opens 14 h after START
 
@@ -83,7 +83,7 @@ def test_an_opening_beyond_window_max_wait_ends_the_run_awaiting_window_and_the_
     assert [c["task_id"] for c in record["chunks"]] == [1, None]
 
     # the next run (at 02:05) resumes the wave: the recorded task is not created again, the rest goes now
-    clock = Clock(start=driver.parse_utc("2026-12-02T02:05:00Z"))
+    clock = Clock(start=rollout.parse_utc("2026-12-02T02:05:00Z"))
     tencent = ScriptedProvider("tencent", [("prepare", [tuple(b)], None), ("find", [tuple(b), ()], lookup(remaining=b)),
                                            ("create", [tuple(b)], 2),
                                            ("progress", [(1, 2), False], {1: progress(1, 2), 2: progress(2, 2)})])

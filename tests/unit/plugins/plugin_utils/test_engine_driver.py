@@ -48,7 +48,7 @@ def run(store, the_wave, providers, clock=None, **options):
 
 
 def rollout_files_epoch():
-    return driver.parse_utc("2026-12-01T12:00:00Z")
+    return rollout.parse_utc("2026-12-01T12:00:00Z")
 
 
 def test_creates_each_missing_chunk_once_records_every_id_at_once_then_passes(store):

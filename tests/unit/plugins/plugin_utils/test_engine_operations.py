@@ -6,14 +6,14 @@ import pytest
 
 from ansible_collections.iotfleet.firmware.plugins.module_utils._provider import Progress
 from ansible_collections.iotfleet.firmware.plugins.plugin_utils import _rollout as rollout
-from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import commands, driver, machine, state, verify
+from ansible_collections.iotfleet.firmware.plugins.plugin_utils._engine import commands, machine, state, verify
 
 from kit.clock import Clock
 
 TARGETS = {"tencent_firmware_version": "2.0.0", "tencent_fw_type": "mcu"}
 OWNER = {"pid": os.getpid(), "started": None, "host": None}
 GATE = rollout.normalize_gate({"approval": False})
-START = driver.parse_utc("2026-12-01T12:00:00Z")
+START = rollout.parse_utc("2026-12-01T12:00:00Z")
 
 
 def plan_wave(name, index, action="run", approval=False):

@@ -219,7 +219,7 @@ def test_the_heartbeat_moves_the_expiry_and_a_live_run_is_never_taken_over(tmp_p
         assert first.heartbeat() is True
         assert read_lock(path)["heartbeat"] == clock.now
         with pytest.raises(lock.RolloutLocked, match="last heartbeat 0 s ago .*expires at %s UTC"
-                           % lock._utc(clock.now + 900)):
+                           % rollout.utc_text(clock.now + 900)):
             second.update(lambda current: (current, True), take=True)
     # rate-limited: at most one write per 10 s
     beat = read_lock(path)["heartbeat"]
